@@ -1,0 +1,1 @@
+"""Subcommands of the ``twitterdesign`` command; each module exposes ``register(app)``."""

@@ -1,0 +1,87 @@
+"""The ``twitterdesign`` command.
+
+Each subcommand lives in ``twitterdesign/_cli/<name>.py`` and exposes
+``register(app)``. Those modules import only Typer and rich at import time and load the
+library module they drive inside the command, so ``twitterdesign --help`` stays fast.
+
+Errors the library raises on purpose (:class:`~twitterdesign.errors.TwitterDesignError`)
+and unreadable files print one line on stderr and exit with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from twitterdesign import __version__
+from twitterdesign._cli._common import EXIT_USAGE, error_line
+
+__all__ = ["app", "main"]
+
+# Subcommand modules, in the order `--help` lists them.
+_COMMAND_MODULES: tuple[str, ...] = (
+    # one line per subcommand module; keep this list sorted by lesson order
+)
+
+app = typer.Typer(
+    name="twitterdesign",
+    help=(
+        "The 'System Design: Twitter' lesson as working, measured software.\n\n"
+        "Examples:\n\n"
+        "  twitterdesign estimate                      # the lesson's capacity estimate\n\n"
+        "  twitterdesign estimate --compare lesson primer twitter-2012\n\n"
+        "  twitterdesign regions --json                # capacity per country and region"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"twitterdesign {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        help="Print the version and exit.",
+        callback=_version_callback,
+        is_eager=True,
+    ),
+) -> None:
+    """The 'System Design: Twitter' lesson as working, measured software."""
+
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(f"twitterdesign._cli.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; turn expected errors into one line on stderr and exit 2.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when None.
+    """
+    from twitterdesign.errors import TwitterDesignError
+
+    try:
+        app(args=argv, prog_name="twitterdesign")
+    except TwitterDesignError as exc:
+        error_line(str(exc))
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        error_line(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        error_line("interrupted")
+        sys.exit(130)
