@@ -20,3 +20,53 @@ bad_numbers = st.sampled_from([float("nan"), float("inf"), float("-inf"), "1", N
 
 #: Seeds for the project's ``rng=`` argument.
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+# --- estimation -------------------------------------------------------------------------
+def workloads(**fixed: object) -> st.SearchStrategy[object]:
+    """Valid ``twitterdesign.estimation.Workload`` values (fields in ``fixed`` held constant)."""
+    from twitterdesign.estimation import Workload
+
+    def zero_or(low: float, high: float) -> st.SearchStrategy[float]:
+        # Zero or a realistic magnitude: no subnormal products that break ratio checks.
+        return st.just(0.0) | st.floats(min_value=low, max_value=high)
+
+    counts = zero_or(1e-3, 1e4)
+    sizes = zero_or(1.0, 1e9)
+    image = zero_or(1e-3, 0.5)
+    video = zero_or(1e-3, 0.5)
+    fields: dict[str, st.SearchStrategy[object]] = {
+        "daily_active_users": zero_or(1.0, 1e10),
+        "tweets_per_user_per_day": counts,
+        "requests_per_user_per_day": counts,
+        "tweets_viewed_per_user_per_day": counts,
+        "text_bytes_per_tweet": sizes,
+        "image_fraction": image,
+        "image_bytes": sizes,
+        "video_fraction": video,
+        "video_bytes": sizes,
+        "requests_per_server_per_second": st.floats(min_value=1e-3, max_value=1e7),
+        "peak_to_average": st.floats(min_value=1.0, max_value=24.0),
+        "replication_factor": st.floats(min_value=1.0, max_value=10.0),
+        "retention_years": zero_or(1e-2, 100.0),
+        "cache_hot_fraction": zero_or(1e-3, 1.0),
+        "cost_per_server_hour": st.none() | st.floats(min_value=0.0, max_value=100.0),
+    }
+    fields.update({name: st.just(value) for name, value in fixed.items()})
+    return st.builds(Workload, **fields)
+
+# --- twitterdesign.lb ---------------------------------------------------------------
+#: Small cluster shapes (clients, servers, aperture) for load-balancer properties.
+lb_cluster_shapes = st.integers(min_value=1, max_value=60).flatmap(
+    lambda servers: st.tuples(
+        st.integers(min_value=1, max_value=80),
+        st.just(servers),
+        st.integers(min_value=1, max_value=servers),
+    )
+)
+
+#: Operation scripts for balancer state machines: ("start"|"finish"|"down"|"up", index).
+lb_operations = st.lists(
+    st.tuples(st.sampled_from(["pick", "finish", "down", "up"]), st.integers(0, 30)),
+    max_size=60,
+)
