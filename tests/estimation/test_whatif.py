@@ -1,0 +1,111 @@
+"""Growth projection and one-at-a-time sensitivity."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.strategies import workloads
+from twitterdesign.errors import InvalidParameterError
+from twitterdesign.estimation import (
+    PRESETS,
+    SENSITIVITY_INPUTS,
+    SENSITIVITY_OUTPUTS,
+    Workload,
+    estimate,
+    project_growth,
+    sensitivity,
+)
+
+
+def test_growth_by_hand() -> None:
+    w = PRESETS["lesson-2022"].workload.with_(retention_years=2)
+    p = project_growth(w, annual_growth=0.5, years=3)
+    assert [y.year for y in p.years] == [0, 1, 2, 3]
+    users = [250e6 * 1.5**k for k in range(4)]
+    assert [y.daily_active_users for y in p.years] == pytest.approx(users)
+    assert p.years[0].report == estimate(w)
+    # Replicated data written each year: users × 170,250 B × 3 tweets × 365 days × 3 copies.
+    written = [u * 3 * 170_250 * 365 * 3 for u in users]
+    # Retention 2 years: year 3 keeps the data of years 2 and 3.
+    assert p.years[3].storage_bytes_kept == pytest.approx(written[2] + written[3])
+    assert p.years[1].storage_bytes_kept == pytest.approx(written[0] + written[1])
+    assert p.years[3].report.workload.total_users == pytest.approx(397e6 * 1.5**3)
+    assert p.to_dict()["annual_growth"] == 0.5
+
+
+@given(workloads(), st.floats(min_value=0.0, max_value=2.0), st.integers(0, 5))
+def test_growth_never_shrinks_capacity(w: Workload, growth: float, years: int) -> None:
+    p = project_growth(w, annual_growth=growth, years=years)
+    assert len(p.years) == years + 1
+    for before, after in itertools.pairwise(p.years):
+        assert after.report.storage_bytes_per_day >= before.report.storage_bytes_per_day
+        assert after.report.servers_at_peak >= before.report.servers_at_peak
+
+
+def test_growth_bad_input() -> None:
+    w = Workload(1e6)
+    with pytest.raises(InvalidParameterError, match="annual_growth"):
+        project_growth(w, annual_growth=-1.0, years=2)
+    with pytest.raises(InvalidParameterError, match="years"):
+        project_growth(w, annual_growth=0.1, years=-1)
+    with pytest.raises(InvalidParameterError, match="annual_growth"):
+        project_growth(w, annual_growth=float("nan"), years=1)
+
+
+def test_sensitivity_lesson_by_hand() -> None:
+    s = sensitivity(PRESETS["lesson"].workload, relative_change=0.1)
+    assert len(s.bars) == len(SENSITIVITY_INPUTS) * len(SENSITIVITY_OUTPUTS)
+    # Outgoing bandwidth = views/s × (250 + 0.1 × 200 KB + 0.05 × 3 MB) × 8: video bytes
+    # carry 150,000 / 170,250 = 88% of it, so ±10% of video bytes moves it ±8.8%.
+    bars = {b.input: b for b in s.for_output("outgoing_bits_per_second")}
+    low, high = bars["video_bytes"].relative()
+    assert high == pytest.approx(0.1 * 150_000 / 170_250)
+    assert low == pytest.approx(-0.1 * 150_000 / 170_250)
+    # Daily users and tweets viewed are proportional: exactly ±10%.
+    assert bars["daily_active_users"].relative() == pytest.approx((-0.1, 0.1))
+    # The server count does not depend on storage inputs at all.
+    servers = {b.input: b for b in s.for_output("servers_at_peak_exact")}
+    assert servers["video_bytes"].swing == 0
+    # Servers are inversely proportional to capacity: 1/0.9 - 1 and 1/1.1 - 1.
+    assert servers["requests_per_server_per_second"].relative() == pytest.approx(
+        (1 / 0.9 - 1, 1 / 1.1 - 1)
+    )
+    assert s.most_influential("outgoing_bits_per_second") == "daily_active_users"
+    # Clipping: the 80/20 factor 4 → 3.6 and 4.4; replication 3 → 2.7, 3.3.
+    assert (servers["peak_to_average"].input_low, servers["peak_to_average"].input_high) == (
+        pytest.approx(3.6),
+        pytest.approx(4.4),
+    )
+
+
+def test_sensitivity_clips_to_valid_ranges() -> None:
+    w = Workload(1e6, image_fraction=0.9, video_fraction=0.1, peak_to_average=1.0)
+    s = sensitivity(w, relative_change=0.5)
+    bars = {b.input: b for b in s.for_output("storage_bytes_per_day")}
+    assert bars["image_fraction"].input_high == pytest.approx(0.9)  # 0.9 + 0.1 = 1 already
+    assert bars["peak_to_average"].input_low == 1.0
+
+
+@given(workloads(), st.floats(min_value=0.01, max_value=0.9))
+def test_sensitivity_proportional_outputs_move_by_the_step(w: Workload, step: float) -> None:
+    s = sensitivity(w, relative_change=step)
+    for output in ("storage_bytes_per_day", "outgoing_bits_per_second", "cache_bytes"):
+        bar = next(b for b in s.for_output(output) if b.input == "daily_active_users")
+        assert math.isclose(bar.output_high, bar.output_base * (1 + step), rel_tol=1e-9)
+        assert math.isclose(bar.output_low, bar.output_base * (1 - step), rel_tol=1e-9)
+    ordered = s.for_output("storage_bytes_total")
+    assert all(a.swing >= b.swing * (1 - 1e-6) for a, b in itertools.pairwise(ordered))
+
+
+def test_sensitivity_bad_input() -> None:
+    with pytest.raises(InvalidParameterError, match="relative_change"):
+        sensitivity(Workload(1e6), relative_change=0)
+    with pytest.raises(InvalidParameterError, match="relative_change"):
+        sensitivity(Workload(1e6), relative_change=1.5)
+    with pytest.raises(InvalidParameterError, match="output"):
+        sensitivity(Workload(1e6)).for_output("happiness")

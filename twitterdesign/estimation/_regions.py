@@ -1,0 +1,354 @@
+"""Regional capacity from the country-wise userbase (January 2022): ``allocate_regions``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+
+from twitterdesign._validate import check_choice, check_int, check_number
+from twitterdesign.errors import InvalidParameterError
+from twitterdesign.estimation._report import SERVER_QUESTIONS, CapacityReport
+
+__all__ = [
+    "REST_OF_WORLD",
+    "TOTAL_USERS_2021",
+    "Allocation",
+    "RegionalPlan",
+    "Userbase",
+    "allocate_regions",
+    "apportion",
+    "load_userbase",
+]
+
+#: Twitter's total users in 2021, as the lesson quotes it.
+TOTAL_USERS_2021 = 397e6
+#: Name of the country and region bucket for users outside the listed countries.
+REST_OF_WORLD = "Rest of world"
+
+
+@dataclass(frozen=True, slots=True)
+class Userbase:
+    """Users per country, the default country → region map, and the total they are part of.
+
+    Attributes:
+        users_by_country: Users per listed country.
+        region_of: Region of each listed country.
+        total_users: All users, listed countries and the rest of the world together.
+        source: Where the numbers come from.
+    """
+
+    users_by_country: Mapping[str, float]
+    region_of: Mapping[str, str]
+    total_users: float
+    source: str
+
+    @property
+    def rest_of_world(self) -> float:
+        """Return the users outside the listed countries (never negative)."""
+        return max(self.total_users - sum(self.users_by_country.values()), 0.0)
+
+
+def load_userbase() -> Userbase:
+    """Return the January 2022 country-wise userbase shipped with the package.
+
+    The ten leading countries (Statista, January 2022, as the lesson shows them) and
+    the lesson's 2021 total of about 397M users.
+
+    Returns:
+        The :class:`Userbase`; its ``rest_of_world`` is 397M minus the ten countries.
+
+    Example:
+        >>> base = load_userbase()
+        >>> base.users_by_country["United States"], base.region_of["Japan"]
+        (76900000.0, 'Asia-Pacific')
+        >>> round(base.rest_of_world / 1e6, 2)
+        126.1
+    """
+    text = resources.files("twitterdesign.estimation").joinpath("data/userbase_2022.csv")
+    raw = text.read_text(encoding="utf-8")
+    comments = [line[1:].strip() for line in raw.splitlines() if line.startswith("#")]
+    body = "\n".join(line for line in raw.splitlines() if not line.startswith("#"))
+    users: dict[str, float] = {}
+    region_of: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(body)):
+        users[row["country"]] = float(row["users_millions"]) * 1e6
+        region_of[row["country"]] = row["region"]
+    return Userbase(
+        users_by_country=MappingProxyType(users),
+        region_of=MappingProxyType(region_of),
+        total_users=TOTAL_USERS_2021,
+        source=" ".join(comments[1:4]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """The share of capacity that goes to one country or region.
+
+    Bandwidth and storage are split in proportion to users; servers are whole numbers.
+
+    Attributes:
+        name: Country or region name.
+        region: The region (equal to ``name`` for a region).
+        users: Users there.
+        user_share: Share of all users, in [0, 1].
+        servers: Whole servers allocated.
+        incoming_bits_per_second: Share of the upload bandwidth.
+        outgoing_bits_per_second: Share of the download bandwidth.
+        storage_bytes_per_day: Share of the new data per day.
+        storage_bytes_total: Share of the data kept over the retention period.
+    """
+
+    name: str
+    region: str
+    users: float
+    user_share: float
+    servers: int
+    incoming_bits_per_second: float
+    outgoing_bits_per_second: float
+    storage_bytes_per_day: float
+    storage_bytes_total: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the allocation as a JSON-ready dict."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
+class RegionalPlan:
+    """Capacity per region and per country; servers sum exactly to ``total_servers``.
+
+    Attributes:
+        basis: Which server count was allocated (``"peak"``, ``"average_load"``, ...).
+        total_servers: Servers allocated: the report's count, raised if needed so every
+            region gets ``min_servers_per_region``.
+        min_servers_per_region: The minimum each region received.
+        regions: One :class:`Allocation` per region, most users first, rest of world last.
+        countries: One :class:`Allocation` per country, most users first.
+    """
+
+    basis: str
+    total_servers: int
+    min_servers_per_region: int
+    regions: tuple[Allocation, ...]
+    countries: tuple[Allocation, ...]
+
+    def region(self, name: str) -> Allocation:
+        """Return the allocation of region ``name``.
+
+        Raises:
+            InvalidParameterError: If there is no such region.
+        """
+        names = [r.name for r in self.regions]
+        return self.regions[names.index(check_choice("region", name, names))]
+
+    def _check(self) -> None:
+        """Assert the plan's invariants (used by tests)."""
+        assert sum(r.servers for r in self.regions) == self.total_servers
+        assert sum(c.servers for c in self.countries) == self.total_servers
+        assert all(r.servers >= self.min_servers_per_region for r in self.regions)
+        for part in (*self.regions, *self.countries):
+            assert part.servers >= 0
+            assert part.users >= 0
+            assert 0 <= part.user_share <= 1
+            assert part.storage_bytes_per_day >= 0
+            assert part.outgoing_bits_per_second >= 0
+        for r in self.regions:
+            members = [c for c in self.countries if c.region == r.name]
+            assert sum(c.servers for c in members) == r.servers
+            assert math.isclose(sum(c.users for c in members), r.users, rel_tol=1e-9)
+        assert math.isclose(sum(r.user_share for r in self.regions), 1.0, rel_tol=1e-9)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the plan as a JSON-ready dict."""
+        return {
+            "basis": self.basis,
+            "total_servers": self.total_servers,
+            "min_servers_per_region": self.min_servers_per_region,
+            "regions": [r.to_dict() for r in self.regions],
+            "countries": [c.to_dict() for c in self.countries],
+        }
+
+
+def apportion(weights: Sequence[float], total: int, *, minimum: int = 0) -> list[int]:
+    """Split ``total`` whole units in proportion to ``weights`` (largest-remainder method).
+
+    Each part gets the integer part of its quota ``total * w / sum(w)``; the units left
+    over go to the largest fractional parts (Hamilton's method). With ``minimum``,
+    parts whose quota falls below it are pinned to it and the rest is re-apportioned
+    among the others. The result is never negative, sums exactly to ``total``, and every
+    unpinned part is within one unit of its quota. Zero total weight splits evenly.
+
+    Args:
+        weights: Non-negative finite weights (at least one).
+        total: Whole units to split (>= ``minimum * len(weights)``).
+        minimum: Units every part receives at least (>= 0).
+
+    Returns:
+        One integer per weight, summing to ``total``.
+
+    Raises:
+        InvalidParameterError: On negative or non-finite weights, an empty list, or a
+            total too small for the minimum.
+
+    Example:
+        >>> apportion([76.9, 58.95, 23.6], 10)
+        [5, 4, 1]
+        >>> apportion([90, 5, 5], 10, minimum=2)
+        [6, 2, 2]
+    """
+    w = [check_number("weights", x, minimum=0.0) for x in weights]
+    if not w:
+        raise InvalidParameterError("weights", list(weights), "at least one weight")
+    low = check_int("minimum", minimum, minimum=0)
+    units = check_int("total", total, minimum=low * len(w))
+    pinned: set[int] = set()
+    while True:
+        free = [i for i in range(len(w)) if i not in pinned]
+        remaining = units - low * len(pinned)
+        weight = sum(w[i] for i in free)
+        quotas = {
+            i: remaining * w[i] / weight if weight > 0 else remaining / len(free) for i in free
+        }
+        below = {i for i in free if quotas[i] < low}
+        if not below:
+            break
+        pinned |= below
+    result = [low] * len(w)
+    for i in free:
+        result[i] = math.floor(quotas[i])
+    leftover = remaining - sum(result[i] for i in free)
+    order = sorted(free, key=lambda i: (-(quotas[i] - math.floor(quotas[i])), -w[i], i))
+    for i in order[:leftover]:
+        result[i] += 1
+    return result
+
+
+_BASES = tuple(SERVER_QUESTIONS)
+
+
+def allocate_regions(
+    report: CapacityReport,
+    *,
+    userbase: Mapping[str, float] | None = None,
+    regions: Mapping[str, str] | None = None,
+    total_users: float | None = None,
+    min_servers_per_region: int = 1,
+    basis: str = "peak",
+) -> RegionalPlan:
+    """Allocate a report's servers, bandwidth and storage to countries and regions.
+
+    Capacity follows users: a country with 19% of the users gets 19% of the bandwidth
+    and storage, and servers are whole numbers apportioned by the largest-remainder
+    method, first to regions (each at least ``min_servers_per_region``, so every region
+    can serve its users nearby), then within each region to its countries. Users outside
+    the listed countries form a ``"Rest of world"`` country and region.
+
+    Args:
+        report: The capacity to allocate.
+        userbase: Users per country; defaults to the shipped January 2022 table.
+        regions: Country → region; defaults to the shipped map (North America, Latin
+            America, Europe, Middle East & Africa, Asia-Pacific). Must cover every
+            country in ``userbase``.
+        total_users: All users; those beyond the countries' sum go to the rest of the
+            world. Defaults to 397M (the lesson's 2021 total) for the shipped table and
+            to the countries' sum for a custom ``userbase``.
+        min_servers_per_region: Servers every region gets at least (>= 0); the total is
+            raised if the report's count is too small for it.
+        basis: Which server count to allocate: ``"peak"`` (default), ``"average_load"``,
+            ``"all_requests_in_one_second"`` or ``"by_daily_users"``.
+
+    Returns:
+        The :class:`RegionalPlan`; never negative, servers summing exactly.
+
+    Raises:
+        InvalidParameterError: On negative or non-finite user counts, no users at all,
+            ``total_users`` below the countries' sum, a country without a region, or an
+            unknown ``basis``.
+
+    Example:
+        >>> from twitterdesign.estimation import PRESETS, estimate
+        >>> plan = allocate_regions(estimate(PRESETS["lesson"].workload))
+        >>> plan.total_servers, sum(r.servers for r in plan.regions)
+        (8, 8)
+        >>> [(r.name, r.servers) for r in plan.regions][:2]
+        [('Asia-Pacific', 2), ('North America', 1)]
+    """
+    if not isinstance(report, CapacityReport):
+        raise InvalidParameterError("report", report, "a CapacityReport from estimate()")
+    check_choice("basis", basis, _BASES)
+    low = check_int("min_servers_per_region", min_servers_per_region, minimum=0)
+    shipped = load_userbase()
+    if userbase is None:
+        users = dict(shipped.users_by_country)
+        everyone = TOTAL_USERS_2021 if total_users is None else total_users
+    else:
+        users = {
+            str(k): check_number(f"userbase[{k!r}]", v, minimum=0.0) for k, v in userbase.items()
+        }
+        everyone = sum(users.values()) if total_users is None else total_users
+    listed = sum(users.values())
+    everyone = check_number("total_users", everyone, minimum=0.0)
+    if everyone < listed * (1 - 1e-12):
+        raise InvalidParameterError(
+            "total_users", everyone, f"at least the listed countries' users ({listed:g})"
+        )
+    region_of = dict(shipped.region_of if regions is None else regions)
+    for country in users:
+        if country not in region_of:
+            raise InvalidParameterError(
+                "regions", country, "a region for every country in userbase (pass regions=)"
+            )
+    rest = max(everyone - listed, 0.0)
+    if rest > 0:
+        users[REST_OF_WORLD] = rest
+        region_of[REST_OF_WORLD] = REST_OF_WORLD
+    if everyone <= 0:
+        raise InvalidParameterError("userbase", userbase, "at least one user")
+
+    region_users: dict[str, float] = {}
+    for country, n in users.items():
+        region_users[region_of[country]] = region_users.get(region_of[country], 0.0) + n
+    region_names = sorted(region_users, key=lambda r: (r == REST_OF_WORLD, -region_users[r], r))
+    count = next(c.servers for c in report.server_counts() if c.name == basis)
+    total = max(count, low * len(region_names))
+    region_servers = dict(
+        zip(
+            region_names,
+            apportion([region_users[r] for r in region_names], total, minimum=low),
+            strict=True,
+        )
+    )
+    country_servers: dict[str, int] = {}
+    for region in region_names:
+        members = [c for c in users if region_of[c] == region]
+        shares = apportion([users[c] for c in members], region_servers[region])
+        country_servers.update(zip(members, shares, strict=True))
+
+    def make(name: str, region: str, n_users: float, servers: int) -> Allocation:
+        share = n_users / everyone
+        return Allocation(
+            name=name,
+            region=region,
+            users=n_users,
+            user_share=share,
+            servers=servers,
+            incoming_bits_per_second=share * report.incoming_bits_per_second,
+            outgoing_bits_per_second=share * report.outgoing_bits_per_second,
+            storage_bytes_per_day=share * report.storage_bytes_per_day,
+            storage_bytes_total=share * report.storage_bytes_total,
+        )
+
+    countries = sorted(users, key=lambda c: (c == REST_OF_WORLD, -users[c], c))
+    return RegionalPlan(
+        basis=basis,
+        total_servers=total,
+        min_servers_per_region=low,
+        regions=tuple(make(r, r, region_users[r], region_servers[r]) for r in region_names),
+        countries=tuple(make(c, region_of[c], users[c], country_servers[c]) for c in countries),
+    )
