@@ -22,7 +22,8 @@ class Preset:
         title: A one-line description.
         workload: The assumptions.
         source: The citation.
-        published: What the source reports, metric → text (for side-by-side display).
+        published: What the source reports, as text, keyed by the report field it
+            corresponds to (dotted for a split, e.g. ``"storage_bytes_per_day_by_type.video"``).
         notes: Which defaults were used where the source gives no value, and why.
     """
 
@@ -77,14 +78,21 @@ _lesson = Preset(
     source=_LESSON + " (current version); server: 3.5 GHz, CPI 1, 3.5M instructions per "
     "request, 64 cores; price: AWS EC2 m7i.16xlarge on-demand, $3.54816/hour.",
     published={
+        "workload.daily_active_users": "500M",
         "tweets_per_day": "1.5B",
-        "storage_bytes_per_day": "375 GB + 30 TB + 225 TB ≈ 255 TB",
+        "storage_bytes_per_day": "≈ 255 TB",
+        "storage_bytes_per_day_by_type.text": "375 GB",
+        "storage_bytes_per_day_by_type.image": "30 TB",
+        "storage_bytes_per_day_by_type.video": "225 TB",
         "storage_bytes_per_year": "≈ 93 PB",
         "incoming_bits_per_second": "≈ 24 Gbps",
-        "outgoing_bits_per_second": "≈ 394 Gbps (0.58 + 46.3 + 347)",
+        "outgoing_bits_per_second": "≈ 394 Gbps",
+        "outgoing_bits_per_second_by_type.text": "≈ 0.58 Gbps",
+        "outgoing_bits_per_second_by_type.image": "≈ 46.3 Gbps",
+        "outgoing_bits_per_second_by_type.video": "≈ 347 Gbps",
         "servers_at_average_load": "≈ 2",
         "servers_at_peak": "≈ 8 (80/20 rule)",
-        "servers_if_all_requests_in_one_second": "156,250 (“157K”, $557,061/h)",
+        "servers_if_all_requests_in_one_second": "157K · $557,061/h",
     },
     notes=(
         "total_users is left unset: the lesson's 500M daily users exceed the ~397M total "
@@ -107,13 +115,20 @@ _lesson_2022 = Preset(
     source=_LESSON + " (earlier version, 2022); servers from the back-of-the-envelope "
     "lesson it links: half CPU-bound (360/s), half memory-bound (16,000/s) ≈ 8,000/s.",
     published={
+        "workload.daily_active_users": "250M",
         "tweets_per_day": "750M",
-        "storage_bytes_per_day": "187.5 GB + 15 TB + 112.5 TB ≈ 128 TB",
-        "storage_bytes_per_year": "46.72 PB (128 TB × 365)",
+        "storage_bytes_per_day": "≈ 128 TB",
+        "storage_bytes_per_day_by_type.text": "187.5 GB",
+        "storage_bytes_per_day_by_type.image": "15 TB",
+        "storage_bytes_per_day_by_type.video": "112.5 TB",
+        "storage_bytes_per_year": "46.72 PB",
         "incoming_bits_per_second": "≈ 12 Gbps",
-        "outgoing_bits_per_second": "≈ 197.5 Gbps (0.3 + 23.2 + 174)",
-        "servers_at_average_load": "15 (for 500M daily users)",
-        "servers_by_daily_users": "62,500 (500M ÷ 8,000)",
+        "outgoing_bits_per_second": "≈ 197.5 Gbps",
+        "outgoing_bits_per_second_by_type.text": "≈ 0.3 Gbps",
+        "outgoing_bits_per_second_by_type.image": "≈ 23.2 Gbps",
+        "outgoing_bits_per_second_by_type.video": "≈ 174 Gbps",
+        "servers_at_average_load": "15 at 500M users",
+        "servers_by_daily_users": "62,500 at 500M",
     },
     notes=(
         "The server counts in this version were computed for 500M daily users (the "
@@ -145,10 +160,9 @@ _t2012 = Preset(
     source="Raffi Krikorian, “Timelines at Scale”, QCon San Francisco 2012 "
     "(https://www.infoq.com/presentations/Twitter-Timeline-Scalability/).",
     published={
-        "daily_active_users": "~150M active users",
-        "requests_per_second": "~300K timeline reads/s",
-        "tweets_per_second": "~4.6K tweets/s average",
-        "peak_tweets_per_second": "~12K tweets/s at peak",
+        "workload.daily_active_users": "~150M active",
+        "requests_per_second": "~300K reads/s",
+        "tweets_per_second": "~4.6K / ~12K",
     },
     notes=(
         "Per-user rates are derived from the published totals: 4.6K tweets/s × 86,400 s "
@@ -180,11 +194,11 @@ _primer = Preset(
     source="Donne Martin, system-design-primer, “Design the Twitter timeline and search” "
     "(https://github.com/donnemartin/system-design-primer, solutions/system_design/twitter).",
     published={
-        "daily_active_users": "100M active users",
-        "tweets_per_day": "500M tweets/day (15B/month)",
-        "storage_bytes_per_month": "150 TB/month of new content",
-        "tweets_viewed_per_second": "100K reads/s (250B reads/month)",
-        "tweets_per_second": "6K tweets/s",
+        "workload.daily_active_users": "100M active",
+        "tweets_per_day": "500M",
+        "storage_bytes_per_day": "150 TB/month",
+        "tweets_viewed_per_second": "100K reads/s",
+        "tweets_per_second": "6K (average)",
     },
     notes=(
         "A tweet is 8 B id + 32 B user id + 140 B text = 180 B plus “10 KB average” of "
