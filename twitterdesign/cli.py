@@ -23,6 +23,7 @@ __all__ = ["app", "main"]
 # Subcommand modules, in the order `--help` lists them.
 _COMMAND_MODULES: tuple[str, ...] = (
     # one line per subcommand module; keep this list sorted by lesson order
+    "estimate",  # estimate, regions
 )
 
 app = typer.Typer(
