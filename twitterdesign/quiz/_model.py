@@ -99,6 +99,7 @@ class Question:
         explanation: Why the right answer is right and the tempting wrong ones are wrong.
         link: The docs page (and optional ``#anchor``) that teaches it, relative to docs/.
         template: The id of the template the question was drawn from, if any.
+        parameters: The inputs a template drew, as ``(name, value)`` pairs.
     """
 
     id: str
@@ -115,6 +116,7 @@ class Question:
     unit: str | None = None
     tolerance: float = 0.0
     template: str | None = None
+    parameters: tuple[tuple[str, float], ...] = ()
 
     @property
     def is_choice(self) -> bool:
@@ -175,6 +177,7 @@ class Question:
             data["tolerance"] = self.tolerance
         if self.template is not None:
             data["template"] = self.template
+            data["parameters"] = dict(self.parameters)
         if include_answer:
             data["correct"] = list(self.correct)
             data["value"] = self.value

@@ -40,6 +40,7 @@ class Draft:
     unit: str | None
     tolerance: float
     explanation: str
+    parameters: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class QuestionTemplate:
             unit=draft.unit,
             tolerance=draft.tolerance,
             template=self.id,
+            parameters=draft.parameters,
         )
 
     def to_dict(self) -> dict[str, str]:
@@ -146,6 +148,10 @@ def _workload(gen: np.random.Generator) -> Any:
     )
 
 
+def _params(w: Any) -> tuple[tuple[str, float], ...]:
+    return tuple((k, float(v)) for k, v in w.to_dict().items() if v is not None)
+
+
 def _tweet_mix(w: Any) -> str:
     return (
         f"{format_count(w.daily_active_users)} daily active users post "
@@ -171,6 +177,7 @@ def _storage_per_day(gen: np.random.Generator) -> Draft:
     w = _workload(gen)
     r = estimate(w)
     return Draft(
+        parameters=_params(w),
         prompt=f"{_tweet_mix(w)} How much new storage is needed per day, before "
         "replication? Answer with a unit, e.g. '255 TB'.",
         value=r.storage_bytes_per_day,
@@ -189,6 +196,7 @@ def _storage_per_year(gen: np.random.Generator) -> Draft:
     w = _workload(gen)
     r = estimate(w)
     return Draft(
+        parameters=_params(w),
         prompt=f"{_tweet_mix(w)} How much new data accumulates in a year (365 days), "
         "before replication? Answer with a unit, e.g. '93 PB'.",
         value=r.storage_bytes_per_year,
@@ -207,6 +215,7 @@ def _incoming(gen: np.random.Generator) -> Draft:
     w = _workload(gen)
     r = estimate(w)
     return Draft(
+        parameters=_params(w),
         prompt=f"{_tweet_mix(w)} What is the average incoming bandwidth? "
         "Answer with a unit, e.g. '24 Gbps'.",
         value=r.incoming_bits_per_second,
@@ -226,6 +235,7 @@ def _outgoing(gen: np.random.Generator) -> Draft:
     r = estimate(w)
     o = r.outgoing_bits_per_second_by_type
     return Draft(
+        parameters=_params(w),
         prompt=f"{_tweet_mix(w)} Each user also views "
         f"{w.tweets_viewed_per_user_per_day:g} tweets a day, with the same media mix. What "
         "is the average outgoing bandwidth? Answer with a unit, e.g. '394 Gbps'.",
@@ -255,6 +265,7 @@ def _servers_at_peak(gen: np.random.Generator) -> Draft:
     w = _workload(gen)
     r = estimate(w)
     return Draft(
+        parameters=_params(w),
         prompt=f"{_request_load(w)} Under the 80/20 rule (80% of the requests arrive in 20% "
         f"of the day, a peak of {w.peak_to_average:g}× the average), how many servers are "
         "needed at peak?",
@@ -277,6 +288,7 @@ def _servers_one_second(gen: np.random.Generator) -> Draft:
     w = _workload(gen)
     r = estimate(w)
     return Draft(
+        parameters=_params(w),
         prompt=f"{_request_load(w)} If every request of the day arrived in the same second "
         "— the most pessimistic bound — how many servers would it take?",
         value=r.servers_if_all_requests_in_one_second,
@@ -296,6 +308,7 @@ def _servers_by_users(gen: np.random.Generator) -> Draft:
     w = _workload(gen)
     r = estimate(w)
     return Draft(
+        parameters=_params(w),
         prompt=f"{format_count(w.daily_active_users)} daily active users; one server handles "
         f"{w.requests_per_server_per_second:,.0f} requests per second. What does the "
         "interview shortcut 'daily users ÷ requests per server per second' give?",
@@ -324,6 +337,12 @@ def _server_capacity(gen: np.random.Generator) -> Draft:
         cycles_per_instruction=cpi,
     )
     return Draft(
+        parameters=(
+            ("clock_hz", clock),
+            ("cores", cores),
+            ("instructions_per_request", instructions),
+            ("cycles_per_instruction", cpi),
+        ),
         prompt=f"A server has {cores} cores at {clock / 1e9:g} GHz, averages {cpi:g} cycles "
         f"per instruction, and a request executes {instructions / 1e6:g} million "
         "instructions. How many requests per second can it serve when CPU-bound?",
@@ -346,6 +365,7 @@ def _peak_factor(gen: np.random.Generator) -> Draft:
     factor = peak_factor(share_requests, share_day)
     hours = 24 * share_day
     return Draft(
+        parameters=(("share_of_requests", share_requests), ("share_of_day", share_day)),
         prompt=f"{_pct(share_requests)} of a day's requests arrive in {_pct(share_day)} of "
         f"the day ({hours:g} hours). By what factor is the request rate in those hours above "
         "the daily average?",
@@ -376,6 +396,11 @@ def _region_servers(gen: np.random.Generator) -> Draft:
     listing = ", ".join(f"{c} {u:g}M" for c, u in zip(chosen, users, strict=True))
     quotas = ", ".join(f"{total * u / sum(users):.2f}" for u in users)
     return Draft(
+        parameters=(
+            ("total_servers", total),
+            ("region_index", ask),
+            *((f"users_millions[{c}]", u) for c, u in zip(chosen, users, strict=True)),
+        ),
         prompt=f"{total} servers are split across regions in proportion to users ({listing}) "
         "with largest-remainder rounding, so the counts add up exactly. How many servers "
         f"does {chosen[ask]} get?",
@@ -400,6 +425,7 @@ def _country_bandwidth(gen: np.random.Generator) -> Draft:
     total_users = sum(c.users for c in plan.countries)
     total_out = sum(c.outgoing_bits_per_second for c in plan.countries)
     return Draft(
+        parameters=_params(w),
         prompt=f"A global estimate needs {format_bits_per_second(total_out)} of outgoing "
         f"bandwidth for {format_count(total_users)} users. {country.name} has "
         f"{format_count(country.users)} of them. If bandwidth follows users, how much "
@@ -427,6 +453,7 @@ def _cms_width(gen: np.random.Generator) -> Draft:
     eps, delta = float(_pick(gen, _EPSILONS)), float(_pick(gen, _DELTAS))
     sketch = CountMinSketch.from_error(eps, delta)
     return Draft(
+        parameters=(("epsilon", eps), ("delta", delta)),
         prompt=f"A Count-Min sketch must overestimate any count by at most ε = {eps:g} of the "
         f"stream's total, with probability 1 − δ = {1 - delta:g}. How many counters wide is "
         "each row?",
@@ -446,6 +473,7 @@ def _cms_depth(gen: np.random.Generator) -> Draft:
     eps, delta = float(_pick(gen, _EPSILONS)), float(_pick(gen, _DELTAS))
     sketch = CountMinSketch.from_error(eps, delta)
     return Draft(
+        parameters=(("epsilon", eps), ("delta", delta)),
         prompt=f"A Count-Min sketch sized for ε = {eps:g} and δ = {delta:g} (error at most "
         "εN with probability 1 − δ). How many rows (hash functions) does it need?",
         value=sketch.depth,
@@ -460,6 +488,8 @@ def _cms_depth(gen: np.random.Generator) -> Draft:
 
 # --- load balancing --------------------------------------------------------------------
 
+_SLIVER = 1e-9
+
 
 def _aperture_connections(gen: np.random.Generator) -> Draft:
     from twitterdesign.lb import DeterministicAperture, aperture_width
@@ -469,15 +499,21 @@ def _aperture_connections(gen: np.random.Generator) -> Draft:
     aperture = int(_pick(gen, (3, 4, 6, 8, 12)))
     aperture = min(aperture, servers)
     width = aperture_width(clients, servers, aperture)
+    # A client connects to the servers its slice covers. Count only servers it would send
+    # traffic to: a float-rounding sliver (a weight around 1e-15) at a slice edge is no
+    # connection anyone would open.
     connections = sum(
-        len(
-            DeterministicAperture(
+        sum(
+            1
+            for weight in DeterministicAperture(
                 servers, client_index=i, client_count=clients, min_aperture=aperture
-            ).members()
+            ).weights()
+            if weight > _SLIVER
         )
         for i in range(clients)
     )
     return Draft(
+        parameters=(("clients", clients), ("servers", servers), ("aperture", aperture)),
         prompt=f"{clients} clients talk to {servers} servers with deterministic aperture "
         f"(aperture {aperture}). Each client's slice is a whole number of client slices "
         "of the ring covering at least the aperture. About how many connections are open "
@@ -502,6 +538,7 @@ def _aperture_width(gen: np.random.Generator) -> Draft:
     aperture = min(int(_pick(gen, (2, 3, 4, 6, 12))), servers)
     width = aperture_width(clients, servers, aperture)
     return Draft(
+        parameters=(("clients", clients), ("servers", servers), ("aperture", aperture)),
         prompt=f"Deterministic aperture with {clients} clients, {servers} servers and an "
         f"aperture of {aperture}. What fraction of the ring does each client's slice cover? "
         "(A decimal, e.g. 0.35.)",
