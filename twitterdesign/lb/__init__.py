@@ -27,6 +27,8 @@ from twitterdesign.lb._policies import (
     RandomChoice,
     RoundRobin,
 )
+from twitterdesign.lb._scenario import Outage, Scenario, ServiceTime, SlowPeriod
+from twitterdesign.lb._simulate import PolicyFactory, SimulationResult, simulate
 
 if TYPE_CHECKING:
     from twitterdesign.lb.transport import BalancedTransport
@@ -39,14 +41,21 @@ __all__ = [
     "Clock",
     "DeterministicAperture",
     "LeastLoaded",
+    "Outage",
     "PeakEwma",
+    "PolicyFactory",
     "PowerOfTwoChoices",
     "RandomAperture",
     "RandomChoice",
     "Ring",
     "RoundRobin",
+    "Scenario",
+    "ServiceTime",
+    "SimulationResult",
+    "SlowPeriod",
     "aperture_width",
     "make_balancer",
+    "simulate",
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -59,7 +60,7 @@ class Balancer(Protocol):
         ...
 
 
-class BalancerBase:
+class BalancerBase(ABC):
     """Shared state of the policies: outstanding counts, health flags, random numbers.
 
     Args:
@@ -100,6 +101,14 @@ class BalancerBase:
         if b >= a:
             b += 1
         return a, b
+
+    @abstractmethod
+    def pick(self) -> int:
+        """Return the index of the backend for the next request.
+
+        Raises:
+            NoBackendAvailable: If every backend is marked down.
+        """
 
     # -- public state -------------------------------------------------------------------
     @property
@@ -191,7 +200,8 @@ class BalancerBase:
         self._observe(i, float(latency_s))
 
     def _observe(self, i: int, latency_s: float) -> None:
-        """Hook for policies that learn from latencies."""
+        """Hook for policies that learn from latencies (default: learn nothing)."""
+        return
 
     def mark_down(self, i: int) -> None:
         """Mark backend ``i`` unhealthy: pickers avoid it while a healthy one exists.
@@ -239,6 +249,7 @@ class BalancerBase:
 
     def _resized(self, old: int) -> None:
         """Hook for policies with per-backend state beyond the shared arrays."""
+        return
 
     def _require_healthy(self) -> None:
         if self._n_healthy == 0:

@@ -1,0 +1,298 @@
+"""The discrete-event simulator: queueing theory checks, published results, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.strategies import seeds
+from twitterdesign.errors import InvalidParameterError
+from twitterdesign.lb import (
+    POLICY_NAMES,
+    DeterministicAperture,
+    Outage,
+    RandomAperture,
+    Scenario,
+    ServiceTime,
+    SlowPeriod,
+    simulate,
+)
+
+
+def test_mm1_sojourn_time_matches_theory() -> None:
+    """One server, Poisson arrivals λ=50/s, exponential service μ=100/s: the sojourn
+    time is exponential with rate μ-λ, so mean 20 ms and median ln2/50 s."""
+    sc = Scenario(
+        clients=1,
+        servers=1,
+        requests=60_000,
+        rate_per_s=50.0,
+        service=ServiceTime.exponential(0.01),
+    )
+    r = simulate(sc, "round-robin", rng=3)
+    assert r.latency_mean_s == pytest.approx(1 / 50, rel=0.08)
+    assert r.latency_p50_s == pytest.approx(math.log(2) / 50, rel=0.08)
+    assert r.latency_p99_s == pytest.approx(math.log(100) / 50, rel=0.12)
+
+
+def test_delay_servers_return_the_service_distribution() -> None:
+    sc = Scenario(
+        clients=3,
+        servers=4,
+        requests=40_000,
+        rate_per_s=1000.0,
+        service=ServiceTime.lognormal(0.1, 0.5),
+        concurrency=None,
+    )
+    r = simulate(sc, "p2c", rng=1)
+    z99 = 2.3263478740408408  # standard normal 0.99 quantile
+    assert r.latency_p50_s == pytest.approx(0.1, rel=0.03)
+    assert r.latency_p99_s == pytest.approx(0.1 * math.exp(0.5 * z99), rel=0.06)
+
+
+def test_same_seed_same_result() -> None:
+    sc = Scenario(clients=4, servers=3, requests=3000, rate_per_s=200.0)
+    assert simulate(sc, "peak-ewma", rng=9) == simulate(sc, "peak-ewma", rng=9)
+
+
+@settings(max_examples=25)
+@given(
+    name=st.sampled_from(POLICY_NAMES),
+    clients=st.integers(1, 6),
+    servers=st.integers(1, 6),
+    retries=st.integers(0, 2),
+    timeout=st.none() | st.floats(0.005, 0.1),
+    seed=seeds,
+)
+def test_every_request_is_accounted_for(
+    name: str, clients: int, servers: int, retries: int, timeout: float | None, seed: int
+) -> None:
+    """succeeded + failed = requests, and attempts = requests + retries (minus requests
+    refused locally because every backend was ejected)."""
+    sc = Scenario(
+        clients=clients,
+        servers=servers,
+        requests=400,
+        rate_per_s=100.0 * servers,
+        timeout_s=timeout,
+        retries=retries,
+        outages=(Outage(0, 0.5, 1.5),),
+        eject_after=2,
+        probe_after_s=0.2,
+    )
+    r = simulate(sc, name, aperture=1, rng=seed)
+    assert r.succeeded + r.failed == r.requests
+    assert sum(r.server_requests) <= r.requests + r.retries
+    assert r.connections_total <= clients * servers
+    assert r.timeouts <= sum(r.server_requests)
+
+
+def test_linkerd_2016_success_rates_with_a_1s_timeout() -> None:
+    """Published: success ≈ 95% (round robin), 99% (least loaded), 99.9% (peak EWMA).
+    Independent expectation for round robin: 1/11 of the traffic in half the run hits
+    the 2 s backend, so success = 1 - 1/22 ≈ 95.5%."""
+    rates = {}
+    for name in ("round-robin", "least-loaded", "p2c", "peak-ewma"):
+        r = simulate(Scenario.linkerd_2016(timeout_s=1.0), name, rng=1)
+        rates[name] = r.success_rate
+    assert rates["round-robin"] == pytest.approx(1 - 1 / 22, abs=0.005)
+    assert 0.985 <= rates["least-loaded"] <= 0.997
+    assert 0.985 <= rates["p2c"] <= 0.997
+    assert rates["peak-ewma"] >= 0.995
+    assert rates["peak-ewma"] > rates["p2c"] > rates["round-robin"]
+
+
+def test_linkerd_2016_latency_tails_degrade_at_different_quantiles() -> None:
+    """Round robin degrades at p99 (≈4.5% of requests are slow), least loaded / P2C
+    and peak EWMA only at p99.9."""
+    res = {
+        n: simulate(Scenario.linkerd_2016(), n, rng=2) for n in ("round-robin", "p2c", "peak-ewma")
+    }
+    assert res["round-robin"].latency_p99_s >= 1.9
+    for name in ("p2c", "peak-ewma"):
+        assert res[name].latency_p99_s < 0.5
+        assert res[name].latency_p999_s >= 1.9
+    # Peak EWMA routes around the slow backend: well below its 1/11 share.
+    assert res["peak-ewma"].load_share[0] < res["p2c"].load_share[0] < 1 / 11
+
+
+def test_stale_load_information_makes_least_loaded_herd() -> None:
+    """With every client seeing the same 50 ms-old queue lengths, least loaded sends
+    everyone to the same server (worse than random); P2C stays close to fresh."""
+
+    def run(name: str, staleness: float) -> float:
+        sc = Scenario(
+            clients=20,
+            servers=10,
+            requests=50_000,
+            rate_per_s=800.0,
+            service=ServiceTime.exponential(0.01),
+            load_view="global",
+            staleness_s=staleness,
+        )
+        return simulate(sc, name, rng=2).latency_p99_s
+
+    fresh_ll, stale_ll = run("least-loaded", 0.0), run("least-loaded", 0.05)
+    stale_p2c, stale_random = run("p2c", 0.05), run("random", 0.05)
+    assert fresh_ll < stale_p2c
+    assert stale_ll > 2 * stale_p2c
+    assert stale_ll > stale_random
+
+
+def test_peak_ewma_routes_around_a_slow_server_with_lower_p99() -> None:
+    sc = Scenario(
+        clients=10,
+        servers=10,
+        requests=60_000,
+        rate_per_s=600.0,
+        service=ServiceTime.exponential(0.01),
+        speeds=(0.2,) + (1.0,) * 9,
+    )
+    ewma, p2c = simulate(sc, "peak-ewma", rng=4), simulate(sc, "p2c", rng=4)
+    assert ewma.load_share[0] < 0.5 / 10
+    assert ewma.latency_p99_s < p2c.latency_p99_s
+
+
+@pytest.mark.slow
+def test_deterministic_aperture_spreads_load_evenly_with_few_connections() -> None:
+    clients, servers, aperture = 60, 30, 6
+    sc = Scenario(
+        clients=clients,
+        servers=servers,
+        requests=200_000,
+        rate_per_s=2000.0,
+        service=ServiceTime.exponential(0.01),
+    )
+    det = simulate(sc, "deterministic-aperture", aperture=aperture, rng=5)
+
+    def random_fixed(c: int, clock: object, rng: np.random.Generator) -> RandomAperture:
+        return RandomAperture(servers, aperture=aperture, adaptive=False, rng=rng)
+
+    rnd = simulate(sc, random_fixed, rng=5)
+    assert det.load_max_over_mean <= 1.05
+    assert rnd.load_max_over_mean > det.load_max_over_mean + 0.1
+    # Connections: each client's slice, computed independently of the simulator.
+    expected = sum(
+        len(
+            DeterministicAperture(
+                servers, client_index=c, client_count=clients, min_aperture=aperture
+            ).members()
+        )
+        for c in range(clients)
+    )
+    assert det.connections_total == expected
+    assert rnd.connections_total == clients * aperture
+    assert det.connections_total < clients * servers / 3
+
+
+def test_retries_hide_an_outage_and_ejection_stops_sending_to_it() -> None:
+    base = {
+        "clients": 5,
+        "servers": 5,
+        "requests": 20_000,
+        "rate_per_s": 1000.0,
+        "outages": (Outage(2, 5.0, 15.0),),
+    }
+    no_retry = simulate(Scenario(**base, retries=0, eject_after=10**6), "round-robin", rng=1)
+    with_retry = simulate(Scenario(**base, retries=2), "p2c", rng=1)
+    ejecting = simulate(Scenario(**base, retries=0, eject_after=3, probe_after_s=1.0), "p2c", rng=1)
+    # Round robin without ejection: a fifth of the 10 s outage's traffic fails.
+    assert no_retry.failed / no_retry.requests == pytest.approx(0.2 * 10 / 20, abs=0.02)
+    assert with_retry.failed == 0
+    assert with_retry.succeeded == with_retry.requests
+    assert ejecting.failed < no_retry.failed / 5
+
+
+def test_kll_quantiles_agree_with_exact() -> None:
+    sc = Scenario(clients=4, servers=4, requests=30_000, rate_per_s=300.0)
+    exact = simulate(sc, "p2c", quantiles="exact", rng=8)
+    kll = simulate(sc, "p2c", quantiles="kll", rng=8)
+    assert kll.quantile_method == "kll"
+    # Same run; the sketch's rank error is ~1.3%, so compare at a ±2% rank band.
+    lo, hi = np.quantile(np.asarray(exact.latency_cdf_s), [0.0, 1.0])
+    assert lo <= kll.latency_p50_s <= hi
+    assert kll.latency_p50_s == pytest.approx(exact.latency_p50_s, rel=0.1)
+    assert kll.latency_p99_s == pytest.approx(exact.latency_p99_s, rel=0.1)
+
+
+def test_bursty_arrivals_keep_the_mean_rate_and_hurt_the_tail() -> None:
+    calm = Scenario(clients=2, servers=4, requests=40_000, rate_per_s=300.0)
+    bursty = Scenario(
+        clients=2,
+        servers=4,
+        requests=40_000,
+        rate_per_s=300.0,
+        arrivals="bursty",
+        burst_factor=5.0,
+        burst_fraction=0.1,
+        burst_period_s=0.2,
+    )
+    t = bursty.arrival_times(np.random.default_rng(0))
+    assert bool(np.all(np.diff(t) >= 0))
+    assert t.size / t[-1] == pytest.approx(300.0, rel=0.05)
+    assert simulate(bursty, "p2c", rng=0).latency_p99_s > simulate(calm, "p2c", rng=0).latency_p99_s
+
+
+def test_slow_period_applies_only_inside_its_window() -> None:
+    sc = Scenario(
+        clients=1,
+        servers=1,
+        requests=2000,
+        rate_per_s=100.0,
+        concurrency=None,
+        service=ServiceTime.constant(0.01),
+        slow=(SlowPeriod(0, 5.0, 10.0, 0.5),),
+    )
+    r = simulate(sc, "round-robin", rng=0)
+    # About 500 of 2000 requests (5 s of 20 s) take 0.5 s, the rest 10 ms.
+    assert r.latency_p50_s == pytest.approx(0.01)
+    assert r.latency_p90_s == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"servers": 0}, "servers"),
+        ({"clients": 0}, "clients"),
+        ({"rate_per_s": float("nan")}, "rate_per_s"),
+        ({"rate_per_s": -1.0}, "rate_per_s"),
+        ({"speeds": (1.0,)}, "speeds"),
+        ({"speeds": (1.0,) * 9 + (-1.0,)}, "speeds"),
+        ({"outages": (Outage(10, 0, 1),)}, "slow/outages"),
+        ({"retries": 8}, "retries"),
+        ({"timeout_s": 0.0}, "timeout_s"),
+        ({"arrivals": "uniform"}, "arrivals"),
+        ({"load_view": "psychic"}, "load_view"),
+    ],
+)
+def test_bad_scenarios_are_rejected(kwargs: dict[str, object], param: str) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        Scenario(**kwargs)  # type: ignore[arg-type]
+    assert info.value.name == param
+
+
+def test_bad_simulate_arguments_are_rejected() -> None:
+    sc = Scenario(requests=10)
+    with pytest.raises(InvalidParameterError, match="policy"):
+        simulate(sc, "fastest")
+    with pytest.raises(InvalidParameterError, match="quantiles"):
+        simulate(sc, "p2c", quantiles="approx")
+    with pytest.raises(InvalidParameterError, match="policy"):
+        simulate(sc, lambda c, clock, rng: RandomAperture(3, rng=rng))
+    with pytest.raises(InvalidParameterError, match="mean_s"):
+        ServiceTime.exponential(float("nan"))
+    with pytest.raises(InvalidParameterError, match="aperture"):
+        simulate(sc, "random-aperture", aperture=11)
+
+
+def test_result_to_dict_is_json_ready() -> None:
+    import json
+
+    r = simulate(Scenario(clients=2, servers=2, requests=100, rate_per_s=50.0), "p2c", rng=0)
+    data = json.loads(json.dumps(r.to_dict()))
+    assert data["success_rate"] == 1.0
+    assert sum(data["load_share"]) == pytest.approx(1.0)
