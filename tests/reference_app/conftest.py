@@ -1,0 +1,121 @@
+"""Fixtures for the reference app tests: an in-process app, users and helpers."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from twitterdesign.reference_app import Settings, create_app
+
+FAST = {"argon2_time_cost": 1, "argon2_memory_kib": 8}
+_counter = itertools.count()
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for tests: fast password hashing, no rate limits unless asked."""
+    values: dict[str, Any] = {"data_dir": data_dir, "rate_limits_enabled": False, **FAST}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class User:
+    """A registered test user with a bearer token."""
+
+    id: str
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    """A TestClient plus helpers to register apps and users."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        reply = client.post(
+            "/api/v1/apps",
+            data={
+                "client_name": "tests",
+                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": "read write follow push",
+            },
+        )
+        assert reply.status_code == 200, reply.text
+        self.app = reply.json()
+        tok = client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.app["client_id"],
+                "client_secret": self.app["client_secret"],
+                "scope": "read write follow push",
+            },
+        )
+        assert tok.status_code == 200, tok.text
+        self.app_token = tok.json()["access_token"]
+
+    def register(self, username: str | None = None, password: str = "correct horse") -> User:
+        name = username or f"user{next(_counter)}"
+        reply = self.client.post(
+            "/api/v1/accounts",
+            headers={"Authorization": f"Bearer {self.app_token}"},
+            data={
+                "username": name,
+                "email": f"{name}@example.org",
+                "password": password,
+                "agreement": "true",
+            },
+        )
+        assert reply.status_code == 200, reply.text
+        token = reply.json()["access_token"]
+        me = self.client.get(
+            "/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert me.status_code == 200, me.text
+        return User(me.json()["id"], name, token)
+
+    def post(self, user: User, text: str, **fields: Any) -> dict[str, Any]:
+        reply = self.client.post(
+            "/api/v1/statuses", headers=user.headers, json={"status": text, **fields}
+        )
+        assert reply.status_code == 200, reply.text
+        return dict(reply.json())
+
+    def follow(self, a: User, b: User) -> None:
+        reply = self.client.post(f"/api/v1/accounts/{b.id}/follow", headers=a.headers)
+        assert reply.status_code == 200, reply.text
+
+    def settle(self) -> None:
+        """Wait until the fan-out worker has delivered everything queued."""
+        assert self.client.app.state.services.timelines.wait_idle(10.0)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path) -> Iterator[Callable[..., Api]]:
+    clients: list[TestClient] = []
+
+    def build(**overrides: Any) -> Api:
+        data_dir = overrides.pop("data_dir", tmp_path / f"data{len(clients)}")
+        client = TestClient(create_app(make_settings(data_dir, **overrides)))
+        client.__enter__()
+        clients.append(client)
+        return Api(client)
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(app_factory: Callable[..., Api]) -> Api:
+    return app_factory()

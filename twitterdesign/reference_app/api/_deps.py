@@ -1,0 +1,268 @@
+"""Request helpers shared by the routers: parameters, authentication, pagination."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from twitterdesign.reference_app.services import (
+    AppError,
+    Forbidden,
+    Services,
+    Unauthorized,
+    Unprocessable,
+    scope_allows,
+)
+from twitterdesign.reference_app.services._errors import NotFound
+from twitterdesign.reference_app.storage import Page
+
+__all__ = [
+    "MAX_LIMIT",
+    "Auth",
+    "BadRequest",
+    "Params",
+    "auth_optional",
+    "base_url",
+    "link_header",
+    "page_from",
+    "params",
+    "parse_id",
+    "require",
+    "services",
+    "viewer_of",
+]
+
+MAX_LIMIT = 40
+"""The most items one page returns, as in Mastodon."""
+
+
+class BadRequest(AppError):
+    """Malformed input: unparsable body, wrong parameter types (400)."""
+
+    status_code = 400
+
+
+def services(request: Request) -> Services:
+    """Return the app's :class:`Services`."""
+    found: Services = request.app.state.services
+    return found
+
+
+def base_url(request: Request) -> str:
+    """Return the base URL for links: the configured one, or the request's own."""
+    configured = services(request).settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+class Params:
+    """Request parameters merged from the query string, a form body and a JSON body.
+
+    Mastodon accepts parameters in any of these, and clients use all three; array
+    parameters arrive as ``name[]`` (forms) or JSON lists.
+    """
+
+    def __init__(self, data: dict[str, Any], files: dict[str, UploadFile]) -> None:
+        self._data = data
+        self.files = files
+
+    def raw(self, name: str) -> Any:
+        """Return the raw value of ``name`` (or ``name[]``), or None."""
+        if name in self._data:
+            return self._data[name]
+        return self._data.get(name + "[]")
+
+    def text(self, name: str, default: str | None = None, *, max_len: int = 100_000) -> str | None:
+        """Return a string parameter, or raise BadRequest for another type."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if isinstance(value, (bool, int | float)):
+            value = str(value).lower() if isinstance(value, bool) else str(value)
+        if not isinstance(value, str):
+            raise BadRequest(f"{name} must be a string")
+        if len(value) > max_len:
+            raise Unprocessable(f"{name} is too long")
+        return value
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """Return a boolean parameter (true/false/1/0), or raise BadRequest."""
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.lower() in {"true", "1", "on", "yes"}:
+            return True
+        if isinstance(value, str) and value.lower() in {"false", "0", "off", "no"}:
+            return False
+        raise BadRequest(f"{name} must be a boolean")
+
+    def ids(self, name: str) -> list[int]:
+        """Return a list-of-ids parameter (``name[]`` or a JSON list)."""
+        value = self.raw(name)
+        if value is None or value == "":
+            return []
+        items = value if isinstance(value, list) else [value]
+        return [parse_id(v, name=name, bad=BadRequest) for v in items]
+
+
+def _merge_form_value(data: dict[str, Any], key: str, value: Any) -> None:
+    if key.endswith("[]"):
+        data.setdefault(key, []).append(value)
+    elif key in data:
+        current = data[key]
+        data[key] = [*current, value] if isinstance(current, list) else [current, value]
+    else:
+        data[key] = value
+
+
+async def params(request: Request) -> Params:
+    """Dependency: parse query, form or JSON body into :class:`Params`."""
+    data: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        _merge_form_value(data, key, value)
+    files: dict[str, UploadFile] = {}
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/json":
+            raw = await request.body()
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except (ValueError, UnicodeDecodeError):
+                    raise BadRequest("request body is not valid JSON") from None
+                if not isinstance(body, dict):
+                    raise BadRequest("request body must be a JSON object")
+                data.update(body)
+        elif ctype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            try:
+                form = await request.form(max_files=8, max_fields=1000)
+            except AppError:
+                raise
+            except Exception as exc:  # malformed multipart or too many parts
+                raise BadRequest(f"could not parse form body: {exc}") from None
+            for fkey, fvalue in form.multi_items():
+                if isinstance(fvalue, str):
+                    _merge_form_value(data, fkey, fvalue)
+                else:
+                    files[fkey] = fvalue
+    return Params(data, files)
+
+
+def parse_id(value: Any, *, name: str = "id", bad: type[AppError] = NotFound) -> int:
+    """Parse a Snowflake id given as a string or int; raise ``bad`` if it is not one."""
+    if isinstance(value, bool):
+        raise bad(f"{name} is not a valid id" if bad is not NotFound else "Record not found")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isdigit() and len(value) <= 19:
+        number = int(value)
+    else:
+        raise bad(f"{name} is not a valid id" if bad is not NotFound else "Record not found")
+    if not 0 <= number < 2**63:
+        raise bad(f"{name} is not a valid id" if bad is not NotFound else "Record not found")
+    return number
+
+
+def page_from(request: Request, *, default_limit: int = 20, max_limit: int = MAX_LIMIT) -> Page:
+    """Read ``max_id``, ``since_id``, ``min_id`` and ``limit`` from the query string.
+
+    Raises:
+        BadRequest: For a non-numeric id or limit, or a limit below 1. Limits above
+            ``max_limit`` are clamped to it, as Mastodon does.
+    """
+    q = request.query_params
+
+    def cursor(name: str) -> int | None:
+        value = q.get(name)
+        if value is None or value == "":
+            return None
+        return parse_id(value, name=name, bad=BadRequest)
+
+    limit = default_limit
+    raw = q.get("limit")
+    if raw is not None and raw != "":
+        if not raw.lstrip("-").isdigit() or len(raw) > 10:
+            raise BadRequest("limit must be an integer")
+        limit = int(raw)
+        if limit < 1:
+            raise BadRequest("limit must be at least 1")
+        limit = min(limit, max_limit)
+    return Page(
+        max_id=cursor("max_id"), since_id=cursor("since_id"), min_id=cursor("min_id"), limit=limit
+    )
+
+
+def link_header(request: Request, ids: Sequence[int]) -> str | None:
+    """Build Mastodon's ``Link`` header (next: ``max_id`` = oldest, prev: ``min_id`` = newest)."""
+    if not ids:
+        return None
+    keep = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k not in {"max_id", "since_id", "min_id"}
+    ]
+    url = f"{base_url(request)}{request.url.path}"
+    nxt = urlencode([*keep, ("max_id", str(min(ids)))])
+    prev = urlencode([*keep, ("min_id", str(max(ids)))])
+    return f'<{url}?{nxt}>; rel="next", <{url}?{prev}>; rel="prev"'
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """Who is calling: the account (None for an app-only token) and the token's scopes."""
+
+    account_id: int | None
+    app_id: int | None
+    scopes: str
+    token: str
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    token = request.query_params.get("access_token")
+    return token or None
+
+
+def auth_optional(request: Request) -> Auth | None:
+    """Dependency: the caller's token if one was sent; an invalid one is a 401."""
+    token = _bearer(request)
+    if token is None:
+        return None
+    record = services(request).accounts.resolve_token(token)
+    if record is None:
+        raise Unauthorized("The access token is invalid")
+    return Auth(record.account_id, record.app_id, record.scopes, token)
+
+
+def require(scope: str, *, user: bool = True) -> Callable[[Request], Awaitable[Auth]]:
+    """Dependency factory: demand a valid token with ``scope`` (and a user, by default)."""
+
+    async def dependency(request: Request) -> Auth:
+        auth = auth_optional(request)
+        if auth is None:
+            raise Unauthorized("The access token is invalid")
+        if user and auth.account_id is None:
+            raise Unprocessable("This method requires an authenticated user")
+        if not scope_allows(auth.scopes, scope):
+            raise Forbidden("This action is outside the authorized scopes")
+        return auth
+
+    return dependency
+
+
+def viewer_of(auth: Auth | None) -> int | None:
+    """Return the viewing account id, or None for anonymous and app-only callers."""
+    return None if auth is None else auth.account_id

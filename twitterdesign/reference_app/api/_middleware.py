@@ -1,0 +1,221 @@
+"""One pure-ASGI middleware for the cross-cutting work every request needs.
+
+It strips a trailing slash (Mastodon clients call ``/api/v1/instance/``), refuses
+oversized bodies with 413, applies the per-IP and per-token rate limits with
+``X-RateLimit-*`` headers and 429, and records Prometheus metrics per route template.
+A pure ASGI middleware (not ``BaseHTTPMiddleware``) keeps the per-request cost low.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from twitterdesign.reference_app.services import AppError, RateLimitDecision, Services
+
+__all__ = ["AppMetrics", "GatewayMiddleware"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_LIMITED_PREFIXES = ("/api/", "/oauth/", "/lesson/")
+
+
+class AppMetrics:
+    """The app's Prometheus metrics, in a registry of its own (one per app instance)."""
+
+    def __init__(self, services: Services) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "twitterdesign_http_requests",
+            "HTTP requests by route template, method and status code.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "twitterdesign_http_request_duration_seconds",
+            "HTTP request latency by route template.",
+            ["route", "method"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "twitterdesign_rate_limited_requests",
+            "Requests refused with 429.",
+            ["limit"],
+            registry=self.registry,
+        )
+        queue = Gauge(
+            "twitterdesign_fanout_queue_depth",
+            "Statuses waiting for the fan-out worker.",
+            registry=self.registry,
+        )
+        queue.set_function(lambda: services.timelines.queue_depth)
+        caches = Gauge(
+            "twitterdesign_timeline_caches",
+            "Home timeline caches held in memory (active users).",
+            registry=self.registry,
+        )
+        caches.set_function(lambda: services.timelines.stats().active_caches)
+        deliveries = Gauge(
+            "twitterdesign_fanout_deliveries",
+            "Status ids pushed into followers' timeline caches since start.",
+            registry=self.registry,
+        )
+        deliveries.set_function(lambda: services.timelines.stats().deliveries)
+        sketch = Gauge(
+            "twitterdesign_sketch_bytes",
+            "Memory held by trend and view-count sketches.",
+            registry=self.registry,
+        )
+        sketch.set_function(lambda: services.trends.nbytes)
+
+
+def _client_ip(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _bearer(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"authorization":
+            text = value.decode("latin-1")
+            if text[:7].lower() == "bearer ":
+                return text[7:].strip() or None
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class GatewayMiddleware:
+    """Path normalization, body limit, rate limits and metrics around the app."""
+
+    def __init__(self, app: ASGIApp, services: Services, metrics: AppMetrics) -> None:
+        self.app = app
+        self.services = services
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            scope = dict(scope)
+            scope["path"] = path.rstrip("/") or "/"
+            scope["raw_path"] = scope["path"].encode()
+            path = scope["path"]
+        start = time.perf_counter()
+        status_holder = [500]
+        settings = self.services.settings
+
+        length = _header(scope, b"content-length")
+        if length is not None and (
+            not length.isdigit() or int(length) > settings.max_request_bytes
+        ):
+            await self._error(send, 413, "request body is too large", [])
+            self._observe(scope, 413, start)
+            return
+
+        limit_headers: list[tuple[bytes, bytes]] = []
+        if settings.rate_limits_enabled and path.startswith(_LIMITED_PREFIXES):
+            decisions: list[tuple[str, RateLimitDecision]] = [
+                ("ip", self.services.ip_limiter.hit(_client_ip(scope)))
+            ]
+            token = _bearer(scope)
+            if token is not None:
+                key = hashlib.sha256(token.encode()).hexdigest()
+                decisions.append(("token", self.services.token_limiter.hit(key)))
+            # Report the tighter limit, as a client can only act on one set of headers.
+            kind, tight = min(decisions, key=lambda d: (d[1].allowed, d[1].remaining))
+            reset = datetime.fromtimestamp(tight.reset_at_s, tz=UTC).isoformat()
+            limit_headers = [
+                (b"x-ratelimit-limit", str(tight.limit).encode()),
+                (b"x-ratelimit-remaining", str(tight.remaining).encode()),
+                (b"x-ratelimit-reset", reset.replace("+00:00", "Z").encode()),
+            ]
+            if not tight.allowed:
+                retry = max(1, int(tight.reset_at_s - time.time()) + 1)
+                self.metrics.rate_limited.labels(kind).inc()
+                await self._error(
+                    send,
+                    429,
+                    "Too many requests",
+                    [*limit_headers, (b"retry-after", str(retry).encode())],
+                )
+                self._observe(scope, 429, start)
+                return
+
+        received = 0
+        max_bytes = settings.max_request_bytes
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def wrapped_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = int(message["status"])
+                if limit_headers:
+                    message["headers"] = [*message.get("headers", []), *limit_headers]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, wrapped_send)
+        except _BodyTooLarge:
+            await self._error(send, 413, "request body is too large", limit_headers)
+            status_holder[0] = 413
+        self._observe(scope, status_holder[0], start)
+
+    def _observe(self, scope: Scope, status: int, start: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        method = str(scope.get("method", "GET"))
+        self.metrics.requests.labels(template, method, str(status)).inc()
+        self.metrics.latency.labels(template, method).observe(time.perf_counter() - start)
+
+    @staticmethod
+    async def _error(
+        send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]
+    ) -> None:
+        body = json.dumps({"error": message}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    *extra,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLarge(AppError):
+    """Raised inside ``receive`` when a streamed body passes the limit (413)."""
+
+    status_code = 413
+
+    def __init__(self) -> None:
+        super().__init__("request body is too large")

@@ -1,0 +1,300 @@
+"""Render records as Mastodon client-API JSON entities (Account, Status, Notification…)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from twitterdesign import __version__
+from twitterdesign.reference_app.services import Services
+from twitterdesign.reference_app.services.media import EXTENSIONS
+from twitterdesign.reference_app.storage import (
+    AccountRecord,
+    AppRecord,
+    MediaRecord,
+    NotificationRecord,
+    StatusRecord,
+)
+
+__all__ = ["MASTODON_VERSION", "Renderer", "iso_ms"]
+
+MASTODON_VERSION = f"4.3.0 (compatible; twitterdesign {__version__})"
+"""The version we report: the Mastodon API level we follow, then our own version."""
+
+_TAG_IN_HTML = re.compile(r"(^|[^\w&/;])#(\w{1,100})", re.UNICODE)
+_MENTION_IN_HTML = re.compile(r"(^|[^\w/;])@([A-Za-z0-9_]{1,30})")
+
+
+def iso_ms(ms: int) -> str:
+    """Format Unix milliseconds as Mastodon does: ``2024-01-02T03:04:05.678Z``.
+
+    Example:
+        >>> iso_ms(0)
+        '1970-01-01T00:00:00.000Z'
+    """
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+class Renderer:
+    """Turns records into JSON-ready dicts for one request (one viewer, one base URL).
+
+    Args:
+        services: Where related records (authors, flags, pending views) come from.
+        base_url: Scheme and host for links, without a trailing slash.
+        viewer: The authenticated account, if any (for ``favourited``/``reblogged``).
+    """
+
+    def __init__(self, services: Services, base_url: str, viewer: int | None) -> None:
+        self._s = services
+        self.base = base_url.rstrip("/")
+        self.viewer = viewer
+
+    # --- accounts --------------------------------------------------------------------
+    def account(self, a: AccountRecord, *, credentials: bool = False) -> dict[str, Any]:
+        """Render an Account (with ``source`` when it is the caller's own)."""
+        url = f"{self.base}/@{a.username}"
+        avatar = f"{self.base}/avatars/missing.png"
+        out: dict[str, Any] = {
+            "id": str(a.id),
+            "username": a.username,
+            "acct": a.username,
+            "display_name": a.display_name,
+            "locked": False,
+            "bot": False,
+            "discoverable": True,
+            "indexable": True,
+            "group": False,
+            "created_at": iso_ms(a.created_at_ms),
+            "note": html.escape(a.note),
+            "url": url,
+            "uri": f"{self.base}/users/{a.username}",
+            "avatar": avatar,
+            "avatar_static": avatar,
+            "header": avatar,
+            "header_static": avatar,
+            "followers_count": a.followers_count,
+            "following_count": a.following_count,
+            "statuses_count": a.statuses_count,
+            "last_status_at": (
+                iso_ms(a.last_status_at_ms)[:10] if a.last_status_at_ms is not None else None
+            ),
+            "emojis": [],
+            "fields": [],
+        }
+        if credentials:
+            out["source"] = {
+                "privacy": "public",
+                "sensitive": False,
+                "language": None,
+                "note": a.note,
+                "fields": [],
+                "follow_requests_count": 0,
+            }
+        return out
+
+    def accounts_by_id(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Render accounts in the order of ``ids`` (missing ones skipped)."""
+        found = self._s.store.get_accounts(ids)
+        return [self.account(found[i]) for i in ids if i in found]
+
+    def relationship(
+        self, target: int, following: set[int], followed_by: set[int]
+    ) -> dict[str, Any]:
+        """Render a Relationship between the viewer and ``target``."""
+        return {
+            "id": str(target),
+            "following": target in following,
+            "showing_reblogs": target in following,
+            "notifying": False,
+            "languages": None,
+            "followed_by": target in followed_by,
+            "blocking": False,
+            "blocked_by": False,
+            "muting": False,
+            "muting_notifications": False,
+            "requested": False,
+            "requested_by": False,
+            "domain_blocking": False,
+            "endorsed": False,
+            "note": "",
+        }
+
+    # --- media -----------------------------------------------------------------------
+    def media(self, m: MediaRecord) -> dict[str, Any]:
+        """Render a MediaAttachment."""
+        url = f"{self.base}/media/{m.sha256}.{EXTENSIONS.get(m.content_type, 'bin')}"
+        meta: dict[str, Any] = {}
+        if m.width and m.height:
+            meta["original"] = {
+                "width": m.width,
+                "height": m.height,
+                "size": f"{m.width}x{m.height}",
+                "aspect": m.width / m.height,
+            }
+        return {
+            "id": str(m.id),
+            "type": "image",
+            "url": url,
+            "preview_url": url,
+            "remote_url": None,
+            "preview_remote_url": None,
+            "text_url": None,
+            "meta": meta,
+            "description": m.description,
+            "blurhash": None,
+        }
+
+    # --- statuses --------------------------------------------------------------------
+    def content_html(self, text: str) -> str:
+        """Render status text as Mastodon-style HTML with hashtag and mention links."""
+        escaped = html.escape(text, quote=True)
+
+        def tag(m: re.Match[str]) -> str:
+            name = m.group(2)
+            return (
+                f'{m.group(1)}<a href="{self.base}/tags/{name.lower()}" '
+                f'class="mention hashtag" rel="tag">#<span>{name}</span></a>'
+            )
+
+        def mention(m: re.Match[str]) -> str:
+            name = m.group(2)
+            return (
+                f'{m.group(1)}<span class="h-card"><a href="{self.base}/@{name}" '
+                f'class="u-url mention">@<span>{name}</span></a></span>'
+            )
+
+        body = _MENTION_IN_HTML.sub(mention, _TAG_IN_HTML.sub(tag, escaped))
+        paragraphs = [p.replace("\n", "<br />") for p in body.split("\n\n")]
+        return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+    def statuses(self, items: Sequence[StatusRecord]) -> list[dict[str, Any]]:
+        """Render statuses (already visibility-checked) and record one view for each."""
+        if not items:
+            return []
+        originals = self._s.store.get_statuses(
+            s.reblog_of_id for s in items if s.reblog_of_id is not None
+        )
+        every = list(items) + list(originals.values())
+        account_ids = {s.account_id for s in every} | {m for s in every for m in s.mention_ids}
+        accounts = self._s.store.get_accounts(account_ids)
+        ids = [s.id for s in every]
+        faved: set[int] = set()
+        reblogged: set[int] = set()
+        if self.viewer is not None:
+            faved = self._s.store.favourited_set(self.viewer, ids)
+            reblogged = self._s.store.reblogged_set(self.viewer, ids)
+        self._s.trends.record_views(items)
+
+        def one(s: StatusRecord) -> dict[str, Any]:
+            author = accounts[s.account_id]
+            url = f"{self.base}/@{author.username}/{s.id}"
+            inner = originals.get(s.reblog_of_id) if s.reblog_of_id is not None else None
+            out: dict[str, Any] = {
+                "id": str(s.id),
+                "uri": f"{self.base}/users/{author.username}/statuses/{s.id}",
+                "url": url,
+                "created_at": iso_ms(s.created_at_ms),
+                "edited_at": None,
+                "account": self.account(author),
+                "content": self.content_html(s.text) if inner is None else "",
+                "visibility": s.visibility,
+                "sensitive": False,
+                "spoiler_text": "",
+                "media_attachments": [self.media(m) for m in s.media],
+                "application": None,
+                "mentions": [
+                    {
+                        "id": str(m),
+                        "username": accounts[m].username,
+                        "acct": accounts[m].username,
+                        "url": f"{self.base}/@{accounts[m].username}",
+                    }
+                    for m in s.mention_ids
+                    if m in accounts
+                ],
+                "tags": [{"name": t, "url": f"{self.base}/tags/{t}"} for t in s.tags],
+                "emojis": [],
+                "reblogs_count": s.reblogs_count,
+                "favourites_count": s.favourites_count,
+                "replies_count": s.replies_count,
+                "views_count": s.views_count + self._s.trends.pending_views(s.id),
+                "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id else None,
+                "in_reply_to_account_id": (
+                    str(s.in_reply_to_account_id) if s.in_reply_to_account_id else None
+                ),
+                "reblog": one(inner) if inner is not None else None,
+                "poll": None,
+                "card": None,
+                "language": None,
+                "text": None,
+                "filtered": [],
+            }
+            if self.viewer is not None:
+                out["favourited"] = s.id in faved
+                out["reblogged"] = s.id in reblogged
+                out["muted"] = False
+                out["bookmarked"] = False
+                out["pinned"] = False
+            return out
+
+        return [one(s) for s in items if s.account_id in accounts]
+
+    def status(self, s: StatusRecord) -> dict[str, Any]:
+        """Render one status."""
+        return self.statuses([s])[0]
+
+    # --- others ----------------------------------------------------------------------
+    def notifications(self, items: Sequence[NotificationRecord]) -> list[dict[str, Any]]:
+        """Render notifications, dropping any whose status is gone or no longer visible."""
+        accounts = self._s.store.get_accounts({n.from_account_id for n in items})
+        status_ids = [n.status_id for n in items if n.status_id is not None]
+        visible = {s.id: s for s in self._s.statuses.hydrate(self.viewer, status_ids)}
+        rendered = {s["id"]: s for s in self.statuses(list(visible.values()))}
+        out: list[dict[str, Any]] = []
+        for n in items:
+            if n.from_account_id not in accounts:
+                continue
+            if n.status_id is not None and str(n.status_id) not in rendered:
+                continue
+            out.append(
+                {
+                    "id": str(n.id),
+                    "type": n.type,
+                    "created_at": iso_ms(n.created_at_ms),
+                    "group_key": f"ungrouped-{n.id}",
+                    "account": self.account(accounts[n.from_account_id]),
+                    "status": rendered.get(str(n.status_id)) if n.status_id else None,
+                }
+            )
+        return out
+
+    def app(self, a: AppRecord, *, with_secret: bool) -> dict[str, Any]:
+        """Render an Application (with client credentials right after creation)."""
+        out: dict[str, Any] = {
+            "id": str(a.id),
+            "name": a.name,
+            "website": a.website,
+            "scopes": a.scopes.split(),
+            "redirect_uri": a.redirect_uri,
+            "redirect_uris": a.redirect_uri.split(),
+            "vapid_key": "",
+        }
+        if with_secret:
+            out["client_id"] = a.client_id
+            out["client_secret"] = a.client_secret
+            out["client_secret_expires_at"] = 0
+        return out
+
+    def tag(self, name: str, uses: int, accounts: int | None = None) -> dict[str, Any]:
+        """Render a Tag with one day of history."""
+        day = (self._s.clock_ms() // 86_400_000) * 86_400
+        return {
+            "name": name,
+            "url": f"{self.base}/tags/{name}",
+            "history": [{"day": str(day), "uses": str(uses), "accounts": str(accounts or uses)}],
+            "following": False,
+        }

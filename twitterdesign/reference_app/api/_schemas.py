@@ -1,0 +1,112 @@
+"""Request-body schemas for OpenAPI (Mastodon endpoints accept JSON *or* form bodies).
+
+The Mastodon routes parse their parameters themselves (query, form or JSON, with ``[]``
+arrays) so real clients work unchanged; these models document the accepted fields in
+``/openapi.json`` for both content types. The lesson's routes use pydantic bodies directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = ["BODIES", "body_doc"]
+
+
+class AppCreate(BaseModel):
+    """POST /api/v1/apps."""
+
+    client_name: str = Field(min_length=1, max_length=200)
+    redirect_uris: str = Field(default="urn:ietf:wg:oauth:2.0:oob", max_length=2000)
+    scopes: str = Field(default="read", max_length=1000)
+    website: str | None = Field(default=None, max_length=2000)
+
+
+class TokenRequest(BaseModel):
+    """POST /oauth/token."""
+
+    grant_type: Literal["password", "client_credentials", "authorization_code"]
+    client_id: str
+    client_secret: str
+    scope: str | None = None
+    username: str | None = None
+    password: str | None = None
+    code: str | None = None
+    redirect_uri: str | None = None
+
+
+class RevokeRequest(BaseModel):
+    """POST /oauth/revoke."""
+
+    client_id: str
+    client_secret: str
+    token: str
+
+
+class AccountCreate(BaseModel):
+    """POST /api/v1/accounts."""
+
+    username: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_]+$")
+    email: str = Field(max_length=254)
+    password: str = Field(min_length=8, max_length=1024)
+    agreement: bool = True
+    locale: str = "en"
+    reason: str | None = None
+
+
+class StatusCreate(BaseModel):
+    """POST /api/v1/statuses."""
+
+    status: str | None = Field(default=None, description="Text, at most 280 characters")
+    in_reply_to_id: str | None = None
+    media_ids: list[str] = Field(default_factory=list, max_length=4)
+    visibility: Literal["public", "unlisted", "private"] = "public"
+    sensitive: bool = False
+    spoiler_text: str | None = None
+    language: str | None = None
+
+
+class ReblogRequest(BaseModel):
+    """POST /api/v1/statuses/{id}/reblog."""
+
+    visibility: Literal["public", "unlisted"] = "public"
+
+
+class MediaUpdate(BaseModel):
+    """PUT /api/v1/media/{id}."""
+
+    description: str | None = Field(default=None, max_length=1500)
+
+
+BODIES: dict[str, type[BaseModel]] = {
+    m.__name__: m
+    for m in (
+        AppCreate,
+        TokenRequest,
+        RevokeRequest,
+        AccountCreate,
+        StatusCreate,
+        ReblogRequest,
+        MediaUpdate,
+    )
+}
+
+
+def body_doc(name: str, *, required: bool = True) -> dict[str, Any]:
+    """Return ``openapi_extra`` documenting a JSON-or-form request body.
+
+    Example:
+        >>> sorted(body_doc("RevokeRequest")["requestBody"]["content"])
+        ['application/json', 'application/x-www-form-urlencoded']
+    """
+    schema = BODIES[name].model_json_schema()
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {
+                "application/json": {"schema": schema},
+                "application/x-www-form-urlencoded": {"schema": schema},
+            },
+        }
+    }

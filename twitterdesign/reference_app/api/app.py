@@ -1,0 +1,134 @@
+"""``create_app``: the FastAPI application, its error handling and its lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from twitterdesign import __version__
+from twitterdesign.reference_app.api import (
+    routes_accounts,
+    routes_auth,
+    routes_lesson,
+    routes_media,
+    routes_statuses,
+    routes_timelines,
+)
+from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
+from twitterdesign.reference_app.services import AppError, Services
+from twitterdesign.reference_app.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path"))
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg")))
+    return "Validation failed: " + "; ".join(parts)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """Build the reference app: Mastodon client API, the lesson's API, health and metrics.
+
+    Args:
+        settings: Configuration; read from ``TWITTERDESIGN_*`` variables when None.
+        services: Pre-built services (tests, multi-process fronts); built from
+            ``settings`` when None.
+
+    Returns:
+        A FastAPI app. Its lifespan starts the fan-out worker and the view flusher and
+        stops them (flushing counters, closing the database) at shutdown.
+
+    Example:
+        >>> import tempfile
+        >>> from fastapi.testclient import TestClient
+        >>> app = create_app(Settings(data_dir=tempfile.mkdtemp()))
+        >>> with TestClient(app) as client:
+        ...     client.get("/healthz").json()["status"]
+        'ok'
+    """
+    settings = settings or Settings.from_env()
+    svc = services or Services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        svc.start()
+        try:
+            yield
+        finally:
+            svc.close()
+
+    app = FastAPI(
+        title="twitterdesign reference app",
+        version=__version__,
+        description=(
+            "A Twitter backend built from the System Design lesson. Speaks Mastodon's "
+            "client API (so Mastodon clients work) and the lesson's own API under "
+            "/lesson/v1/."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    app.state.settings = settings
+    metrics = AppMetrics(svc)
+    app.state.metrics = metrics
+
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return _error(exc.status_code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404:
+            message = "Record not found" if message == "Not Found" else message
+        return _error(exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, _exc: Exception) -> JSONResponse:
+        return _error(500, "internal server error")
+
+    for module in (
+        routes_auth,
+        routes_accounts,
+        routes_statuses,
+        routes_timelines,
+        routes_media,
+        routes_lesson,
+    ):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
+    def healthz() -> dict[str, Any]:
+        """Return ok if the database answers."""
+        svc.store.count_accounts()
+        return {
+            "status": "ok",
+            "version": __version__,
+            "fanout_queue_depth": svc.timelines.queue_depth,
+        }
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def prometheus_metrics() -> Response:
+        """Requests and latency per route, fan-out queue depth, sketch memory."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(GatewayMiddleware, services=svc, metrics=metrics)
+    return app

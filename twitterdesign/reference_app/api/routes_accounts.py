@@ -1,0 +1,199 @@
+"""Accounts: register, look up, statuses, followers, follow, relationships."""
+
+from __future__ import annotations
+
+# ruff: noqa: B008  (FastAPI declares dependencies as parameter defaults)
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from twitterdesign.reference_app.api._deps import (
+    Auth,
+    BadRequest,
+    Params,
+    auth_optional,
+    base_url,
+    link_header,
+    page_from,
+    params,
+    parse_id,
+    require,
+    services,
+    viewer_of,
+)
+from twitterdesign.reference_app.api._render import Renderer
+from twitterdesign.reference_app.api._schemas import body_doc
+from twitterdesign.reference_app.services import Forbidden, Unprocessable
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+
+
+def _r(request: Request, auth: Auth | None) -> Renderer:
+    return Renderer(services(request), base_url(request), viewer_of(auth))
+
+
+@router.post("", summary="Register an account", openapi_extra=body_doc("AccountCreate"))
+def register(
+    request: Request,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("write:accounts", user=False)),
+) -> dict[str, Any]:
+    """Create an account (needs an app token) and return a user token for it."""
+    s = services(request)
+    if not s.settings.registrations_open:
+        raise Forbidden("Registrations are closed")
+    if not p.flag("agreement", default=True):
+        raise Unprocessable("agreement must be accepted")
+    account = s.accounts.register(
+        p.text("username", max_len=100) or "",
+        p.text("email", max_len=300) or "",
+        p.text("password", max_len=2000) or "",
+    )
+    token = s.accounts.issue_token(auth.app_id, account.id, auth.scopes)
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "scope": auth.scopes,
+        "created_at": s.clock_ms() // 1000,
+    }
+
+
+@router.get("/verify_credentials", summary="The caller's own account")
+def verify_credentials(
+    request: Request, auth: Auth = Depends(require("read:accounts"))
+) -> dict[str, Any]:
+    """Return the authenticated account, with its ``source``."""
+    assert auth.account_id is not None
+    account = services(request).accounts.get(auth.account_id)
+    return _r(request, auth).account(account, credentials=True)
+
+
+@router.get("/lookup", summary="Find an account by its handle")
+def lookup(
+    request: Request, acct: str = "", auth: Auth | None = Depends(auth_optional)
+) -> dict[str, Any]:
+    """Return the account for ``acct`` (``name`` or ``name@domain``)."""
+    if not acct or len(acct) > 300:
+        raise BadRequest("acct is required")
+    return _r(request, auth).account(services(request).accounts.lookup(acct))
+
+
+@router.get("/relationships", summary="Relationships with other accounts")
+def relationships(
+    request: Request,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("read:follows")),
+) -> list[dict[str, Any]]:
+    """Return following / followed_by for each ``id[]``."""
+    assert auth.account_id is not None
+    ids = p.ids("id")[:100]
+    s = services(request)
+    following = s.store.following_set(auth.account_id, ids)
+    followed_by = s.store.followed_by_set(auth.account_id, ids)
+    r = _r(request, auth)
+    return [r.relationship(i, following, followed_by) for i in ids]
+
+
+@router.get("/{account_id}", summary="One account")
+def get_account(
+    account_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
+) -> dict[str, Any]:
+    """Return an account by id."""
+    return _r(request, auth).account(services(request).accounts.get(parse_id(account_id)))
+
+
+@router.get("/{account_id}/statuses", summary="An account's statuses (user timeline)")
+def account_statuses(
+    account_id: str,
+    request: Request,
+    response: Response,
+    p: Params = Depends(params),
+    auth: Auth | None = Depends(auth_optional),
+) -> list[dict[str, Any]]:
+    """The lesson's viewUser_timeline: an account's statuses the caller may see."""
+    s = services(request)
+    target = s.accounts.get(parse_id(account_id))
+    page = page_from(request)
+    items = s.statuses.account_statuses(
+        viewer_of(auth),
+        target.id,
+        page,
+        exclude_replies=p.flag("exclude_replies"),
+        exclude_reblogs=p.flag("exclude_reblogs"),
+        only_media=p.flag("only_media"),
+    )
+    link = link_header(request, [x.id for x in items])
+    if link:
+        response.headers["Link"] = link
+    return _r(request, auth).statuses(items)
+
+
+def _edges(
+    request: Request, response: Response, auth: Auth | None, account_id: str, followers: bool
+) -> list[dict[str, Any]]:
+    s = services(request)
+    target = s.accounts.get(parse_id(account_id))
+    page = page_from(request)
+    pairs = (
+        s.store.followers_page(target.id, page)
+        if followers
+        else s.store.following_page(target.id, page)
+    )
+    link = link_header(request, [edge for edge, _ in pairs])
+    if link:
+        response.headers["Link"] = link
+    return _r(request, auth).accounts_by_id([acc for _, acc in pairs])
+
+
+@router.get("/{account_id}/followers", summary="Who follows an account")
+def followers(
+    account_id: str,
+    request: Request,
+    response: Response,
+    auth: Auth | None = Depends(auth_optional),
+) -> list[dict[str, Any]]:
+    """Accounts following this one, newest follow first."""
+    return _edges(request, response, auth, account_id, True)
+
+
+@router.get("/{account_id}/following", summary="Whom an account follows")
+def following(
+    account_id: str,
+    request: Request,
+    response: Response,
+    auth: Auth | None = Depends(auth_optional),
+) -> list[dict[str, Any]]:
+    """Accounts this one follows, newest follow first."""
+    return _edges(request, response, auth, account_id, False)
+
+
+def _relationship(request: Request, auth: Auth, target: int) -> dict[str, Any]:
+    assert auth.account_id is not None
+    s = services(request)
+    following_ = s.store.following_set(auth.account_id, [target])
+    followed_by = s.store.followed_by_set(auth.account_id, [target])
+    return _r(request, auth).relationship(target, following_, followed_by)
+
+
+@router.post("/{account_id}/follow", summary="Follow an account")
+def follow(
+    account_id: str, request: Request, auth: Auth = Depends(require("write:follows"))
+) -> dict[str, Any]:
+    """The lesson's followAccount; returns the new Relationship."""
+    assert auth.account_id is not None
+    target = parse_id(account_id)
+    services(request).follow(auth.account_id, target)
+    return _relationship(request, auth, target)
+
+
+@router.post("/{account_id}/unfollow", summary="Unfollow an account")
+def unfollow(
+    account_id: str, request: Request, auth: Auth = Depends(require("write:follows"))
+) -> dict[str, Any]:
+    """Stop following; returns the new Relationship."""
+    assert auth.account_id is not None
+    target = parse_id(account_id)
+    services(request).unfollow(auth.account_id, target)
+    return _relationship(request, auth, target)

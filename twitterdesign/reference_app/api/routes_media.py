@@ -1,0 +1,140 @@
+"""Media upload (the blob store) and serving with CDN-style cache headers."""
+
+from __future__ import annotations
+
+# ruff: noqa: B008  (FastAPI declares dependencies as parameter defaults)
+import base64
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from twitterdesign.reference_app.api._deps import (
+    Auth,
+    Params,
+    base_url,
+    params,
+    parse_id,
+    require,
+    services,
+)
+from twitterdesign.reference_app.api._render import Renderer
+from twitterdesign.reference_app.api._schemas import body_doc
+from twitterdesign.reference_app.services import NotFound, Unprocessable
+from twitterdesign.reference_app.services.media import EXTENSIONS
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_IMMUTABLE = "public, max-age=31536000, immutable"
+# A 1x1 grey PNG used as every account's avatar and header.
+_AVATAR = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg=="
+)
+_UPLOAD_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "description": {"type": "string", "maxLength": 1500},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+async def _upload(request: Request, p: Params, auth: Auth) -> dict[str, Any]:
+    assert auth.account_id is not None
+    upload = p.files.get("file")
+    if upload is None:
+        raise Unprocessable("file is required (multipart/form-data)")
+    s = services(request)
+    data = await upload.read(s.settings.media_max_bytes + 1)
+    record = await run_in_threadpool(
+        s.media.upload, auth.account_id, data, p.text("description", max_len=1500)
+    )
+    return Renderer(s, base_url(request), auth.account_id).media(record)
+
+
+@router.post("/api/v2/media", tags=["media"], summary="Upload an image", openapi_extra=_UPLOAD_DOC)
+async def upload_v2(
+    request: Request,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("write:media")),
+) -> dict[str, Any]:
+    """Upload an image (type checked by its bytes, size-limited); attach it by id."""
+    return await _upload(request, p, auth)
+
+
+@router.post(
+    "/api/v1/media", tags=["media"], summary="Upload an image (v1)", openapi_extra=_UPLOAD_DOC
+)
+async def upload_v1(
+    request: Request,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("write:media")),
+) -> dict[str, Any]:
+    """Same as ``POST /api/v2/media``."""
+    return await _upload(request, p, auth)
+
+
+@router.get("/api/v1/media/{media_id}", tags=["media"], summary="One of your uploads")
+def get_media(
+    media_id: str, request: Request, auth: Auth = Depends(require("write:media"))
+) -> dict[str, Any]:
+    """Return a media attachment the caller uploaded."""
+    assert auth.account_id is not None
+    s = services(request)
+    record = s.media.get(parse_id(media_id), auth.account_id)
+    return Renderer(s, base_url(request), auth.account_id).media(record)
+
+
+@router.put(
+    "/api/v1/media/{media_id}",
+    tags=["media"],
+    summary="Change a media description",
+    openapi_extra=body_doc("MediaUpdate"),
+)
+def update_media(
+    media_id: str,
+    request: Request,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("write:media")),
+) -> dict[str, Any]:
+    """Set the description of a media attachment the caller uploaded."""
+    assert auth.account_id is not None
+    s = services(request)
+    record = s.media.get(parse_id(media_id), auth.account_id)
+    s.store.update_media_description(record.id, p.text("description", max_len=1500))
+    record = s.media.get(record.id, auth.account_id)
+    return Renderer(s, base_url(request), auth.account_id).media(record)
+
+
+@router.get("/media/{name}", tags=["media"], summary="Serve a stored image (CDN-style)")
+def serve_media(name: str, request: Request) -> Response:
+    """Serve blob bytes by content hash with immutable caching and an ETag."""
+    sha, _, ext = name.partition(".")
+    if ext not in set(EXTENSIONS.values()):
+        raise NotFound("Record not found")
+    path, content_type = services(request).media.find_blob(sha)
+    etag = f'"{sha}"'
+    headers = {"Cache-Control": _IMMUTABLE, "ETag": etag}
+    inm = request.headers.get("if-none-match", "")
+    if etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*":
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type=content_type, headers=headers)
+
+
+@router.get("/avatars/missing.png", tags=["media"], include_in_schema=False)
+def avatar() -> Response:
+    """The default avatar image."""
+    return Response(_AVATAR, media_type="image/png", headers={"Cache-Control": _IMMUTABLE})

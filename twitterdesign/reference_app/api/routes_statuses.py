@@ -1,0 +1,176 @@
+"""Statuses: post, read, delete, context, favourite, reblog, and who did so."""
+
+from __future__ import annotations
+
+# ruff: noqa: B008  (FastAPI declares dependencies as parameter defaults)
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from twitterdesign.reference_app.api._deps import (
+    Auth,
+    BadRequest,
+    Params,
+    auth_optional,
+    base_url,
+    link_header,
+    page_from,
+    params,
+    parse_id,
+    require,
+    services,
+    viewer_of,
+)
+from twitterdesign.reference_app.api._render import Renderer
+from twitterdesign.reference_app.api._schemas import body_doc
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/statuses", tags=["statuses"])
+
+
+def _r(request: Request, auth: Auth | None) -> Renderer:
+    return Renderer(services(request), base_url(request), viewer_of(auth))
+
+
+@router.post("", summary="Post a status", openapi_extra=body_doc("StatusCreate"))
+def post_status(
+    request: Request,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("write:statuses")),
+) -> dict[str, Any]:
+    """The lesson's postTweet (and replyTweet with ``in_reply_to_id``).
+
+    Returns as soon as the status is stored; fan-out to followers happens in the
+    background. A repeated ``Idempotency-Key`` returns the status created the first time.
+    """
+    assert auth.account_id is not None
+    s = services(request)
+    reply = p.text("in_reply_to_id", max_len=40)
+    key = request.headers.get("idempotency-key")
+    status = s.statuses.create(
+        auth.account_id,
+        p.text("status", default="", max_len=100_000) or "",
+        visibility=p.text("visibility", default="public", max_len=20) or "public",
+        in_reply_to_id=parse_id(reply, name="in_reply_to_id", bad=BadRequest) if reply else None,
+        media_ids=p.ids("media_ids"),
+        idempotency_key=key,
+    )
+    return _r(request, auth).status(status)
+
+
+@router.get("/{status_id}", summary="One status")
+def get_status(
+    status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
+) -> dict[str, Any]:
+    """Return a status the caller may see (404 otherwise, never revealing it exists)."""
+    s = services(request)
+    return _r(request, auth).status(s.statuses.get_visible(viewer_of(auth), parse_id(status_id)))
+
+
+@router.delete("/{status_id}", summary="Delete a status")
+def delete_status(
+    status_id: str, request: Request, auth: Auth = Depends(require("write:statuses"))
+) -> dict[str, Any]:
+    """Delete one's own status; returns it with its source ``text``, as Mastodon does."""
+    assert auth.account_id is not None
+    s = services(request)
+    status = s.statuses.delete(auth.account_id, parse_id(status_id))
+    out = _r(request, auth).status(status)
+    out["text"] = status.text
+    return out
+
+
+@router.get("/{status_id}/context", summary="Ancestors and descendants of a status")
+def context(
+    status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
+) -> dict[str, Any]:
+    """The conversation around a status, filtered by what the caller may see."""
+    s = services(request)
+    ancestors, descendants = s.statuses.context(viewer_of(auth), parse_id(status_id))
+    r = _r(request, auth)
+    return {"ancestors": r.statuses(ancestors), "descendants": r.statuses(descendants)}
+
+
+@router.post("/{status_id}/favourite", summary="Like a status")
+def favourite(
+    status_id: str, request: Request, auth: Auth = Depends(require("write:favourites"))
+) -> dict[str, Any]:
+    """The lesson's likeTweet."""
+    assert auth.account_id is not None
+    s = services(request)
+    return _r(request, auth).status(s.statuses.favourite(auth.account_id, parse_id(status_id)))
+
+
+@router.post("/{status_id}/unfavourite", summary="Unlike a status")
+def unfavourite(
+    status_id: str, request: Request, auth: Auth = Depends(require("write:favourites"))
+) -> dict[str, Any]:
+    """Remove a like."""
+    assert auth.account_id is not None
+    s = services(request)
+    return _r(request, auth).status(s.statuses.unfavourite(auth.account_id, parse_id(status_id)))
+
+
+@router.post(
+    "/{status_id}/reblog",
+    summary="Reblog (retweet) a status",
+    openapi_extra=body_doc("ReblogRequest", required=False),
+)
+def reblog(
+    status_id: str,
+    request: Request,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("write:statuses")),
+) -> dict[str, Any]:
+    """The lesson's retweet; returns the reblog, with the original inside ``reblog``."""
+    assert auth.account_id is not None
+    s = services(request)
+    status = s.statuses.reblog(
+        auth.account_id,
+        parse_id(status_id),
+        visibility=p.text("visibility", default="public", max_len=20) or "public",
+    )
+    return _r(request, auth).status(status)
+
+
+@router.post("/{status_id}/unreblog", summary="Undo a reblog")
+def unreblog(
+    status_id: str, request: Request, auth: Auth = Depends(require("write:statuses"))
+) -> dict[str, Any]:
+    """Remove one's reblog; returns the original status."""
+    assert auth.account_id is not None
+    s = services(request)
+    return _r(request, auth).status(s.statuses.unreblog(auth.account_id, parse_id(status_id)))
+
+
+@router.get("/{status_id}/favourited_by", summary="Who liked a status")
+def favourited_by(
+    status_id: str,
+    request: Request,
+    response: Response,
+    auth: Auth | None = Depends(auth_optional),
+) -> list[dict[str, Any]]:
+    """Accounts that favourited a status the caller may see, newest first."""
+    s = services(request)
+    pairs = s.statuses.favourited_by(viewer_of(auth), parse_id(status_id), page_from(request))
+    link = link_header(request, [i for i, _ in pairs])
+    if link:
+        response.headers["Link"] = link
+    return _r(request, auth).accounts_by_id([a for _, a in pairs])
+
+
+@router.get("/{status_id}/reblogged_by", summary="Who reblogged a status")
+def reblogged_by(
+    status_id: str,
+    request: Request,
+    response: Response,
+    auth: Auth | None = Depends(auth_optional),
+) -> list[dict[str, Any]]:
+    """Accounts that reblogged a status the caller may see, newest first."""
+    s = services(request)
+    pairs = s.statuses.reblogged_by(viewer_of(auth), parse_id(status_id), page_from(request))
+    link = link_header(request, [i for i, _ in pairs])
+    if link:
+        response.headers["Link"] = link
+    return _r(request, auth).accounts_by_id([a for _, a in pairs])

@@ -1,0 +1,191 @@
+"""Timelines, search, trends and notifications."""
+
+from __future__ import annotations
+
+# ruff: noqa: B008  (FastAPI declares dependencies as parameter defaults)
+import dataclasses
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from twitterdesign.reference_app.api._deps import (
+    Auth,
+    BadRequest,
+    Params,
+    auth_optional,
+    base_url,
+    link_header,
+    page_from,
+    params,
+    parse_id,
+    require,
+    services,
+    viewer_of,
+)
+from twitterdesign.reference_app.api._render import Renderer
+from twitterdesign.reference_app.services import NotFound
+from twitterdesign.reference_app.storage import StatusRecord
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+def _r(request: Request, auth: Auth | None) -> Renderer:
+    return Renderer(services(request), base_url(request), viewer_of(auth))
+
+
+def _page_out(
+    request: Request, response: Response, auth: Auth | None, items: list[StatusRecord]
+) -> list[dict[str, Any]]:
+    link = link_header(request, [s.id for s in items])
+    if link:
+        response.headers["Link"] = link
+    return _r(request, auth).statuses(items)
+
+
+@router.get("/api/v1/timelines/home", tags=["timelines"], summary="Home timeline")
+def home(
+    request: Request, response: Response, auth: Auth = Depends(require("read:statuses"))
+) -> list[dict[str, Any]]:
+    """The lesson's viewHome_timeline: followed accounts' statuses, newest first.
+
+    Served from the caller's timeline cache (filled by the fan-out worker), merged with
+    celebrities' recent statuses pulled at read time.
+    """
+    assert auth.account_id is not None
+    s = services(request)
+    page = page_from(request)
+    # Ask for a few extra candidates: some may no longer be visible (an unfollow).
+    wider = dataclasses.replace(page, limit=page.limit + 10)
+    candidates = s.timelines.home_ids(auth.account_id, wider)
+    items = s.statuses.hydrate(auth.account_id, candidates)
+    items = items[-page.limit :] if page.min_id is not None else items[: page.limit]
+    return _page_out(request, response, auth, items)
+
+
+@router.get("/api/v1/timelines/public", tags=["timelines"], summary="Public timeline")
+def public(
+    request: Request, response: Response, auth: Auth | None = Depends(auth_optional)
+) -> list[dict[str, Any]]:
+    """Every public status, newest first."""
+    s = services(request)
+    items = s.statuses.public(viewer_of(auth), page_from(request))
+    return _page_out(request, response, auth, items)
+
+
+@router.get("/api/v1/timelines/tag/{hashtag}", tags=["timelines"], summary="Hashtag timeline")
+def tag_timeline(
+    hashtag: str,
+    request: Request,
+    response: Response,
+    auth: Auth | None = Depends(auth_optional),
+) -> list[dict[str, Any]]:
+    """Public statuses with a hashtag, newest first."""
+    name = hashtag.lstrip("#").lower()
+    if not name or len(name) > 100:
+        raise NotFound("Record not found")
+    s = services(request)
+    items = s.statuses.public(viewer_of(auth), page_from(request), tag=name)
+    return _page_out(request, response, auth, items)
+
+
+@router.get("/api/v2/search", tags=["search"], summary="Search accounts, hashtags, statuses")
+def search(
+    request: Request, p: Params = Depends(params), auth: Auth | None = Depends(auth_optional)
+) -> dict[str, Any]:
+    """The lesson's searchTweet: full-text over statuses the caller may see (FTS5)."""
+    q = p.text("q", max_len=500)
+    if q is None:
+        raise BadRequest("q is required")
+    kind = p.text("type", max_len=20)
+    if kind not in (None, "", "accounts", "hashtags", "statuses"):
+        raise BadRequest("type must be accounts, hashtags or statuses")
+    offset_raw = p.text("offset", default="0", max_len=10) or "0"
+    if not offset_raw.isdigit():
+        raise BadRequest("offset must be a non-negative integer")
+    page = page_from(request)
+    s = services(request)
+    found = s.search.search(
+        viewer_of(auth), q, kind=kind or None, limit=page.limit, offset=int(offset_raw)
+    )
+    r = _r(request, auth)
+    return {
+        "accounts": [r.account(a) for a in found.accounts],
+        "statuses": r.statuses(found.statuses),
+        "hashtags": [r.tag(name, uses) for name, uses in found.hashtags],
+    }
+
+
+def _limit(request: Request, default: int, maximum: int) -> int:
+    return page_from(request, default_limit=default, max_limit=maximum).limit
+
+
+@router.get("/api/v1/trends/tags", tags=["trends"], summary="Trending hashtags")
+@router.get("/api/v1/trends", tags=["trends"], summary="Trending hashtags (old alias)")
+def trending_tags(request: Request) -> list[dict[str, Any]]:
+    """Hashtags used most in public statuses recently."""
+    s = services(request)
+    r = _r(request, None)
+    limit = _limit(request, 10, 20)
+    return [r.tag(t.name, t.uses) for t in s.trends.trending_tags(limit)]
+
+
+@router.get("/api/v1/trends/statuses", tags=["trends"], summary="Trending statuses")
+def trending_statuses(
+    request: Request, auth: Auth | None = Depends(auth_optional)
+) -> list[dict[str, Any]]:
+    """Public statuses with the most likes, reblogs and views recently."""
+    s = services(request)
+    limit = _limit(request, 20, 40)
+    ranked = s.trends.trending_statuses(limit)
+    items = s.statuses.hydrate(viewer_of(auth), [t.status_id for t in ranked])
+    return _r(request, auth).statuses([x for x in items if x.visibility == "public"])
+
+
+@router.get("/api/v1/notifications", tags=["notifications"], summary="Notifications")
+def notifications(
+    request: Request,
+    response: Response,
+    p: Params = Depends(params),
+    auth: Auth = Depends(require("read:notifications")),
+) -> list[dict[str, Any]]:
+    """Follows, favourites, reblogs and mentions of the caller, newest first."""
+    assert auth.account_id is not None
+    s = services(request)
+    types = [str(t) for t in (p.raw("types") or [])] if isinstance(p.raw("types"), list) else None
+    exclude = p.raw("exclude_types")
+    items = s.store.notifications(auth.account_id, page_from(request), types=types)
+    if isinstance(exclude, list):
+        items = [n for n in items if n.type not in set(exclude)]
+    link = link_header(request, [n.id for n in items])
+    if link:
+        response.headers["Link"] = link
+    return _r(request, auth).notifications(items)
+
+
+@router.get("/api/v1/notifications/{notification_id}", tags=["notifications"])
+def notification(
+    notification_id: str, request: Request, auth: Auth = Depends(require("read:notifications"))
+) -> dict[str, Any]:
+    """One notification of the caller."""
+    assert auth.account_id is not None
+    wanted = parse_id(notification_id)
+    s = services(request)
+    items = s.store.notifications(
+        auth.account_id, dataclasses.replace(page_from(request), max_id=wanted + 1, limit=1)
+    )
+    rendered = _r(request, auth).notifications([n for n in items if n.id == wanted])
+    if not rendered:
+        raise NotFound("Record not found")
+    return rendered[0]
+
+
+@router.post("/api/v1/notifications/clear", tags=["notifications"])
+def clear_notifications(
+    request: Request, auth: Auth = Depends(require("write:notifications"))
+) -> dict[str, Any]:
+    """Delete all of the caller's notifications."""
+    assert auth.account_id is not None
+    services(request).store.clear_notifications(auth.account_id)
+    return {}

@@ -1,0 +1,179 @@
+"""Services: the reference app's business logic, between the API and storage.
+
+:class:`Services` wires one instance of each service around a :class:`Store`; the API
+layer holds one ``Services`` per app. Each lesson building block has a counterpart here:
+the sequencer (:class:`~twitterdesign.ids.Snowflake`), pub-sub and timeline caches
+(:class:`TimelineService`), the blob store (:class:`MediaService`), counters and trends
+(:class:`TrendsService`), rate limits (:class:`RateLimiter`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from twitterdesign.ids import Snowflake
+from twitterdesign.reference_app.services._errors import (
+    AppError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unprocessable,
+)
+from twitterdesign.reference_app.services.accounts import (
+    AccountService,
+    hash_secret,
+    normalize_scopes,
+    scope_allows,
+)
+from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
+from twitterdesign.reference_app.services.ratelimit import RateLimitDecision, RateLimiter
+from twitterdesign.reference_app.services.search import SearchResults, SearchService
+from twitterdesign.reference_app.services.statuses import (
+    StatusService,
+    extract_hashtags,
+    extract_mentions,
+)
+from twitterdesign.reference_app.services.timelines import FanoutStats, TimelineService
+from twitterdesign.reference_app.services.trends import (
+    TrendingStatus,
+    TrendingTag,
+    TrendsService,
+)
+from twitterdesign.reference_app.settings import Settings
+from twitterdesign.reference_app.storage import SQLiteStore, Store
+
+__all__ = [
+    "AccountService",
+    "AppError",
+    "FanoutStats",
+    "Forbidden",
+    "MediaService",
+    "NotFound",
+    "RateLimitDecision",
+    "RateLimited",
+    "RateLimiter",
+    "SearchResults",
+    "SearchService",
+    "Services",
+    "StatusService",
+    "TimelineService",
+    "TrendingStatus",
+    "TrendingTag",
+    "TrendsService",
+    "Unauthorized",
+    "Unprocessable",
+    "extract_hashtags",
+    "extract_mentions",
+    "hash_secret",
+    "normalize_scopes",
+    "scope_allows",
+    "sniff_image_type",
+]
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Services:
+    """One of each service, sharing a store, an id generator and a clock.
+
+    Args:
+        settings: The app's settings.
+        store: Persistence; a :class:`SQLiteStore` in ``settings.data_dir`` if None.
+        clock_ms: Current Unix time in milliseconds (tests may pass a fake).
+
+    Example:
+        >>> import tempfile
+        >>> s = Services(Settings(data_dir=tempfile.mkdtemp(), argon2_memory_kib=8,
+        ...                       argon2_time_cost=1))
+        >>> ada = s.accounts.register("ada", "ada@example.org", "correct horse")
+        >>> s.statuses.create(ada.id, "Hello #world").tags
+        ('world',)
+        >>> s.close()
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        clock_ms: Callable[[], int] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock_ms = clock_ms or _now_ms
+        self.store: Store = store or SQLiteStore(
+            settings.database_path, synchronous=settings.sqlite_synchronous
+        )
+        # Seed the sequencer above every stored id so a restart never reissues one.
+        self.ids = Snowflake(settings.worker_id, after=self.store.max_id())
+        self.timelines = TimelineService(
+            self.store,
+            threshold=settings.fanout_threshold,
+            capacity=settings.timeline_cache_size,
+        )
+        self.trends = TrendsService(
+            self.store,
+            self.clock_ms,
+            window_s=settings.trends_window_s,
+            flush_interval_s=settings.view_flush_interval_s,
+        )
+        self.accounts = AccountService(
+            self.store,
+            self.ids,
+            self.clock_ms,
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+        )
+        self.statuses = StatusService(
+            self.store,
+            self.ids,
+            self.timelines,
+            self.clock_ms,
+            max_chars=settings.max_status_chars,
+            max_media=settings.max_media_attachments,
+            on_created=self.trends.on_created,
+            on_interaction=self.trends.on_interaction,
+        )
+        self.search = SearchService(self.store, self.statuses)
+        self.media = MediaService(
+            self.store,
+            self.ids,
+            settings.media_dir,
+            max_bytes=settings.media_max_bytes,
+            clock_ms=self.clock_ms,
+        )
+        self.token_limiter = RateLimiter(
+            settings.rate_limit_per_token, settings.rate_limit_window_s, clock_s=time.time
+        )
+        self.ip_limiter = RateLimiter(
+            settings.rate_limit_per_ip, settings.rate_limit_window_s, clock_s=time.time
+        )
+
+    def start(self) -> None:
+        """Start the background workers (fan-out, view flusher)."""
+        self.timelines.start()
+        self.trends.start()
+
+    def close(self) -> None:
+        """Stop the workers, flush buffered counts and close the store."""
+        self.timelines.stop()
+        self.trends.stop()
+        self.store.close()
+
+    def follow(self, follower: int, followee: int) -> None:
+        """Follow an account and refresh the follower's home timeline cache."""
+        if follower == followee:
+            raise Unprocessable("You cannot follow yourself")
+        self.accounts.get(followee)
+        if self.store.follow(follower, followee, self.ids.next_id(), self.clock_ms()):
+            self.timelines.invalidate(follower)
+            self.statuses.notify(followee, "follow", follower, None)
+
+    def unfollow(self, follower: int, followee: int) -> None:
+        """Unfollow an account and refresh the follower's home timeline cache."""
+        self.accounts.get(followee)
+        if self.store.unfollow(follower, followee):
+            self.timelines.invalidate(follower)

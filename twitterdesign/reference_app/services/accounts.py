@@ -1,0 +1,233 @@
+"""Accounts, OAuth applications and access tokens (argon2id passwords, hashed tokens)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from twitterdesign.ids import Snowflake
+from twitterdesign.reference_app.services._errors import NotFound, Unauthorized, Unprocessable
+from twitterdesign.reference_app.storage import (
+    AccountRecord,
+    AppRecord,
+    AuthCodeRecord,
+    ConflictError,
+    Store,
+    TokenRecord,
+)
+
+__all__ = ["KNOWN_SCOPES", "AccountService", "hash_secret", "normalize_scopes", "scope_allows"]
+
+KNOWN_SCOPES = ("read", "write", "follow", "push", "profile")
+_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CODE_TTL_MS = 10 * 60 * 1000
+
+
+def hash_secret(secret: str) -> str:
+    """Return the SHA-256 hex digest under which a token or code is stored.
+
+    Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
+
+    Example:
+        >>> len(hash_secret("abc"))
+        64
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalize_scopes(scopes: str | None, *, default: str = "read") -> str:
+    """Return a space-separated, de-duplicated scope string, or raise on unknown scopes.
+
+    Accepts the top-level scopes (``read write follow push profile``) and granular ones
+    such as ``read:statuses``; commas and ``+`` also separate, as some clients send.
+
+    Example:
+        >>> normalize_scopes("read write read:statuses")
+        'read write read:statuses'
+    """
+    text = (scopes or default).replace(",", " ").replace("+", " ")
+    out: list[str] = []
+    for scope in text.split():
+        top = scope.split(":", 1)[0]
+        if top not in KNOWN_SCOPES and top != "admin":
+            raise Unprocessable(f"unknown scope {scope!r}")
+        if scope not in out:
+            out.append(scope)
+    return " ".join(out) if out else default
+
+
+def scope_allows(granted: str, required: str) -> bool:
+    """Return True if a token with ``granted`` scopes may use an endpoint needing ``required``.
+
+    ``read`` covers ``read:statuses``; ``follow`` covers the follow endpoints that need
+    ``write:follows``, as Mastodon does.
+
+    Example:
+        >>> scope_allows("read", "read:statuses"), scope_allows("read", "write:statuses")
+        (True, False)
+    """
+    have = set(granted.split())
+    top = required.split(":", 1)[0]
+    if required in have or top in have:
+        return True
+    return required in {"write:follows", "read:follows"} and "follow" in have
+
+
+class AccountService:
+    """Registration, password login, apps, tokens and authorization codes.
+
+    Args:
+        store: Where accounts and token hashes live.
+        ids: The Snowflake generator for new ids.
+        clock_ms: Returns the current Unix time in milliseconds.
+        time_cost: Argon2id iterations.
+        memory_kib: Argon2id memory.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        ids: Snowflake,
+        clock_ms: Callable[[], int],
+        *,
+        time_cost: int = 3,
+        memory_kib: int = 65_536,
+    ) -> None:
+        self._store = store
+        self._ids = ids
+        self._now = clock_ms
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=max(1, min(4, memory_kib // 8))
+        )
+
+    # --- accounts --------------------------------------------------------------------
+    def register(self, username: str, email: str, password: str) -> AccountRecord:
+        """Create an account; the password is stored only as an argon2id hash.
+
+        Raises:
+            Unprocessable: For a malformed username/email, a short password, or a taken
+                username or email.
+        """
+        if not _USERNAME.match(username or ""):
+            raise Unprocessable("username must be 1-30 letters, digits or underscores")
+        if not _EMAIL.match(email or "") or len(email) > 254:
+            raise Unprocessable("email is not a valid address")
+        if not isinstance(password, str) or not 8 <= len(password) <= 1024:
+            raise Unprocessable("password must be 8 to 1024 characters")
+        try:
+            return self._store.create_user(
+                self._ids.next_id(), username, email, self._hasher.hash(password), self._now()
+            )
+        except ConflictError as exc:
+            raise Unprocessable(str(exc)) from exc
+
+    def authenticate(self, login: str, password: str) -> int:
+        """Return the account id for an email-or-username and password.
+
+        Raises:
+            Unauthorized: If either is wrong (the message does not say which).
+        """
+        found = self._store.login_of(login or "")
+        if found is None:
+            # Spend comparable time so unknown logins are not distinguishable by timing.
+            self._hasher.hash(password or "x")
+            raise Unauthorized("invalid username or password")
+        account_id, stored = found
+        try:
+            self._hasher.verify(stored, password or "")
+        except (VerificationError, InvalidHashError):
+            raise Unauthorized("invalid username or password") from None
+        return account_id
+
+    def get(self, account_id: int) -> AccountRecord:
+        """Return an account or raise NotFound."""
+        found = self._store.get_accounts([account_id]).get(account_id)
+        if found is None:
+            raise NotFound("Record not found")
+        return found
+
+    def lookup(self, acct: str) -> AccountRecord:
+        """Return the account for ``name`` or ``name@domain`` (local accounts only)."""
+        name = acct.lstrip("@").split("@", 1)[0]
+        found = self._store.account_by_username(name) if name else None
+        if found is None:
+            raise NotFound("Record not found")
+        return found
+
+    # --- apps and tokens -------------------------------------------------------------
+    def create_app(
+        self, name: str, redirect_uris: str, scopes: str | None, website: str | None
+    ) -> AppRecord:
+        """Register an OAuth client application with a random client id and secret."""
+        if not name or len(name) > 200:
+            raise Unprocessable("client_name must be 1-200 characters")
+        if not redirect_uris or len(redirect_uris) > 2000:
+            raise Unprocessable("redirect_uris is required")
+        app = AppRecord(
+            id=self._ids.next_id(),
+            name=name,
+            website=website or None,
+            redirect_uri=redirect_uris,
+            client_id=secrets.token_urlsafe(32),
+            client_secret=secrets.token_urlsafe(32),
+            scopes=normalize_scopes(scopes),
+            created_at_ms=self._now(),
+        )
+        self._store.add_app(app)
+        return app
+
+    def check_client(self, client_id: str | None, client_secret: str | None) -> AppRecord:
+        """Return the app for a client id and secret, or raise Unauthorized."""
+        app = self._store.app_by_client_id(client_id or "")
+        if app is None or not secrets.compare_digest(app.client_secret, client_secret or ""):
+            raise Unauthorized("Client authentication failed due to unknown client")
+        return app
+
+    def issue_token(self, app_id: int | None, account_id: int | None, scopes: str) -> str:
+        """Create a random 256-bit access token; only its SHA-256 is stored."""
+        token = secrets.token_urlsafe(32)
+        self._store.add_token(
+            TokenRecord(hash_secret(token), app_id, account_id, scopes, self._now())
+        )
+        return token
+
+    def resolve_token(self, token: str) -> TokenRecord | None:
+        """Return the live token record for a bearer token, if any."""
+        return self._store.get_token(hash_secret(token)) if token else None
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke a token (unknown tokens are ignored, as RFC 7009 asks)."""
+        self._store.revoke_token(hash_secret(token))
+
+    def issue_code(self, app: AppRecord, account_id: int, redirect_uri: str, scopes: str) -> str:
+        """Create a single-use authorization code valid for ten minutes."""
+        code = secrets.token_urlsafe(32)
+        self._store.add_auth_code(
+            AuthCodeRecord(
+                hash_secret(code),
+                app.id,
+                account_id,
+                redirect_uri,
+                scopes,
+                self._now() + _CODE_TTL_MS,
+            )
+        )
+        return code
+
+    def redeem_code(self, app: AppRecord, code: str, redirect_uri: str | None) -> AuthCodeRecord:
+        """Consume an authorization code issued to ``app``, or raise Unauthorized."""
+        record = self._store.take_auth_code(hash_secret(code or ""))
+        if (
+            record is None
+            or record.app_id != app.id
+            or record.expires_at_ms < self._now()
+            or (redirect_uri and redirect_uri != record.redirect_uri)
+        ):
+            raise Unauthorized("The provided authorization grant is invalid or expired")
+        return record

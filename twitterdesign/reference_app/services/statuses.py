@@ -1,0 +1,373 @@
+"""Statuses: post, read, delete, reply, favourite, reblog, context and notifications.
+
+Visibility is enforced here, once, for every endpoint: ``public`` and ``unlisted``
+statuses are readable by anyone (only ``public`` ones appear in public streams, tags,
+search by strangers and trends); ``private`` (followers-only) statuses are readable only by
+their author and the author's followers — never via a reblog, a reply's context, a count,
+a notification or search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+from twitterdesign.ids import Snowflake
+from twitterdesign.reference_app.services._errors import Forbidden, NotFound, Unprocessable
+from twitterdesign.reference_app.services.timelines import TimelineService
+from twitterdesign.reference_app.storage import (
+    VISIBILITIES,
+    NotificationRecord,
+    Page,
+    StatusRecord,
+    Store,
+)
+
+__all__ = ["StatusService", "extract_hashtags", "extract_mentions"]
+
+_HASHTAG = re.compile(r"(?:^|[^\w&/])#(\w{1,100})", re.UNICODE)
+_MENTION = re.compile(r"(?:^|[^\w/])@([A-Za-z0-9_]{1,30})(?:@[\w.-]+)?")
+
+
+def extract_hashtags(text: str) -> tuple[str, ...]:
+    """Return the distinct lower-cased hashtags of a text, in order of appearance.
+
+    Example:
+        >>> extract_hashtags("Hello #World, #python and #world again")
+        ('world', 'python')
+    """
+    return tuple(dict.fromkeys(t.lower() for t in _HASHTAG.findall(text)))
+
+
+def extract_mentions(text: str) -> tuple[str, ...]:
+    """Return the distinct usernames mentioned as ``@name`` (or ``@name@domain``).
+
+    Example:
+        >>> extract_mentions("hi @ada and @bob@example.org, mail me@x.org")
+        ('ada', 'bob')
+    """
+    return tuple(dict.fromkeys(_MENTION.findall(text)))
+
+
+class StatusService:
+    """Everything about statuses, with visibility checked on every path.
+
+    Args:
+        store: Persistence.
+        ids: Snowflake id generator.
+        timelines: Receives each new status for fan-out.
+        clock_ms: Current Unix time in milliseconds.
+        max_chars: Longest text accepted.
+        max_media: Most media attachments per status.
+        on_created: Called with each stored status (trends, metrics).
+        on_interaction: Called with ``(kind, status)`` for favourites and reblogs.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        ids: Snowflake,
+        timelines: TimelineService,
+        clock_ms: Callable[[], int],
+        *,
+        max_chars: int = 280,
+        max_media: int = 4,
+        on_created: Callable[[StatusRecord], None] | None = None,
+        on_interaction: Callable[[str, StatusRecord], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._ids = ids
+        self._timelines = timelines
+        self._now = clock_ms
+        self.max_chars = max_chars
+        self.max_media = max_media
+        self._on_created = on_created
+        self._on_interaction = on_interaction
+
+    # --- visibility ------------------------------------------------------------------
+    def visible(self, viewer: int | None, statuses: Iterable[StatusRecord]) -> list[StatusRecord]:
+        """Return the statuses ``viewer`` may see, in the given order.
+
+        A reblog is visible only if the status it reblogs is visible too.
+        """
+        items = list(statuses)
+        originals = self._store.get_statuses(
+            s.reblog_of_id for s in items if s.reblog_of_id is not None
+        )
+        authors = {s.account_id for s in items} | {s.account_id for s in originals.values()}
+        followed = self._store.following_set(viewer, authors) if viewer is not None else set()
+
+        def ok(s: StatusRecord) -> bool:
+            if s.visibility != "private":
+                return True
+            return viewer is not None and (s.account_id == viewer or s.account_id in followed)
+
+        out: list[StatusRecord] = []
+        for s in items:
+            if not ok(s):
+                continue
+            if s.reblog_of_id is not None:
+                original = originals.get(s.reblog_of_id)
+                if original is None or not ok(original):
+                    continue
+            out.append(s)
+        return out
+
+    def get_visible(self, viewer: int | None, status_id: int) -> StatusRecord:
+        """Return one status if it exists and ``viewer`` may see it, else raise NotFound."""
+        found = self._store.get_statuses([status_id]).get(status_id)
+        if found is None or not self.visible(viewer, [found]):
+            raise NotFound("Record not found")
+        return found
+
+    def hydrate(self, viewer: int | None, ids: Sequence[int]) -> list[StatusRecord]:
+        """Load statuses by id (keeping order) and drop the ones ``viewer`` may not see."""
+        found = self._store.get_statuses(ids)
+        return self.visible(viewer, [found[i] for i in ids if i in found])
+
+    # --- writes ----------------------------------------------------------------------
+    def create(
+        self,
+        author: int,
+        text: str,
+        *,
+        visibility: str = "public",
+        in_reply_to_id: int | None = None,
+        media_ids: Sequence[int] = (),
+        idempotency_key: str | None = None,
+    ) -> StatusRecord:
+        """Store a new status and queue it for fan-out; return it at once.
+
+        Raises:
+            Unprocessable: Empty or over-long text, unknown visibility, too many or
+                foreign media.
+            NotFound: ``in_reply_to_id`` does not exist or is not visible to the author.
+        """
+        text = text if isinstance(text, str) else ""
+        if visibility not in VISIBILITIES:
+            raise Unprocessable(f"visibility must be one of {', '.join(VISIBILITIES)}")
+        if len(text) > self.max_chars:
+            raise Unprocessable(f"Text character limit of {self.max_chars} exceeded")
+        if not text.strip() and not media_ids:
+            raise Unprocessable("Text can't be blank")
+        if len(media_ids) > self.max_media:
+            raise Unprocessable(f"at most {self.max_media} media attachments are allowed")
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+            raise Unprocessable("Idempotency-Key must be 1-200 characters")
+        for media_id in media_ids:
+            media = self._store.get_media(media_id)
+            if media is None or media.account_id != author:
+                raise Unprocessable(f"media {media_id} not found")
+            if media.status_id is not None:
+                raise Unprocessable(f"media {media_id} is already attached to a status")
+        reply_to_account = None
+        if in_reply_to_id is not None:
+            parent = self.get_visible(author, in_reply_to_id)
+            if parent.reblog_of_id is not None:
+                parent = self.get_visible(author, parent.reblog_of_id)
+            in_reply_to_id, reply_to_account = parent.id, parent.account_id
+        mentioned = [
+            a.id
+            for name in extract_mentions(text)
+            if (a := self._store.account_by_username(name)) is not None
+        ]
+        record = StatusRecord(
+            id=self._ids.next_id(),
+            account_id=author,
+            text=text,
+            visibility=visibility,
+            in_reply_to_id=in_reply_to_id,
+            in_reply_to_account_id=reply_to_account,
+            reblog_of_id=None,
+            created_at_ms=self._now(),
+            replies_count=0,
+            reblogs_count=0,
+            favourites_count=0,
+            views_count=0,
+            tags=extract_hashtags(text),
+            mention_ids=tuple(mentioned),
+        )
+        stored, created = self._store.create_status(
+            record, media_ids=list(media_ids), idempotency_key=idempotency_key
+        )
+        if created:
+            self._after_create(stored)
+        return stored
+
+    def _after_create(self, status: StatusRecord) -> None:
+        self._timelines.on_new_status(status)
+        notify = set(status.mention_ids)
+        if status.in_reply_to_account_id is not None:
+            notify.add(status.in_reply_to_account_id)
+        notify.discard(status.account_id)
+        for account_id in notify:
+            if self.visible(account_id, [status]):
+                self.notify(account_id, "mention", status.account_id, status.id)
+        if self._on_created is not None:
+            self._on_created(status)
+
+    def notify(self, account_id: int, kind: str, from_id: int, status_id: int | None) -> None:
+        """Store a notification of ``kind`` for ``account_id`` (never for oneself)."""
+        if account_id == from_id:
+            return
+        self._store.add_notification(
+            NotificationRecord(
+                self._ids.next_id(), account_id, kind, from_id, status_id, self._now()
+            )
+        )
+
+    def delete(self, actor: int, status_id: int) -> StatusRecord:
+        """Delete a status; only its author may.
+
+        Raises:
+            NotFound: The status does not exist or is not visible to ``actor``.
+            Forbidden: ``actor`` is not the author.
+        """
+        status = self.get_visible(actor, status_id)
+        if status.account_id != actor:
+            raise Forbidden("This action is not allowed")
+        self._store.delete_status(status_id)
+        return status
+
+    def favourite(self, actor: int, status_id: int) -> StatusRecord:
+        """Favourite a visible status (idempotent) and notify its author."""
+        status = self._unwrap(self.get_visible(actor, status_id), actor)
+        if self._store.favourite(actor, status.id, self._ids.next_id(), self._now()):
+            self.notify(status.account_id, "favourite", actor, status.id)
+            if self._on_interaction is not None:
+                self._on_interaction("favourite", status)
+        return self._store.get_statuses([status.id])[status.id]
+
+    def unfavourite(self, actor: int, status_id: int) -> StatusRecord:
+        """Remove a favourite (idempotent)."""
+        status = self._unwrap(self.get_visible(actor, status_id), actor)
+        self._store.unfavourite(actor, status.id)
+        return self._store.get_statuses([status.id])[status.id]
+
+    def reblog(self, actor: int, status_id: int, *, visibility: str = "public") -> StatusRecord:
+        """Reblog (retweet) a visible status; returns the reblog wrapper status.
+
+        Raises:
+            Forbidden: The status is followers-only (private statuses cannot be reblogged).
+        """
+        original = self._unwrap(self.get_visible(actor, status_id), actor)
+        if original.visibility == "private":
+            raise Forbidden("Private statuses cannot be reblogged")
+        existing = self._store.reblog_of(actor, original.id)
+        if existing is not None:
+            return self._store.get_statuses([existing])[existing]
+        if visibility not in VISIBILITIES or visibility == "private":
+            visibility = "public"
+        if original.visibility == "unlisted":
+            visibility = "unlisted"
+        record = StatusRecord(
+            id=self._ids.next_id(),
+            account_id=actor,
+            text="",
+            visibility=visibility,
+            in_reply_to_id=None,
+            in_reply_to_account_id=None,
+            reblog_of_id=original.id,
+            created_at_ms=self._now(),
+            replies_count=0,
+            reblogs_count=0,
+            favourites_count=0,
+            views_count=0,
+        )
+        stored, _ = self._store.create_status(record)
+        self._timelines.on_new_status(stored)
+        self.notify(original.account_id, "reblog", actor, original.id)
+        if self._on_interaction is not None:
+            self._on_interaction("reblog", original)
+        return stored
+
+    def unreblog(self, actor: int, status_id: int) -> StatusRecord:
+        """Undo a reblog; returns the original status."""
+        original = self._unwrap(self.get_visible(actor, status_id), actor)
+        existing = self._store.reblog_of(actor, original.id)
+        if existing is not None:
+            self._store.delete_status(existing)
+        return self._store.get_statuses([original.id])[original.id]
+
+    def _unwrap(self, status: StatusRecord, viewer: int) -> StatusRecord:
+        if status.reblog_of_id is None:
+            return status
+        return self.get_visible(viewer, status.reblog_of_id)
+
+    # --- reads -----------------------------------------------------------------------
+    def context(
+        self, viewer: int | None, status_id: int
+    ) -> tuple[list[StatusRecord], list[StatusRecord]]:
+        """Return (ancestors oldest first, descendants in thread order) visible to viewer."""
+        status = self.get_visible(viewer, status_id)
+        ancestors: list[StatusRecord] = []
+        parent_id = status.in_reply_to_id
+        seen = {status.id}
+        while parent_id is not None and parent_id not in seen and len(ancestors) < 200:
+            seen.add(parent_id)
+            parent = self._store.get_statuses([parent_id]).get(parent_id)
+            if parent is None:
+                break
+            ancestors.append(parent)
+            parent_id = parent.in_reply_to_id
+        ancestors = self.visible(viewer, ancestors[::-1])
+        descendants: list[int] = []
+        frontier = [status.id]
+        while frontier and len(descendants) < 1000:
+            children = [c for c in self._store.replies_to(frontier) if c not in seen]
+            seen.update(children)
+            descendants.extend(children)
+            frontier = children
+        found = self._store.get_statuses(descendants)
+        # A descendant is shown only if it and every status above it are visible.
+        shown: set[int] = {status.id}
+        out: list[StatusRecord] = []
+        for sid in sorted(descendants):
+            s = found.get(sid)
+            if s is None or s.in_reply_to_id not in shown or not self.visible(viewer, [s]):
+                continue
+            shown.add(sid)
+            out.append(s)
+        return ancestors, out
+
+    def account_statuses(
+        self,
+        viewer: int | None,
+        account_id: int,
+        page: Page,
+        *,
+        exclude_replies: bool = False,
+        exclude_reblogs: bool = False,
+        only_media: bool = False,
+    ) -> list[StatusRecord]:
+        """Return an account's statuses the viewer may see, newest first."""
+        allowed = ["public", "unlisted"]
+        if viewer is not None and (viewer == account_id or self._store.follows(viewer, account_id)):
+            allowed.append("private")
+        ids = self._store.account_status_ids(
+            account_id,
+            page,
+            visibilities=allowed,
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+            only_media=only_media,
+        )
+        return self.hydrate(viewer, ids)
+
+    def public(
+        self, viewer: int | None, page: Page, *, tag: str | None = None
+    ) -> list[StatusRecord]:
+        """Return the public (or one hashtag's) timeline, newest first."""
+        return self.hydrate(viewer, self._store.public_status_ids(page, tag=tag))
+
+    def favourited_by(
+        self, viewer: int | None, status_id: int, page: Page
+    ) -> list[tuple[int, int]]:
+        """Return (favourite id, account id) pairs for a status the viewer may see."""
+        self.get_visible(viewer, status_id)
+        return self._store.favourited_by(status_id, page)
+
+    def reblogged_by(self, viewer: int | None, status_id: int, page: Page) -> list[tuple[int, int]]:
+        """Return (reblog id, account id) pairs for a status the viewer may see."""
+        self.get_visible(viewer, status_id)
+        return self._store.reblogged_by(status_id, page)

@@ -1,0 +1,168 @@
+"""Settings of the reference app, from arguments or ``TWITTERDESIGN_*`` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twitterdesign._validate import check_choice, check_int, check_number
+from twitterdesign.errors import InvalidParameterError
+
+__all__ = ["ENV_PREFIX", "Settings"]
+
+ENV_PREFIX = "TWITTERDESIGN_"
+"""Prefix of the environment variables :meth:`Settings.from_env` reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything that configures one app instance.
+
+    Every field can be set as ``TWITTERDESIGN_<FIELD NAME IN CAPITALS>`` in the
+    environment, e.g. ``TWITTERDESIGN_DATA_DIR=/var/lib/tw``,
+    ``TWITTERDESIGN_RATE_LIMITS_ENABLED=false``.
+
+    Attributes:
+        data_dir: Directory holding the database and the media blob store.
+        sqlite_synchronous: ``"FULL"`` (an acknowledged write survives power loss) or
+            ``"NORMAL"`` (survives a process crash; faster).
+        worker_id: Snowflake worker id of this process (0..1023).
+        instance_title: Name shown by ``/api/v1/instance``.
+        domain: Host name used in ``acct`` handles and as the instance ``uri``.
+        public_url: Base URL for links in responses; derived from each request if None.
+        max_status_chars: Longest status text, in characters (the lesson's 280).
+        max_media_attachments: Media per status.
+        media_max_bytes: Largest accepted image upload.
+        max_request_bytes: Largest request body accepted at all (413 beyond).
+        registrations_open: Whether ``POST /api/v1/accounts`` creates accounts.
+        rate_limits_enabled: Whether to enforce the two limits below.
+        rate_limit_per_token: Requests per window per access token.
+        rate_limit_per_ip: Requests per window per client IP.
+        rate_limit_window_s: Length of the rate-limit window.
+        fanout_threshold: Accounts with at least this many followers are "celebrities":
+            their posts are pulled at read time instead of pushed (hybrid fan-out).
+        timeline_cache_size: Entries kept per home timeline cache (Twitter kept 800).
+        trends_window_s: How far back trends look.
+        sketch_persist_interval_s: How often trend/view sketches are saved.
+        view_flush_interval_s: How often buffered view counts are written to storage.
+        argon2_time_cost: Argon2id iterations for password hashes.
+        argon2_memory_kib: Argon2id memory for password hashes.
+
+    Example:
+        >>> Settings(data_dir="/tmp/tw").database_path.name
+        'twitterdesign.sqlite3'
+        >>> Settings.from_env({"TWITTERDESIGN_MAX_STATUS_CHARS": "500"}).max_status_chars
+        500
+    """
+
+    data_dir: Path = field(default_factory=lambda: Path("twitterdesign-data"))
+    sqlite_synchronous: str = "FULL"
+    worker_id: int = 0
+    instance_title: str = "twitterdesign"
+    domain: str = "localhost"
+    public_url: str | None = None
+    max_status_chars: int = 280
+    max_media_attachments: int = 4
+    media_max_bytes: int = 8_000_000
+    max_request_bytes: int = 10_000_000
+    registrations_open: bool = True
+    rate_limits_enabled: bool = True
+    rate_limit_per_token: int = 300
+    rate_limit_per_ip: int = 300
+    rate_limit_window_s: float = 300.0
+    fanout_threshold: int = 1_000
+    timeline_cache_size: int = 800
+    trends_window_s: float = 6 * 3600.0
+    sketch_persist_interval_s: float = 30.0
+    view_flush_interval_s: float = 2.0
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        check_choice("sqlite_synchronous", self.sqlite_synchronous, ["FULL", "NORMAL"])
+        check_int("worker_id", self.worker_id, minimum=0, maximum=1023)
+        for name in (
+            "max_status_chars",
+            "media_max_bytes",
+            "max_request_bytes",
+            "rate_limit_per_token",
+            "rate_limit_per_ip",
+            "fanout_threshold",
+            "timeline_cache_size",
+            "argon2_time_cost",
+        ):
+            check_int(name, getattr(self, name), minimum=1)
+        check_int("max_media_attachments", self.max_media_attachments, minimum=0, maximum=16)
+        check_int("argon2_memory_kib", self.argon2_memory_kib, minimum=8)
+        for name in (
+            "rate_limit_window_s",
+            "trends_window_s",
+            "sketch_persist_interval_s",
+            "view_flush_interval_s",
+        ):
+            check_number(name, getattr(self, name), minimum=0.0, min_inclusive=False)
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file inside ``data_dir``."""
+        return self.data_dir / "twitterdesign.sqlite3"
+
+    @property
+    def media_dir(self) -> Path:
+        """The blob store directory inside ``data_dir``."""
+        return self.data_dir / "media"
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``TWITTERDESIGN_*`` variables, then apply ``overrides``.
+
+        Args:
+            environ: The environment to read; ``os.environ`` when None.
+            **overrides: Field values that win over the environment.
+
+        Raises:
+            InvalidParameterError: For an unparsable value or an unknown override.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _parse(f.name, str(f.type), raw)
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key, value in overrides.items():
+            if key not in known:
+                raise InvalidParameterError(key, value, "a Settings field")
+            if value is not None:
+                values[key] = value
+        return cls(**values)
+
+
+def _parse(name: str, type_name: str, raw: str) -> Any:
+    text = raw.strip()
+    try:
+        if type_name == "bool":
+            low = text.lower()
+            if low in {"1", "true", "yes", "on"}:
+                return True
+            if low in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        if type_name == "int":
+            return int(text)
+        if type_name == "float":
+            return float(text)
+    except ValueError:
+        raise InvalidParameterError(ENV_PREFIX + name.upper(), raw, f"a {type_name}") from None
+    if type_name == "str | None":
+        return text or None
+    return text

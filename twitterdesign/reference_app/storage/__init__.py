@@ -1,0 +1,38 @@
+"""Storage: the ``Store`` protocol and its embedded SQLite implementation.
+
+The services talk only to :class:`Store`; :class:`SQLiteStore` (WAL, FTS5, migrations) is
+the default so ``twitterdesign serve`` needs nothing installed. Another engine plugs in by
+implementing the same protocol.
+"""
+
+from __future__ import annotations
+
+from twitterdesign.reference_app.storage._base import (
+    VISIBILITIES,
+    AccountRecord,
+    AppRecord,
+    AuthCodeRecord,
+    MediaRecord,
+    NotificationRecord,
+    Page,
+    StatusRecord,
+    Store,
+    TokenRecord,
+)
+from twitterdesign.reference_app.storage._sqlite import ConflictError, SQLiteStore, fts_query
+
+__all__ = [
+    "VISIBILITIES",
+    "AccountRecord",
+    "AppRecord",
+    "AuthCodeRecord",
+    "ConflictError",
+    "MediaRecord",
+    "NotificationRecord",
+    "Page",
+    "SQLiteStore",
+    "StatusRecord",
+    "Store",
+    "TokenRecord",
+    "fts_query",
+]

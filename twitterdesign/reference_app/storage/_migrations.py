@@ -1,0 +1,99 @@
+"""Schema migrations for the SQLite store, applied in order and recorded once each.
+
+Add a new tuple at the end to change the schema; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+_V1: tuple[str, ...] = (
+    """CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        followers_count INTEGER NOT NULL DEFAULT 0,
+        following_count INTEGER NOT NULL DEFAULT 0,
+        statuses_count INTEGER NOT NULL DEFAULT 0,
+        last_status_at INTEGER)""",
+    """CREATE TABLE users (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts(id),
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL)""",
+    """CREATE TABLE statuses (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        text TEXT NOT NULL,
+        visibility TEXT NOT NULL CHECK (visibility IN ('public', 'unlisted', 'private')),
+        in_reply_to_id INTEGER,
+        in_reply_to_account_id INTEGER,
+        reblog_of_id INTEGER,
+        created_at INTEGER NOT NULL,
+        replies_count INTEGER NOT NULL DEFAULT 0,
+        reblogs_count INTEGER NOT NULL DEFAULT 0,
+        favourites_count INTEGER NOT NULL DEFAULT 0,
+        views_count INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX statuses_by_account ON statuses(account_id, id)",
+    "CREATE INDEX statuses_by_reply ON statuses(in_reply_to_id)",
+    "CREATE INDEX statuses_by_reblog ON statuses(reblog_of_id)",
+    "CREATE INDEX statuses_by_visibility ON statuses(visibility, id)",
+    "CREATE INDEX statuses_by_time ON statuses(created_at)",
+    """CREATE UNIQUE INDEX statuses_one_reblog ON statuses(account_id, reblog_of_id)
+        WHERE reblog_of_id IS NOT NULL""",
+    """CREATE TABLE status_tags (
+        status_id INTEGER NOT NULL, tag TEXT NOT NULL,
+        PRIMARY KEY (tag, status_id)) WITHOUT ROWID""",
+    "CREATE INDEX status_tags_by_status ON status_tags(status_id)",
+    """CREATE TABLE mentions (
+        status_id INTEGER NOT NULL, account_id INTEGER NOT NULL,
+        PRIMARY KEY (status_id, account_id)) WITHOUT ROWID""",
+    """CREATE TABLE follows (
+        follower_id INTEGER NOT NULL, followee_id INTEGER NOT NULL,
+        id INTEGER NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+        PRIMARY KEY (follower_id, followee_id)) WITHOUT ROWID""",
+    "CREATE INDEX follows_by_followee ON follows(followee_id, id)",
+    "CREATE INDEX follows_by_follower ON follows(follower_id, id)",
+    """CREATE TABLE favourites (
+        id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, status_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL, UNIQUE (account_id, status_id))""",
+    "CREATE INDEX favourites_by_status ON favourites(status_id, id)",
+    """CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, type TEXT NOT NULL,
+        from_account_id INTEGER NOT NULL, status_id INTEGER, created_at INTEGER NOT NULL)""",
+    "CREATE INDEX notifications_by_account ON notifications(account_id, id)",
+    "CREATE INDEX notifications_by_status ON notifications(status_id)",
+    """CREATE TABLE media (
+        id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        content_type TEXT NOT NULL, size_bytes INTEGER NOT NULL, width INTEGER,
+        height INTEGER, description TEXT, status_id INTEGER, created_at INTEGER NOT NULL)""",
+    "CREATE INDEX media_by_status ON media(status_id)",
+    "CREATE INDEX media_by_hash ON media(sha256)",
+    """CREATE TABLE apps (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL, website TEXT,
+        redirect_uri TEXT NOT NULL, client_id TEXT NOT NULL UNIQUE,
+        client_secret TEXT NOT NULL, scopes TEXT NOT NULL, created_at INTEGER NOT NULL)""",
+    """CREATE TABLE tokens (
+        token_hash TEXT PRIMARY KEY, app_id INTEGER, account_id INTEGER,
+        scopes TEXT NOT NULL, created_at INTEGER NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE auth_codes (
+        code_hash TEXT PRIMARY KEY, app_id INTEGER NOT NULL, account_id INTEGER NOT NULL,
+        redirect_uri TEXT NOT NULL, scopes TEXT NOT NULL, expires_at INTEGER NOT NULL)""",
+    """CREATE TABLE idempotency (
+        account_id INTEGER NOT NULL, key TEXT NOT NULL, status_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL, PRIMARY KEY (account_id, key))""",
+    """CREATE TABLE blobs (
+        name TEXT PRIMARY KEY, data BLOB NOT NULL, updated_at INTEGER NOT NULL)""",
+    """CREATE VIRTUAL TABLE statuses_fts USING fts5(
+        text, content='statuses', content_rowid='id', tokenize='unicode61')""",
+    """CREATE TRIGGER statuses_fts_insert AFTER INSERT ON statuses BEGIN
+        INSERT INTO statuses_fts(rowid, text) VALUES (new.id, new.text); END""",
+    """CREATE TRIGGER statuses_fts_delete AFTER DELETE ON statuses BEGIN
+        INSERT INTO statuses_fts(statuses_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+"""Every schema version's statements, oldest first."""
