@@ -70,3 +70,38 @@ lb_operations = st.lists(
     st.tuples(st.sampled_from(["pick", "finish", "down", "up"]), st.integers(0, 30)),
     max_size=60,
 )
+
+# --- twitterdesign.topk -------------------------------------------------------------
+
+#: Items a top-k sketch accepts: small ints (so items repeat), the int64 extremes and
+#: short strings (hashtags).
+topk_items = st.one_of(
+    st.integers(min_value=0, max_value=30),
+    st.sampled_from([-(2**63), 2**63 - 1]),
+    st.text(alphabet="ab#é", max_size=3),
+)
+
+#: Weighted event streams: lists of ``(item, weight)`` with positive integer weights.
+topk_weighted_streams = st.lists(
+    st.tuples(topk_items, st.integers(min_value=1, max_value=20)), max_size=150
+)
+
+#: Unweighted integer id streams, skewed so a few ids are heavy.
+topk_int_streams = st.lists(
+    st.one_of(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=200)),
+    max_size=400,
+)
+
+
+# --- timeline: small follower graphs as (n_users, followers, followees) edge lists ---
+@st.composite
+def follow_edge_lists(draw: st.DrawFn, max_users: int = 12, max_edges: int = 60) -> tuple:
+    """Draw ``(n_users, followers, followees)`` with no self-follows (repeats allowed)."""
+    n = draw(st.integers(min_value=2, max_value=max_users))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1]),
+            max_size=max_edges,
+        )
+    )
+    return n, [a for a, _ in pairs], [b for _, b in pairs]

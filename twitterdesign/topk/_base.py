@@ -1,0 +1,273 @@
+"""Shared pieces of the top-k module: items, weights, batches, results and the protocol."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from twitterdesign._validate import check_int
+from twitterdesign.errors import InvalidParameterError
+
+__all__ = [
+    "MAX_WEIGHT",
+    "Batch",
+    "FrequencySketch",
+    "HeavyHitter",
+    "Item",
+    "aggregate",
+    "as_batch",
+    "check_item",
+    "check_weight",
+]
+
+Item: TypeAlias = int | str | bytes
+"""What a sketch counts: a 64-bit signed integer (a tweet id), a string or bytes."""
+
+IntArray: TypeAlias = npt.NDArray[np.int64]
+
+MAX_WEIGHT = 2**53
+"""Largest single weight accepted (sums of weights stay exact in int64 and float64)."""
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_ITEM_ALLOWED = "an int in the signed 64-bit range, a str or bytes"
+
+
+@dataclass(frozen=True, slots=True)
+class HeavyHitter:
+    """One reported item with its estimated count and the bounds around the true count.
+
+    Attributes:
+        item: The item (tweet id, hashtag, ...).
+        estimate: The sketch's point estimate of the item's total weight.
+        lower_bound: The true count is at least this (see each sketch for how sure).
+        upper_bound: The true count is at most this.
+
+    Example:
+        >>> HeavyHitter("#tbt", 10, 8, 12).to_dict()
+        {'item': '#tbt', 'estimate': 10, 'lower_bound': 8, 'upper_bound': 12}
+    """
+
+    item: Item
+    estimate: int
+    lower_bound: int
+    upper_bound: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dict (bytes items become latin-1 text).
+
+        Returns:
+            A dict with the keys ``item``, ``estimate``, ``lower_bound``, ``upper_bound``.
+        """
+        data = asdict(self)
+        if isinstance(self.item, bytes):
+            data["item"] = self.item.decode("latin-1")
+        return data
+
+
+@runtime_checkable
+class FrequencySketch(Protocol):
+    """What every counter in :mod:`twitterdesign.topk` offers.
+
+    ``update`` and ``update_many`` add weight; ``estimate`` and ``bounds`` answer a point
+    query; ``top_k`` lists the heaviest items; ``merge`` folds another sketch of the same
+    configuration in place; ``to_bytes`` / ``from_bytes`` ship it between processes.
+    """
+
+    def update(self, item: Item, weight: int = 1) -> None:
+        """Add ``weight`` occurrences of ``item``."""
+
+    def update_many(self, items: Iterable[Any], weights: Iterable[Any] | None = None) -> None:
+        """Add a batch of items (the fast path)."""
+
+    def estimate(self, item: Item) -> int:
+        """Return the estimated count of ``item``."""
+        ...
+
+    def bounds(self, item: Item) -> tuple[int, int]:
+        """Return ``(lower, upper)`` bounds on the true count of ``item``."""
+        ...
+
+    def top_k(self, k: int) -> list[HeavyHitter]:
+        """Return up to ``k`` heaviest items, heaviest first."""
+        ...
+
+    def merge(self, other: Self) -> Self:
+        """Fold ``other`` into this sketch and return it."""
+        ...
+
+    def to_bytes(self) -> bytes:
+        """Serialize the sketch."""
+        ...
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        """Rebuild a sketch from :meth:`to_bytes` output."""
+        ...
+
+    @property
+    def total_weight(self) -> int:
+        """Total weight added so far."""
+        ...
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory held by the sketch, in bytes."""
+        ...
+
+
+def check_item(item: Any) -> Item:
+    """Return ``item`` in canonical form (numpy integers become ``int``), or raise.
+
+    Args:
+        item: A candidate item.
+
+    Returns:
+        The item as ``int``, ``str`` or ``bytes``.
+
+    Raises:
+        InvalidParameterError: If the item is of another type (floats, tuples, lists,
+            booleans...) or an integer outside the signed 64-bit range.
+    """
+    if isinstance(item, str):
+        return item
+    if isinstance(item, bool):
+        raise InvalidParameterError("item", item, _ITEM_ALLOWED)
+    if isinstance(item, int | np.integer):
+        value = int(item)
+        if _INT64_MIN <= value <= _INT64_MAX:
+            return value
+        raise InvalidParameterError("item", item, _ITEM_ALLOWED)
+    if isinstance(item, bytes | bytearray | memoryview):
+        return bytes(item)
+    if isinstance(item, np.str_):
+        return str(item)
+    raise InvalidParameterError("item", item, _ITEM_ALLOWED)
+
+
+def check_weight(weight: Any) -> int:
+    """Return ``weight`` as a positive int, or raise.
+
+    Raises:
+        InvalidParameterError: If the weight is not an integer in ``[1, 2**53]``.
+    """
+    return check_int("weight", weight, minimum=1, maximum=MAX_WEIGHT)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A validated batch: either an int64 array or a list of items, with int64 weights.
+
+    Attributes:
+        keys: ``int64`` array (the fast path) or a list of canonical items.
+        weights: ``int64`` array of the same length, or None for all-ones.
+    """
+
+    keys: IntArray | list[Item]
+    weights: IntArray | None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def total(self) -> int:
+        """Total weight of the batch."""
+        if self.weights is None:
+            return len(self.keys)
+        return int(self.weights.sum())
+
+
+def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batch:
+    """Validate a batch of items and weights.
+
+    Integer numpy arrays (and lists of plain ints) take the vectorized path; anything
+    else becomes a list of canonical items.
+
+    Raises:
+        InvalidParameterError: For an invalid item, a weight that is not a positive
+            integer (floats, NaN, zero, negatives) or a length mismatch.
+    """
+    keys: IntArray | list[Item]
+    if isinstance(items, np.ndarray):
+        if items.ndim != 1:
+            raise InvalidParameterError("items", items, "a one-dimensional array or iterable")
+        if np.issubdtype(items.dtype, np.integer) and items.dtype != np.bool_:
+            if items.dtype == np.uint64 and items.size and int(items.max()) > _INT64_MAX:
+                raise InvalidParameterError("items", items, _ITEM_ALLOWED)
+            keys = items.astype(np.int64, copy=False)
+        elif items.dtype.kind in "USO":
+            keys = [check_item(x) for x in items.tolist()]
+        else:
+            raise InvalidParameterError("items", items, "an array of integers or strings")
+    elif isinstance(items, str | bytes):
+        raise InvalidParameterError("items", items, "an iterable of items, not one str/bytes")
+    else:
+        try:
+            raw = list(items)
+        except TypeError:
+            raise InvalidParameterError("items", items, "an iterable of items") from None
+        if raw and all(type(x) is int for x in raw):
+            try:
+                keys = np.asarray(raw, dtype=np.int64)
+            except OverflowError:
+                keys = [check_item(x) for x in raw]
+        else:
+            keys = [check_item(x) for x in raw]
+    return Batch(keys, _as_weights(weights, len(keys)))
+
+
+def _as_weights(weights: Iterable[Any] | None, n: int) -> IntArray | None:
+    if weights is None:
+        return None
+    if isinstance(weights, np.ndarray):
+        arr = weights
+    else:
+        try:
+            raw = list(weights)
+        except TypeError:
+            raise InvalidParameterError("weights", weights, "an iterable of integers") from None
+        if any(isinstance(w, bool) or not isinstance(w, int | np.integer) for w in raw):
+            raise InvalidParameterError("weights", weights, "positive integers")
+        try:
+            arr = np.asarray(raw, dtype=np.int64)
+        except OverflowError:
+            raise InvalidParameterError("weights", weights, f"integers <= {MAX_WEIGHT}") from None
+    if arr.ndim != 1 or len(arr) != n:
+        raise InvalidParameterError("weights", weights, f"one weight per item ({n} items)")
+    if not np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
+        raise InvalidParameterError(
+            "weights", weights, "positive integers (an integer dtype; no floats or NaN)"
+        )
+    if arr.size and (int(arr.min()) < 1 or int(arr.max()) > MAX_WEIGHT):
+        raise InvalidParameterError("weights", weights, f"integers in [1, {MAX_WEIGHT}]")
+    return arr.astype(np.int64, copy=False)
+
+
+def aggregate(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
+    """Sum a batch per distinct item.
+
+    Returns:
+        ``(keys, counts)``: for an int array the distinct keys in ascending order; for a
+        list of items the distinct items in order of first occurrence.
+    """
+    if isinstance(batch.keys, np.ndarray):
+        if batch.weights is None:
+            uniq, counts = np.unique(batch.keys, return_counts=True)
+            return uniq, counts.astype(np.int64)
+        uniq, inverse = np.unique(batch.keys, return_inverse=True)
+        sums = np.zeros(len(uniq), dtype=np.int64)
+        np.add.at(sums, inverse, batch.weights)
+        return uniq, sums
+    table: dict[Item, int]
+    if batch.weights is None:
+        table = Counter(batch.keys)
+    else:
+        table = {}
+        for key, w in zip(batch.keys, batch.weights.tolist(), strict=True):
+            table[key] = table.get(key, 0) + w
+    return list(table), np.fromiter(table.values(), dtype=np.int64, count=len(table))

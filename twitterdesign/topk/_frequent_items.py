@@ -1,0 +1,199 @@
+"""Adapter over Apache DataSketches' frequent items sketch, with this module's protocol."""
+
+from __future__ import annotations
+
+import struct
+import sys
+from collections.abc import Iterable
+from typing import Any, Self
+
+import datasketches
+import numpy as np
+
+from twitterdesign._validate import check_int
+from twitterdesign.errors import CorruptDataError, IncompatibleError
+from twitterdesign.topk._base import (
+    HeavyHitter,
+    Item,
+    aggregate,
+    as_batch,
+    check_item,
+    check_weight,
+)
+from twitterdesign.topk._serial import KIND_FREQUENT_ITEMS, Reader, Writer, check_loaded
+
+__all__ = ["FrequentItems"]
+
+
+class _ItemSerDe(datasketches.PyObjectSerDe):  # type: ignore[misc]
+    """Tagged encoding of int / str / bytes items for the DataSketches serializer."""
+
+    def get_size(self, item: Any) -> int:
+        return len(self.to_bytes(item))
+
+    def to_bytes(self, item: Any) -> bytes:
+        if isinstance(item, int):
+            return struct.pack("<Bq", 0, item)
+        raw = item.encode("utf-8") if isinstance(item, str) else bytes(item)
+        return struct.pack("<BI", 1 if isinstance(item, str) else 2, len(raw)) + raw
+
+    def from_bytes(self, data: bytes, offset: int) -> tuple[Any, int]:
+        tag = data[offset]
+        if tag == 0:
+            return struct.unpack_from("<q", data, offset + 1)[0], 9
+        (n,) = struct.unpack_from("<I", data, offset + 1)
+        raw = bytes(data[offset + 5 : offset + 5 + n])
+        if len(raw) != n or tag not in (1, 2):
+            raise ValueError("corrupt item")
+        return (raw.decode("utf-8") if tag == 1 else raw), 5 + n
+
+
+class FrequentItems:
+    """DataSketches' frequent items sketch (a Misra-Gries / Space-Saving hybrid).
+
+    The sketch keeps at most ``0.75 · 2**lg_max_map_size`` items and purges the smaller
+    counters when full. Its bounds are its own ``get_lower_bound`` / ``get_upper_bound``:
+    they always bracket the true count, and their gap is at most ``ε·N`` with
+    ``ε = 3.5 / 2**lg_max_map_size`` (the sketch's a-priori error).
+
+    Args:
+        lg_max_map_size: Base-2 log of the largest hash map, 3 to 26.
+
+    Raises:
+        InvalidParameterError: If ``lg_max_map_size`` is out of range.
+
+    Example:
+        >>> fi = FrequentItems(lg_max_map_size=4)
+        >>> fi.update_many([1, 1, 1, 2, 3])
+        >>> fi.top_k(1)[0].item, fi.bounds(1)
+        (1, (3, 3))
+
+    References:
+        D. Anderson et al., "A High-Performance Algorithm for Identifying Frequent Items
+        in Data Streams", IMC 2017; https://datasketches.apache.org/
+    """
+
+    __slots__ = ("_lg", "_sketch")
+
+    def __init__(self, lg_max_map_size: int = 10) -> None:
+        self._lg = check_int("lg_max_map_size", lg_max_map_size, minimum=3, maximum=26)
+        self._sketch = datasketches.frequent_items_sketch(self._lg)
+
+    @property
+    def lg_max_map_size(self) -> int:
+        """Base-2 log of the largest hash map."""
+        return self._lg
+
+    @property
+    def epsilon(self) -> float:
+        """A-priori relative error of the bounds."""
+        return float(self._sketch.get_epsilon_for_lg_size(self._lg))
+
+    @property
+    def total_weight(self) -> int:
+        """Total weight added (N)."""
+        return int(self._sketch.total_weight)
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory: the map's key, count and state arrays plus live keys."""
+        keys = sum(sys.getsizeof(row[0]) for row in self._rows())
+        return int((8 + 8 + 2) * 2**self._lg + keys)
+
+    def __repr__(self) -> str:
+        return f"FrequentItems(lg_max_map_size={self._lg}, N={self.total_weight})"
+
+    def _rows(self) -> list[tuple[Any, int, int, int]]:
+        nfn = datasketches.frequent_items_error_type.NO_FALSE_NEGATIVES
+        return list(self._sketch.get_frequent_items(nfn, 0))
+
+    def update(self, item: Item, weight: int = 1) -> None:
+        """Add ``weight`` occurrences of ``item``.
+
+        Raises:
+            InvalidParameterError: For a bad item or a non-positive weight.
+        """
+        self._sketch.update(check_item(item), check_weight(weight))
+
+    def update_many(self, items: Iterable[Any], weights: Iterable[Any] | None = None) -> None:
+        """Sum the batch per distinct item, then add each sum with one sketch update.
+
+        Raises:
+            InvalidParameterError: For bad items or weights.
+        """
+        batch = as_batch(items, weights)
+        if not len(batch):
+            return
+        keys, counts = aggregate(batch)
+        key_list = keys.tolist() if isinstance(keys, np.ndarray) else keys
+        update = self._sketch.update
+        for key, c in zip(key_list, counts.tolist(), strict=True):
+            update(key, c)
+
+    def estimate(self, item: Item) -> int:
+        """Return the sketch's estimate of ``item``."""
+        return int(self._sketch.get_estimate(check_item(item)))
+
+    def bounds(self, item: Item) -> tuple[int, int]:
+        """Return the sketch's ``(lower, upper)`` bounds; both always hold."""
+        key = check_item(item)
+        return int(self._sketch.get_lower_bound(key)), int(self._sketch.get_upper_bound(key))
+
+    def top_k(self, k: int) -> list[HeavyHitter]:
+        """Return up to ``k`` tracked items by estimate, heaviest first.
+
+        Raises:
+            InvalidParameterError: If ``k`` is not a positive integer.
+        """
+        k = check_int("k", k, minimum=1)
+        rows = sorted(self._rows(), key=lambda r: -r[1])[:k]
+        return [HeavyHitter(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    def merge(self, other: Self) -> Self:
+        """Merge ``other`` (same map size) into this sketch; return ``self``.
+
+        Raises:
+            IncompatibleError: If ``other`` is not a FrequentItems of the same size.
+        """
+        if not isinstance(other, FrequentItems) or other._lg != self._lg:
+            raise IncompatibleError(
+                f"cannot merge {other!r} into {self!r}: lg_max_map_size must match"
+            )
+        self._sketch.merge(other._sketch)
+        return self
+
+    def to_bytes(self) -> bytes:
+        """Serialize: our versioned header around the DataSketches image."""
+        out = Writer(KIND_FREQUENT_ITEMS)
+        out.i64(self._lg)
+        out.blob(self._sketch.serialize(_ItemSerDe()))
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        """Rebuild from :meth:`to_bytes` output.
+
+        Raises:
+            CorruptDataError: If the bytes are truncated, foreign or inconsistent.
+        """
+        src = Reader(data, KIND_FREQUENT_ITEMS)
+        lg = src.i64()
+        blob = src.blob()
+        src.done()
+        if not 3 <= lg <= 26:
+            raise CorruptDataError(f"serialized FrequentItems has lg_max_map_size={lg}")
+        try:
+            sketch = datasketches.frequent_items_sketch.deserialize(blob, _ItemSerDe())
+        except Exception as exc:  # the binding raises plain RuntimeError/ValueError
+            raise CorruptDataError(f"serialized FrequentItems is corrupt: {exc}") from None
+        out = cls(lg)
+        out._sketch = sketch
+        check_loaded(out)
+        return out
+
+    def _check(self) -> None:
+        """Assert every tracked item's bounds bracket its estimate within N."""
+        n = self.total_weight
+        for _item, est, lo, hi in self._rows():
+            if not 0 <= lo <= est <= hi <= n:
+                raise AssertionError("bounds out of order")

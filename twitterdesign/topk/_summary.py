@@ -1,0 +1,154 @@
+"""Vectorized combine steps shared by Space-Saving, Misra-Gries and the decayed top-k.
+
+Both counter-based summaries absorb a batch the same way they merge another summary:
+the batch is first summed per distinct item (an exact summary), then combined with the
+table in one numpy pass. The proofs that the error bounds survive are in the docstrings
+of :class:`~twitterdesign.topk.SpaceSaving` and :class:`~twitterdesign.topk.MisraGries`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from twitterdesign.topk._base import Item
+
+Keys = npt.NDArray[np.int64] | list[Item]
+Arr = npt.NDArray[Any]
+
+
+def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Arr, Arr]:
+    """Match two key sets.
+
+    Returns:
+        ``(b_index_of_a, b_in_a)``: for each key of ``a`` the index of the same key in
+        ``b`` (``-1`` if absent), and a boolean mask over ``b`` of keys present in ``a``.
+    """
+    n_a = len(a_keys)
+    b_index_of_a = np.full(n_a, -1, dtype=np.int64)
+    if isinstance(b_keys, np.ndarray):
+        b_in_a = np.zeros(len(b_keys), dtype=bool)
+        int_pos = [i for i, k in enumerate(a_keys) if type(k) is int]
+        if not int_pos or not len(b_keys):
+            return b_index_of_a, b_in_a
+        a_int = np.asarray([a_keys[i] for i in int_pos], dtype=np.int64)
+        order = np.argsort(b_keys, kind="stable")
+        sorted_b = b_keys[order]
+        p = np.searchsorted(sorted_b, a_int)
+        p_clip = np.minimum(p, len(sorted_b) - 1)
+        found = sorted_b[p_clip] == a_int
+        idx_in_b = order[p_clip[found]]
+        b_index_of_a[np.asarray(int_pos, dtype=np.int64)[found]] = idx_in_b
+        b_in_a[idx_in_b] = True
+        return b_index_of_a, b_in_a
+    positions = [a_pos.get(k, -1) for k in b_keys]
+    pos_arr = np.asarray(positions, dtype=np.int64)
+    b_in_a = pos_arr >= 0
+    b_index_of_a[pos_arr[b_in_a]] = np.flatnonzero(b_in_a)
+    return b_index_of_a, b_in_a
+
+
+def gather(values: Arr, idx: Arr, fill: Any) -> Arr:
+    """Return ``values[idx]`` with ``fill`` where ``idx`` is -1 (``values`` may be empty)."""
+    if not len(values):
+        return np.full(len(idx), fill, dtype=np.result_type(values.dtype, type(fill)))
+    return np.where(idx >= 0, values[np.maximum(idx, 0)], fill)
+
+
+def take_keys(keys: Keys, idx: Arr) -> list[Item]:
+    """Return the keys at ``idx`` as a list of canonical items."""
+    if isinstance(keys, np.ndarray):
+        return list(keys[idx].tolist())
+    return [keys[i] for i in idx.tolist()]
+
+
+def top_indices(values: Arr, count: int) -> Arr:
+    """Indices of the ``count`` largest values, in ascending index order."""
+    if len(values) <= count:
+        return np.arange(len(values))
+    sel = np.argpartition(-values, count - 1)[:count]
+    sel.sort()
+    return sel
+
+
+def space_saving_combine(
+    capacity: int,
+    a_keys: list[Item],
+    a_pos: dict[Item, int],
+    a_up: Arr,
+    a_lo: Arr,
+    a_floor: Any,
+    b_keys: Keys,
+    b_up: Arr,
+    b_lo: Arr,
+    b_floor: Any,
+) -> tuple[list[Item], Arr, Arr, Any]:
+    """Combine two Space-Saving tables (the second may be an exact batch, floor 0).
+
+    Every candidate gets ``upper = up_a + up_b`` and ``lower = lo_a + lo_b``, where a key
+    missing from one side contributes that side's floor to the upper bound and 0 to the
+    lower. The ``capacity`` largest uppers are kept (ties keep ``a``'s keys first); the
+    new floor is ``max(a_floor + b_floor, largest evicted upper)``.
+
+    Returns:
+        ``(keys, upper, lower, floor)`` of the combined table.
+    """
+    b_index_of_a, b_in_a = locate(a_keys, a_pos, b_keys)
+    up_a = a_up + gather(b_up, b_index_of_a, b_floor)
+    lo_a = a_lo + gather(b_lo, b_index_of_a, 0)
+    new_idx = np.flatnonzero(~b_in_a)
+    up_new = b_up[new_idx] + a_floor
+    floor = a_floor + b_floor
+    if len(a_keys) + len(new_idx) > capacity:
+        sel = top_indices(up_new, capacity + 1)
+        new_idx, up_new = new_idx[sel], up_new[sel]
+    lo_new = b_lo[new_idx]
+    ups = np.concatenate([up_a, up_new])
+    los = np.concatenate([lo_a, lo_new])
+    if len(ups) > capacity:
+        order = np.argsort(-ups, kind="stable")
+        floor = max(floor, ups[order[capacity]])
+        keep = np.sort(order[:capacity])
+    else:
+        keep = np.arange(len(ups))
+    n_a = len(a_keys)
+    keep_a = keep[keep < n_a]
+    keep_new = keep[keep >= n_a] - n_a
+    keys = [a_keys[i] for i in keep_a.tolist()] + take_keys(b_keys, new_idx[keep_new])
+    return keys, ups[keep], los[keep], floor
+
+
+def misra_gries_combine(
+    k: int,
+    a_keys: list[Item],
+    a_pos: dict[Item, int],
+    a_counts: Arr,
+    b_keys: Keys,
+    b_counts: Arr,
+) -> tuple[list[Item], Arr, int]:
+    """Combine two Misra-Gries tables (Agarwal et al. 2012): add, then cut at the k+1-th.
+
+    Returns:
+        ``(keys, counts, decrement)``: the surviving keys and counters and the amount
+        ``δ`` subtracted from every counter (0 when at most ``k`` keys remain).
+    """
+    b_index_of_a, b_in_a = locate(a_keys, a_pos, b_keys)
+    c_a = a_counts + gather(b_counts, b_index_of_a, 0)
+    new_idx = np.flatnonzero(~b_in_a)
+    c_new = b_counts[new_idx]
+    if len(a_keys) + len(new_idx) > k:
+        sel = top_indices(c_new, k + 1)
+        new_idx, c_new = new_idx[sel], c_new[sel]
+    counts = np.concatenate([c_a, c_new])
+    delta = 0
+    if len(counts) > k:
+        delta = int(np.partition(counts, len(counts) - k - 1)[len(counts) - k - 1])
+        counts = counts - delta
+    keep = np.flatnonzero(counts > 0)
+    n_a = len(a_keys)
+    keep_a = keep[keep < n_a]
+    keep_new = keep[keep >= n_a] - n_a
+    keys = [a_keys[i] for i in keep_a.tolist()] + take_keys(b_keys, new_idx[keep_new])
+    return keys, counts[keep], delta
