@@ -227,9 +227,7 @@ def estimate_command(
         out.print(report.explain(), markup=False)
         return
     changed = bool(assignments)
-    title = f"Capacity estimate — preset '{chosen.name}'" + (
-        " (with --set changes)" if changed else ""
-    )
+    title = f"Capacity estimate — preset '{chosen.name}'" + (" + --set" if changed else "")
     published = {} if changed else dict(chosen.published)
     out.print(_estimate_table(report, title, published))
     out.print(f"[dim]{chosen.title}.[/dim]")

@@ -67,19 +67,19 @@ def explain_report(report: CapacityReport) -> str:
         f"  A tweet has {b(w.text_bytes_per_tweet)} of text and metadata; "
         f"{_pct(w.image_fraction)} carry a {b(w.image_bytes)} image, "
         f"{_pct(w.video_fraction)} a {b(w.video_bytes)} video.",
-        f"  One server handles {_n(cap)} requests/s; peak = {w.peak_to_average:g} × average; "
+        f"  One server handles {_n(cap)} requests/s; peak = {w.peak_to_average:.3g} × average; "
         f"{w.replication_factor:g} copies kept {w.retention_years:g} years.",
         "",
         "Traffic",
         f"  tweets/day   = {_n(d)} daily users × {_n(w.tweets_per_user_per_day)} tweets"
         f" = {_n(t)} tweets/day",
         f"  tweets/s     = {_n(t)} ÷ {SECONDS_PER_DAY:,} s = {_n(report.tweets_per_second)}/s"
-        f" (peak × {w.peak_to_average:g} = {_n(report.peak_tweets_per_second)}/s)",
+        f" (peak × {w.peak_to_average:.3g} = {_n(report.peak_tweets_per_second)}/s)",
         f"  requests/day = {_n(d)} × {_n(w.requests_per_user_per_day)}"
         f" = {_n(report.requests_per_day)} requests/day",
         f"  requests/s   = {_n(report.requests_per_day)} ÷ {SECONDS_PER_DAY:,} s"
         f" = {_n(report.requests_per_second)}/s average,"
-        f" × {w.peak_to_average:g} = {_n(report.peak_requests_per_second)}/s at peak",
+        f" × {w.peak_to_average:.3g} = {_n(report.peak_requests_per_second)}/s at peak",
         f"  views/s      = {_n(d)} × {_n(w.tweets_viewed_per_user_per_day)} ÷ "
         f"{SECONDS_PER_DAY:,} s = {_n(views_s)} tweets viewed/s",
         "",
