@@ -25,6 +25,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     # one line per subcommand module; keep this list sorted by lesson order
     "estimate",  # estimate, regions
     "serve",  # the reference app
+    "quiz",
 )
 
 app = typer.Typer(
