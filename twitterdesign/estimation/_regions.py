@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -53,11 +54,13 @@ class Userbase:
         return max(self.total_users - sum(self.users_by_country.values()), 0.0)
 
 
+@functools.lru_cache(maxsize=1)
 def load_userbase() -> Userbase:
     """Return the January 2022 country-wise userbase shipped with the package.
 
     The ten leading countries (Statista, January 2022, as the lesson shows them) and
-    the lesson's 2021 total of about 397M users.
+    the lesson's 2021 total of about 397M users. The file is read once; the result is
+    immutable, so every call returns the same object.
 
     Returns:
         The :class:`Userbase`; its ``rest_of_world`` is 397M minus the ten countries.
