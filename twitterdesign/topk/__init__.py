@@ -15,7 +15,9 @@ Example:
 """
 
 from twitterdesign.topk._base import FrequencySketch, HeavyHitter, Item
-from twitterdesign.topk._count_min import CountMinSketch, CountMinTopK
+from twitterdesign.topk._count_min import CountMinSketch
+from twitterdesign.topk._count_min_topk import CountMinTopK
+from twitterdesign.topk._decayed import DecayedHitter, DecayedTopK
 from twitterdesign.topk._exact import ExactCounter
 from twitterdesign.topk._frequent_items import FrequentItems
 from twitterdesign.topk._heavy_keeper import HeavyKeeper
@@ -23,12 +25,15 @@ from twitterdesign.topk._misra_gries import MisraGries
 from twitterdesign.topk._sharded import CombineResult, ShardedCounter
 from twitterdesign.topk._space_saving import SpaceSaving
 from twitterdesign.topk._streams import TweetViewStream, tweet_view_stream, zipf_stream
+from twitterdesign.topk._trends import RegionalTopK, Trend, regional_trending, trending
 from twitterdesign.topk._windowed import WindowedTopK
 
 __all__ = [
     "CombineResult",
     "CountMinSketch",
     "CountMinTopK",
+    "DecayedHitter",
+    "DecayedTopK",
     "ExactCounter",
     "FrequencySketch",
     "FrequentItems",
@@ -36,10 +41,14 @@ __all__ = [
     "HeavyKeeper",
     "Item",
     "MisraGries",
+    "RegionalTopK",
     "ShardedCounter",
     "SpaceSaving",
+    "Trend",
     "TweetViewStream",
     "WindowedTopK",
+    "regional_trending",
+    "trending",
     "tweet_view_stream",
     "zipf_stream",
 ]

@@ -9,7 +9,8 @@ from twitterdesign.topk import _serial
 
 
 def _classes() -> dict[int, Any]:
-    from twitterdesign.topk._count_min import CountMinSketch, CountMinTopK
+    from twitterdesign.topk._count_min import CountMinSketch
+    from twitterdesign.topk._count_min_topk import CountMinTopK
     from twitterdesign.topk._exact import ExactCounter
     from twitterdesign.topk._frequent_items import FrequentItems
     from twitterdesign.topk._heavy_keeper import HeavyKeeper

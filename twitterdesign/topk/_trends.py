@@ -1,0 +1,304 @@
+"""Trends: velocity against a baseline, and per-region top-k merged for the global view."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Self
+
+from twitterdesign._validate import check_int
+from twitterdesign.errors import (
+    CorruptDataError,
+    IncompatibleError,
+    InvalidParameterError,
+    NotFoundError,
+)
+from twitterdesign.topk._base import HeavyHitter, Item
+from twitterdesign.topk._load import clone_empty, load_sketch
+from twitterdesign.topk._serial import KIND_REGIONAL, Reader, Writer, check_loaded
+
+__all__ = ["RegionalTopK", "Trend", "regional_trending", "trending"]
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """An item that is rising: its count now, the count its baseline predicts, a score.
+
+    Attributes:
+        item: The item (a hashtag, a tweet id).
+        count: Its estimated count in the current window.
+        expected: Its baseline count scaled to the current window's volume.
+        score: ``(count - expected) / sqrt(expected + 1)`` — how many Poisson standard
+            deviations above its usual level the item is.
+
+    Example:
+        >>> Trend("#x", 10, 1.0, 6.4).to_dict()["score"]
+        6.4
+    """
+
+    item: Item
+    count: int
+    expected: float
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dict.
+
+        Returns:
+            A dict with ``item``, ``count``, ``expected`` and ``score``.
+        """
+        data = asdict(self)
+        if isinstance(self.item, bytes):
+            data["item"] = self.item.decode("latin-1")
+        return data
+
+
+def trending(
+    current: Any,
+    baseline: Any,
+    *,
+    k: int = 10,
+    min_count: int = 1,
+    candidates: int | None = None,
+) -> list[Trend]:
+    """Rank items by how far their current count exceeds what the baseline predicts.
+
+    Popularity alone would put the always-popular tags on top forever. Here each
+    candidate (the heaviest ``candidates`` items of ``current``) is compared with its
+    count in ``baseline`` (a longer or earlier window) scaled by the two windows'
+    volumes: ``expected = baseline_count · N_current / N_baseline``. The score
+    ``(count - expected) / sqrt(expected + 1)`` is near zero for a tag as popular as
+    usual and large for one that is breaking. Only items with ``count >= min_count``
+    and a positive score are returned.
+
+    Args:
+        current: A sketch (or :class:`WindowedTopK`) over the recent window.
+        baseline: A sketch over the reference window.
+        k: How many trends to return (positive).
+        min_count: Minimum current count (the minimum volume to trend; positive).
+        candidates: How many of ``current``'s top items to score (default ``max(4k, 100)``).
+
+    Returns:
+        Up to ``k`` :class:`Trend` items, highest score first.
+
+    Raises:
+        InvalidParameterError: For a non-positive ``k``, ``min_count`` or ``candidates``.
+
+    Example:
+        >>> from twitterdesign.topk import ExactCounter
+        >>> base, now = ExactCounter(), ExactCounter()
+        >>> base.update_many(["#music"] * 900 + ["#news"] * 100)
+        >>> now.update_many(["#music"] * 90 + ["#quake"] * 30 + ["#news"] * 10)
+        >>> [t.item for t in trending(now, base, k=2, min_count=5)]
+        ['#quake']
+    """
+    k = check_int("k", k, minimum=1)
+    min_count = check_int("min_count", min_count, minimum=1)
+    pool = max(4 * k, 100) if candidates is None else candidates
+    pool = check_int("candidates", pool, minimum=1)
+    n_now, n_base = current.total_weight, baseline.total_weight
+    ratio = n_now / n_base if n_base > 0 else 0.0
+    out = []
+    for hitter in current.top_k(pool):
+        count = int(hitter.estimate)
+        if count < min_count:
+            continue
+        expected = float(baseline.estimate(hitter.item)) * ratio
+        score = (count - expected) / math.sqrt(expected + 1.0)
+        if score > 0:
+            out.append(Trend(hitter.item, count, expected, score))
+    out.sort(key=lambda t: (-t.score, -t.count))
+    return out[:k]
+
+
+class RegionalTopK:
+    """One sketch per region, merged on demand for the global view.
+
+    Location trends need a minimum volume: an item is listed for a region only if its
+    lower bound there reaches ``min_count``, so a handful of posts in a small region
+    does not make a "trend".
+
+    Args:
+        sketch: Empty template sketch for every region (``SpaceSaving(1000)`` if None).
+        min_count: Minimum count (lower bound) for an item to be listed (positive).
+
+    Raises:
+        InvalidParameterError: For a bad template or ``min_count``.
+
+    Example:
+        >>> from twitterdesign.topk import SpaceSaving
+        >>> regions = RegionalTopK(SpaceSaving(50), min_count=3)
+        >>> regions.update_many(["#ipl"] * 5 + ["#rain"] * 2, region="IN")
+        >>> regions.update_many(["#nba"] * 4, region="US")
+        >>> [h.item for h in regions.top_k(5, region="IN")]
+        ['#ipl']
+        >>> [h.item for h in regions.top_k(5)]
+        ['#ipl', '#nba']
+    """
+
+    __slots__ = ("_min_count", "_prototype", "_regions")
+
+    def __init__(self, sketch: Any = None, *, min_count: int = 1) -> None:
+        from twitterdesign.topk._space_saving import SpaceSaving
+
+        template = SpaceSaving(1000) if sketch is None else sketch
+        self._prototype: bytes = clone_empty(template).to_bytes()
+        self._min_count = check_int("min_count", min_count, minimum=1)
+        self._regions: dict[str, Any] = {}
+
+    @property
+    def regions(self) -> list[str]:
+        """Regions seen so far, sorted."""
+        return sorted(self._regions)
+
+    @property
+    def min_count(self) -> int:
+        """Minimum lower bound for an item to be listed."""
+        return self._min_count
+
+    @property
+    def total_weight(self) -> int:
+        """Total weight over all regions."""
+        return int(sum(s.total_weight for s in self._regions.values()))
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory of all regional sketches."""
+        return int(sum(s.nbytes for s in self._regions.values()))
+
+    def _sketch(self, region: Any) -> Any:
+        if not isinstance(region, str) or not region:
+            raise InvalidParameterError("region", region, "a non-empty string")
+        sketch = self._regions.get(region)
+        if sketch is None:
+            sketch = self._regions[region] = load_sketch(self._prototype)
+        return sketch
+
+    def update(self, item: Item, weight: int = 1, *, region: str) -> None:
+        """Count ``weight`` occurrences of ``item`` in ``region``."""
+        self._sketch(region).update(item, weight)
+
+    def update_many(
+        self, items: Iterable[Any], weights: Iterable[Any] | None = None, *, region: str
+    ) -> None:
+        """Count a batch of items in ``region``."""
+        self._sketch(region).update_many(items, weights)
+
+    def sketch(self, region: str | None = None) -> Any:
+        """Return a copy of ``region``'s sketch, or all regions merged when None.
+
+        Raises:
+            NotFoundError: If ``region`` has no events.
+        """
+        if region is None:
+            out = load_sketch(self._prototype)
+            for name in sorted(self._regions):
+                out.merge(self._regions[name])
+            return out
+        if region not in self._regions:
+            known = ", ".join(self.regions) or "none yet"
+            raise NotFoundError(f"no events for region {region!r} (regions: {known})")
+        return load_sketch(self._regions[region].to_bytes())
+
+    def top_k(self, k: int, *, region: str | None = None) -> list[HeavyHitter]:
+        """Return the top ``k`` items of ``region`` (global if None) above ``min_count``.
+
+        Raises:
+            InvalidParameterError: If ``k`` is not positive.
+            NotFoundError: If ``region`` has no events.
+        """
+        k = check_int("k", k, minimum=1)
+        hitters = self.sketch(region).top_k(k)
+        return [h for h in hitters if h.lower_bound >= self._min_count]
+
+    def merge(self, other: Self) -> Self:
+        """Merge region by region (same template and ``min_count``); return ``self``.
+
+        Raises:
+            IncompatibleError: If template or ``min_count`` differ.
+        """
+        if (
+            not isinstance(other, RegionalTopK)
+            or other._prototype != self._prototype
+            or other._min_count != self._min_count
+        ):
+            raise IncompatibleError(f"cannot merge {other!r} into {self!r}: configs differ")
+        for name, sketch in list(other._regions.items()):
+            self._sketch(name).merge(load_sketch(sketch.to_bytes()))
+        return self
+
+    def __repr__(self) -> str:
+        return f"RegionalTopK(regions={len(self._regions)}, min_count={self._min_count})"
+
+    def to_bytes(self) -> bytes:
+        """Serialize the template and every region's sketch (versioned header)."""
+        out = Writer(KIND_REGIONAL)
+        out.i64(self._min_count)
+        out.blob(self._prototype)
+        out.items(sorted(self._regions))
+        for name in sorted(self._regions):
+            out.blob(self._regions[name].to_bytes())
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        """Rebuild from :meth:`to_bytes` output.
+
+        Raises:
+            CorruptDataError: If the bytes are truncated, foreign or inconsistent.
+        """
+        src = Reader(data, KIND_REGIONAL)
+        min_count = src.i64()
+        prototype = load_sketch(src.blob())
+        names = src.items()
+        sketches = [load_sketch(src.blob()) for _ in names]
+        src.done()
+        if not all(isinstance(n, str) and n for n in names):
+            raise CorruptDataError("serialized RegionalTopK has a bad region name")
+        try:
+            out = cls(prototype, min_count=min_count)
+        except InvalidParameterError as exc:
+            raise CorruptDataError(f"serialized RegionalTopK is invalid: {exc}") from None
+        out._regions = dict(zip(names, sketches, strict=True))  # type: ignore[arg-type]
+        check_loaded(out)
+        return out
+
+    def _check(self) -> None:
+        """Assert every region's sketch has the template's type and is sound."""
+        proto = load_sketch(self._prototype)
+        for sketch in self._regions.values():
+            if type(sketch) is not type(proto):
+                raise AssertionError("region sketch of another type")
+            sketch._check()
+
+
+def regional_trending(
+    current: RegionalTopK, baseline: RegionalTopK, *, k: int = 10, min_count: int | None = None
+) -> dict[str, list[Trend]]:
+    """Run :func:`trending` for every region of ``current`` (and ``"global"``).
+
+    Args:
+        current: Regional sketches over the recent window.
+        baseline: Regional sketches over the reference window (a region missing there
+            has no baseline: everything in it counts as new).
+        k: Trends per region.
+        min_count: Minimum count to trend; ``current.min_count`` when None.
+
+    Returns:
+        ``{region: [Trend, ...]}`` including the key ``"global"`` for the merged view.
+
+    Example:
+        >>> now, base = RegionalTopK(min_count=2), RegionalTopK(min_count=2)
+        >>> now.update_many(["#a"] * 4, region="BR")
+        >>> [t.item for t in regional_trending(now, base)["BR"]]
+        ['#a']
+    """
+    threshold = current.min_count if min_count is None else min_count
+    out = {}
+    for name in [*current.regions, None]:
+        base = baseline.sketch(name) if name is None or name in baseline.regions else None
+        ref = base if base is not None else load_sketch(current._prototype)
+        key = "global" if name is None else name
+        out[key] = trending(current.sketch(name), ref, k=k, min_count=threshold)
+    return out
