@@ -1,0 +1,34 @@
+"""MkDocs hooks for the twitterdesign site.
+
+``on_files`` exports the quiz bank (:func:`twitterdesign.quiz.export_data`) into the
+site as ``assets/quiz-bank.json`` and ``assets/quiz-bank.js`` on every build, so the
+browser quiz (docs/quiz/index.md) always asks the package's current questions with
+numbers the library computed, and works offline from the built site. The bank is loaded
+with ``docs_dir`` set, so a question linking to a missing page fails the build.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+BANK_JSON = "assets/quiz-bank.json"
+BANK_SCRIPT = "assets/quiz-bank.js"
+
+
+def on_files(files: Files, *, config: Any) -> Files:
+    """Add the exported quiz bank to the site and keep this file out of it."""
+    from twitterdesign.quiz import export_data, load_bank
+
+    hook = files.get_file_from_path("hooks.py")
+    if hook is not None:
+        files.remove(hook)
+    data = export_data(load_bank(docs_dir=config["docs_dir"]))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    files.append(File.generated(config, BANK_JSON, content=text + "\n"))
+    # A script tag also works from file:// URLs, where browsers refuse fetch().
+    script = f"window.TWITTERDESIGN_QUIZ_BANK = {text};\n"
+    files.append(File.generated(config, BANK_SCRIPT, content=script))
+    return files

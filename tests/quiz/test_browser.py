@@ -1,0 +1,193 @@
+"""The browser quiz, built by mkdocs and driven in Debian's Chromium with Playwright."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+BUILD = (
+    "import sys; from mkdocs.config import load_config; from mkdocs.commands.build import build; "
+    "build(load_config('mkdocs.yml', site_dir=sys.argv[1], strict=False))"
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real docs site, built with the real mkdocs.yml (and so with docs/hooks.py)."""
+    out = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-c", BUILD, str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _letter(i: int) -> str:
+    return chr(ord("a") + i)
+
+
+def _answer(page: Any, q: dict[str, Any], *, right: bool) -> None:
+    """Answer through the labelled controls, the way a keyboard or screen-reader user would."""
+    options, correct = q["options"], list(q["correct"])
+    if q["type"] == "ordering":
+        order = correct if right else [correct[1], correct[0], *correct[2:]]
+        for position, index in enumerate(order, start=1):
+            label = f"{_letter(index)}) {options[index]}"
+            page.get_by_label(label, exact=True).select_option(str(position))
+        return
+    if q["type"] == "multiple":
+        chosen = set(correct) if right else set(correct) ^ {0}
+        chosen = chosen or {1}
+    else:
+        chosen = {correct[0] if right else (correct[0] + 1) % len(options)}
+    for index in sorted(chosen):
+        label = page.get_by_label(f"{_letter(index)}) {options[index]}", exact=True)
+        label.focus()
+        page.keyboard.press("Space")
+
+
+def test_answer_one_right_and_one_wrong(site: Path, server: str, browser: Any) -> None:
+    bank = json.loads((site / "assets" / "quiz-bank.json").read_text(encoding="utf-8"))
+    by_id = {q["id"]: q for q in bank["questions"]}
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{server}/quiz/")
+        # Setup: labelled controls; keep one topic, ask two questions, start with Enter.
+        for topic in bank["topics"]:
+            if topic["id"] != "design":
+                page.get_by_label(topic["title"], exact=True).uncheck()
+        page.get_by_label("Number of questions").fill("2")
+        page.get_by_label("Number of questions").press("Enter")
+
+        first = by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        assert page.locator("#tdq-progress").inner_text().startswith("Question 1 of 2")
+        assert page.locator("#tdq-prompt").inner_text() == first["prompt"]
+        _answer(page, first, right=True)
+        page.get_by_role("button", name="Check answer").click()
+        feedback = page.locator("#tdq-feedback")
+        assert feedback.locator(".tdq-verdict").inner_text().startswith("Right!")
+        assert feedback.locator(".tdq-explanation").inner_text() == first["explanation"]
+        page.keyboard.press("Enter")  # "Next question" has the focus
+
+        second = by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        assert second["id"] != first["id"]
+        assert "score so far 1/1" in page.locator("#tdq-progress").inner_text()
+        _answer(page, second, right=False)
+        page.keyboard.press("Enter")  # submits the form from the focused control
+        verdict = feedback.locator(".tdq-verdict").inner_text()
+        assert verdict.startswith(f"Not quite. The answer is {second['answer_text']}")
+        assert feedback.locator(".tdq-explanation").inner_text() == second["explanation"]
+        link = feedback.get_by_role("link", name="Read more in the docs").get_attribute("href")
+        assert link == "../" + second["link"].replace(".md", "/")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "quiz.png"), full_page=True)
+
+        page.get_by_role("button", name="See your score").click()
+        assert page.locator("#tdq-score").inner_text() == "You scored 1 of 2 (50%)"
+        row = page.locator("table.tdq-topics tbody tr")
+        assert row.count() == 1
+        assert row.inner_text().split("\t") == ["High-level design and API design", "1/2", "50%"]
+        page.screenshot(path=str(ARTIFACTS / "quiz-score.png"), full_page=True)
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_numeric_answers_with_units_in_the_page(server: str, browser: Any, site: Path) -> None:
+    bank = json.loads((site / "assets" / "quiz-bank.json").read_text(encoding="utf-8"))
+    numeric = [q for q in bank["questions"] if q["type"] == "numeric"]
+    assert numeric, "the export carries the parametric questions"
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/quiz/")
+        page.wait_for_selector("#tdq-start")
+        read = "(a) => window.twitterdesignQuiz.readNumber(a[0], a[1])"
+        for q in numeric:
+            if q["dimension"] == "bytes":
+                text = f"{q['value'] / 1e12} TB"
+            elif q["dimension"] == "bits_per_second":
+                text = f"{q['value'] / 8e9} GB/s"  # bytes per second convert to bits
+            else:
+                text = f"{q['value']:,}"
+            got = page.evaluate(read, [q, text])
+            assert got["value"] == pytest.approx(q["value"], rel=1e-9), (q["id"], text)
+        storage = next(q for q in numeric if q["dimension"] == "bytes")
+        assert page.evaluate(read, [storage, "5 Gbps"]) == {"mismatch": "bits per second"}
+        assert page.evaluate(read, [storage, "lots"]) is None
+    finally:
+        page.close()
+
+
+def test_built_page_works_offline_from_files(site: Path, browser: Any) -> None:
+    page = browser.new_page()
+    try:
+        page.goto((site / "quiz" / "index.html").as_uri())
+        page.wait_for_selector("#tdq-start")
+        assert page.get_by_label("Number of questions").input_value() == "10"
+    finally:
+        page.close()
