@@ -188,6 +188,7 @@ def test_storage_and_bandwidth_linear_in_media_size(w: Workload, k: float) -> No
 def test_splits_sum_and_server_counts_are_ordered(w: Workload) -> None:
     r = estimate(w)
     assert isinstance(r, CapacityReport)
+    r._check()
     assert math.isclose(r.storage_bytes_per_day_by_type.total, r.storage_bytes_per_day)
     assert math.isclose(r.outgoing_bits_per_second_by_type.total, r.outgoing_bits_per_second)
     # Peak ≥ average because peak_to_average ≥ 1; a whole day in one second ≥ peak
@@ -201,3 +202,13 @@ def test_splits_sum_and_server_counts_are_ordered(w: Workload) -> None:
             assert count.usd_per_hour is None
         else:
             assert count.usd_per_hour == pytest.approx(count.servers * w.cost_per_server_hour)
+
+
+def test_check_catches_a_broken_report() -> None:
+    import dataclasses
+
+    good = estimate(PRESETS["lesson"].workload)
+    good._check()
+    broken = dataclasses.replace(good, servers_at_peak=1)  # below its exact 7.23
+    with pytest.raises(AssertionError):
+        broken._check()

@@ -25,6 +25,11 @@ class Preset:
         published: What the source reports, as text, keyed by the report field it
             corresponds to (dotted for a split, e.g. ``"storage_bytes_per_day_by_type.video"``).
         notes: Which defaults were used where the source gives no value, and why.
+
+    Example:
+        >>> p = PRESETS["twitter-2012"]
+        >>> p.workload.daily_active_users, p.published["requests_per_second"]
+        (150000000.0, '~300K reads/s')
     """
 
     name: str

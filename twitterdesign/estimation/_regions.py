@@ -41,6 +41,11 @@ class Userbase:
         region_of: Region of each listed country.
         total_users: All users, listed countries and the rest of the world together.
         source: Where the numbers come from.
+
+    Example:
+        >>> base = Userbase({"A": 3.0, "B": 1.0}, {"A": "East", "B": "West"}, 5.0, "made up")
+        >>> base.rest_of_world
+        1.0
     """
 
     users_by_country: Mapping[str, float]
@@ -105,6 +110,13 @@ class Allocation:
         outgoing_bits_per_second: Share of the download bandwidth.
         storage_bytes_per_day: Share of the new data per day.
         storage_bytes_total: Share of the data kept over the retention period.
+
+    Example:
+        >>> from twitterdesign.estimation import PRESETS, estimate
+        >>> plan = allocate_regions(estimate(PRESETS["lesson"].workload))
+        >>> us = plan.countries[0]
+        >>> us.name, us.region, round(us.user_share, 3)
+        ('United States', 'North America', 0.194)
     """
 
     name: str
@@ -133,6 +145,13 @@ class RegionalPlan:
         min_servers_per_region: The minimum each region received.
         regions: One :class:`Allocation` per region, most users first, rest of world last.
         countries: One :class:`Allocation` per country, most users first.
+
+    Example:
+        >>> from twitterdesign.estimation import PRESETS, estimate
+        >>> plan = allocate_regions(estimate(PRESETS["lesson"].workload), basis="by_daily_users")
+        >>> plan.total_servers, sum(c.servers for c in plan.countries)
+        (7813, 7813)
+        >>> plan._check()
     """
 
     basis: str
@@ -144,8 +163,19 @@ class RegionalPlan:
     def region(self, name: str) -> Allocation:
         """Return the allocation of region ``name``.
 
+        Args:
+            name: A region of the plan, e.g. ``"Europe"``.
+
+        Returns:
+            That region's :class:`Allocation`.
+
         Raises:
             InvalidParameterError: If there is no such region.
+
+        Example:
+            >>> from twitterdesign.estimation import PRESETS, estimate
+            >>> allocate_regions(estimate(PRESETS["lesson"].workload)).region("Europe").servers
+            1
         """
         names = [r.name for r in self.regions]
         return self.regions[names.index(check_choice("region", name, names))]

@@ -68,6 +68,11 @@ class ServerCount:
         exact: The unrounded number of servers.
         usd_per_hour: ``servers * cost_per_server_hour``, or None without a cost.
         question: The question this count answers.
+
+    Example:
+        >>> peak = estimate(Workload(500e6, cost_per_server_hour=2.0)).server_counts()[1]
+        >>> peak.name, peak.servers, round(peak.exact, 2), peak.usd_per_hour
+        ('peak', 8, 7.23, 16.0)
     """
 
     name: str
@@ -122,6 +127,12 @@ class CapacityReport:
         usd_per_hour_if_all_requests_in_one_second: Hourly cost of that count (or None).
         usd_per_hour_by_daily_users: Hourly cost of ``servers_by_daily_users`` (or None).
         cache_bytes: Memory for the hot share of a day's tweets (text and metadata).
+
+    Example:
+        >>> report = estimate(Workload(500e6))
+        >>> report.storage_bytes_per_day_by_type.video
+        225000000000000.0
+        >>> report._check()  # the invariants hold
     """
 
     workload: Workload
@@ -150,6 +161,23 @@ class CapacityReport:
     usd_per_hour_if_all_requests_in_one_second: float | None
     usd_per_hour_by_daily_users: float | None
     cache_bytes: float
+
+    def _check(self) -> None:
+        """Assert the report's invariants (used by tests)."""
+        for total, split in (
+            (self.storage_bytes_per_day, self.storage_bytes_per_day_by_type),
+            (self.incoming_bits_per_second, self.incoming_bits_per_second_by_type),
+            (self.outgoing_bits_per_second, self.outgoing_bits_per_second_by_type),
+        ):
+            assert math.isclose(total, split.total, rel_tol=1e-12, abs_tol=1e-9)
+            assert min(split.text, split.image, split.video) >= 0
+        assert self.peak_requests_per_second >= self.requests_per_second
+        assert self.storage_bytes_per_year == self.storage_bytes_per_day * DAYS_PER_YEAR
+        for count in self.server_counts():
+            assert count.servers >= 0
+            assert count.exact * (1 - 1e-9) <= count.servers < count.exact + 1
+            assert getattr(self, _FIELD_OF[count.name]) == count.servers
+        assert self.servers_at_average_load <= self.servers_at_peak
 
     def server_counts(self) -> tuple[ServerCount, ...]:
         """Return the four server counts with their exact values, costs and questions.
@@ -206,6 +234,14 @@ class CapacityReport:
             out[name] = value.to_dict() if hasattr(value, "to_dict") else value
         out["server_counts"] = [count.to_dict() for count in self.server_counts()]
         return out
+
+
+_FIELD_OF = {
+    "average_load": "servers_at_average_load",
+    "peak": "servers_at_peak",
+    "all_requests_in_one_second": "servers_if_all_requests_in_one_second",
+    "by_daily_users": "servers_by_daily_users",
+}
 
 
 def _servers(exact: float) -> int:

@@ -32,6 +32,11 @@ class GrowthYear:
         report: The capacity estimate for that year's workload.
         storage_bytes_kept: Replicated data kept at the end of the year: the new data of
             every year so far that is still within the retention period.
+
+    Example:
+        >>> year = project_growth(Workload(500e6), annual_growth=1.0, years=1).years[1]
+        >>> year.year, year.daily_active_users, year.report.servers_at_peak
+        (1, 1000000000.0, 15)
     """
 
     year: int
@@ -56,6 +61,10 @@ class GrowthProjection:
     Attributes:
         annual_growth: Growth per year as a fraction (0.2 is +20% a year).
         years: One :class:`GrowthYear` per year, from year 0.
+
+    Example:
+        >>> len(project_growth(Workload(1e6), annual_growth=0.5, years=4).years)
+        5
     """
 
     annual_growth: float
@@ -155,6 +164,11 @@ class SensitivityBar:
         output_base: The output at the unchanged workload.
         output_low: The output with the lowered input.
         output_high: The output with the raised input.
+
+    Example:
+        >>> bar = sensitivity(Workload(500e6)).for_output("storage_bytes_per_day")[0]
+        >>> bar.input, [round(x, 3) for x in bar.relative()]
+        ('daily_active_users', [-0.1, 0.1])
     """
 
     input: str
@@ -194,6 +208,11 @@ class SensitivityReport:
         relative_change: How far each input was moved down and up (0.1 is ±10%).
         base: The report at the unchanged workload.
         bars: One :class:`SensitivityBar` per (input, output) pair.
+
+    Example:
+        >>> s = sensitivity(Workload(500e6))
+        >>> len(s.bars) == len(SENSITIVITY_INPUTS) * len(SENSITIVITY_OUTPUTS)
+        True
     """
 
     relative_change: float
@@ -203,8 +222,19 @@ class SensitivityReport:
     def for_output(self, output: str) -> tuple[SensitivityBar, ...]:
         """Return the bars of one output, the largest swing first.
 
+        Args:
+            output: A key of :data:`SENSITIVITY_OUTPUTS`.
+
+        Returns:
+            The bars, ordered by swing (ties by input name).
+
         Raises:
             InvalidParameterError: If ``output`` is not a known output.
+
+        Example:
+            >>> s = sensitivity(Workload(500e6))
+            >>> s.for_output("servers_at_peak_exact")[0].input
+            'requests_per_server_per_second'
         """
         check_choice("output", output, SENSITIVITY_OUTPUTS)
         chosen = [b for b in self.bars if b.output == output]
@@ -214,6 +244,15 @@ class SensitivityReport:
 
     def most_influential(self, output: str) -> str:
         """Return the input whose change moves ``output`` the most.
+
+        Args:
+            output: A key of :data:`SENSITIVITY_OUTPUTS`.
+
+        Returns:
+            The name of the workload field with the largest swing.
+
+        Raises:
+            InvalidParameterError: If ``output`` is not a known output.
 
         Example:
             >>> sensitivity(Workload(500e6)).most_influential("outgoing_bits_per_second")

@@ -156,6 +156,9 @@ class Workload:
 def workload_fields() -> tuple[str, ...]:
     """Return the names of the :class:`Workload` fields, in declaration order.
 
+    Returns:
+        The field names, ``daily_active_users`` first.
+
     Example:
         >>> workload_fields()[:2]
         ('daily_active_users', 'total_users')
