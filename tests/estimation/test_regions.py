@@ -49,6 +49,9 @@ def test_shipped_userbase_is_statista_january_2022() -> None:
         "Asia-Pacific",
     }
     assert "Statista" in base.source
+    d = base.to_dict()
+    assert d["rest_of_world"] == pytest.approx(126.1e6)
+    assert d["region_of"]["Turkey"] == "Europe"  # type: ignore[index]
 
 
 def test_lesson_plan_by_hand() -> None:

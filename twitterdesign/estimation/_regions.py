@@ -58,6 +58,16 @@ class Userbase:
         """Return the users outside the listed countries (never negative)."""
         return max(self.total_users - sum(self.users_by_country.values()), 0.0)
 
+    def to_dict(self) -> dict[str, object]:
+        """Return the userbase as a JSON-ready dict, rest of world included."""
+        return {
+            "users_by_country": dict(self.users_by_country),
+            "region_of": dict(self.region_of),
+            "total_users": self.total_users,
+            "rest_of_world": self.rest_of_world,
+            "source": self.source,
+        }
+
 
 @functools.lru_cache(maxsize=1)
 def load_userbase() -> Userbase:
