@@ -209,3 +209,17 @@ def test_trending_tags_and_statuses(api: Api) -> None:
     assert tags[0]["history"][0]["uses"] == "3"
     statuses = api.client.get("/api/v1/trends/statuses").json()
     assert statuses[0]["id"] == star["id"]
+
+
+def test_trends_and_views_survive_a_restart(app_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "trends"
+    first = app_factory(data_dir=data)
+    ada = first.register()
+    status = first.post(ada, "#persisted tag")  # one view: the POST response
+    first.client.get(f"/api/v1/statuses/{status['id']}")  # a second view
+    first.client.__exit__(None, None, None)  # shutdown flushes views, saves sketches
+    second = app_factory(data_dir=data)
+    tags = second.client.get("/api/v1/trends/tags").json()
+    assert [t["name"] for t in tags] == ["persisted"]
+    again = second.client.get(f"/api/v1/statuses/{status['id']}").json()
+    assert again["views_count"] >= 2

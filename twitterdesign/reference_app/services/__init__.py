@@ -119,6 +119,7 @@ class Services:
             self.clock_ms,
             window_s=settings.trends_window_s,
             flush_interval_s=settings.view_flush_interval_s,
+            persist_interval_s=settings.sketch_persist_interval_s,
         )
         self.accounts = AccountService(
             self.store,

@@ -1,51 +1,89 @@
-"""Trends and view counts: what is hot now, and how often each status was served.
+"""Trends and view counts with ``twitterdesign.topk``: what is hot now, and how often each
+status was served.
 
-Views are the lesson's hottest counter (every read of a status is one), so they are not
-written per request: they accumulate in memory and a background flusher adds them to
-storage every ``flush_interval_s``. Trending tags and statuses are ranked over the last
-``window_s`` seconds of public activity only, so followers-only posts never trend.
+- **Views** are the lesson's hottest counter (every read of a status is one), so they are
+  not written per request: they go to a :class:`~twitterdesign.topk.ShardedCounter` in
+  memory (write-spread rows per key, exact sums) and a background flusher adds them to
+  storage every ``flush_interval_s``; the last buffered views are flushed at shutdown.
+- **Trending tags** come from a :class:`~twitterdesign.topk.WindowedTopK` of SpaceSaving
+  sketches over hashtag uses in public statuses; **trending statuses** from another over
+  favourites, reblogs and views of public statuses. Both answers carry the sketches'
+  lower and upper bounds. Followers-only and unlisted statuses are never counted, so they
+  can never trend.
+- Both sketches are saved to storage every ``persist_interval_s`` (``to_bytes``) and
+  restored at start (``from_bytes``), so a restart keeps the trends.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from twitterdesign.errors import CorruptDataError, InvalidParameterError
 from twitterdesign.reference_app.storage import StatusRecord, Store
+from twitterdesign.topk import ShardedCounter, SpaceSaving, WindowedTopK
 
 __all__ = ["TrendingStatus", "TrendingTag", "TrendsService"]
+
+_TAGS_BLOB = "trends.tags.v1"
+_STATUSES_BLOB = "trends.statuses.v1"
+_VIEW_SHARDS = 8
 
 
 @dataclass(frozen=True, slots=True)
 class TrendingTag:
-    """A hashtag and how many public statuses used it in the window."""
+    """A hashtag and how many public statuses used it in the window (with bounds)."""
 
     name: str
     uses: int
     lower_bound: int
     upper_bound: int
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dict."""
+        return {
+            "name": self.name,
+            "uses": self.uses,
+            "lower_bound": self.lower_bound,
+            "upper_bound": self.upper_bound,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class TrendingStatus:
-    """A status id and its engagement score (favourites + reblogs + views) in the window."""
+    """A status id and its engagement (favourites + reblogs + views) in the window."""
 
     status_id: int
     score: int
     lower_bound: int
     upper_bound: int
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dict."""
+        return {
+            "status_id": str(self.status_id),
+            "score": self.score,
+            "lower_bound": self.lower_bound,
+            "upper_bound": self.upper_bound,
+        }
+
+
+def _new_window(window_s: float, capacity: int) -> WindowedTopK:
+    return WindowedTopK(window_s=window_s, buckets=60, sketch=SpaceSaving(capacity))
+
 
 class TrendsService:
-    """Rank hashtags and statuses, and count views.
+    """Rank hashtags and statuses over a sliding window, and count views.
 
     Args:
-        store: Persistence (view counts and status rows).
+        store: Persistence (view counts and the saved sketches).
         clock_ms: Current Unix time in milliseconds.
         window_s: How far back trends look.
-        flush_interval_s: How often buffered views are written.
+        flush_interval_s: How often buffered views are written to storage.
+        persist_interval_s: How often the trend sketches are saved.
+        capacity: Counters per SpaceSaving bucket sketch.
     """
 
     def __init__(
@@ -55,83 +93,124 @@ class TrendsService:
         *,
         window_s: float,
         flush_interval_s: float,
+        persist_interval_s: float = 30.0,
+        capacity: int = 1000,
     ) -> None:
         self._store = store
         self._now = clock_ms
         self.window_s = window_s
         self.flush_interval_s = flush_interval_s
+        self.persist_interval_s = persist_interval_s
         self._lock = threading.Lock()
-        self._pending_views: Counter[int] = Counter()
+        self._views = ShardedCounter(_VIEW_SHARDS)
+        self._tags = self._restore(_TAGS_BLOB) or _new_window(window_s, capacity)
+        self._engagement = self._restore(_STATUSES_BLOB) or _new_window(window_s, capacity)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def _restore(self, name: str) -> WindowedTopK | None:
+        data = self._store.load_blob(name)
+        if data is None:
+            return None
+        try:
+            restored = WindowedTopK.from_bytes(data)
+        except (CorruptDataError, InvalidParameterError):
+            return None  # an unreadable save is dropped: trends restart from empty
+        return restored if restored.window_s == self.window_s else None
+
     # --- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        """Start the background view flusher."""
+        """Start the background flusher (views) and saver (sketches)."""
         if self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(
-                target=self._loop, name="twitterdesign-views", daemon=True
+                target=self._loop, name="twitterdesign-trends", daemon=True
             )
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop the flusher and write what is buffered."""
+        """Stop the background thread, flush views and save the sketches."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10.0)
             self._thread = None
         self.flush()
+        self.persist()
 
     def _loop(self) -> None:
+        since_persist = 0.0
         while not self._stop.wait(self.flush_interval_s):
             self.flush()
+            since_persist += self.flush_interval_s
+            if since_persist >= self.persist_interval_s:
+                self.persist()
+                since_persist = 0.0
 
     @property
     def nbytes(self) -> int:
-        """Approximate memory held by the view buffer and trend state, in bytes."""
+        """Memory held by the view counter and the two trend sketches, in bytes."""
         with self._lock:
-            return 64 * len(self._pending_views)
+            return int(self._views.nbytes + self._tags.nbytes + self._engagement.nbytes)
 
     # --- events ----------------------------------------------------------------------
+    def _now_s(self) -> float:
+        return self._now() / 1000.0
+
     def record_views(self, statuses: Iterable[StatusRecord]) -> None:
         """Count one view of each status served (a reblog counts for its original)."""
+        now = self._now_s()
         with self._lock:
             for s in statuses:
-                self._pending_views[s.reblog_of_id or s.id] += 1
+                if s.reblog_of_id is not None:
+                    continue  # the original is rendered (and counted) inside it
+                self._views.increment(s.id)
+                if s.visibility == "public":
+                    self._engagement.update(s.id, timestamp_s=now)
 
     def pending_views(self, status_id: int) -> int:
-        """Views counted but not yet written to storage."""
+        """Views counted in memory but not yet written to storage."""
         with self._lock:
-            return self._pending_views.get(status_id, 0)
+            return self._views.value(status_id)
 
     def flush(self) -> None:
         """Write buffered views to storage now."""
         with self._lock:
-            pending, self._pending_views = self._pending_views, Counter()
+            counter, self._views = self._views, ShardedCounter(_VIEW_SHARDS)
+        pending = {int(h.item): h.estimate for h in counter.top_k(max(1, len(counter)))}
         if pending:
-            self._store.add_views(dict(pending))
+            self._store.add_views(pending)
+
+    def persist(self) -> None:
+        """Save both trend sketches to storage."""
+        with self._lock:
+            tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
+        now = self._now()
+        self._store.save_blob(_TAGS_BLOB, tags, now)
+        self._store.save_blob(_STATUSES_BLOB, engagement, now)
 
     def on_created(self, status: StatusRecord) -> None:
-        """Hook for new statuses (tags are counted from storage in this implementation)."""
+        """Count the hashtags of a new public status."""
+        if status.visibility != "public" or not status.tags:
+            return
+        with self._lock:
+            self._tags.update_many(list(status.tags), timestamp_s=status.created_at_ms / 1000)
 
     def on_interaction(self, kind: str, status: StatusRecord) -> None:
-        """Hook for favourites and reblogs (counted from storage in this implementation)."""
+        """Count a favourite or reblog of a public status towards its trend score."""
+        if status.visibility != "public":
+            return
+        with self._lock:
+            self._engagement.update(status.id, timestamp_s=self._now_s())
 
     # --- reads -----------------------------------------------------------------------
     def trending_tags(self, limit: int) -> list[TrendingTag]:
         """Return the most used hashtags in public statuses within the window."""
-        since = self._now() - int(self.window_s * 1000)
-        return [TrendingTag(t, n, n, n) for t, n in self._store.tag_uses_since(since, limit)]
+        with self._lock:
+            top = self._tags.top_k(limit, now_s=self._now_s())
+        return [TrendingTag(str(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
 
     def trending_statuses(self, limit: int) -> list[TrendingStatus]:
         """Return the public statuses with the most engagement within the window."""
-        self.flush()
-        since = self._now() - int(self.window_s * 1000)
-        ids = self._store.recent_public_status_ids(since)
-        found = self._store.get_statuses(ids)
-        scored = sorted(
-            ((s.favourites_count + s.reblogs_count + s.views_count, s.id) for s in found.values()),
-            reverse=True,
-        )
-        return [TrendingStatus(sid, n, n, n) for n, sid in scored[:limit] if n > 0]
+        with self._lock:
+            top = self._engagement.top_k(limit, now_s=self._now_s())
+        return [TrendingStatus(int(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
