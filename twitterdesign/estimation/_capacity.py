@@ -90,6 +90,10 @@ def server_capacity_from_mix(
         8180.0
         >>> round(server_capacity_from_mix(method="harmonic"), 1)
         704.2
+
+    References:
+        R. Jain, *The Art of Computer Systems Performance Analysis*, Wiley, 1991, §12.4
+        (rates are averaged with the harmonic mean when the work per item is fixed).
     """
     cpu = check_number(
         "cpu_bound_per_second", cpu_bound_per_second, minimum=0.0, min_inclusive=False

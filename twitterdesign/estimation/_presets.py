@@ -170,6 +170,7 @@ _t2012 = Preset(
         "tweets_per_second": "~4.6K / ~12K",
     },
     notes=(
+        "The talk's “active users” are taken as daily active users.",
         "Per-user rates are derived from the published totals: 4.6K tweets/s × 86,400 s "
         "÷ 150M users ≈ 2.65 tweets, and 300K reads/s ≈ 172.8 timeline reads per user per "
         "day (counted as the requests; writes add under 1%).",

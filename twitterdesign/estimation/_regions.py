@@ -244,6 +244,10 @@ def apportion(weights: Sequence[float], total: int, *, minimum: int = 0) -> list
         [5, 4, 1]
         >>> apportion([90, 5, 5], 10, minimum=2)
         [6, 2, 2]
+
+    References:
+        M. L. Balinski and H. P. Young, *Fair Representation: Meeting the Ideal of One
+        Man, One Vote*, Yale University Press, 1982 (Hamilton's largest-remainder method).
     """
     w = [check_number("weights", x, minimum=0.0) for x in weights]
     if not w:
