@@ -92,8 +92,9 @@ def server_capacity_from_mix(
         704.2
 
     References:
-        R. Jain, *The Art of Computer Systems Performance Analysis*, Wiley, 1991, §12.4
-        (rates are averaged with the harmonic mean when the work per item is fixed).
+        R. Jain, *The Art of Computer Systems Performance Analysis*, Wiley, 1991 — on
+        summarizing measured rates: average them with the harmonic mean when each rate
+        is measured for a fixed amount of work.
     """
     cpu = check_number(
         "cpu_bound_per_second", cpu_bound_per_second, minimum=0.0, min_inclusive=False
