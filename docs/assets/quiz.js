@@ -239,7 +239,8 @@
   function checkAnswer(q, form) {
     if (q.type === "numeric") {
       var text = form.querySelector("#tdq-number").value;
-      if (!text.trim()) { return { problem: "Type a number, e.g. " + q.answer_text.split(" (")[0] + "." }; }
+      // The example must not give the answer away.
+      if (!text.trim()) { return { problem: "Type a number, e.g. 12.5" + (q.unit ? " " + q.unit : "") + "." }; }
       var read = readNumber(q, text);
       if (!read) { return { problem: "That is not a number with a unit I know, e.g. 1.2 TB or 25k." }; }
       if (read.mismatch) {

@@ -223,3 +223,11 @@ def test_result_to_dict_round_trips_counts() -> None:
 def test_grade_accepts_a_plain_question_list() -> None:
     bank = QuestionBank((BANK.get("lb-p2c"),))
     assert grade(list(bank), ["a"]).score == 1.0
+
+
+def test_error_for_an_unreadable_number_does_not_give_the_answer_away() -> None:
+    q = numeric(97.6e12, "bytes", "TB", 0.05)
+    with pytest.raises(InvalidParameterError) as exc:
+        check_answer(q, "b")
+    assert "97.6" not in str(exc.value)
+    assert "TB" in str(exc.value)

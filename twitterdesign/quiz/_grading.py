@@ -190,8 +190,10 @@ def _numeric(question: Question, response: Any) -> tuple[float, str]:
     try:
         quantity = parse_quantity(text, expected=question.dimension)
     except InvalidParameterError:
+        # The example must not give the answer away.
+        example = f"12.5 {question.unit}" if question.unit else "12.5"
         raise InvalidParameterError(
-            name, response, f"a number with an optional unit, such as {question.answer_text()!r}"
+            name, response, f"a number with an optional unit, such as {example!r}"
         ) from None
     bare = text[-1:].isdigit()
     if quantity.dimension == question.dimension:
