@@ -142,3 +142,20 @@ def test_subprocess_error_has_no_traceback() -> None:
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert "video_fraction" in proc.stderr
+
+
+def test_compare_without_names_shows_every_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["estimate", "--compare", "--json"], capsys)
+    assert code == 0
+    assert set(json.loads(out)) == {"lesson", "lesson-2022", "twitter-2012", "primer"}
+
+
+def test_regions_with_set_and_minimum(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["regions", "--set", "daily_active_users=1B", "--min-servers", "0", "--json"], capsys
+    )
+    assert code == 0
+    data = json.loads(out)
+    # 1B × 20 / 86,400 × 4 / 64,000 = 14.5 → 15 servers at peak, no minimum added.
+    assert data["total_servers"] == 15
+    assert sum(c["servers"] for c in data["countries"]) == 15
