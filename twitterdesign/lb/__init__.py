@@ -3,7 +3,11 @@
 Request-level policies (the :class:`Balancer` protocol): :class:`RoundRobin`,
 :class:`RandomChoice`, :class:`LeastLoaded`, :class:`PowerOfTwoChoices`,
 :class:`PeakEwma`; session-level subsetting: :class:`RandomAperture` and
-:class:`DeterministicAperture`.
+:class:`DeterministicAperture`. Key routers (the :class:`KeyRouter` protocol):
+:class:`ModuloRouter`, :class:`ConsistentHashRing`, :class:`RendezvousRouter`,
+:class:`JumpHashRouter`, :class:`MaglevRouter`, :class:`BoundedLoadRing`. The
+simulator: :class:`Scenario` and :func:`simulate`. Real HTTP:
+:class:`~twitterdesign.lb.transport.BalancedTransport` (needs httpx).
 
 Example:
     >>> from twitterdesign.lb import PowerOfTwoChoices
@@ -17,15 +21,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from twitterdesign.lb._analysis import (
+    PLAN_KINDS,
+    BallsIntoBins,
+    ConnectionPlan,
+    balls_into_bins,
+    connection_plan,
+)
 from twitterdesign.lb._aperture import DeterministicAperture, RandomAperture, Ring, aperture_width
 from twitterdesign.lb._base import Balancer, BalancerBase, Clock
 from twitterdesign.lb._factory import POLICY_NAMES, make_balancer
+from twitterdesign.lb._hashing import hash_key, hash_keys
+from twitterdesign.lb._maglev import BoundedLoadRing, MaglevRouter
 from twitterdesign.lb._policies import (
     LeastLoaded,
     PeakEwma,
     PowerOfTwoChoices,
     RandomChoice,
     RoundRobin,
+)
+from twitterdesign.lb._router_report import (
+    ROUTER_NAMES,
+    RouterReport,
+    compare_routers,
+    make_router,
+    measure_router,
+)
+from twitterdesign.lb._routers import (
+    ConsistentHashRing,
+    JumpHashRouter,
+    KeyRouter,
+    ModuloRouter,
+    RendezvousRouter,
+    RouterBase,
 )
 from twitterdesign.lb._scenario import Outage, Scenario, ServiceTime, SlowPeriod
 from twitterdesign.lb._simulate import PolicyFactory, SimulationResult, simulate
@@ -34,27 +62,47 @@ if TYPE_CHECKING:
     from twitterdesign.lb.transport import BalancedTransport
 
 __all__ = [
+    "PLAN_KINDS",
     "POLICY_NAMES",
+    "ROUTER_NAMES",
     "BalancedTransport",
     "Balancer",
     "BalancerBase",
+    "BallsIntoBins",
+    "BoundedLoadRing",
     "Clock",
+    "ConnectionPlan",
+    "ConsistentHashRing",
     "DeterministicAperture",
+    "JumpHashRouter",
+    "KeyRouter",
     "LeastLoaded",
+    "MaglevRouter",
+    "ModuloRouter",
     "Outage",
     "PeakEwma",
     "PolicyFactory",
     "PowerOfTwoChoices",
     "RandomAperture",
     "RandomChoice",
+    "RendezvousRouter",
     "Ring",
     "RoundRobin",
+    "RouterBase",
+    "RouterReport",
     "Scenario",
     "ServiceTime",
     "SimulationResult",
     "SlowPeriod",
     "aperture_width",
+    "balls_into_bins",
+    "compare_routers",
+    "connection_plan",
+    "hash_key",
+    "hash_keys",
     "make_balancer",
+    "make_router",
+    "measure_router",
     "simulate",
 ]
 

@@ -81,7 +81,9 @@ class Ring:
 
     def index(self, offset: float) -> int:
         """Return the index that position ``offset`` in [0, 1) falls in."""
-        return math.floor(offset * self.size) % self.size
+        # A nudge of 1e-9 slices keeps i/C·S from landing a hair below a slice edge
+        # through float rounding, which would add a member with zero weight.
+        return math.floor(offset * self.size + 1e-9) % self.size
 
     def range(self, offset: float, width: float) -> int:
         """Return how many indices ``[offset, offset + width)`` intersects."""
