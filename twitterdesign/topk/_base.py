@@ -248,20 +248,31 @@ def _as_weights(weights: Iterable[Any] | None, n: int) -> IntArray | None:
     return arr.astype(np.int64, copy=False)
 
 
-def aggregate(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
+def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | list[Item], IntArray]:
     """Sum a batch per distinct item.
 
+    Args:
+        batch: A validated batch.
+        first_seen: Return integer keys in order of first occurrence too (slower).
+
     Returns:
-        ``(keys, counts)``: for an int array the distinct keys in ascending order; for a
-        list of items the distinct items in order of first occurrence.
+        ``(keys, counts)``: a list of items in order of first occurrence, or for an int
+        array the distinct keys in ascending order (first-occurrence order if
+        ``first_seen``).
     """
     if isinstance(batch.keys, np.ndarray):
-        if batch.weights is None:
+        if batch.weights is None and not first_seen:
             uniq, counts = np.unique(batch.keys, return_counts=True)
             return uniq, counts.astype(np.int64)
-        uniq, inverse = np.unique(batch.keys, return_inverse=True)
+        uniq, first, inverse = np.unique(batch.keys, return_index=True, return_inverse=True)
         sums = np.zeros(len(uniq), dtype=np.int64)
-        np.add.at(sums, inverse, batch.weights)
+        if batch.weights is None:
+            sums += np.bincount(inverse, minlength=len(uniq))
+        else:
+            np.add.at(sums, inverse, batch.weights)
+        if first_seen:
+            order = np.argsort(first, kind="stable")
+            return uniq[order], sums[order]
         return uniq, sums
     table: dict[Item, int]
     if batch.weights is None:

@@ -48,6 +48,11 @@ class _ItemSerDe(datasketches.PyObjectSerDe):  # type: ignore[misc]
         return (raw.decode("utf-8") if tag == 1 else raw), 5 + n
 
 
+def _order(item: Item) -> tuple[int, Any]:
+    """A total order over mixed item types, so ties rank the same after a round trip."""
+    return (0 if isinstance(item, int) else 1 if isinstance(item, str) else 2), item
+
+
 class FrequentItems:
     """DataSketches' frequent items sketch (a Misra-Gries / Space-Saving hybrid).
 
@@ -140,13 +145,13 @@ class FrequentItems:
         return int(self._sketch.get_lower_bound(key)), int(self._sketch.get_upper_bound(key))
 
     def top_k(self, k: int) -> list[HeavyHitter]:
-        """Return up to ``k`` tracked items by estimate, heaviest first.
+        """Return up to ``k`` tracked items by estimate, heaviest first (ties by item).
 
         Raises:
             InvalidParameterError: If ``k`` is not a positive integer.
         """
         k = check_int("k", k, minimum=1)
-        rows = sorted(self._rows(), key=lambda r: -r[1])[:k]
+        rows = sorted(self._rows(), key=lambda r: (-r[1], _order(r[0])))[:k]
         return [HeavyHitter(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     def merge(self, other: Self) -> Self:

@@ -47,7 +47,7 @@ class HeavyKeeper:
     the sketch cannot bound; upper bounds are therefore only the trivial ``N``.
 
     ``update(item, w)`` is ``w`` consecutive arrivals of ``item``; ``update_many`` sums the
-    batch per distinct item and applies those weighted updates in :func:`aggregate` order.
+    batch per distinct item and applies those weighted updates in order of first occurrence.
     Decay draws come from ``rng``, so a seed makes the sketch reproducible.
 
     Args:
@@ -139,7 +139,7 @@ class HeavyKeeper:
         self._apply([key], [check_weight(weight)])
 
     def update_many(self, items: Iterable[Any], weights: Iterable[Any] | None = None) -> None:
-        """Sum the batch per distinct item and apply the weighted arrivals in order.
+        """Sum the batch per distinct item; apply the sums in order of first occurrence.
 
         Raises:
             InvalidParameterError: For bad items or weights.
@@ -147,7 +147,7 @@ class HeavyKeeper:
         batch = as_batch(items, weights)
         if not len(batch):
             return
-        keys, counts = aggregate(batch)
+        keys, counts = aggregate(batch, first_seen=True)
         key_list = keys.tolist() if isinstance(keys, np.ndarray) else keys
         self._apply(key_list, counts.tolist())
 

@@ -1,0 +1,76 @@
+"""HeavyKeeper: never overcounts, finds elephants, seeded runs are reproducible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.strategies import seeds, topk_weighted_streams
+from tests.topk._truth import feed, true_counts
+from twitterdesign.errors import IncompatibleError, InvalidParameterError
+from twitterdesign.topk import HeavyKeeper
+
+widths = st.integers(min_value=1, max_value=16)
+
+
+@given(topk_weighted_streams, widths, st.integers(1, 3), seeds, st.sampled_from([0, 5]))
+def test_never_overestimates(stream, width, depth, seed, batch):
+    hk = HeavyKeeper(width, depth, k=4, rng=seed)
+    feed(hk, stream, batch=batch)
+    hk._check()
+    for item, true in true_counts(stream).items():
+        assert 0 <= hk.estimate(item) <= true
+        assert hk.bounds(item) == (hk.estimate(item), hk.total_weight)
+    for h in hk.top_k(4):
+        assert h.estimate <= true_counts(stream)[h.item]
+
+
+@given(topk_weighted_streams, seeds)
+def test_batch_equals_weighted_updates_in_first_seen_order(stream, seed):
+    batched = HeavyKeeper(4, 2, k=3, rng=seed)
+    batched.update_many([x for x, _ in stream], [w for _, w in stream])
+    single = HeavyKeeper(4, 2, k=3, rng=seed)
+    for item, w in true_counts(stream).items():  # dicts keep first-seen order
+        single.update(item, w)
+    assert single.to_bytes() == batched.to_bytes()
+
+
+@given(topk_weighted_streams, topk_weighted_streams, seeds)
+def test_merge_never_overestimates(s1, s2, seed):
+    a, b = HeavyKeeper(6, 2, k=4, rng=seed), HeavyKeeper(6, 2, k=4, rng=seed + 1)
+    feed(a, s1, batch=4)
+    feed(b, s2, batch=4)
+    a.merge(b)
+    a._check()
+    for item, true in true_counts(s1 + s2).items():
+        assert a.estimate(item) <= true
+
+
+def test_finds_elephants_and_undercounts_mice():
+    rng = np.random.default_rng(5)
+    mice = rng.integers(1_000, 100_000, size=20_000)
+    elephants = np.repeat(np.arange(5), 2_000)
+    ids = np.concatenate([mice, elephants])
+    rng.shuffle(ids)
+    hk = HeavyKeeper(256, 2, k=5, rng=1)
+    for x in ids.tolist():
+        hk.update(x)
+    assert {h.item for h in hk.top_k(5)} == set(range(5))
+    for h in hk.top_k(5):
+        assert 0.9 * 2_000 <= h.estimate <= 2_000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"decay": 1.0}, "decay"), ({"decay": 0.5}, "decay"), ({"k": 0}, "k")],
+)
+def test_bad_configuration(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=name):
+        HeavyKeeper(8, 2, **kwargs)
+
+
+def test_merge_mismatch():
+    with pytest.raises(IncompatibleError):
+        HeavyKeeper(8, 2).merge(HeavyKeeper(8, 2, decay=1.1))
