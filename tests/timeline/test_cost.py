@@ -65,6 +65,9 @@ def test_sweep_equals_one_evaluation_per_threshold(
         ).total_cost_per_s
         assert total == pytest.approx(direct, rel=1e-9, abs=1e-12)
     assert sweep.best_cost_per_s == min(sweep.total_cost_per_s)
+    counts = g.follower_counts.tolist()
+    for t, largest in zip(sweep.thresholds, sweep.largest_pushed_followers, strict=True):
+        assert largest == max([c for c in counts if c <= t], default=0)
     assert sweep.per_edge_optimal_cost_per_s <= sweep.best_cost_per_s * (1 + 1e-12) + 1e-12
 
 

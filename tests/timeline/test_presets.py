@@ -18,9 +18,15 @@ def test_published_numbers_and_derived_rates() -> None:
     assert TW.reads_per_user_per_day == pytest.approx(300_000 * 86_400 / 150e6)
     # 150M users × 800 entries × 20 bytes × 3 replicas = 7.2 TB.
     assert TW.cache_bytes_full == 7_200_000_000_000
-    assert TW.workers_writes_per_s == pytest.approx(31e6 / 300)
+    assert TW.celebrity_fanout_writes_per_s == pytest.approx(31e6 / 300)
     assert TW.to_dict()["source"].startswith("R. Krikorian")
-    assert set(TIMELINE_PRESETS) == {"twitter-2012"}
+    assert set(TIMELINE_PRESETS) == {"twitter-2012", "lesson"}
+    lesson = timeline_preset("lesson")
+    assert lesson.tweets_per_user_per_day == pytest.approx(3.0)
+    assert lesson.reads_per_user_per_day == pytest.approx(20.0)
+    # 80% of a day's tweets in 4.8 hours: 0.8 × daily / (4.8 × 3,600 s) = 4 × the average.
+    daily = 500e6 * 3
+    assert lesson.peak_tweets_per_s == pytest.approx(0.8 * daily / (4.8 * 3_600))
 
 
 @given(st.integers(1_000, 150_000_000))
@@ -36,7 +42,7 @@ def test_scaling_keeps_per_user_behaviour_and_delivery_time(n: int) -> None:
     assert s.cache_replicas == 3
     assert abs(s.celebrity_followers - 31e6 * ratio) <= 0.5
     # Followers / throughput is the full-scale celebrity delivery time (up to rounding).
-    assert s.celebrity_followers / s.workers_writes_per_s == pytest.approx(
+    assert s.celebrity_followers / s.celebrity_fanout_writes_per_s == pytest.approx(
         300.0, rel=1 / max(s.celebrity_followers, 1) + 1e-9
     )
 

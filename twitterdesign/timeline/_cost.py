@@ -127,6 +127,9 @@ class ThresholdSweep:
         total_cost_per_s: Total cost at each threshold.
         push_writes_per_s: Push writes per second at each threshold.
         pull_fetches_per_s: Pull fetches per second at each threshold.
+        largest_pushed_followers: Follower count of the largest account still pushed at
+            each threshold; divided by the fan-out throughput it is the longest delivery
+            time of a single tweet on an idle pool.
         best_threshold: The threshold with the lowest cost (the smallest on ties).
         best_cost_per_s: Its cost.
         per_edge_optimal_cost_per_s: The cost of :class:`PerEdgeOptimal`, a lower bound
@@ -138,6 +141,7 @@ class ThresholdSweep:
     total_cost_per_s: tuple[float, ...]
     push_writes_per_s: tuple[float, ...]
     pull_fetches_per_s: tuple[float, ...]
+    largest_pushed_followers: tuple[int, ...]
     best_threshold: int
     best_cost_per_s: float
     per_edge_optimal_cost_per_s: float
@@ -155,6 +159,7 @@ class ThresholdSweep:
         data["total_cost_per_s"] = list(self.total_cost_per_s)
         data["push_writes_per_s"] = list(self.push_writes_per_s)
         data["pull_fetches_per_s"] = list(self.pull_fetches_per_s)
+        data["largest_pushed_followers"] = list(self.largest_pushed_followers)
         data["is_interior"] = self.is_interior
         return data
 
@@ -256,6 +261,9 @@ def threshold_sweep(
         total_cost_per_s=tuple(float(x) for x in total),
         push_writes_per_s=tuple(float(x) for x in writes),
         pull_fetches_per_s=tuple(float(x) for x in fetches),
+        largest_pushed_followers=tuple(
+            int(sorted_counts[c - 1]) if c > 0 else 0 for c in cut.tolist()
+        ),
         best_threshold=ts[best],
         best_cost_per_s=float(total[best]),
         per_edge_optimal_cost_per_s=optimal.total_cost_per_s,

@@ -20,11 +20,11 @@ class ScaledTimelinePreset:
 
     Per-user behaviour (tweets and reads per user per day, cache size, replicas) is kept;
     everything that sums over users (tweets/s, reads/s, the celebrity's follower count,
-    the fan-out throughput) is multiplied by ``scale = n_users / active_users``. The
-    celebrity then has the same *share* of the population as a follower count, and the
-    fan-out pool the same throughput per user, so the celebrity's delivery time
-    ``followers / workers_writes_per_s`` and the cache memory per user are the same as at
-    full scale, while totals are ``scale`` times smaller.
+    fan-out throughput) is multiplied by ``scale = n_users / active_users``. The
+    celebrity then has the same *share* of the population, and a fan-out pool scaled the
+    same way keeps its throughput per user, so delivery times such as
+    ``celebrity_followers / celebrity_fanout_writes_per_s`` and the cache memory per user
+    are the same as at full scale, while totals are ``scale`` times smaller.
 
     Attributes:
         preset: Name of the full-scale preset.
@@ -36,7 +36,9 @@ class ScaledTimelinePreset:
         tweets_per_user_per_day: Unchanged per-user tweet rate.
         reads_per_user_per_day: Unchanged per-user read rate.
         celebrity_followers: Scaled follower count of the largest account (≥ 1).
-        workers_writes_per_s: Scaled fan-out throughput.
+        celebrity_fanout_writes_per_s: Scaled rate at which the celebrity's tweet was
+            fanned out, so ``celebrity_followers / celebrity_fanout_writes_per_s`` is the
+            reported full-scale delivery time.
         cache_max_items: Entries per cached timeline.
         cache_replicas: Copies of each cache.
         bytes_per_entry: Bytes per cached entry.
@@ -52,7 +54,7 @@ class ScaledTimelinePreset:
     tweets_per_user_per_day: float
     reads_per_user_per_day: float
     celebrity_followers: int
-    workers_writes_per_s: float
+    celebrity_fanout_writes_per_s: float
     cache_max_items: int
     cache_replicas: int
     bytes_per_entry: int
@@ -124,8 +126,8 @@ class TimelinePreset:
         return self.timeline_reads_per_s * SECONDS_PER_DAY / self.active_users
 
     @property
-    def workers_writes_per_s(self) -> float:
-        """Fan-out throughput implied by the celebrity's delivery time (derived)."""
+    def celebrity_fanout_writes_per_s(self) -> float:
+        """Cache writes per second implied by the celebrity's delivery time (derived)."""
         return self.celebrity_followers / self.celebrity_delivery_s
 
     @property
@@ -138,7 +140,7 @@ class TimelinePreset:
         data = asdict(self)
         data["tweets_per_user_per_day"] = self.tweets_per_user_per_day
         data["reads_per_user_per_day"] = self.reads_per_user_per_day
-        data["workers_writes_per_s"] = self.workers_writes_per_s
+        data["celebrity_fanout_writes_per_s"] = self.celebrity_fanout_writes_per_s
         data["cache_bytes_full"] = self.cache_bytes_full
         return data
 
@@ -171,7 +173,7 @@ class TimelinePreset:
             tweets_per_user_per_day=self.tweets_per_user_per_day,
             reads_per_user_per_day=self.reads_per_user_per_day,
             celebrity_followers=max(1, round(self.celebrity_followers * scale)),
-            workers_writes_per_s=self.workers_writes_per_s * scale,
+            celebrity_fanout_writes_per_s=self.celebrity_fanout_writes_per_s * scale,
             cache_max_items=self.cache_max_items,
             cache_replicas=self.cache_replicas,
             bytes_per_entry=self.bytes_per_entry,
@@ -199,8 +201,29 @@ TWITTER_2012 = TimelinePreset(
     ),
 )
 
+LESSON = TimelinePreset(
+    name="lesson",
+    active_users=500_000_000,
+    tweets_per_s=500_000_000 * 3 / 86_400,
+    peak_tweets_per_s=500_000_000 * 3 / 86_400 * 4,
+    timeline_reads_per_s=500_000_000 * 20 / 86_400,
+    cache_max_items=800,
+    cache_replicas=3,
+    bytes_per_entry=20,
+    celebrity_followers=31_000_000,
+    celebrity_delivery_s=300.0,
+    inactive_days=30.0,
+    source=(
+        '"System Design: Twitter" resource estimation: 500M daily users, 3 tweets and '
+        "20 requests per user per day, every request taken as a home-timeline read (an "
+        "upper bound); the 80/20 rule (80% of requests in 4.8 hours) gives a peak of 4x "
+        "the average. The lesson does not size timeline caches or fan-out, so those fields "
+        "repeat Twitter 2012's"
+    ),
+)
+
 #: Named presets.
-TIMELINE_PRESETS: dict[str, TimelinePreset] = {TWITTER_2012.name: TWITTER_2012}
+TIMELINE_PRESETS: dict[str, TimelinePreset] = {p.name: p for p in (TWITTER_2012, LESSON)}
 
 
 def timeline_preset(name: str) -> TimelinePreset:
