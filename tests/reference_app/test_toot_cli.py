@@ -1,0 +1,88 @@
+"""The ``toot`` command-line client, unchanged, against a live server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.reference_app._live import live_server
+
+pexpect = pytest.importorskip("pexpect")
+pytest.importorskip("toot")
+
+pytestmark = pytest.mark.slow
+
+
+def _register(url: str, name: str, password: str) -> None:
+    app = httpx.post(
+        f"{url}/api/v1/apps",
+        data={
+            "client_name": "setup",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write",
+        },
+    ).json()
+    token = httpx.post(
+        f"{url}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "scope": "read write",
+        },
+    ).json()["access_token"]
+    reply = httpx.post(
+        f"{url}/api/v1/accounts",
+        headers={"Authorization": f"Bearer {token}"},
+        data={
+            "username": name,
+            "email": f"{name}@example.org",
+            "password": password,
+            "agreement": "true",
+        },
+    )
+    assert reply.status_code == 200, reply.text
+
+
+def test_toot_login_post_and_read_timeline(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1"}
+    with live_server(tmp_path / "data") as url:
+        _register(url, "tooter", "toot password 1")
+        # Log in interactively: toot prompts for the password, as a user would type it.
+        login = pexpect.spawn(
+            sys.executable,
+            ["-m", "toot", "login_cli", "--instance", url, "--email", "tooter@example.org"],
+            env=env,
+            encoding="utf-8",
+            timeout=60,
+        )
+        login.expect("Password")
+        login.sendline("toot password 1")
+        login.expect("Successfully logged in")
+        login.expect(pexpect.EOF)
+        login.close()
+        assert login.exitstatus == 0
+
+        def toot(*args: str) -> str:
+            done = subprocess.run(
+                [sys.executable, "-m", "toot", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        posted = toot("post", "Hello from toot #cli")
+        assert "Toot posted" in posted
+        status_id = posted.strip().rsplit("/", 1)[1]
+        timeline = toot("timeline", "--once")
+        assert "Hello from toot #cli" in timeline
+        assert status_id in timeline
