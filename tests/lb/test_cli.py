@@ -1,0 +1,128 @@
+"""``twitterdesign lb``: simulate, compare, hash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from twitterdesign.cli import main
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_simulate_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        [
+            "lb",
+            "simulate",
+            "--policy",
+            "p2c",
+            "--clients",
+            "5",
+            "--servers",
+            "4",
+            "--requests",
+            "3000",
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["result"]["requests"] == 3000
+    assert data["result"]["succeeded"] == 3000
+    assert data["scenario"]["servers"] == 4
+    # Default rate: 70% of 4 servers at 10 ms each = 280 requests/s.
+    assert data["scenario"]["rate_per_s"] == pytest.approx(280.0)
+
+
+def test_simulate_slow_server_and_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    png = tmp_path / "lb.png"
+    code, out, _ = _run(
+        [
+            "lb",
+            "simulate",
+            "--policy",
+            "peak-ewma",
+            "--clients",
+            "4",
+            "--servers",
+            "5",
+            "--requests",
+            "4000",
+            "--slow-server",
+            "2",
+            "--slow-factor",
+            "10",
+            "--plot",
+            str(png),
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "peak-ewma" in out
+    assert png.stat().st_size > 1000
+
+
+def test_compare_lists_every_requested_policy(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        [
+            "lb",
+            "compare",
+            "--clients",
+            "5",
+            "--servers",
+            "4",
+            "--requests",
+            "2000",
+            "--policy",
+            "round-robin",
+            "--policy",
+            "least-loaded",
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert [r["policy"] for r in json.loads(out)["results"]] == ["round-robin", "least-loaded"]
+
+
+def test_hash_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["lb", "hash", "--nodes", "5", "--keys", "5000", "--json"], capsys)
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["router"] for r in rows} >= {"maglev", "jump", "ring"}
+    code, out, _ = _run(["lb", "hash", "--nodes", "5", "--keys", "5000"], capsys)
+    assert "maglev" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["lb", "simulate", "--policy", "fastest", "--requests", "10"], "policy"),
+        (["lb", "simulate", "--servers", "0"], "servers"),
+        (["lb", "simulate", "--slow-server", "9", "--servers", "3"], "slow-server"),
+        (["lb", "simulate", "--outage", "1:x", "--requests", "10"], "outage"),
+        (["lb", "simulate", "--service", "pareto"], "service"),
+        (["lb", "simulate", "--policy", "random-aperture", "--aperture", "50"], "aperture"),
+        (["lb", "hash", "--keys", "0"], "keys"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(argv, capsys)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
