@@ -24,7 +24,7 @@ __all__ = ["app", "main"]
 _COMMAND_MODULES: tuple[str, ...] = (
     # one line per subcommand module; keep this list sorted by lesson order
     "estimate",  # estimate, regions
-    "lb",  # lb simulate, lb compare, lb hash
+    "topk",  # top-k with bounds over a file or stdin
     "timeline",  # timeline simulate, timeline sweep
     "serve",  # the reference app
     "quiz",
