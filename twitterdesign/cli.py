@@ -25,6 +25,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     # one line per subcommand module; keep this list sorted by lesson order
     "estimate",  # estimate, regions
     "topk",  # top-k with bounds over a file or stdin
+    "lb",  # lb simulate, lb compare, lb hash
     "timeline",  # timeline simulate, timeline sweep
     "serve",  # the reference app
     "quiz",
