@@ -95,6 +95,11 @@ EXPECTED: dict[str, Callable[[dict[str, float]], float]] = {
     "lb-tpl-aperture-width": lambda p: min(
         1.0, math.ceil(p["aperture"] * p["clients"] / p["servers"]) / p["clients"]
     ),
+    "lb-tpl-balls-into-bins": lambda p: (
+        math.log(p["n"]) / math.log(math.log(p["n"]))
+        if p["choices"] == 1
+        else math.log(math.log(p["n"])) / math.log(p["choices"])
+    ),
     "lb-tpl-aperture-connections": lambda p: connections_by_hand(
         int(p["clients"]), int(p["servers"]), int(p["aperture"])
     ),

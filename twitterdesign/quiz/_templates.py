@@ -488,30 +488,17 @@ def _cms_depth(gen: np.random.Generator) -> Draft:
 
 # --- load balancing --------------------------------------------------------------------
 
-_SLIVER = 1e-9
-
 
 def _aperture_connections(gen: np.random.Generator) -> Draft:
-    from twitterdesign.lb import DeterministicAperture, aperture_width
+    from twitterdesign.lb import aperture_width, connection_plan
 
     clients = int(_pick(gen, (20, 40, 60, 100, 150)))
     servers = int(_pick(gen, (10, 24, 30, 50, 80)))
     aperture = int(_pick(gen, (3, 4, 6, 8, 12)))
     aperture = min(aperture, servers)
     width = aperture_width(clients, servers, aperture)
-    # A client connects to the servers its slice covers. Count only servers it would send
-    # traffic to: a float-rounding sliver (a weight around 1e-15) at a slice edge is no
-    # connection anyone would open.
-    connections = sum(
-        sum(
-            1
-            for weight in DeterministicAperture(
-                servers, client_index=i, client_count=clients, min_aperture=aperture
-            ).weights()
-            if weight > _SLIVER
-        )
-        for i in range(clients)
-    )
+    plan = connection_plan(clients, servers, kind="continuous-ring", aperture=aperture)
+    connections = plan.connections_total
     return Draft(
         parameters=(("clients", clients), ("servers", servers), ("aperture", aperture)),
         prompt=f"{clients} clients talk to {servers} servers with deterministic aperture "
@@ -551,6 +538,35 @@ def _aperture_width(gen: np.random.Generator) -> Draft:
         f"min(1, ⌈{aperture}·{clients}/{servers}⌉/{clients}) = {width:.4g}. Using "
         f"{aperture}/{servers} directly would leave ring points covered by different "
         "numbers of clients.",
+    )
+
+
+def _balls_into_bins(gen: np.random.Generator) -> Draft:
+    from twitterdesign.lb import balls_into_bins
+
+    n = int(_pick(gen, (1_000, 10_000, 100_000)))
+    d = int(_pick(gen, (1, 2, 3)))
+    seed = int(gen.integers(0, 2**31 - 1))
+    one = balls_into_bins(n, n, choices=1, rng=seed)
+    result = one if d == 1 else balls_into_bins(n, n, choices=d, rng=seed)
+    how = "a server picked at random" if d == 1 else f"the least loaded of {d} random servers"
+    formula = "ln n / ln ln n" if d == 1 else f"ln ln n / ln {d}"
+    return Draft(
+        parameters=(("n", n), ("choices", d)),
+        prompt=f"{n:,} requests go to {n:,} servers, each to {how}. Balls-into-bins theory "
+        f"says the busiest server's load grows like {formula}. What is that term for "
+        f"n = {n:,}? (A decimal.)",
+        value=result.theory,
+        dimension="count",
+        unit=None,
+        tolerance=0.02,
+        explanation=f"{formula} = {result.theory:.3g} for n = {n:,}. A simulation of this "
+        f"case gave a busiest server of {result.max_load} requests with "
+        f"{'one random choice' if d == 1 else f'{d} choices'}"
+        + ("" if d == 1 else f", against {one.max_load} with one random choice")
+        + ". With two choices the maximum drops from about ln n / ln ln n to ln ln n / ln 2 "
+        "— an exponential improvement — while more than two choices gain only a constant "
+        "factor; that is why P2C asks for exactly two.",
     )
 
 
@@ -686,6 +702,15 @@ ALL_TEMPLATES: tuple[QuestionTemplate, ...] = (
         _cms_depth,
     ),
     _t(
+        "lb-tpl-balls-into-bins",
+        "load-balancing",
+        "hard",
+        "explanation/load-balancing.md",
+        "Max-load term of balls into bins, one or more choices",
+        "twitterdesign.lb",
+        _balls_into_bins,
+    ),
+    _t(
         "lb-tpl-aperture-width",
         "load-balancing",
         "hard",
@@ -715,7 +740,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
         "allocate_regions",
     ),
     "twitterdesign.topk": ("CountMinSketch",),
-    "twitterdesign.lb": ("DeterministicAperture", "aperture_width"),
+    "twitterdesign.lb": ("aperture_width", "balls_into_bins", "connection_plan"),
 }
 
 
