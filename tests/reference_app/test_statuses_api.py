@@ -143,7 +143,7 @@ def test_since_id_and_min_id_return_newer_statuses(api: Api) -> None:
 
 
 def test_home_timeline_hybrid_push_and_pull(app_factory) -> None:  # type: ignore[no-untyped-def]
-    api = app_factory(fanout_threshold=2)
+    api = app_factory(fanout_threshold=1)  # more than 1 follower: pulled at read time
     celeb, fan1, fan2, friend = (api.register() for _ in range(4))
     api.follow(fan1, celeb)
     api.follow(fan2, celeb)  # celeb now has 2 followers: pulled at read time

@@ -43,9 +43,12 @@ class Settings:
         rate_limit_per_token: Requests per window per access token.
         rate_limit_per_ip: Requests per window per client IP.
         rate_limit_window_s: Length of the rate-limit window.
-        fanout_threshold: Accounts with at least this many followers are "celebrities":
-            their posts are pulled at read time instead of pushed (hybrid fan-out).
+        fanout_threshold: Largest follower count whose posts are still pushed into
+            followers' caches; accounts with more are "celebrities", pulled at read time
+            (``twitterdesign.timeline.HybridThreshold``).
         timeline_cache_size: Entries kept per home timeline cache (Twitter kept 800).
+        active_user_window_s: Followers who have not read their home timeline for this
+            long get no pushes; their cache is rebuilt from storage on the next read.
         trends_window_s: How far back trends look.
         sketch_persist_interval_s: How often trend/view sketches are saved.
         view_flush_interval_s: How often buffered view counts are written to storage.
@@ -76,6 +79,7 @@ class Settings:
     rate_limit_window_s: float = 300.0
     fanout_threshold: int = 1_000
     timeline_cache_size: int = 800
+    active_user_window_s: float = 7 * 86_400.0
     trends_window_s: float = 6 * 3600.0
     sketch_persist_interval_s: float = 30.0
     view_flush_interval_s: float = 2.0
@@ -100,6 +104,7 @@ class Settings:
         check_int("max_media_attachments", self.max_media_attachments, minimum=0, maximum=16)
         check_int("argon2_memory_kib", self.argon2_memory_kib, minimum=8)
         for name in (
+            "active_user_window_s",
             "rate_limit_window_s",
             "trends_window_s",
             "sketch_persist_interval_s",

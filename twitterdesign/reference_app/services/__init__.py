@@ -113,6 +113,7 @@ class Services:
             self.store,
             threshold=settings.fanout_threshold,
             capacity=settings.timeline_cache_size,
+            active_window_s=settings.active_user_window_s,
         )
         self.trends = TrendsService(
             self.store,

@@ -1,24 +1,25 @@
 """Home timelines: a capped per-user cache filled by a background fan-out worker.
 
-The lesson's hybrid policy: when an account with fewer than ``fanout_threshold``
-followers posts, a background worker (the pub-sub consumer) pushes the status id into each
-*active* follower's cache — active meaning the follower has a cache because they read their
-timeline since the process started. Celebrities' posts are not pushed; they are pulled from
-storage and merged when a follower reads. A cache that does not exist (after a restart, or
-for a user who never read) is rebuilt from storage on the first read, so nothing is lost
-when the process dies: the cache is only an accelerator in front of the database.
+The lesson's hybrid policy (:class:`twitterdesign.timeline.HybridThreshold`): when an
+account with at most ``threshold`` followers posts, a background worker (the pub-sub
+consumer) pushes the status id into each *active* follower's capped cache
+(:class:`twitterdesign.timeline.TimelineCache`) — active meaning the follower read their
+home timeline within ``active_window_s``; writes to everyone else are skipped. Celebrities'
+posts are not pushed; they are pulled from storage and merged when a follower reads.
+A cache that does not exist (after a restart, or for a user who never read) is rebuilt
+from storage on the first read, so nothing is lost when the process dies: the cache is
+only an accelerator in front of the database.
 """
 
 from __future__ import annotations
 
-import bisect
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from twitterdesign.reference_app.storage import Page, StatusRecord, Store
+from twitterdesign.timeline import HybridThreshold, TimelineCache
 
 __all__ = ["FanoutStats", "TimelineService"]
 
@@ -46,63 +47,31 @@ class FanoutStats:
         }
 
 
-class _CappedTimelines:
-    """Per-user sorted id lists, each capped at ``capacity``; LRU-bounded user count."""
-
-    def __init__(self, capacity: int, max_users: int) -> None:
-        self.capacity = capacity
-        self.max_users = max_users
-        self._lists: OrderedDict[int, list[int]] = OrderedDict()
-
-    def has(self, user: int) -> bool:
-        return user in self._lists
-
-    def put_all(self, user: int, ids: list[int]) -> None:
-        self._lists[user] = sorted(set(ids))[-self.capacity :]
-        self._lists.move_to_end(user)
-        while len(self._lists) > self.max_users:
-            self._lists.popitem(last=False)
-
-    def push(self, user: int, status_id: int) -> bool:
-        ids = self._lists.get(user)
-        if ids is None:
-            return False
-        pos = bisect.bisect_left(ids, status_id)
-        if pos < len(ids) and ids[pos] == status_id:
-            return False
-        ids.insert(pos, status_id)
-        if len(ids) > self.capacity:
-            del ids[0]
-        return True
-
-    def read(self, user: int) -> list[int]:
-        self._lists.move_to_end(user)
-        return self._lists[user]
-
-    def drop(self, user: int) -> None:
-        self._lists.pop(user, None)
-
-    def __len__(self) -> int:
-        return len(self._lists)
-
-
 class TimelineService:
     """Home timelines with hybrid fan-out (push to active followers, pull celebrities).
 
     Args:
         store: The database the caches are rebuilt from.
-        threshold: Authors with at least this many followers are pulled, not pushed.
+        threshold: Largest follower count still pushed; bigger accounts are pulled.
         capacity: Ids kept per user's cache.
-        max_users: How many users' caches are kept in memory (least recently read out).
+        active_window_s: A follower who has not read their home timeline for this long
+            gets no pushes (and their cache is dropped); it is rebuilt on the next read.
     """
 
     def __init__(
-        self, store: Store, *, threshold: int, capacity: int, max_users: int = 100_000
+        self,
+        store: Store,
+        *,
+        threshold: int,
+        capacity: int,
+        active_window_s: float = 7 * 86_400.0,
     ) -> None:
         self._store = store
-        self._threshold = threshold
-        self._cache = _CappedTimelines(capacity, max_users)
+        self.policy = HybridThreshold(threshold)
+        self._cache = TimelineCache(capacity, inactive_after_s=active_window_s)
+        self._capacity = capacity
         self._lock = threading.Lock()
+        self._built: set[int] = set()  # users whose cache was rebuilt from storage
         self._queue: queue.Queue[tuple[int, int] | None] = queue.Queue()
         self._pulled_authors: set[int] = set()
         self._worker: threading.Thread | None = None
@@ -148,7 +117,7 @@ class TimelineService:
             self._pulled,
             self._deliveries,
             self.queue_depth,
-            len(self._cache),
+            self._cache.n_users,
             self._rebuilds,
         )
 
@@ -162,7 +131,8 @@ class TimelineService:
     def invalidate(self, user: int) -> None:
         """Forget a user's cache (after follow/unfollow); it is rebuilt on the next read."""
         with self._lock:
-            self._cache.drop(user)
+            self._built.discard(user)
+            self._cache.drop_user(user)
 
     def _drain_inline(self) -> None:
         while True:
@@ -192,19 +162,13 @@ class TimelineService:
         author = self._store.get_accounts([author_id]).get(author_id)
         if author is None:
             return
-        with self._lock:
-            self._cache.push(author_id, status_id)  # the author sees their own post
-        if author.followers_count >= self._threshold:
+        self._cache.fanout(status_id, [author_id])  # the author sees their own post
+        if not self.policy.pushes(follower_count=author.followers_count):
             with self._lock:
                 self._pulled_authors.add(author_id)
             self._pulled += 1
             return
-        followers = self._store.follower_ids(author_id)
-        delivered = 0
-        with self._lock:
-            for follower in followers:
-                if self._cache.push(follower, status_id):
-                    delivered += 1
+        delivered = self._cache.fanout(status_id, self._store.follower_ids(author_id))
         self._pushed += 1
         self._deliveries += delivered
         if self.on_delivered is not None:
@@ -220,39 +184,48 @@ class TimelineService:
         accounts = self._store.get_accounts(followees)
         with self._lock:
             pulled_authors = self._pulled_authors.copy()
-        celebs = [
+        celebs = {
             a
             for a in followees
             if a in pulled_authors
-            or (a in accounts and accounts[a].followers_count >= self._threshold)
-        ]
-        with self._lock:
-            cached = list(self._cache.read(user)) if self._cache.has(user) else None
-        if cached is None:
-            pushed_authors = [a for a in followees if a not in set(celebs)] + [user]
-            rebuilt = self._store.status_ids_by_authors(
-                pushed_authors, Page(limit=self._cache.capacity)
+            or (
+                a in accounts and not self.policy.pushes(follower_count=accounts[a].followers_count)
             )
-            with self._lock:
-                if not self._cache.has(user):
-                    self._cache.put_all(user, rebuilt)
-                    self._rebuilds += 1
-                cached = list(self._cache.read(user))
-        pulled = self._store.status_ids_by_authors(celebs, page) if celebs else []
-        if (
-            len(cached) >= self._cache.capacity
-            and page.max_id is not None
-            and (page.max_id <= cached[0])
-        ):
+        }
+        pushed_authors = [a for a in followees if a not in celebs] + [user]
+        self._ensure_built(user, pushed_authors)
+        cached = self._cache.read(
+            user,
+            limit=page.limit,
+            max_id=page.max_id,
+            since_id=page.since_id,
+            min_id=page.min_id,
+        )
+        if len(cached) < page.limit and self._cache_is_full(user):
             # Paging past what the cache holds: read older pushed statuses from storage.
-            pushed_authors = [a for a in followees if a not in set(celebs)] + [user]
             cached = cached + self._store.status_ids_by_authors(pushed_authors, page)
+        pulled = self._store.status_ids_by_authors(sorted(celebs), page) if celebs else []
         merged = sorted(set(cached) | set(pulled), reverse=True)
-        if page.max_id is not None:
-            merged = [i for i in merged if i < page.max_id]
-        if page.since_id is not None:
-            merged = [i for i in merged if i > page.since_id]
         if page.min_id is not None:
-            merged = [i for i in merged if i > page.min_id][-page.limit :]
-            return merged
+            return merged[-page.limit :]
         return merged[: page.limit]
+
+    def _cache_is_full(self, user: int) -> bool:
+        return len(self._cache.read(user, limit=self._capacity)) >= self._capacity
+
+    def _ensure_built(self, user: int, pushed_authors: list[int]) -> None:
+        """Rebuild a missing cache from storage, without losing concurrent pushes.
+
+        The user is marked active first, so the worker starts pushing to them; the rebuilt
+        ids are then merged in (never replacing), so a status fanned out while the
+        rebuild query ran is kept either way.
+        """
+        with self._lock:
+            if user in self._built and user in self._cache:
+                return
+            self._built.add(user)
+        self._cache.touch(user)
+        rebuilt = self._store.status_ids_by_authors(pushed_authors, Page(limit=self._capacity))
+        for status_id in rebuilt:
+            self._cache.insert(user, status_id)
+        self._rebuilds += 1
