@@ -21,7 +21,7 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
-from twitterdesign.topk._hashing import bucket_indices, fingerprints, row_seeds
+from twitterdesign.topk._hashing import RowHash, fingerprints
 from twitterdesign.topk._serial import KIND_COUNT_MIN, Reader, Writer, check_loaded
 
 __all__ = ["CountMinSketch"]
@@ -40,8 +40,10 @@ class CountMinSketch:
     weight). Conservative update raises a counter only as far as the item's new estimate
     needs, which never makes an estimate larger than plain update would.
 
-    ``update_many`` on an int64 array adds one ``np.bincount`` per row; strings are summed
-    per distinct item first and hashed once each. Single-item and batch paths hash
+    ``update_many`` on an int64 array hashes in cache-sized chunks and adds one
+    ``np.bincount`` per row; strings are summed per distinct item first and hashed once
+    each (MurmurHash3). Rows use pairwise-independent multiply-add-shift hashing, as the
+    analysis requires (see ``_hashing``). Single-item and batch paths hash
     identically, so a plain sketch ends in the same state either way.
 
     Args:
@@ -68,7 +70,7 @@ class CountMinSketch:
         SIGCOMM 2002 (conservative update).
     """
 
-    __slots__ = ("_conservative", "_counts", "_depth", "_seed", "_seeds", "_total", "_width")
+    __slots__ = ("_conservative", "_counts", "_depth", "_hash", "_seed", "_total", "_width")
 
     def __init__(
         self, width: int, depth: int, *, conservative: bool = False, seed: int = 0
@@ -79,7 +81,7 @@ class CountMinSketch:
             raise InvalidParameterError("conservative", conservative, "True or False")
         self._conservative = conservative
         self._seed = check_int("seed", seed, minimum=0, maximum=2**63 - 1)
-        self._seeds = row_seeds(self._seed, self._depth)
+        self._hash = RowHash(self._seed, self._depth)
         self._counts: npt.NDArray[np.int64] = np.zeros((self._depth, self._width), np.int64)
         self._total = 0
 
@@ -149,7 +151,7 @@ class CountMinSketch:
     @property
     def nbytes(self) -> int:
         """Memory of the counter matrix and row seeds."""
-        return int(self._counts.nbytes + self._seeds.nbytes + sys.getsizeof(self))
+        return int(self._counts.nbytes + self._hash.nbytes + sys.getsizeof(self))
 
     @property
     def counters(self) -> npt.NDArray[np.int64]:
@@ -192,20 +194,16 @@ class CountMinSketch:
         self._add(fingerprints(keys), counts)
 
     def _add(self, fps: npt.NDArray[np.uint64], weights: npt.NDArray[np.int64] | None) -> None:
-        idx = bucket_indices(fps, self._seeds, self._width)
         total = len(fps) if weights is None else int(weights.sum())
         if self._conservative:
+            idx = self._hash.indices(fps, self._width)
             w = np.ones(len(fps), np.int64) if weights is None else weights
             rows = np.arange(self._depth)[:, None]
             target = self._counts[rows, idx].min(axis=0) + w
             for r in range(self._depth):
                 np.maximum.at(self._counts[r], idx[r], target)
-        elif weights is None:
-            for r in range(self._depth):
-                self._counts[r] += np.bincount(idx[r], minlength=self._width)
         else:
-            for r in range(self._depth):
-                np.add.at(self._counts[r], idx[r], weights)
+            self._hash.add(self._counts, fps, weights)
         self._total += total
 
     def estimate(self, item: Item) -> int:
@@ -221,7 +219,7 @@ class CountMinSketch:
         batch = as_batch(items)
         if not len(batch):
             return np.zeros(0, dtype=np.int64)
-        idx = bucket_indices(fingerprints(batch.keys), self._seeds, self._width)
+        idx = self._hash.indices(fingerprints(batch.keys), self._width)
         rows = np.arange(self._depth)[:, None]
         out: npt.NDArray[np.int64] = self._counts[rows, idx].min(axis=0)
         return out

@@ -2,9 +2,18 @@
 
 Integers are their own 64-bit fingerprint (two's complement); strings and bytes are
 hashed once with MurmurHash3 (x64, 128-bit, first half) under different seeds so ``"a"``
-and ``b"a"`` differ. Row ``r`` of a sketch maps a fingerprint ``x`` to
-``splitmix64(x XOR seed_r) mod width`` — the splitmix64 finalizer is a bijection with
-full avalanche, computed with wrapping uint64 numpy arithmetic for a whole array at once.
+and ``b"a"`` differ.
+
+A sketch row maps a fingerprint to a bucket in two steps. First the fingerprint is
+mixed with the sketch seed by the splitmix64 finalizer (a bijection with full
+avalanche) and folded to 32 bits, once per item. Then row ``r`` applies
+multiply-add-shift, ``g = ((a_r·x + b_r) mod 2**64) >> 32`` with random 64-bit ``a_r``,
+``b_r`` — a strongly universal (pairwise independent) family from 32-bit keys to 32-bit
+values (Dietzfelbinger 1996; Thorup 2015) — and reduces ``g`` to ``[0, width)`` as
+``(g·width) >> 32``. Two distinct keys therefore share a row's bucket with probability
+at most ``1/width + 2**-32`` (plus the ``2**-32`` chance that their folds coincide), the
+pairwise independence the Count-Min analysis needs. Arrays are processed in chunks of
+``2**18`` items so the temporaries stay in cache.
 """
 
 from __future__ import annotations
@@ -18,31 +27,30 @@ import numpy.typing as npt
 from twitterdesign.topk._base import Item
 
 U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
 _STR_SEED = 0x5EED5EED
 _BYTES_SEED = 0x0B17E5
+CHUNK = 1 << 18
 
 
 def mix(x: U64) -> U64:
     """Apply the splitmix64 finalizer elementwise (wrapping uint64 arithmetic)."""
     z = x + _GOLDEN
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    out: U64 = z ^ (z >> _S31)
-    return out
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
 
 
-def row_seeds(seed: int, depth: int) -> U64:
-    """Return ``depth`` well-spread 64-bit row seeds derived from ``seed``."""
-    base = np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
-    return mix(np.arange(1, depth + 1, dtype=np.uint64) * _GOLDEN + base)
-
-
-def fingerprints(keys: npt.NDArray[np.int64] | Sequence[Item]) -> U64:
+def fingerprints(keys: I64 | Sequence[Item]) -> U64:
     """Return the 64-bit fingerprint of every key (int64 arrays are reinterpreted)."""
     if isinstance(keys, np.ndarray):
         return keys.astype(np.int64, copy=False).view(np.uint64)
@@ -57,10 +65,56 @@ def fingerprint(key: Item) -> int:
     return int(mmh3.hash64(key, seed, signed=False)[0])
 
 
-def bucket_indices(fps: U64, seeds: U64, width: int) -> npt.NDArray[np.int64]:
-    """Return a ``(depth, n)`` array of bucket indices in ``[0, width)``."""
-    w = np.uint64(width)
-    out = np.empty((len(seeds), len(fps)), dtype=np.int64)
-    for r, s in enumerate(seeds):
-        out[r] = mix(fps ^ s) % w
-    return out
+class RowHash:
+    """The ``depth`` row hash functions of a sketch, drawn from ``seed``.
+
+    Args:
+        seed: Non-negative hash seed; equal seeds give equal functions.
+        depth: Number of rows.
+    """
+
+    __slots__ = ("_a", "_b", "_salt")
+
+    def __init__(self, seed: int, depth: int) -> None:
+        stream = mix(np.arange(2 * depth + 1, dtype=np.uint64) * _GOLDEN + np.uint64(seed))
+        self._salt = stream[0]
+        self._a = stream[1 : depth + 1]
+        self._b = stream[depth + 1 :]
+
+    def _keys32(self, fps: U64) -> U64:
+        m = mix(fps ^ self._salt)
+        return (m >> _S32) ^ (m & _LOW32)
+
+    def _row(self, x: U64, r: int, width: np.uint64) -> U64:
+        g = (self._a[r] * x + self._b[r]) >> _S32
+        out: U64 = (g * width) >> _S32
+        return out
+
+    def indices(self, fps: U64, width: int) -> I64:
+        """Return a ``(depth, n)`` array of bucket indices in ``[0, width)``."""
+        w = np.uint64(width)
+        out = np.empty((len(self._a), len(fps)), dtype=np.int64)
+        for start in range(0, len(fps), CHUNK):
+            x = self._keys32(fps[start : start + CHUNK])
+            for r in range(len(self._a)):
+                out[r, start : start + CHUNK] = self._row(x, r, w)
+        return out
+
+    def add(self, counts: I64, fps: U64, weights: I64 | None) -> None:
+        """Add each fingerprint's weight (1 if None) to its bucket in every row."""
+        depth, width = counts.shape
+        w = np.uint64(width)
+        for start in range(0, len(fps), CHUNK):
+            x = self._keys32(fps[start : start + CHUNK])
+            part = None if weights is None else weights[start : start + CHUNK]
+            for r in range(depth):
+                idx = self._row(x, r, w)
+                if part is None:
+                    counts[r] += np.bincount(idx, minlength=width)
+                else:
+                    np.add.at(counts[r], idx.astype(np.intp), part)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the row parameters."""
+        return int(self._a.nbytes + self._b.nbytes + 8)

@@ -20,7 +20,7 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
-from twitterdesign.topk._hashing import bucket_indices, fingerprint, fingerprints, row_seeds
+from twitterdesign.topk._hashing import RowHash, fingerprint, fingerprints
 from twitterdesign.topk._serial import KIND_HEAVY_KEEPER, Reader, Writer, check_loaded
 
 __all__ = ["HeavyKeeper"]
@@ -78,10 +78,10 @@ class HeavyKeeper:
         "_depth",
         "_floor",
         "_fps",
+        "_hash",
         "_k",
         "_rng",
         "_seed",
-        "_seeds",
         "_top",
         "_total",
         "_width",
@@ -103,7 +103,7 @@ class HeavyKeeper:
         self._decay = check_number("decay", decay, minimum=1.0, min_inclusive=False)
         self._seed = check_int("seed", seed, minimum=0, maximum=2**63 - 1)
         self._rng = as_generator(rng)
-        self._seeds = row_seeds(self._seed, self._depth)
+        self._hash = RowHash(self._seed, self._depth)
         self._fps: npt.NDArray[np.uint64] = np.zeros((self._depth, self._width), np.uint64)
         self._counts: npt.NDArray[np.int64] = np.zeros((self._depth, self._width), np.int64)
         self._top: dict[Item, int] = {}
@@ -153,7 +153,7 @@ class HeavyKeeper:
 
     def _apply(self, keys: list[Item], weights: list[int]) -> None:
         fps = fingerprints(keys)
-        idx = bucket_indices(fps, self._seeds, self._width).T.tolist()
+        idx = self._hash.indices(fps, self._width).T.tolist()
         fp_rows = [row.tolist() for row in self._fps]
         cnt_rows = [row.tolist() for row in self._counts]
         geometric = self._rng.geometric
@@ -206,7 +206,7 @@ class HeavyKeeper:
         """Return the largest count among the buckets ``item`` owns (never above truth)."""
         key = check_item(item)
         fp = np.array([fingerprint(key)], dtype=np.uint64)
-        cells = bucket_indices(fp, self._seeds, self._width)[:, 0]
+        cells = self._hash.indices(fp, self._width)[:, 0]
         rows = np.arange(self._depth)
         owned = self._fps[rows, cells] == fp[0]
         counts = self._counts[rows, cells]
