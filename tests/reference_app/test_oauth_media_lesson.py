@@ -301,3 +301,21 @@ def test_operations_endpoints(api: Api) -> None:
     assert api.client.get("/api/v1/instance/").status_code == 200
     v2 = api.client.get("/api/v2/instance").json()
     assert v2["api_versions"] == {"mastodon": 2}
+
+
+def test_lesson_trends_have_bounds_and_hide_private(api: Api) -> None:
+    ada, bob = api.register(), api.register()
+    public = api.post(ada, "#topk is fun")
+    secret = api.post(ada, "#topk secret", visibility="private")
+    for _ in range(3):
+        api.client.get(f"/api/v1/statuses/{public['id']}")
+        api.client.get(f"/api/v1/statuses/{secret['id']}", headers=ada.headers)
+    trends = api.client.get("/lesson/v1/trends", headers=bob.headers).json()
+    tags = {t["name"]: t for t in trends["tags"]}
+    assert tags["topk"]["uses"] == 1  # the private post's tag is not counted
+    assert tags["topk"]["lower_bound"] <= 1 <= tags["topk"]["upper_bound"]
+    viewed = [e["status_id"] for e in trends["most_viewed"]]
+    assert viewed == [public["id"]]  # 4 views: the POST response and 3 GETs
+    top = trends["most_viewed"][0]
+    assert top["lower_bound"] <= 4 <= top["upper_bound"]
+    assert secret["id"] not in [e["status_id"] for e in trends["engaged"]]

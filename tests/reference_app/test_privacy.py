@@ -18,6 +18,8 @@ def _ids(payload: Any) -> set[str]:
     if isinstance(payload, dict):
         if "visibility" in payload and "id" in payload and "content" in payload:
             found.add(payload["id"])
+        if "status_id" in payload:  # top-k entries of /lesson/v1/trends
+            found.add(str(payload["status_id"]))
         for value in payload.values():
             found |= _ids(value)
     elif isinstance(payload, list):
@@ -92,6 +94,7 @@ def test_private_statuses_never_reach_non_followers(api: Api, sc: dict[str, Any]
             "/api/v1/timelines/tag/leak",
             "/api/v2/search?q=secret",
             "/api/v1/trends/statuses",
+            "/lesson/v1/trends",
             *[f"/api/v1/accounts/{u.id}/statuses" for u in users],
             *[f"/api/v1/statuses/{s['id']}/context" for _, s in posted],
             *[f"/api/v1/statuses/{s['id']}" for _, s in posted],

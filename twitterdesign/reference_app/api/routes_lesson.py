@@ -19,10 +19,12 @@ from pydantic import BaseModel, Field
 from twitterdesign.reference_app.api._deps import (
     Auth,
     BadRequest,
+    auth_optional,
     base_url,
     parse_id,
     require,
     services,
+    viewer_of,
 )
 from twitterdesign.reference_app.api._render import Renderer
 from twitterdesign.reference_app.services import Forbidden, Unprocessable
@@ -327,3 +329,32 @@ def _filter(items: list[StatusRecord], ex: set[str]) -> list[StatusRecord]:
     if "retweets" in ex:
         items = [x for x in items if x.reblog_of_id is None]
     return items
+
+
+@router.get("/trends", summary="Top-k: trending hashtags and tweets, with bounds")
+def trends(
+    request: Request,
+    k: int = Query(10, ge=1, le=100),
+    auth: Auth | None = Depends(auth_optional),
+) -> dict[str, Any]:
+    """The lesson's top-k problem answered by the ``topk`` sketches, with error bounds.
+
+    ``tags``: hashtags used most in public statuses within the trends window;
+    ``engaged``: public statuses with the most likes, reblogs and views in the window;
+    ``most_viewed``: the most viewed public statuses overall. Each entry has the sketch's
+    estimate and the lower and upper bounds on the true count. Deleted statuses are left
+    out.
+    """
+    s = services(request)
+    viewer = viewer_of(auth)
+
+    def visible(entries: list[Any]) -> list[dict[str, Any]]:
+        shown = {x.id for x in s.statuses.hydrate(viewer, [e.status_id for e in entries])}
+        return [e.to_dict() for e in entries if e.status_id in shown]
+
+    return {
+        "window_s": s.trends.window_s,
+        "tags": [t.to_dict() for t in s.trends.trending_tags(k)],
+        "engaged": visible(s.trends.trending_statuses(k)),
+        "most_viewed": visible(s.trends.most_viewed(k)),
+    }

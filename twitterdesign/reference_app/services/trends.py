@@ -7,10 +7,11 @@ status was served.
   storage every ``flush_interval_s``; the last buffered views are flushed at shutdown.
 - **Trending tags** come from a :class:`~twitterdesign.topk.WindowedTopK` of SpaceSaving
   sketches over hashtag uses in public statuses; **trending statuses** from another over
-  favourites, reblogs and views of public statuses. Both answers carry the sketches'
-  lower and upper bounds. Followers-only and unlisted statuses are never counted, so they
-  can never trend.
-- Both sketches are saved to storage every ``persist_interval_s`` (``to_bytes``) and
+  favourites, reblogs and views of public statuses; the **most viewed** statuses from an
+  all-time :class:`~twitterdesign.topk.SpaceSaving` sketch of views. Every answer carries
+  the sketch's lower and upper bounds. Followers-only and unlisted statuses are never
+  counted, so they can never trend.
+- The sketches are saved to storage every ``persist_interval_s`` (``to_bytes``) and
   restored at start (``from_bytes``), so a restart keeps the trends.
 """
 
@@ -29,6 +30,7 @@ __all__ = ["TrendingStatus", "TrendingTag", "TrendsService"]
 
 _TAGS_BLOB = "trends.tags.v1"
 _STATUSES_BLOB = "trends.statuses.v1"
+_VIEWED_BLOB = "trends.viewed.v1"
 _VIEW_SHARDS = 8
 
 
@@ -105,6 +107,7 @@ class TrendsService:
         self._views = ShardedCounter(_VIEW_SHARDS)
         self._tags = self._restore(_TAGS_BLOB) or _new_window(window_s, capacity)
         self._engagement = self._restore(_STATUSES_BLOB) or _new_window(window_s, capacity)
+        self._viewed = self._restore_space_saving(_VIEWED_BLOB) or SpaceSaving(capacity)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -117,6 +120,15 @@ class TrendsService:
         except (CorruptDataError, InvalidParameterError):
             return None  # an unreadable save is dropped: trends restart from empty
         return restored if restored.window_s == self.window_s else None
+
+    def _restore_space_saving(self, name: str) -> SpaceSaving | None:
+        data = self._store.load_blob(name)
+        if data is None:
+            return None
+        try:
+            return SpaceSaving.from_bytes(data)
+        except (CorruptDataError, InvalidParameterError):
+            return None
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -150,7 +162,12 @@ class TrendsService:
     def nbytes(self) -> int:
         """Memory held by the view counter and the two trend sketches, in bytes."""
         with self._lock:
-            return int(self._views.nbytes + self._tags.nbytes + self._engagement.nbytes)
+            return int(
+                self._views.nbytes
+                + self._tags.nbytes
+                + self._engagement.nbytes
+                + self._viewed.nbytes
+            )
 
     # --- events ----------------------------------------------------------------------
     def _now_s(self) -> float:
@@ -166,6 +183,7 @@ class TrendsService:
                 self._views.increment(s.id)
                 if s.visibility == "public":
                     self._engagement.update(s.id, timestamp_s=now)
+                    self._viewed.update(s.id)
 
     def pending_views(self, status_id: int) -> int:
         """Views counted in memory but not yet written to storage."""
@@ -184,9 +202,11 @@ class TrendsService:
         """Save both trend sketches to storage."""
         with self._lock:
             tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
+            viewed = self._viewed.to_bytes()
         now = self._now()
         self._store.save_blob(_TAGS_BLOB, tags, now)
         self._store.save_blob(_STATUSES_BLOB, engagement, now)
+        self._store.save_blob(_VIEWED_BLOB, viewed, now)
 
     def on_created(self, status: StatusRecord) -> None:
         """Count the hashtags of a new public status."""
@@ -213,4 +233,14 @@ class TrendsService:
         """Return the public statuses with the most engagement within the window."""
         with self._lock:
             top = self._engagement.top_k(limit, now_s=self._now_s())
+        return [TrendingStatus(int(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
+
+    def most_viewed(self, limit: int) -> list[TrendingStatus]:
+        """Return the most viewed public statuses since the app first started (SpaceSaving).
+
+        The score is the sketch's estimate of views; ``lower_bound``/``upper_bound`` bracket
+        the true count.
+        """
+        with self._lock:
+            top = self._viewed.top_k(limit)
         return [TrendingStatus(int(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
