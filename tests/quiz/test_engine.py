@@ -45,6 +45,7 @@ def test_topics_take_turns(topics: list[str], seed: int, data: st.DataObject) ->
     assert max(counts) - min(counts) <= 1
 
 
+@settings(max_examples=20)
 @given(seed=seeds)
 def test_same_seed_same_quiz(seed: int) -> None:
     a = Quiz(BANK, count=12, rng=seed)

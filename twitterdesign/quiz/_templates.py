@@ -1,9 +1,10 @@
 """Parametric numeric questions: inputs drawn from a seeded rng, answers computed by the library.
 
 A template never contains an answer. It draws assumptions, asks the library module that
-owns the formula (:mod:`twitterdesign.estimation`, :mod:`twitterdesign.topk`,
-:mod:`twitterdesign.lb`) for the result, and writes the prompt and the explanation around
-the numbers it got back — so a question can never drift from the code.
+owns the formula (:mod:`twitterdesign.estimation`, :mod:`twitterdesign.timeline`,
+:mod:`twitterdesign.topk`, :mod:`twitterdesign.lb`) for the result, and writes the prompt
+and the explanation around the numbers it got back — so a question can never drift from
+the code.
 """
 
 from __future__ import annotations
@@ -383,14 +384,25 @@ def _peak_factor(gen: np.random.Generator) -> Draft:
 # --- regions ---------------------------------------------------------------------------
 
 
+def _remainder_tie(weights: list[float], total: int) -> bool:
+    """Whether largest-remainder rounding would have to break a (near) tie."""
+    quotas = [total * w / sum(weights) for w in weights]
+    fractions = sorted((q - int(q) for q in quotas), reverse=True)
+    leftover = total - sum(int(q) for q in quotas)
+    return 0 < leftover < len(fractions) and fractions[leftover - 1] - fractions[leftover] < 0.01
+
+
 def _region_servers(gen: np.random.Generator) -> Draft:
     from twitterdesign.estimation import apportion
 
     names = ("North America", "Asia-Pacific", "Europe", "Latin America", "Middle East & Africa")
     n = int(gen.integers(3, len(names) + 1))
     chosen = [names[i] for i in sorted(gen.choice(len(names), size=n, replace=False))]
-    users = [float(gen.integers(5, 120)) for _ in chosen]
-    total = int(gen.integers(n + 2, 40))
+    while True:
+        users = [float(gen.integers(5, 120)) for _ in chosen]
+        total = int(gen.integers(n + 2, 40))
+        if not _remainder_tie(users, total):
+            break  # otherwise two regions could claim the last server: redraw
     shares = apportion(users, total)
     ask = int(gen.integers(n))
     listing = ", ".join(f"{c} {u:g}M" for c, u in zip(chosen, users, strict=True))
@@ -438,6 +450,51 @@ def _country_bandwidth(gen: np.random.Generator) -> Draft:
         f"{country.user_share:.1%} × {format_bits_per_second(total_out)} = "
         f"{format_bits_per_second(country.outgoing_bits_per_second)}. Serving it nearby "
         "cuts latency and long-haul traffic.",
+    )
+
+
+# --- storage, timelines and fan-out ---------------------------------------------------
+
+
+def _hybrid_fanout(gen: np.random.Generator) -> Draft:
+    from twitterdesign.timeline import Activity, FollowerGraph, HybridThreshold, evaluate_policy
+
+    threshold = int(_pick(gen, (1_000, 5_000, 10_000)))
+    counts = [int(_pick(gen, (150, 400, 900, 2_500, 7_000))) for _ in range(3)]
+    counts.append(int(_pick(gen, (20_000, 40_000, 60_000))))  # the celebrity
+    tweets_per_day = float(_pick(gen, (2, 3, 5, 10)))
+    followers: list[int] = []
+    followees: list[int] = []
+    next_id = len(counts)  # authors are users 0..3; their followers come after them
+    for author, count in enumerate(counts):
+        followers.extend(range(next_id, next_id + count))
+        followees.extend([author] * count)
+        next_id += count
+    graph = FollowerGraph.from_edges(followers, followees, n_users=next_id)
+    activity = Activity.uniform(next_id, tweets_per_day=tweets_per_day, reads_per_day=0.0)
+    cost = evaluate_policy(graph, activity, HybridThreshold(threshold))
+    writes_per_day = cost.push_writes_per_s * 86_400
+    listing = ", ".join(f"{c:,}" for c in counts)
+    pushed = [c for c in counts if c <= threshold]
+    return Draft(
+        parameters=(
+            ("threshold", threshold),
+            ("tweets_per_day", tweets_per_day),
+            *((f"followers[{i}]", c) for i, c in enumerate(counts)),
+        ),
+        prompt=f"Four accounts with {listing} followers each tweet {tweets_per_day:g} times a "
+        f"day. Timelines use hybrid fan-out: tweets of accounts with at most {threshold:,} "
+        "followers are pushed into every follower's cached timeline; the others are pulled "
+        "at read time. How many timeline-cache writes does that cost per day?",
+        value=writes_per_day,
+        dimension="count",
+        unit="writes",
+        tolerance=0.01,
+        explanation=f"Only accounts at or under the threshold are pushed: "
+        f"({' + '.join(f'{c:,}' for c in pushed) or '0'}) followers × {tweets_per_day:g} "
+        f"tweets = {writes_per_day:,.0f} writes a day. Pushing everyone would cost "
+        f"{sum(counts) * tweets_per_day:,.0f}; the celebrity's followers instead fetch its "
+        "few tweets when they read, which is cheaper than writing to every one of them.",
     )
 
 
@@ -544,7 +601,7 @@ def _aperture_width(gen: np.random.Generator) -> Draft:
 def _balls_into_bins(gen: np.random.Generator) -> Draft:
     from twitterdesign.lb import balls_into_bins
 
-    n = int(_pick(gen, (1_000, 10_000, 100_000)))
+    n = int(_pick(gen, (1_000, 5_000, 10_000, 20_000)))  # small enough to simulate fast
     d = int(_pick(gen, (1, 2, 3)))
     seed = int(gen.integers(0, 2**31 - 1))
     one = balls_into_bins(n, n, choices=1, rng=seed)
@@ -684,6 +741,15 @@ ALL_TEMPLATES: tuple[QuestionTemplate, ...] = (
         _country_bandwidth,
     ),
     _t(
+        "storage-tpl-hybrid-fanout",
+        "storage",
+        "medium",
+        "explanation/timelines.md",
+        "Timeline-cache writes under hybrid fan-out",
+        "twitterdesign.timeline",
+        _hybrid_fanout,
+    ),
+    _t(
         "topk-tpl-cms-width",
         "topk",
         "medium",
@@ -739,6 +805,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
         "apportion",
         "allocate_regions",
     ),
+    "twitterdesign.timeline": ("Activity", "FollowerGraph", "HybridThreshold", "evaluate_policy"),
     "twitterdesign.topk": ("CountMinSketch",),
     "twitterdesign.lb": ("aperture_width", "balls_into_bins", "connection_plan"),
 }
