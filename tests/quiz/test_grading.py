@@ -231,3 +231,55 @@ def test_error_for_an_unreadable_number_does_not_give_the_answer_away() -> None:
         check_answer(q, "b")
     assert "97.6" not in str(exc.value)
     assert "TB" in str(exc.value)
+
+
+# Units written out here, independently of twitterdesign.units.
+SI_FORMS = {
+    "bytes": [
+        ("B", 1),
+        ("KB", 1e3),
+        ("MB", 1e6),
+        ("GB", 1e9),
+        ("TB", 1e12),
+        ("PB", 1e15),
+        ("KiB", 2**10),
+        ("GiB", 2**30),
+        ("bytes", 1),
+    ],
+    "bits_per_second": [
+        ("bps", 1),
+        ("Kbps", 1e3),
+        ("Mbps", 1e6),
+        ("Gbps", 1e9),
+        ("Tbps", 1e12),
+        ("Gbit/s", 1e9),
+    ],
+    "count": [
+        ("", 1),
+        ("k", 1e3),
+        ("K", 1e3),
+        ("M", 1e6),
+        ("million", 1e6),
+        ("B", 1e9),
+        ("bn", 1e9),
+        ("billion", 1e9),
+    ],
+}
+
+
+@settings(max_examples=200)
+@given(
+    dimension=st.sampled_from(sorted(SI_FORMS)),
+    value=st.floats(1.0, 1e17, allow_nan=False),
+    data=st.data(),
+)
+def test_any_unit_form_of_the_right_value_is_accepted(
+    dimension: str, value: float, data: st.DataObject
+) -> None:
+    unit, size = data.draw(st.sampled_from(SI_FORMS[dimension]))
+    q = numeric(value, dimension, None, 1e-6)
+    assert check_answer(q, f"{value / size!r} {unit}".strip()).correct
+    if dimension == "count":
+        assert check_answer(q, f"{value:,.4f}").correct  # thousands separators
+    too_big = f"{value * 1.01 / size!r} {unit}".strip()
+    assert not check_answer(q, too_big).correct
