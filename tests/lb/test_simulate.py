@@ -296,3 +296,40 @@ def test_result_to_dict_is_json_ready() -> None:
     data = json.loads(json.dumps(r.to_dict()))
     assert data["success_rate"] == 1.0
     assert sum(data["load_share"]) == pytest.approx(1.0)
+
+
+@given(
+    kind=st.sampled_from(["exponential", "lognormal", "bimodal", "constant"]),
+    mean=st.floats(0.001, 1.0),
+    seed=seeds,
+)
+@settings(max_examples=30)
+def test_service_time_mean_matches_its_samples(kind: str, mean: float, seed: int) -> None:
+    """``ServiceTime.mean()`` is the mean of what ``sample`` draws."""
+    dist = {
+        "exponential": ServiceTime.exponential(mean),
+        "lognormal": ServiceTime.lognormal(mean, 0.5),
+        "bimodal": ServiceTime.bimodal(mean, 5 * mean, 0.2),
+        "constant": ServiceTime.constant(mean),
+    }[kind]
+    draws = dist.sample(200_000, np.random.default_rng(seed))
+    assert bool(np.all(draws > 0))
+    assert draws.mean() == pytest.approx(dist.mean(), rel=0.02)
+
+
+@given(shape=st.tuples(st.integers(1, 8), st.integers(1, 8)), seed=seeds)
+@settings(max_examples=20)
+def test_connections_never_exceed_the_aperture_slices(shape: tuple[int, int], seed: int) -> None:
+    """Deterministic aperture only ever talks to the members of each client's slice."""
+    clients, servers = shape
+    sc = Scenario(clients=clients, servers=servers, requests=500, rate_per_s=50.0 * servers)
+    r = simulate(sc, "deterministic-aperture", aperture=1, rng=seed)
+    limit = sum(
+        len(
+            DeterministicAperture(
+                servers, client_index=c, client_count=clients, min_aperture=1
+            ).members()
+        )
+        for c in range(clients)
+    )
+    assert r.connections_total <= limit
