@@ -126,3 +126,38 @@ def test_bad_input_is_one_line_exit_2(
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_simulate_outage_timeout_retries_and_staleness(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        [
+            "lb",
+            "simulate",
+            "--policy",
+            "least-loaded",
+            "--clients",
+            "4",
+            "--servers",
+            "4",
+            "--requests",
+            "4000",
+            "--outage",
+            "1:2:6",
+            "--retries",
+            "2",
+            "--timeout-ms",
+            "500",
+            "--staleness-ms",
+            "20",
+            "--arrivals",
+            "bursty",
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["scenario"]["outages"] == [{"server": 1, "start_s": 2.0, "end_s": 6.0}]
+    assert data["scenario"]["load_view"] == "global"
+    assert data["result"]["retries"] > 0
+    assert data["result"]["succeeded"] + data["result"]["failed"] == 4000

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+_POLICY_HELP = (
+    "round-robin, random, least-loaded, p2c, peak-ewma, random-aperture or deterministic-aperture."
+)
 Clients = Annotated[int, typer.Option("--clients", help="Clients, each with its own balancer.")]
 Servers = Annotated[int, typer.Option("--servers", help="Servers (backends).")]
 Requests = Annotated[int, typer.Option("--requests", help="Requests to simulate.")]
@@ -191,7 +194,7 @@ def _plot(results: list[SimulationResult], path: Path) -> None:
 
 
 def simulate_command(
-    policy: Annotated[str, typer.Option("--policy", help="Policy name (see lb compare).")] = "p2c",
+    policy: Annotated[str, typer.Option("--policy", help=_POLICY_HELP)] = "p2c",
     clients: Clients = 100,
     servers: Servers = 20,
     requests: Requests = 200_000,
