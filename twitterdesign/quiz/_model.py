@@ -11,7 +11,7 @@ from twitterdesign.errors import InvalidParameterError, NotFoundError
 from twitterdesign.units import Dimension, Quantity, format_quantity
 
 if TYPE_CHECKING:
-    from twitterdesign.quiz._templates import QuestionTemplate
+    from twitterdesign.quiz._template_base import QuestionTemplate
 
 __all__ = [
     "DIFFICULTIES",
