@@ -74,3 +74,11 @@ def test_bad_configuration(kwargs, name):
 def test_merge_mismatch():
     with pytest.raises(IncompatibleError):
         HeavyKeeper(8, 2).merge(HeavyKeeper(8, 2, decay=1.1))
+
+
+def test_huge_counts_do_not_decay_or_crash():
+    hk = HeavyKeeper(1, 1, k=2, rng=0)
+    hk.update("elephant", 100_000)
+    hk.update("mouse", 50_000)  # decay probability 1.08**-100000 underflows to 0
+    assert hk.estimate("elephant") == 100_000
+    assert hk.estimate("mouse") == 0

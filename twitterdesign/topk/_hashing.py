@@ -19,6 +19,7 @@ pairwise independence the Count-Min analysis needs. Arrays are processed in chun
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import mmh3
 import numpy as np
@@ -54,6 +55,10 @@ def fingerprints(keys: I64 | Sequence[Item]) -> U64:
     """Return the 64-bit fingerprint of every key (int64 arrays are reinterpreted)."""
     if isinstance(keys, np.ndarray):
         return keys.astype(np.int64, copy=False).view(np.uint64)
+    if set(map(type, keys)) <= {str}:
+        # The common case (hashtags): one MurmurHash3 call per string, no Python frames.
+        h, texts = mmh3.hash64, cast("list[str]", keys)
+        return np.array([h(k, _STR_SEED, signed=False)[0] for k in texts], dtype=np.uint64)
     return np.fromiter((fingerprint(k) for k in keys), dtype=np.uint64, count=len(keys))
 
 

@@ -168,7 +168,9 @@ class HeavyKeeper:
                     # Each arrival decays the count with probability b**-c; the number
                     # of arrivals until the next decay is geometric.
                     while left > 0 and c > 0:
-                        tries = int(geometric(b ** (-c)))
+                        p = b ** (-c)
+                        # A count this large never decays in practice (p underflows).
+                        tries = int(geometric(p)) if p > 1e-300 else left + 1
                         if tries > left:
                             left = 0
                             break

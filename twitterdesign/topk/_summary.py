@@ -34,8 +34,12 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
         if not int_pos or not len(b_keys):
             return b_index_of_a, b_in_a
         a_int = np.asarray([a_keys[i] for i in int_pos], dtype=np.int64)
-        order = np.argsort(b_keys, kind="stable")
-        sorted_b = b_keys[order]
+        if len(b_keys) < 2 or bool(np.all(b_keys[1:] > b_keys[:-1])):
+            order = np.arange(len(b_keys))
+            sorted_b = b_keys
+        else:
+            order = np.argsort(b_keys, kind="stable")
+            sorted_b = b_keys[order]
         p = np.searchsorted(sorted_b, a_int)
         p_clip = np.minimum(p, len(sorted_b) - 1)
         found = sorted_b[p_clip] == a_int
