@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from twitterdesign._cli._common import err_console, fail
+from twitterdesign._cli._common import console, err_console, fail, print_json, progress
+
+if TYPE_CHECKING:
+    from twitterdesign.reference_app.demo import DemoReport
 
 _HELP = (
     "Run the reference Twitter backend: a Mastodon-compatible client API plus the\n"
@@ -57,6 +61,175 @@ def serve_command(
     run_server(settings, host=host, port=port, log_level=log_level, access_log=False)
 
 
+_DEMO_HELP = (
+    "Run the whole design end to end: start the server on a free loopback port with a\n"
+    "temporary data directory, register a synthetic population (2,000 users on a\n"
+    "power-law follower graph plus celebrities), replay a workload through the real HTTP\n"
+    "API (posts with hashtags, replies, likes, retweets, views, timeline reads, searches),\n"
+    "then report requests/s and p50/p99 latency per endpoint, fan-out statistics, trending\n"
+    "tags and most-viewed tweets with their bounds, and the capacity estimate for the same\n"
+    "mix at Twitter scale.\n\n"
+    "The demo server hashes passwords with cheap argon2 settings, uses synchronous=NORMAL\n"
+    "and has no rate limits, so setup is quick; 'twitterdesign serve' uses the safe\n"
+    "defaults.\n\n"
+    "Examples:\n\n"
+    "  twitterdesign demo\n\n"
+    "  twitterdesign demo --users 500 --requests 2000 --json > demo.json\n\n"
+    "  twitterdesign demo --keep-serving             # then point a Mastodon client at it"
+)
+
+
+def demo_command(
+    users: Annotated[
+        int, typer.Option("--users", "-u", min=10, help="Ordinary users in the population.")
+    ] = 2000,
+    requests: Annotated[
+        int, typer.Option("--requests", "-n", min=1, help="Requests in the replayed workload.")
+    ] = 5000,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, max=256, help="Requests in flight.")
+    ] = 16,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of graph and mix.")] = 7,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port", "-p", min=1, max=65535, help="Port (default: a free one).", show_default=False
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Keep the data here instead of a temporary directory.",
+            show_default=False,
+        ),
+    ] = None,
+    keep_serving: Annotated[
+        bool, typer.Option("--keep-serving", help="Leave the server up after the report.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Populate a fresh server, replay a workload through its API, report what happened."""
+    import tempfile
+
+    from twitterdesign.reference_app import Settings
+    from twitterdesign.reference_app.demo import DemoConfig, run_demo
+    from twitterdesign.reference_app.server import ServerProcess
+
+    config = DemoConfig(users=users, requests=requests, concurrency=concurrency, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="twitterdesign-demo-") as tmp:
+        settings = Settings(
+            data_dir=data_dir or Path(tmp),
+            rate_limits_enabled=False,
+            sqlite_synchronous="NORMAL",
+            argon2_time_cost=1,
+            argon2_memory_kib=1024,
+            fanout_threshold=config.fanout_threshold,
+        )
+        server = ServerProcess(settings, port=port)
+        server.start()
+        try:
+            with progress(disable=json_out) as bar:
+                tasks: dict[str, Any] = {}
+
+                def on_progress(phase: str, done: int, total: int) -> None:
+                    if phase not in tasks:
+                        tasks[phase] = bar.add_task(phase, total=total)
+                    bar.update(tasks[phase], completed=done)
+
+                report = run_demo(server.base_url, config, progress=on_progress)
+            if json_out:
+                print_json({**report.to_dict(), "server": server.base_url})
+            else:
+                _print_report(report, server.base_url)
+            if keep_serving:
+                err_console().print(
+                    f"twitterdesign: serving on {server.base_url} "
+                    f"(users user00000..; password {_demo_password()!r}); Ctrl-C stops"
+                )
+                with contextlib.suppress(KeyboardInterrupt):
+                    server.wait()
+        finally:
+            server.stop()
+
+
+def _demo_password() -> str:
+    from twitterdesign.reference_app.demo import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
+
+
+def _print_report(report: DemoReport, url: str) -> None:
+    from rich.table import Table
+
+    from twitterdesign.units import format_bits_per_second, format_bytes, format_count
+
+    out = console()
+    out.print(
+        f"[bold]twitterdesign demo[/bold] — {report.users:,} users, {report.follows:,} follows "
+        f"(setup {report.setup_s:.1f} s), server {url}"
+    )
+    out.print(
+        f"Replayed {report.replay_requests:,} requests in {report.replay_s:.1f} s: "
+        f"[bold]{report.requests_per_second:,.0f} requests/s[/bold]"
+    )
+    table = Table(title="Latency per endpoint (client side)", title_justify="left")
+    for col in ("endpoint", "requests", "errors", "p50 ms", "p99 ms"):
+        table.add_column(col, justify="left" if col == "endpoint" else "right")
+    for e in report.endpoints:
+        table.add_row(
+            e.endpoint, f"{e.requests:,}", str(e.errors), f"{e.p50_ms:.1f}", f"{e.p99_ms:.1f}"
+        )
+    out.print(table)
+    f = report.fanout
+    celebs = ", ".join(f"{c['username']} ({c['followers']:,})" for c in report.celebrities)
+    delays = [d for d in report.delivery_delays_s if d is not None]
+    missed = len(report.delivery_delays_s) - len(delays)
+    out.print(
+        f"[bold]Fan-out[/bold] (hybrid, push up to {report.fanout_threshold:,} followers): "
+        f"{f.get('statuses_pushed', 0):,.0f} statuses pushed into "
+        f"{f.get('deliveries', 0):,.0f} timeline caches, {f.get('statuses_pulled', 0):,.0f} "
+        f"celebrity statuses merged at read time; {f.get('active_caches', 0):,.0f} active "
+        f"caches. Celebrities: {celebs}."
+    )
+    if delays:
+        out.print(
+            f"A new post reached an active follower's home timeline in "
+            f"{1000 * min(delays):.0f}-{1000 * max(delays):.0f} ms "
+            f"({len(delays)} probes{f', {missed} not within 10 s' if missed else ''})."
+        )
+    tags = Table(title="Trending tags (WindowedTopK, bounds)", title_justify="left")
+    for col in ("tag", "uses", "bounds"):
+        tags.add_column(col, justify="left" if col == "tag" else "right")
+    for t in report.trending_tags:
+        tags.add_row(f"#{t['name']}", f"{t['uses']:,}", f"[{t['lower_bound']}, {t['upper_bound']}]")
+    out.print(tags)
+    viewed = Table(title="Most viewed tweets (SpaceSaving, bounds)", title_justify="left")
+    for col in ("tweet", "author", "views", "bounds"):
+        viewed.add_column(col, justify="left" if col in ("tweet", "author") else "right")
+    for v in report.most_viewed:
+        viewed.add_row(
+            v["status_id"],
+            v["author"],
+            f"{v['score']:,}",
+            f"[{v['lower_bound']}, {v['upper_bound']}]",
+        )
+    out.print(viewed)
+    c = report.capacity
+    out.print(
+        f"[bold]At Twitter scale[/bold] ({format_count(c['daily_active_users'])} daily users, "
+        f"this mix: {c['tweets_per_user_per_day']:g} tweets and "
+        f"{c['tweets_viewed_per_user_per_day']:g} tweets viewed per user per day): "
+        f"{format_count(c['tweets_per_day'])} tweets/day, "
+        f"{format_bytes(c['storage_bytes_per_day'])}/day of new data, "
+        f"{format_bits_per_second(c['outgoing_bits_per_second'])} out, "
+        f"{format_count(c['peak_requests_per_second'])} requests/s at peak — "
+        f"{c['servers_at_peak']:,} servers like this one "
+        f"({c['requests_per_server_per_second']:,.0f} requests/s each)."
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``serve`` command to ``app``."""
+    """Add the ``serve`` and ``demo`` commands to ``app``."""
     app.command("serve", help=_HELP)(serve_command)
+    app.command("demo", help=_DEMO_HELP)(demo_command)

@@ -1,10 +1,19 @@
-"""Run the app with uvicorn (``twitterdesign serve`` uses :func:`run_server`)."""
+"""Run the app with uvicorn, in this process or as a child process on a free port."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from types import TracebackType
+
+from twitterdesign.errors import TwitterDesignError
 from twitterdesign.reference_app.settings import Settings
 
-__all__ = ["run_server"]
+__all__ = ["ServerProcess", "free_port", "run_server"]
 
 
 def run_server(
@@ -20,7 +29,7 @@ def run_server(
     Args:
         settings: The app's settings (data directory and limits).
         host: Interface to bind; loopback by default.
-        port: TCP port; 0 picks a free one.
+        port: TCP port.
         log_level: uvicorn's log level.
         access_log: Whether uvicorn logs every request.
     """
@@ -36,3 +45,139 @@ def run_server(
         access_log=access_log,
         proxy_headers=False,
     )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port that was free on ``host`` a moment ago.
+
+    Example:
+        >>> 1024 <= free_port() <= 65535
+        True
+    """
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """``twitterdesign serve`` as a child process: started on enter, stopped on exit.
+
+    The child gets the settings through ``TWITTERDESIGN_*`` variables, so it is the same
+    server a user runs by hand. On exit it is sent SIGTERM (uvicorn shuts down cleanly:
+    the fan-out queue drains, counters flush) and killed if it does not stop in time.
+
+    Args:
+        settings: The app's settings.
+        host: Interface to bind.
+        port: TCP port; a free one when None.
+        startup_timeout_s: How long to wait for ``/healthz`` to answer.
+
+    Raises:
+        TwitterDesignError: If the server exits or does not answer in time.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        startup_timeout_s: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.host = host
+        self.port = port if port is not None else free_port(host)
+        self.startup_timeout_s = startup_timeout_s
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the server."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        """Start the child and wait until it answers ``/healthz``."""
+        import httpx
+
+        env = {**os.environ, **self.settings.to_env()}
+        # A file, not a pipe: a pipe nobody reads would block the server once full.
+        self._log = tempfile.NamedTemporaryFile(prefix="twitterdesign-serve-", suffix=".log")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "twitterdesign",
+                "serve",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+        )
+        deadline = time.monotonic() + self.startup_timeout_s
+        while True:
+            if self.process.poll() is not None:
+                err = (
+                    self.process.stderr.read().decode(errors="replace")
+                    if self.process.stderr
+                    else ""
+                )
+                raise TwitterDesignError(f"the server exited at start: {err.strip()[-500:]}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TwitterDesignError(
+                    f"the server did not answer within {self.startup_timeout_s:g} s"
+                )
+            time.sleep(0.1)
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """Stop the child (SIGTERM, then SIGKILL after ``timeout_s``)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_text(self) -> str:
+        """Return what the server wrote on stderr so far."""
+        if self._log is None:
+            return ""
+        with open(self._log.name, "rb") as fh:
+            return fh.read().decode(errors="replace")
+
+    def wait(self) -> int:
+        """Block until the child exits (e.g. after Ctrl-C); return its exit code."""
+        if self.process is None:
+            return 0
+        return self.process.wait()
+
+    def __enter__(self) -> ServerProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -126,6 +126,23 @@ class Settings:
         """Return a copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
 
+    def to_env(self) -> dict[str, str]:
+        """Return the ``TWITTERDESIGN_*`` variables that reproduce these settings.
+
+        Example:
+            >>> Settings(data_dir="/tmp/x", rate_limits_enabled=False).to_env()[
+            ...     "TWITTERDESIGN_RATE_LIMITS_ENABLED"]
+            'false'
+        """
+        out: dict[str, str] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            out[ENV_PREFIX + f.name.upper()] = text
+        return out
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from ``TWITTERDESIGN_*`` variables, then apply ``overrides``.

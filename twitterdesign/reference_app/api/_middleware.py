@@ -72,6 +72,18 @@ class AppMetrics:
             registry=self.registry,
         )
         deliveries.set_function(lambda: services.timelines.stats().deliveries)
+        pushed = Gauge(
+            "twitterdesign_fanout_statuses_pushed",
+            "Statuses fanned out on write (author at or below the threshold).",
+            registry=self.registry,
+        )
+        pushed.set_function(lambda: services.timelines.stats().statuses_pushed)
+        pulled = Gauge(
+            "twitterdesign_fanout_statuses_pulled",
+            "Statuses left for read-time merge (celebrity authors).",
+            registry=self.registry,
+        )
+        pulled.set_function(lambda: services.timelines.stats().statuses_pulled)
         sketch = Gauge(
             "twitterdesign_sketch_bytes",
             "Memory held by trend and view-count sketches.",
