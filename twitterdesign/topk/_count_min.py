@@ -40,11 +40,11 @@ class CountMinSketch:
     weight). Conservative update raises a counter only as far as the item's new estimate
     needs, which never makes an estimate larger than plain update would.
 
-    ``update_many`` on an int64 array hashes in cache-sized chunks and adds one
-    ``np.bincount`` per row; strings are summed per distinct item first and hashed once
-    each (MurmurHash3). Rows use pairwise-independent multiply-add-shift hashing, as the
-    analysis requires (see ``_hashing``). Single-item and batch paths hash
-    identically, so a plain sketch ends in the same state either way.
+    ``update_many`` hashes in cache-sized chunks and adds one ``np.bincount`` per row
+    (strings are fingerprinted with MurmurHash3 first; conservative update sums the
+    batch per distinct item, then raises counters in one vectorized step). Rows use
+    pairwise-independent multiply-add-shift hashing, as the analysis requires. Single-item
+    and batch paths hash identically, so a plain sketch ends in the same state either way.
 
     Args:
         width: Counters per row (``w``), at least 1.
@@ -187,7 +187,9 @@ class CountMinSketch:
     def _add_batch(self, batch: Batch) -> None:
         if not len(batch):
             return
-        if isinstance(batch.keys, np.ndarray) and not self._conservative:
+        if not self._conservative:
+            # Plain update commutes, so duplicates need no summing first: hashing every
+            # event (one MurmurHash3 call per string) beats a dict pass over the batch.
             self._add(fingerprints(batch.keys), batch.weights)
             return
         keys, counts = aggregate(batch)
