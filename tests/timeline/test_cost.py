@@ -74,7 +74,8 @@ def test_sweep_equals_one_evaluation_per_threshold(
 @settings(max_examples=5, deadline=None)
 @given(seed=seeds)
 def test_threshold_sweep_has_an_interior_optimum_on_power_law_graphs(seed: int) -> None:
-    g = power_law_graph(8_000, rng=seed)
+    # Large enough that some accounts lie above the push/pull crossover (~1,000 followers).
+    g = power_law_graph(50_000, rng=seed)
     a = activity_model(g, rng=seed + 1)
     sweep = threshold_sweep(g, a)
     assert sweep.thresholds[0] == 0

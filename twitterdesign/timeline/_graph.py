@@ -91,8 +91,10 @@ class FollowerGraph:
     """
 
     __slots__ = (
+        "_followee_counts",
         "_followee_indices",
         "_followee_indptr",
+        "_follower_counts",
         "_follower_indices",
         "_follower_indptr",
         "_n_users",
@@ -129,7 +131,16 @@ class FollowerGraph:
         self._followee_indptr = indptr
         self._followee_indices = indices
         self._follower_indptr, self._follower_indices = _transpose(indptr, indices, n)
-        for arr in (indptr, indices, self._follower_indptr, self._follower_indices):
+        self._follower_counts = np.diff(self._follower_indptr)
+        self._followee_counts = np.diff(indptr)
+        for arr in (
+            indptr,
+            indices,
+            self._follower_indptr,
+            self._follower_indices,
+            self._follower_counts,
+            self._followee_counts,
+        ):
             arr.flags.writeable = False
 
     @classmethod
@@ -183,8 +194,7 @@ class FollowerGraph:
             >>> [a.tolist() for a in g.to_edges()]
             [[0, 1], [1, 0]]
         """
-        counts = np.diff(self._followee_indptr)
-        src = np.repeat(np.arange(self._n_users, dtype=np.int32), counts)
+        src = np.repeat(np.arange(self._n_users, dtype=np.int32), self._followee_counts)
         return src, self._followee_indices.copy()
 
     @property
@@ -200,12 +210,12 @@ class FollowerGraph:
     @property
     def follower_counts(self) -> IntArray:
         """Followers per user (in-degree), a read-only int64 array."""
-        return np.diff(self._follower_indptr)
+        return self._follower_counts
 
     @property
     def followee_counts(self) -> IntArray:
         """Followees per user (out-degree), a read-only int64 array."""
-        return np.diff(self._followee_indptr)
+        return self._followee_counts
 
     @property
     def follower_indptr(self) -> IntArray:
@@ -449,6 +459,8 @@ class FollowerGraph:
                 assert indices.min() >= 0
                 assert indices.max() < n
         assert self._follower_indices.size == self._followee_indices.size
+        assert np.array_equal(self._follower_counts, np.diff(self._follower_indptr))
+        assert np.array_equal(self._followee_counts, np.diff(self._followee_indptr))
         back = _transpose(self._follower_indptr, self._follower_indices, n)
         assert np.array_equal(back[0], self._followee_indptr)
         assert np.array_equal(back[1], self._followee_indices)
