@@ -40,9 +40,9 @@ class CountMinSketch:
     weight). Conservative update raises a counter only as far as the item's new estimate
     needs, which never makes an estimate larger than plain update would.
 
-    ``update_many`` hashes in cache-sized chunks and adds one ``np.bincount`` per row
-    (strings are fingerprinted with MurmurHash3 first; conservative update sums the
-    batch per distinct item, then raises counters in one vectorized step). Rows use
+    ``update_many`` hashes int64 ids in cache-sized chunks and adds one ``np.bincount`` per
+    row; strings are summed per distinct item first and each is hashed once (MurmurHash3);
+    conservative update raises all counters of a summed batch in one vectorized step. Rows use
     pairwise-independent multiply-add-shift hashing, as the analysis requires. Single-item
     and batch paths hash identically, so a plain sketch ends in the same state either way.
 
@@ -187,11 +187,11 @@ class CountMinSketch:
     def _add_batch(self, batch: Batch) -> None:
         if not len(batch):
             return
-        if not self._conservative:
-            # Plain update commutes, so duplicates need no summing first: hashing every
-            # event (one MurmurHash3 call per string) beats a dict pass over the batch.
+        if isinstance(batch.keys, np.ndarray) and not self._conservative:
             self._add(fingerprints(batch.keys), batch.weights)
             return
+        # Strings: summing per distinct item first (a C-level dict pass) is cheaper than
+        # one MurmurHash3 call per event; conservative update needs the sums anyway.
         keys, counts = aggregate(batch)
         self._add(fingerprints(keys), counts)
 
