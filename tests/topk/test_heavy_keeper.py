@@ -82,3 +82,15 @@ def test_huge_counts_do_not_decay_or_crash():
     hk.update("mouse", 50_000)  # decay probability 1.08**-100000 underflows to 0
     assert hk.estimate("elephant") == 100_000
     assert hk.estimate("mouse") == 0
+
+
+def test_late_elephant_is_undercounted_but_never_overcounted():
+    # Where HeavyKeeper is unreliable: early heavy items own the buckets with large
+    # counts, so a tweet that goes viral later decays them only with tiny probability.
+    hk = HeavyKeeper(4, 1, k=8, rng=3)
+    for early in range(40):  # enough to own all four buckets with large counts
+        hk.update(early, 200)
+    for _ in range(100):
+        hk.update("late-viral")
+    assert hk.estimate("late-viral") < 100
+    assert hk.bounds("late-viral")[1] == hk.total_weight

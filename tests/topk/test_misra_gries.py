@@ -68,3 +68,15 @@ def test_bad_input():
         MisraGries(0)
     with pytest.raises(IncompatibleError):
         MisraGries(2).merge(MisraGries(3))
+
+
+@given(topk_weighted_streams, ks, st.sampled_from(["x", 3, "#new"]), st.integers(1, 30))
+def test_single_update_equals_batch_of_one(stream, k, item, weight):
+    a, b = MisraGries(k), MisraGries(k)
+    feed(a, stream, batch=0)
+    feed(b, stream, batch=0)
+    a.update(item, weight)
+    b.update_many([item], [weight])
+    universe = {x for x, _ in stream} | {item}
+    assert {x: a.bounds(x) for x in universe} == {x: b.bounds(x) for x in universe}
+    assert a.decrement == b.decrement
