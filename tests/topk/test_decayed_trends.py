@@ -175,3 +175,21 @@ def test_regional_trending_and_errors():
     now.merge(other)
     assert now.sketch("BR").estimate("#carnaval") == 12
     assert np.isfinite(now.nbytes)
+
+
+def test_per_region_thresholds_and_roundtrip():
+    regions = RegionalTopK(ExactCounter(), min_count=2, region_min_count={"US": 10})
+    regions.update_many(["#a"] * 5, region="US")
+    regions.update_many(["#a"] * 5, region="IS")
+    assert regions.top_k(3, region="US") == []
+    assert [h.item for h in regions.top_k(3, region="IS")] == ["#a"]
+    assert [h.estimate for h in regions.top_k(3)] == [10]
+    assert regions.threshold("US") == 10
+    assert regions.threshold("IS") == 2
+    back = RegionalTopK.from_bytes(regions.to_bytes())
+    assert back.threshold("US") == 10
+    assert back.top_k(3, region="US") == []
+    with pytest.raises(InvalidParameterError, match="region_min_count"):
+        RegionalTopK(min_count=1, region_min_count={"US": 0})
+    with pytest.raises(IncompatibleError):
+        regions.merge(RegionalTopK(ExactCounter(), min_count=2))

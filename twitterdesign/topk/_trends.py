@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Self
 
@@ -116,35 +116,51 @@ class RegionalTopK:
     """One sketch per region, merged on demand for the global view.
 
     Location trends need a minimum volume: an item is listed for a region only if its
-    lower bound there reaches ``min_count``, so a handful of posts in a small region
-    does not make a "trend".
+    lower bound there reaches that region's threshold — ``region_min_count[region]`` if
+    given, else ``min_count`` — so a handful of posts in a small region does not make a
+    "trend", and a large region can demand more.
 
     Args:
         sketch: Empty template sketch for every region (``SpaceSaving(1000)`` if None).
-        min_count: Minimum count (lower bound) for an item to be listed (positive).
+        min_count: Minimum count (lower bound) for an item to be listed (positive); also
+            the threshold of the global view.
+        region_min_count: Per-region thresholds overriding ``min_count``.
 
     Raises:
-        InvalidParameterError: For a bad template or ``min_count``.
+        InvalidParameterError: For a bad template, threshold or region name.
 
     Example:
         >>> from twitterdesign.topk import SpaceSaving
-        >>> regions = RegionalTopK(SpaceSaving(50), min_count=3)
+        >>> regions = RegionalTopK(SpaceSaving(50), min_count=3, region_min_count={"US": 5})
         >>> regions.update_many(["#ipl"] * 5 + ["#rain"] * 2, region="IN")
         >>> regions.update_many(["#nba"] * 4, region="US")
         >>> [h.item for h in regions.top_k(5, region="IN")]
         ['#ipl']
         >>> [h.item for h in regions.top_k(5)]
         ['#ipl', '#nba']
+        >>> regions.top_k(5, region="US")   # 4 posts: under the US threshold of 5
+        []
     """
 
-    __slots__ = ("_min_count", "_prototype", "_regions")
+    __slots__ = ("_min_count", "_prototype", "_region_min", "_regions")
 
-    def __init__(self, sketch: Any = None, *, min_count: int = 1) -> None:
+    def __init__(
+        self,
+        sketch: Any = None,
+        *,
+        min_count: int = 1,
+        region_min_count: Mapping[str, int] | None = None,
+    ) -> None:
         from twitterdesign.topk._space_saving import SpaceSaving
 
         template = SpaceSaving(1000) if sketch is None else sketch
         self._prototype: bytes = clone_empty(template).to_bytes()
         self._min_count = check_int("min_count", min_count, minimum=1)
+        self._region_min: dict[str, int] = {}
+        for name, value in (region_min_count or {}).items():
+            if not isinstance(name, str) or not name:
+                raise InvalidParameterError("region_min_count", name, "non-empty region names")
+            self._region_min[name] = check_int(f"region_min_count[{name!r}]", value, minimum=1)
         self._regions: dict[str, Any] = {}
 
     @property
@@ -156,6 +172,12 @@ class RegionalTopK:
     def min_count(self) -> int:
         """Minimum lower bound for an item to be listed."""
         return self._min_count
+
+    def threshold(self, region: str | None = None) -> int:
+        """Return the minimum count for ``region`` (the global threshold when None)."""
+        if region is None:
+            return self._min_count
+        return self._region_min.get(region, self._min_count)
 
     @property
     def total_weight(self) -> int:
@@ -210,7 +232,8 @@ class RegionalTopK:
         """
         k = check_int("k", k, minimum=1)
         hitters = self.sketch(region).top_k(k)
-        return [h for h in hitters if h.lower_bound >= self._min_count]
+        floor = self.threshold(region)
+        return [h for h in hitters if h.lower_bound >= floor]
 
     def merge(self, other: Self) -> Self:
         """Merge region by region (same template and ``min_count``); return ``self``.
@@ -222,6 +245,7 @@ class RegionalTopK:
             not isinstance(other, RegionalTopK)
             or other._prototype != self._prototype
             or other._min_count != self._min_count
+            or other._region_min != self._region_min
         ):
             raise IncompatibleError(f"cannot merge {other!r} into {self!r}: configs differ")
         for name, sketch in list(other._regions.items()):
@@ -235,6 +259,9 @@ class RegionalTopK:
         """Serialize the template and every region's sketch (versioned header)."""
         out = Writer(KIND_REGIONAL)
         out.i64(self._min_count)
+        out.items(sorted(self._region_min))
+        for name in sorted(self._region_min):
+            out.i64(self._region_min[name])
         out.blob(self._prototype)
         out.items(sorted(self._regions))
         for name in sorted(self._regions):
@@ -250,6 +277,8 @@ class RegionalTopK:
         """
         src = Reader(data, KIND_REGIONAL)
         min_count = src.i64()
+        limit_names = src.items()
+        limits = {name: src.i64() for name in limit_names}
         prototype = load_sketch(src.blob())
         names = src.items()
         sketches = [load_sketch(src.blob()) for _ in names]
@@ -257,7 +286,7 @@ class RegionalTopK:
         if not all(isinstance(n, str) and n for n in names):
             raise CorruptDataError("serialized RegionalTopK has a bad region name")
         try:
-            out = cls(prototype, min_count=min_count)
+            out = cls(prototype, min_count=min_count, region_min_count=limits)  # type: ignore[arg-type]
         except InvalidParameterError as exc:
             raise CorruptDataError(f"serialized RegionalTopK is invalid: {exc}") from None
         out._regions = dict(zip(names, sketches, strict=True))  # type: ignore[arg-type]
@@ -283,7 +312,7 @@ def regional_trending(
         baseline: Regional sketches over the reference window (a region missing there
             has no baseline: everything in it counts as new).
         k: Trends per region.
-        min_count: Minimum count to trend; ``current.min_count`` when None.
+        min_count: Minimum count to trend; each region's ``current.threshold`` when None.
 
     Returns:
         ``{region: [Trend, ...]}`` including the key ``"global"`` for the merged view.
@@ -294,11 +323,11 @@ def regional_trending(
         >>> [t.item for t in regional_trending(now, base)["BR"]]
         ['#a']
     """
-    threshold = current.min_count if min_count is None else min_count
     out = {}
     for name in [*current.regions, None]:
         base = baseline.sketch(name) if name is None or name in baseline.regions else None
         ref = base if base is not None else load_sketch(current._prototype)
         key = "global" if name is None else name
+        threshold = current.threshold(name) if min_count is None else min_count
         out[key] = trending(current.sketch(name), ref, k=k, min_count=threshold)
     return out
