@@ -210,12 +210,32 @@ class ShardedCounter:
         return CombineResult(len(batch), len(rows), len(rows))
 
     def value(self, key: Item) -> int:
-        """Return the exact count of ``key`` (the sum of its shards; 0 if never seen)."""
+        """Return the exact count of ``key`` (the sum of its shards; 0 if never seen).
+
+        Args:
+            key: The counter's key.
+
+        Returns:
+            The sum of every increment of ``key``.
+
+        Raises:
+            InvalidParameterError: For an unsupported key.
+        """
         i = self._index.get(check_item(key))
         return 0 if i is None else int(self._rows[i].sum())
 
     def values(self, keys: Iterable[Any]) -> npt.NDArray[np.int64]:
-        """Return the counts of many keys at once (vectorized read)."""
+        """Return the counts of many keys at once (vectorized read).
+
+        Args:
+            keys: The keys to read.
+
+        Returns:
+            An int64 array of exact counts, 0 for keys never seen.
+
+        Raises:
+            InvalidParameterError: For an unsupported key.
+        """
         rows = [self._index.get(check_item(k), -1) for k in keys]
         idx = np.asarray(rows, dtype=np.int64)
         sums = self._rows[np.maximum(idx, 0)].sum(axis=1) if len(idx) else idx

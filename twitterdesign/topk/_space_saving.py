@@ -191,14 +191,32 @@ class SpaceSaving:
         self._total += int(total)
 
     def estimate(self, item: Item) -> int:
-        """Return the count of ``item`` (an upper bound), or 0 if it is not monitored."""
+        """Return the count of ``item`` (an upper bound), or 0 if it is not monitored.
+
+        Args:
+            item: An int (64-bit), str or bytes.
+
+        Returns:
+            The monitored count, which is at least the true count; 0 when unmonitored
+            (see :meth:`bounds` for the true count's range then).
+
+        Raises:
+            InvalidParameterError: For an unsupported item.
+        """
         i = self._pos.get(check_item(item))
         return 0 if i is None else int(self._counts[i])
 
     def bounds(self, item: Item) -> tuple[int, int]:
         """Return ``(lower, upper)`` bounds on the true count of ``item`` (always hold).
 
-        An unmonitored item gets ``(0, floor)``.
+        Args:
+            item: An int (64-bit), str or bytes.
+
+        Returns:
+            ``(count - error, count)`` for a monitored item, ``(0, floor)`` otherwise.
+
+        Raises:
+            InvalidParameterError: For an unsupported item.
         """
         i = self._pos.get(check_item(item))
         if i is None:
@@ -207,6 +225,13 @@ class SpaceSaving:
 
     def top_k(self, k: int) -> list[HeavyHitter]:
         """Return the ``k`` monitored items with the largest counts, heaviest first.
+
+        Args:
+            k: How many items (positive); at most :attr:`capacity` can be returned.
+
+        Returns:
+            :class:`HeavyHitter` items with ``estimate == upper_bound`` and the lower
+            bound; ties keep the table's order.
 
         Raises:
             InvalidParameterError: If ``k`` is not a positive integer.
@@ -226,6 +251,12 @@ class SpaceSaving:
 
     def merge(self, other: Self) -> Self:
         """Fold ``other`` (same capacity) into this table and return ``self``.
+
+        Args:
+            other: Another SpaceSaving with the same capacity (left unchanged).
+
+        Returns:
+            ``self``, now answering for both streams with the same guarantees.
 
         Raises:
             IncompatibleError: If ``other`` is not a SpaceSaving of the same capacity.
@@ -248,7 +279,11 @@ class SpaceSaving:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize the table (versioned header; see :meth:`from_bytes`)."""
+        """Serialize the table (versioned header; see :meth:`from_bytes`).
+
+        Returns:
+            Bytes that :meth:`from_bytes` turns back into an identical table.
+        """
         out = Writer(KIND_SPACE_SAVING)
         out.i64(self._capacity)
         out.i64(self._total)
@@ -261,6 +296,12 @@ class SpaceSaving:
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
         """Rebuild a table written by :meth:`to_bytes`.
+
+        Args:
+            data: Serialized bytes.
+
+        Returns:
+            A table that answers every query exactly as the serialized one.
 
         Raises:
             CorruptDataError: If the bytes are truncated, of another structure or violate

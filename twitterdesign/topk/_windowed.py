@@ -136,6 +136,12 @@ class WindowedTopK:
     def update(self, item: Item, weight: int = 1, *, timestamp_s: float | None = None) -> None:
         """Count ``weight`` occurrences of ``item`` at ``timestamp_s`` (now when None).
 
+        Args:
+            item: An int (64-bit), str or bytes.
+            weight: A positive integer.
+            timestamp_s: Event time in seconds (Unix time or any consistent clock);
+                ``time.time()`` when None.
+
         Raises:
             InvalidParameterError: For a bad item, weight or timestamp.
         """
@@ -154,6 +160,11 @@ class WindowedTopK:
         timestamp_s: float | None = None,
     ) -> None:
         """Count a batch of events that share one timestamp (now when None).
+
+        Args:
+            items: An int64 array or an iterable of items.
+            weights: Positive integer weights, one per item; ones when None.
+            timestamp_s: The batch's event time in seconds; ``time.time()`` when None.
 
         Raises:
             InvalidParameterError: For bad items, weights or timestamp.
@@ -194,6 +205,13 @@ class WindowedTopK:
     def top_k(self, k: int, *, now_s: float | None = None) -> list[HeavyHitter]:
         """Return the top ``k`` items of the window, with the sketch's bounds.
 
+        Args:
+            k: How many items (positive).
+            now_s: End of the window; the newest bucket seen when None.
+
+        Returns:
+            :class:`HeavyHitter` items of the merged window, heaviest first.
+
         Raises:
             InvalidParameterError: If ``k`` is not a positive integer.
         """
@@ -201,11 +219,27 @@ class WindowedTopK:
         return list(self._view(now_s).top_k(k))
 
     def estimate(self, item: Item, *, now_s: float | None = None) -> int:
-        """Return the estimated count of ``item`` in the window."""
+        """Return the estimated count of ``item`` in the window ending at ``now_s``.
+
+        Args:
+            item: The item.
+            now_s: End of the window; the newest bucket seen when None.
+
+        Returns:
+            The template sketch's estimate over the window's buckets.
+        """
         return int(self._view(now_s).estimate(item))
 
     def bounds(self, item: Item, *, now_s: float | None = None) -> tuple[int, int]:
-        """Return ``(lower, upper)`` bounds on the count of ``item`` in the window."""
+        """Return ``(lower, upper)`` bounds on the count of ``item`` in the window.
+
+        Args:
+            item: The item.
+            now_s: End of the window; the newest bucket seen when None.
+
+        Returns:
+            The merged sketch's bounds for the window's events.
+        """
         lo, hi = self._view(now_s).bounds(item)
         return int(lo), int(hi)
 
