@@ -103,9 +103,23 @@
 
   function letter(i) { return String.fromCharCode(97 + i); }
 
+  // ?seed=N in the address gives the same quiz every time (handy to share a quiz, and
+  // for tests); otherwise each quiz is new.
+  var seedParam = /[?&]seed=(\d+)/.exec(window.location.search);
+  var random = seedParam ? mulberry32(parseInt(seedParam[1], 10)) : Math.random;
+
+  function mulberry32(a) {
+    return function () {
+      a |= 0; a = (a + 0x6D2B79F5) | 0;
+      var t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
   function shuffle(list) {
     for (var i = list.length - 1; i > 0; i--) {
-      var j = Math.floor(Math.random() * (i + 1));
+      var j = Math.floor(random() * (i + 1));
       var tmp = list[i]; list[i] = list[j]; list[j] = tmp;
     }
     return list;
