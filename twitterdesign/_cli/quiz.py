@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from twitterdesign.quiz import AnswerCheck, Question, QuizResult
 
 _HELP = (
-    "Take the lesson's quiz: one question at a time, immediate feedback with the\n"
-    "explanation, and a score per topic at the end.\n\n"
+    "Take the lesson's quiz, grade a file of answers, or export the bank as JSON.\n\n"
+    "One question at a time, with immediate feedback and the explanation, and a score\n"
+    "per topic at the end.\n\n"
     "Examples:\n\n"
     "  twitterdesign quiz                              # 10 questions, all topics\n\n"
     "  twitterdesign quiz --topic topk --count 5 --seed 7\n\n"
