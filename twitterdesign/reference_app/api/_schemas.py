@@ -11,7 +11,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["BODIES", "body_doc"]
+__all__ = ["BODIES", "ERROR_RESPONSES", "ERROR_SCHEMA", "body_doc"]
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}},
+}
+"""Every error response: ``{"error": "why"}``, as Mastodon sends it."""
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+    for code, text in (
+        (400, "Malformed input"),
+        (401, "Missing or invalid access token"),
+        (403, "Not allowed (scope, ownership)"),
+        (404, "Unknown or not visible"),
+        (413, "Request body too large"),
+        (422, "Invalid input"),
+        (429, "Rate limited"),
+    )
+}
+"""The error responses every route documents in ``/openapi.json``."""
 
 
 class AppCreate(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +22,7 @@ from twitterdesign.reference_app.api import (
     routes_timelines,
 )
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
+from twitterdesign.reference_app.api._schemas import ERROR_RESPONSES as _ERRORS
 from twitterdesign.reference_app.services import AppError, Services
 from twitterdesign.reference_app.settings import Settings
 
@@ -113,9 +114,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_media,
         routes_lesson,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=_ERRORS)
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
+    @app.get("/healthz", tags=["operations"], summary="Liveness and readiness", responses=_ERRORS)
     def healthz() -> dict[str, Any]:
         """Return ok if the database answers."""
         svc.store.count_accounts()
@@ -125,7 +126,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             "fanout_queue_depth": svc.timelines.queue_depth,
         }
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={**_ERRORS, 200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+    )
     def prometheus_metrics() -> Response:
         """Requests and latency per route, fan-out queue depth, sketch memory."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -20,7 +20,7 @@ from twitterdesign.reference_app.api._deps import (
     services,
 )
 from twitterdesign.reference_app.api._render import MASTODON_VERSION, Renderer
-from twitterdesign.reference_app.api._schemas import body_doc
+from twitterdesign.reference_app.api._schemas import ERROR_SCHEMA, body_doc
 from twitterdesign.reference_app.services import (
     AppError,
     Unauthorized,
@@ -244,13 +244,30 @@ def _authorize_form(p: Params, request: Request, message: str, status: int = 200
     )
 
 
-@router.get("/oauth/authorize", tags=["oauth"], summary="Authorization page (code grant)")
+@router.get(
+    "/oauth/authorize",
+    tags=["oauth"],
+    summary="Authorization page (code grant)",
+    response_class=HTMLResponse,
+)
 def authorize_page(request: Request, p: Params = Depends(params)) -> HTMLResponse:
     """Show a minimal login form that grants an authorization code."""
     return _authorize_form(p, request, "Log in to grant access.")
 
 
-@router.post("/oauth/authorize", tags=["oauth"], summary="Grant an authorization code")
+@router.post(
+    "/oauth/authorize",
+    tags=["oauth"],
+    summary="Grant an authorization code",
+    response_class=HTMLResponse,
+    responses={
+        302: {"description": "Redirect to redirect_uri with ?code="},
+        401: {
+            "content": {"text/html": {}, "application/json": {"schema": ERROR_SCHEMA}},
+            "description": "Wrong credentials (the form again) or an unknown client",
+        },
+    },
+)
 def authorize(request: Request, p: Params = Depends(params)) -> Response:
     """Check the credentials and redirect with ``?code=`` (or show it for the OOB URI)."""
     s = services(request)

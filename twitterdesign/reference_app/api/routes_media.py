@@ -119,7 +119,16 @@ def update_media(
     return Renderer(s, base_url(request), auth.account_id).media(record)
 
 
-@router.get("/media/{name}", tags=["media"], summary="Serve a stored image (CDN-style)")
+@router.get(
+    "/media/{name}",
+    tags=["media"],
+    summary="Serve a stored image (CDN-style)",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {} for t in EXTENSIONS}, "description": "The image bytes"},
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+    },
+)
 def serve_media(name: str, request: Request) -> Response:
     """Serve blob bytes by content hash with immutable caching and an ETag."""
     sha, _, ext = name.partition(".")
