@@ -55,6 +55,7 @@ def workloads(**fixed: object) -> st.SearchStrategy[object]:
     fields.update({name: st.just(value) for name, value in fixed.items()})
     return st.builds(Workload, **fields)
 
+
 # --- twitterdesign.lb ---------------------------------------------------------------
 #: Small cluster shapes (clients, servers, aperture) for load-balancer properties.
 lb_cluster_shapes = st.integers(min_value=1, max_value=60).flatmap(
