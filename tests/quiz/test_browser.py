@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import subprocess
@@ -29,10 +30,7 @@ BUILD = (
 )
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real docs site, built with the real mkdocs.yml (and so with docs/hooks.py)."""
-    out = tmp_path_factory.mktemp("site")
+def _build(out: Path) -> None:
     subprocess.run(
         [sys.executable, "-c", BUILD, str(out)],
         cwd=ROOT,
@@ -40,6 +38,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
     )
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The real docs site, built with the real mkdocs.yml (and so with docs/hooks.py).
+
+    Under pytest-xdist the workers of one run share a single build (the pattern the
+    xdist docs give): the first worker builds under a lock, the others reuse it.
+    """
+    if worker_id == "master":
+        out = tmp_path_factory.mktemp("site")
+        _build(out)
+        return out
+    shared = tmp_path_factory.getbasetemp().parent  # this run's temp dir, not reused
+    out = shared / "quiz-site"
+    with (shared / "quiz-site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "quiz-site.done").exists():
+            _build(out)
+            (shared / "quiz-site.done").touch()
     return out
 
 
