@@ -110,3 +110,13 @@ def test_bad_configuration():
         WindowedTopK(window_s=10, sketch=SpaceSaving(3)).merge(
             WindowedTopK(window_s=10, sketch=MisraGries(3))
         )
+
+
+def test_merged_returns_an_independent_copy():
+    win = WindowedTopK(window_s=60, buckets=3, sketch=SpaceSaving(5))
+    win.update_many(["#a", "#a", "#b"], timestamp_s=10)
+    first = win.top_k(2)
+    copy = win.merged()
+    copy.update("#b", 10)
+    assert win.top_k(2) == first
+    assert win.estimate("#b") == 1

@@ -185,22 +185,22 @@ class WindowedTopK:
         Returns:
             A new sketch of the template's type (safe to modify).
         """
+        return load_sketch(self._view(now_s).to_bytes())
+
+    def _view(self, now_s: float | None) -> Any:
+        """The merged window, cached until the next update (callers must not modify it)."""
         if now_s is None and self._head is None:
             return load_sketch(self._prototype)
         end = self._head if now_s is None else self._epoch(now_s)
         assert end is not None
         if self._cache is not None and self._cache[0] == end:
-            return load_sketch(self._cache[1].to_bytes())
+            return self._cache[1]
         out = load_sketch(self._prototype)
         for epoch in sorted(self._ring):
             if end - self._buckets < epoch <= end:
                 out.merge(self._ring[epoch])
         self._cache = (end, out)
-        return load_sketch(out.to_bytes())
-
-    def _view(self, now_s: float | None) -> Any:
-        self.merged(now_s=now_s)
-        return self._cache[1] if self._cache is not None else load_sketch(self._prototype)
+        return out
 
     def top_k(self, k: int, *, now_s: float | None = None) -> list[HeavyHitter]:
         """Return the top ``k`` items of the window, with the sketch's bounds.
