@@ -7,10 +7,9 @@ caller can write ``self._k = check_int("k", k, minimum=1)``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
-
-import numpy as np
 
 from twitterdesign.errors import InvalidParameterError
 
@@ -43,7 +42,8 @@ def check_int(
         ...
         twitterdesign.errors.InvalidParameterError: invalid k=0: expected an integer >= 1
     """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+    # numbers.Integral covers numpy integers without importing numpy (start-up time).
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InvalidParameterError(name, value, _int_range(minimum, maximum))
     ivalue = int(value)
     if (minimum is not None and ivalue < minimum) or (maximum is not None and ivalue > maximum):
@@ -73,7 +73,7 @@ def check_number(
         twitterdesign.errors.InvalidParameterError: invalid rate=nan: expected a finite number >= 0
     """
     allowed = _float_range(minimum, maximum, min_inclusive, max_inclusive)
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidParameterError(name, value, allowed)
     fvalue = float(value)
     if not math.isfinite(fvalue):
