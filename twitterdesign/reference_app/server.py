@@ -164,6 +164,12 @@ class ServerProcess:
         with open(self._log.name, "rb") as fh:
             return fh.read().decode(errors="replace")
 
+    def kill(self) -> None:
+        """Kill the child at once with SIGKILL (no shutdown: a crash, for crash tests)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def wait(self) -> int:
         """Block until the child exits (e.g. after Ctrl-C); return its exit code."""
         if self.process is None:
