@@ -262,7 +262,7 @@
       }
       var error = q.value ? Math.abs(read.value - q.value) / Math.abs(q.value) : Math.abs(read.value);
       var ok = error <= q.tolerance + 1e-12;
-      return { given: text, correct: ok, note: ok ? "" : "off by " + pct(error) };
+      return { given: text, correct: ok, note: ok ? "" : "off by " + Number((100 * error).toPrecision(3)) + "%" };
     }
     if (q.type === "ordering") {
       var selects = form.querySelectorAll("select");

@@ -324,7 +324,7 @@ def check_answer(question: Question, response: Any) -> AnswerCheck:
         error = abs(value - expected) / abs(expected) if expected else abs(value)
         ok = error <= question.tolerance + 1e-12
         if not ok:
-            note = f"off by {error:.0%}" if expected else "not zero"
+            note = f"off by {error * 100:.3g}%" if expected else "not zero"
         return verdict(ok, _describe(question, value), note)
     parsed = parse_response(question, response)
     expected_answer: int | tuple[int, ...]

@@ -143,7 +143,7 @@ class Question:
             if self.unit and self.dimension == "count":
                 text = f"{text} {self.unit}"
             if self.tolerance > 0:
-                text += f" (±{self.tolerance:.0%})"
+                text += f" (±{self.tolerance * 100:.3g}%)"
             return text
         if self.type in ("single", "true_false"):
             index = self.correct[0]
