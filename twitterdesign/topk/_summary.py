@@ -47,10 +47,13 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
         b_index_of_a[np.asarray(int_pos, dtype=np.int64)[found]] = idx_in_b
         b_in_a[idx_in_b] = True
         return b_index_of_a, b_in_a
-    positions = [a_pos.get(k, -1) for k in b_keys]
-    pos_arr = np.asarray(positions, dtype=np.int64)
-    b_in_a = pos_arr >= 0
-    b_index_of_a[pos_arr[b_in_a]] = np.flatnonzero(b_in_a)
+    # Index the (often large) batch side with one C-level dict build, then look up only
+    # the table's keys: far cheaper than a Python-level lookup per batch key.
+    b_index = dict(zip(b_keys, range(len(b_keys)), strict=True))
+    get = b_index.get
+    b_index_of_a = np.asarray([get(k, -1) for k in a_keys], dtype=np.int64)
+    b_in_a = np.zeros(len(b_keys), dtype=bool)
+    b_in_a[b_index_of_a[b_index_of_a >= 0]] = True
     return b_index_of_a, b_in_a
 
 
