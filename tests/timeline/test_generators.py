@@ -32,7 +32,7 @@ def test_size_and_reciprocity_match_the_request(
 ) -> None:
     g = power_law_graph(n, mean_followees=mean, reciprocity=recip, rng=seed)
     assert g.n_users == n
-    assert g.n_edges / n == pytest.approx(mean, rel=0.03)
+    assert g.n_edges / n == pytest.approx(mean, rel=0.01)
     assert g.reciprocity() == pytest.approx(recip, abs=0.04)
 
 

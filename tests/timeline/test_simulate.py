@@ -153,3 +153,29 @@ def test_simulate_validation() -> None:
         with pytest.raises(InvalidParameterError) as info:
             simulate_fanout(GRAPH, ACTIVITY, PushAll(), **kwargs)
         assert info.value.name == name
+
+
+def _complete(n: int) -> tuple[list[int], list[int]]:
+    pairs = [(a, b) for a in range(n) for b in range(n) if a != b]
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
+@settings(max_examples=10)
+@given(seed=seeds, replicas=st.integers(1, 3))
+def test_exact_accounting_on_a_complete_graph(seed: int, replicas: int) -> None:
+    from twitterdesign.timeline import Activity, FollowerGraph
+
+    g = FollowerGraph(5, *_complete(5))  # everyone follows the 4 others
+    a = Activity.uniform(5, tweets_per_day=86_400 / 10, reads_per_day=86_400 / 5)
+    kwargs = {"duration_s": 100, "workers_writes_per_s": 50.0, "rng": seed}
+    pull = simulate_fanout(g, a, PullAll(), **kwargs)
+    assert pull.sources_per_read_p50 == pull.sources_per_read_p99 == 4.0
+    assert pull.pull_fetches_per_s == pytest.approx(4 * pull.reads_per_s)
+    push = simulate_fanout(g, a, PushAll(), replicas=replicas, max_items=10**6, **kwargs)
+    assert push.deliveries == 4 * push.tweets  # each tweet to the 4 followers
+    assert push.cache_entries == replicas * push.deliveries  # nothing evicted
+    assert push.sources_per_read_mean == 1.0
+    capped = simulate_fanout(g, a, PushAll(), replicas=replicas, max_items=1, **kwargs)
+    assert capped.cache_entries == replicas * 5  # every follower received something
+    # Under the threshold 3 < 4 followers, every author is pulled.
+    assert simulate_fanout(g, a, HybridThreshold(3), **kwargs).deliveries == 0
