@@ -121,6 +121,7 @@ class Services:
             window_s=settings.trends_window_s,
             flush_interval_s=settings.view_flush_interval_s,
             persist_interval_s=settings.sketch_persist_interval_s,
+            worker_id=settings.worker_id,
         )
         self.accounts = AccountService(
             self.store,

@@ -1,20 +1,25 @@
 """Home timelines: a capped per-user cache filled by a background fan-out worker.
 
 The lesson's hybrid policy (:class:`twitterdesign.timeline.HybridThreshold`): when an
-account with at most ``threshold`` followers posts, a background worker (the pub-sub
-consumer) pushes the status id into each *active* follower's capped cache
+account with at most ``threshold`` followers posts, a background worker pushes the status
+id into each *active* follower's capped cache
 (:class:`twitterdesign.timeline.TimelineCache`) — active meaning the follower read their
 home timeline within ``active_window_s``; writes to everyone else are skipped. Celebrities'
 posts are not pushed; they are pulled from storage and merged when a follower reads.
 A cache that does not exist (after a restart, or for a user who never read) is rebuilt
 from storage on the first read, so nothing is lost when the process dies: the cache is
 only an accelerator in front of the database.
+
+Pub-sub: a new status is appended to a fan-out log in the same transaction that stores it
+(follows and unfollows append an entry too). Every server process runs a worker that
+tails the log — woken at once for its own writes, polling every 50 ms for the others' —
+so with several processes over one database each keeps its own caches current.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -72,7 +77,13 @@ class TimelineService:
         self._capacity = capacity
         self._lock = threading.Lock()
         self._built: set[int] = set()  # users whose cache was rebuilt from storage
-        self._queue: queue.Queue[tuple[int, int] | None] = queue.Queue()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._drain_lock = threading.Lock()
+        # Start at the head of the log: caches are rebuilt from storage, not replayed.
+        self._last_seq = store.event_head()
+        self.poll_interval_s = 0.05
+        self.log_retention_ms = 10 * 60 * 1000
         self._pulled_authors: set[int] = set()
         self._worker: threading.Thread | None = None
         self._pushed = self._pulled = self._deliveries = self._rebuilds = 0
@@ -82,33 +93,38 @@ class TimelineService:
     def start(self) -> None:
         """Start the background fan-out worker (idempotent)."""
         if self._worker is None or not self._worker.is_alive():
+            self._stopping.clear()
             self._worker = threading.Thread(
                 target=self._run, name="twitterdesign-fanout", daemon=True
             )
             self._worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish queued work and stop the worker."""
+        """Fan out what is already logged, then stop the worker."""
         if self._worker is not None and self._worker.is_alive():
-            self._queue.put(None)
+            self._stopping.set()
+            self._wake.set()
             self._worker.join(timeout)
         self._worker = None
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until every queued fan-out is done; return False on timeout."""
-        done = threading.Event()
-
-        def waiter() -> None:
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=waiter, daemon=True).start()
-        return done.wait(timeout)
+        """Block until every logged event (at call time) is fanned out; False on timeout."""
+        target = self._store.event_head()
+        deadline = time.monotonic() + timeout
+        while self._last_seq < target:
+            if self._worker is None:
+                self._drain()
+                continue
+            if time.monotonic() > deadline:
+                return False
+            self._wake.set()
+            time.sleep(0.005)
+        return True
 
     @property
     def queue_depth(self) -> int:
-        """Statuses waiting to be fanned out."""
-        return self._queue.qsize()
+        """Fan-out log entries this process has not processed yet."""
+        return max(0, self._store.event_head() - self._last_seq)
 
     def stats(self) -> FanoutStats:
         """Return the worker's counters."""
@@ -123,10 +139,11 @@ class TimelineService:
 
     # --- writes ----------------------------------------------------------------------
     def on_new_status(self, status: StatusRecord) -> None:
-        """Queue a freshly stored status for fan-out; returns immediately."""
-        self._queue.put((status.id, status.account_id))
+        """Wake the worker for a status just stored (and logged); returns immediately."""
         if self._worker is None:  # no worker (e.g. a unit test): deliver inline
-            self._drain_inline()
+            self._drain()
+        else:
+            self._wake.set()
 
     def invalidate(self, user: int) -> None:
         """Forget a user's cache (after follow/unfollow); it is rebuilt on the next read."""
@@ -134,29 +151,36 @@ class TimelineService:
             self._built.discard(user)
             self._cache.drop_user(user)
 
-    def _drain_inline(self) -> None:
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                if item is not None:
-                    self._fan_out(*item)
-            finally:
-                self._queue.task_done()
+    def _drain(self) -> None:
+        """Process every log entry after the last one seen (any process may have written)."""
+        with self._drain_lock:
+            while True:
+                events = self._store.events_since(self._last_seq, 500)
+                if not events:
+                    return
+                for seq, status_id, account_id in events:
+                    try:
+                        if status_id is None:
+                            self.invalidate(account_id)
+                        else:
+                            self._fan_out(status_id, account_id)
+                    except Exception:  # pragma: no cover - one bad entry must not stop fan-out
+                        pass
+                    self._last_seq = seq
 
     def _run(self) -> None:
+        last_trim = time.monotonic()
         while True:
-            item = self._queue.get()
-            try:
-                if item is None:
-                    return
-                self._fan_out(*item)
-            except Exception:  # pragma: no cover - a bad item must not kill the worker
-                pass
-            finally:
-                self._queue.task_done()
+            self._wake.wait(self.poll_interval_s)
+            self._wake.clear()
+            self._drain()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - last_trim > 60.0:
+                # Entries older than the retention are of no use: a process that lagged
+                # that long rebuilds its caches from storage anyway.
+                self._store.trim_events(int(time.time() * 1000) - self.log_retention_ms)
+                last_trim = time.monotonic()
 
     def _fan_out(self, status_id: int, author_id: int) -> None:
         author = self._store.get_accounts([author_id]).get(author_id)

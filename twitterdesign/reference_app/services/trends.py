@@ -12,25 +12,30 @@ status was served.
   the sketch's lower and upper bounds. Followers-only and unlisted statuses are never
   counted, so they can never trend.
 - The sketches are saved to storage every ``persist_interval_s`` (``to_bytes``) and
-  restored at start (``from_bytes``), so a restart keeps the trends.
+  restored at start (``from_bytes``), so a restart keeps the trends. Each server process
+  saves its own (by Snowflake worker id); a query merges the live local sketch with the
+  other processes' latest saves (``merge``) — the lesson's "count on many machines, merge
+  to rank", at most ``persist_interval_s`` behind for the other processes.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from twitterdesign.errors import CorruptDataError, InvalidParameterError
+from twitterdesign.errors import CorruptDataError, IncompatibleError, InvalidParameterError
 from twitterdesign.reference_app.storage import StatusRecord, Store
 from twitterdesign.topk import ShardedCounter, SpaceSaving, WindowedTopK
 
 __all__ = ["TrendingStatus", "TrendingTag", "TrendsService"]
 
-_TAGS_BLOB = "trends.tags.v1"
-_STATUSES_BLOB = "trends.statuses.v1"
-_VIEWED_BLOB = "trends.viewed.v1"
+_TAGS_BLOB = "trends.tags.v1.w"
+_STATUSES_BLOB = "trends.statuses.v1.w"
+_VIEWED_BLOB = "trends.viewed.v1.w"
+_MERGE_CACHE_S = 1.0
 _VIEW_SHARDS = 8
 
 
@@ -86,6 +91,7 @@ class TrendsService:
         flush_interval_s: How often buffered views are written to storage.
         persist_interval_s: How often the trend sketches are saved.
         capacity: Counters per SpaceSaving bucket sketch.
+        worker_id: This process's Snowflake worker id; names its saved sketches.
     """
 
     def __init__(
@@ -97,6 +103,7 @@ class TrendsService:
         flush_interval_s: float,
         persist_interval_s: float = 30.0,
         capacity: int = 1000,
+        worker_id: int = 0,
     ) -> None:
         self._store = store
         self._now = clock_ms
@@ -104,12 +111,19 @@ class TrendsService:
         self.flush_interval_s = flush_interval_s
         self.persist_interval_s = persist_interval_s
         self._lock = threading.Lock()
+        self._worker_id = worker_id
+        self._merged_cache: dict[str, tuple[float, Any]] = {}
         self._views = ShardedCounter(_VIEW_SHARDS)
-        self._tags = self._restore(_TAGS_BLOB) or _new_window(window_s, capacity)
-        self._engagement = self._restore(_STATUSES_BLOB) or _new_window(window_s, capacity)
-        self._viewed = self._restore_space_saving(_VIEWED_BLOB) or SpaceSaving(capacity)
+        self._tags = self._restore(self._name(_TAGS_BLOB)) or _new_window(window_s, capacity)
+        self._engagement = self._restore(self._name(_STATUSES_BLOB)) or _new_window(
+            window_s, capacity
+        )
+        self._viewed = self._restore_space_saving(self._name(_VIEWED_BLOB)) or SpaceSaving(capacity)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def _name(self, prefix: str) -> str:
+        return f"{prefix}{self._worker_id}"
 
     def _restore(self, name: str) -> WindowedTopK | None:
         data = self._store.load_blob(name)
@@ -204,9 +218,9 @@ class TrendsService:
             tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
             viewed = self._viewed.to_bytes()
         now = self._now()
-        self._store.save_blob(_TAGS_BLOB, tags, now)
-        self._store.save_blob(_STATUSES_BLOB, engagement, now)
-        self._store.save_blob(_VIEWED_BLOB, viewed, now)
+        self._store.save_blob(self._name(_TAGS_BLOB), tags, now)
+        self._store.save_blob(self._name(_STATUSES_BLOB), engagement, now)
+        self._store.save_blob(self._name(_VIEWED_BLOB), viewed, now)
 
     def on_created(self, status: StatusRecord) -> None:
         """Count the hashtags of a new public status."""
@@ -223,16 +237,42 @@ class TrendsService:
             self._engagement.update(status.id, timestamp_s=self._now_s())
 
     # --- reads -----------------------------------------------------------------------
+    def _view(self, prefix: str, own: Any) -> Any:
+        """Return ``own`` merged with other processes' saved sketches of the same kind.
+
+        Call with ``self._lock`` held. With one process there is nothing to merge and the
+        live sketch itself is returned.
+        """
+        others = [n for n in self._store.blob_names(prefix) if n != self._name(prefix)]
+        if not others:
+            return own
+        cached = self._merged_cache.get(prefix)
+        if cached is not None and time.monotonic() - cached[0] < _MERGE_CACHE_S:
+            return cached[1]
+        kind = type(own)
+        merged = kind.from_bytes(own.to_bytes())
+        for name in others:
+            data = self._store.load_blob(name)
+            if data is None:
+                continue
+            try:
+                merged.merge(kind.from_bytes(data))
+            except (CorruptDataError, IncompatibleError, InvalidParameterError):
+                continue  # a save from a differently configured process: not comparable
+        self._merged_cache[prefix] = (time.monotonic(), merged)
+        return merged
+
     def trending_tags(self, limit: int) -> list[TrendingTag]:
         """Return the most used hashtags in public statuses within the window."""
         with self._lock:
-            top = self._tags.top_k(limit, now_s=self._now_s())
+            top = self._view(_TAGS_BLOB, self._tags).top_k(limit, now_s=self._now_s())
         return [TrendingTag(str(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
 
     def trending_statuses(self, limit: int) -> list[TrendingStatus]:
         """Return the public statuses with the most engagement within the window."""
         with self._lock:
-            top = self._engagement.top_k(limit, now_s=self._now_s())
+            view = self._view(_STATUSES_BLOB, self._engagement)
+            top = view.top_k(limit, now_s=self._now_s())
         return [TrendingStatus(int(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
 
     def most_viewed(self, limit: int) -> list[TrendingStatus]:
@@ -242,5 +282,5 @@ class TrendsService:
         the true count.
         """
         with self._lock:
-            top = self._viewed.top_k(limit)
+            top = self._view(_VIEWED_BLOB, self._viewed).top_k(limit)
         return [TrendingStatus(int(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]

@@ -349,6 +349,23 @@ class Store(Protocol):
     def take_auth_code(self, code_hash: str) -> AuthCodeRecord | None:
         """Return and delete an authorization code (single use)."""
 
+    # --- fan-out log (pub-sub between server processes) ------------------------------
+    def events_since(self, seq: int, limit: int) -> list[tuple[int, int | None, int]]:
+        """Return (seq, status_id or None, account_id) entries after ``seq``, oldest first.
+
+        Every new status is logged in the transaction that stores it; every follow or
+        unfollow logs an entry with no status (the follower's cache must be rebuilt).
+        """
+
+    def event_head(self) -> int:
+        """Return the newest fan-out log sequence number (0 when empty)."""
+
+    def trim_events(self, before_ms: int) -> int:
+        """Delete log entries older than ``before_ms``; return how many."""
+
+    def blob_names(self, prefix: str) -> list[str]:
+        """Return the names of saved blobs that start with ``prefix``."""
+
     # --- sketches --------------------------------------------------------------------
     def save_blob(self, name: str, data: bytes, now_ms: int) -> None:
         """Persist a named blob (e.g. a serialized sketch)."""

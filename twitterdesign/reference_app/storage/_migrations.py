@@ -95,5 +95,16 @@ _V1: tuple[str, ...] = (
         END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# v2: the fan-out event log — the pub-sub topic every server process tails, so a status
+# posted through one process reaches the timeline caches of all of them.
+_V2: tuple[str, ...] = (
+    """CREATE TABLE fanout_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        status_id INTEGER,
+        account_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL)""",
+    "CREATE INDEX fanout_log_by_time ON fanout_log(created_at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """Every schema version's statements, oldest first."""

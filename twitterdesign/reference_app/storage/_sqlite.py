@@ -270,6 +270,7 @@ class SQLiteStore:
             )
             if cur.rowcount == 0:
                 return False
+            self._log_invalidation(conn, follower_id, now_ms)
             conn.execute(
                 "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?",
                 (follower_id,),
@@ -289,6 +290,7 @@ class SQLiteStore:
             )
             if cur.rowcount == 0:
                 return False
+            self._log_invalidation(conn, follower_id, None)
             conn.execute(
                 "UPDATE accounts SET following_count = following_count - 1 WHERE id = ?",
                 (follower_id,),
@@ -298,6 +300,44 @@ class SQLiteStore:
                 (followee_id,),
             )
             return True
+
+    @staticmethod
+    def _log_invalidation(conn: sqlite3.Connection, account_id: int, now_ms: int | None) -> None:
+        conn.execute(
+            "INSERT INTO fanout_log(status_id, account_id, created_at) VALUES (NULL, ?, "
+            "COALESCE(?, CAST(strftime('%s', 'now') AS INTEGER) * 1000))",
+            (account_id, now_ms),
+        )
+
+    # --- fan-out log -----------------------------------------------------------------
+    def events_since(self, seq: int, limit: int) -> list[tuple[int, int | None, int]]:
+        """Return fan-out log entries after ``seq``: (seq, status_id or None, account_id).
+
+        A status id means "fan this status out from account_id"; None means "the follow
+        graph of account_id changed: drop its cached home timeline".
+        """
+        rows = self._q(
+            "SELECT seq, status_id, account_id FROM fanout_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        )
+        return [(int(r[0]), None if r[1] is None else int(r[1]), int(r[2])) for r in rows]
+
+    def event_head(self) -> int:
+        """Return the newest fan-out log sequence number (0 when empty)."""
+        return int(self._q("SELECT COALESCE(MAX(seq), 0) FROM fanout_log")[0][0])
+
+    def trim_events(self, before_ms: int) -> int:
+        """Delete fan-out log entries older than ``before_ms``; return how many."""
+        with self._tx() as conn:
+            return int(
+                conn.execute("DELETE FROM fanout_log WHERE created_at < ?", (before_ms,)).rowcount
+            )
+
+    def blob_names(self, prefix: str) -> list[str]:
+        """Return the names of saved blobs that start with ``prefix``."""
+        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._q("SELECT name FROM blobs WHERE name LIKE ? ESCAPE '\\'", (like,))
+        return sorted(str(r[0]) for r in rows)
 
     def follows(self, follower_id: int, followee_id: int) -> bool:
         """Return True if ``follower_id`` follows ``followee_id``."""
@@ -431,6 +471,10 @@ class SQLiteStore:
                     "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?",
                     (status.reblog_of_id,),
                 )
+            conn.execute(
+                "INSERT INTO fanout_log(status_id, account_id, created_at) VALUES (?, ?, ?)",
+                (status.id, status.account_id, status.created_at_ms),
+            )
             if idempotency_key is not None:
                 conn.execute(
                     "INSERT OR REPLACE INTO idempotency(account_id, key, status_id, created_at) "
