@@ -154,17 +154,20 @@ class HeavyKeeper:
     def _apply(self, keys: list[Item], weights: list[int]) -> None:
         fps = fingerprints(keys)
         idx = self._hash.indices(fps, self._width).T.tolist()
-        fp_rows = [row.tolist() for row in self._fps]
-        cnt_rows = [row.tolist() for row in self._counts]
+        # Plain lists are fastest for element access; converting costs O(width) per row,
+        # so a small batch (a single update) writes through numpy views instead.
+        small = len(keys) * 8 < self._width
+        fp_rows: list[Any] = list(self._fps) if small else [r.tolist() for r in self._fps]
+        cnt_rows: list[Any] = list(self._counts) if small else [r.tolist() for r in self._counts]
         geometric = self._rng.geometric
         b = self._decay
         for key, fp, cells, w in zip(keys, fps.tolist(), idx, weights, strict=True):
             best = 0
             for r, j in enumerate(cells):
                 fr, cr = fp_rows[r], cnt_rows[r]
-                c = cr[j]
+                c = int(cr[j])
                 left = w
-                if c > 0 and fr[j] != fp:
+                if c > 0 and int(fr[j]) != fp:
                     # Each arrival decays the count with probability b**-c; the number
                     # of arrivals until the next decay is geometric.
                     while left > 0 and c > 0:
@@ -184,11 +187,12 @@ class HeavyKeeper:
                 if c == 0:
                     fr[j] = fp
                 cr[j] = c + left
-                best = max(best, cr[j])
+                best = max(best, c + left)
             self._total += w
             self._track(key, best)
-        self._fps = np.asarray(fp_rows, dtype=np.uint64)
-        self._counts = np.asarray(cnt_rows, dtype=np.int64)
+        if not small:
+            self._fps = np.asarray(fp_rows, dtype=np.uint64)
+            self._counts = np.asarray(cnt_rows, dtype=np.int64)
 
     def _track(self, key: Item, est: int) -> None:
         top = self._top
