@@ -21,6 +21,7 @@ _HELP = (
     "Examples:\n\n"
     "  twitterdesign serve                                  # http://127.0.0.1:8000\n\n"
     "  twitterdesign serve --port 3000 --data-dir ./tw-data\n\n"
+    "  twitterdesign serve --workers 4 --balancer peak-ewma  # client-side balancing\n\n"
     "  curl http://127.0.0.1:8000/api/v1/instance"
 )
 
@@ -43,6 +44,24 @@ def serve_command(
         bool, typer.Option("--no-rate-limits", help="Turn the per-IP/per-token limits off.")
     ] = False,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=64,
+            help="App processes; above 1, a front balances requests over them "
+            "(twitterdesign.lb, client-side balancing).",
+        ),
+    ] = 1,
+    balancer: Annotated[
+        str,
+        typer.Option(
+            "--balancer",
+            help="Front policy with --workers: p2c, peak-ewma, round-robin, least-loaded.",
+        ),
+    ] = "p2c",
 ) -> None:
     """Run the reference app until interrupted."""
     from twitterdesign.errors import InvalidParameterError
@@ -54,10 +73,22 @@ def serve_command(
         )
     except InvalidParameterError as exc:
         fail(str(exc))
+    from twitterdesign.reference_app.front import FRONT_POLICIES
+
+    if balancer not in FRONT_POLICIES:
+        fail(f"--balancer must be one of {', '.join(FRONT_POLICIES)}")
+    mode = f"{workers} processes behind a {balancer} front" if workers > 1 else "one process"
     err_console().print(
-        f"twitterdesign: serving on http://{host}:{port} "
-        f"(data in {settings.data_dir.resolve()}); Ctrl-C stops"
+        f"twitterdesign: serving on http://{host}:{port} ({mode}; "
+        f"data in {settings.data_dir.resolve()}); Ctrl-C stops"
     )
+    if workers > 1:
+        from twitterdesign.reference_app.front import run_multiprocess
+
+        run_multiprocess(
+            settings, workers=workers, host=host, port=port, policy=balancer, log_level=log_level
+        )
+        return
     run_server(settings, host=host, port=port, log_level=log_level, access_log=False)
 
 

@@ -43,7 +43,8 @@ def run_server(
         port=port,
         log_level=log_level,
         access_log=access_log,
-        proxy_headers=False,
+        proxy_headers=settings.trust_forwarded_for,
+        forwarded_allow_ips="127.0.0.1",
     )
 
 

@@ -52,6 +52,8 @@ class Settings:
         trends_window_s: How far back trends look.
         sketch_persist_interval_s: How often trend/view sketches are saved.
         view_flush_interval_s: How often buffered view counts are written to storage.
+        trust_forwarded_for: Take the client address from ``X-Forwarded-For`` sent by a
+            proxy on the loopback interface (the multi-process front sets it).
         argon2_time_cost: Argon2id iterations for password hashes.
         argon2_memory_kib: Argon2id memory for password hashes.
 
@@ -83,6 +85,7 @@ class Settings:
     trends_window_s: float = 6 * 3600.0
     sketch_persist_interval_s: float = 30.0
     view_flush_interval_s: float = 2.0
+    trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
 
