@@ -120,3 +120,31 @@ def test_merged_returns_an_independent_copy():
     copy.update("#b", 10)
     assert win.top_k(2) == first
     assert win.estimate("#b") == 1
+
+
+@given(events, st.integers(1, 6))
+def test_per_item_timestamps_equal_feeding_events_in_time_order(evs, buckets):
+    batched = WindowedTopK(window_s=90.0, buckets=buckets, sketch=ExactCounter())
+    if evs:
+        batched.update_many(
+            [x for x, _, _ in evs], [w for _, w, _ in evs], timestamps_s=[t for *_, t in evs]
+        )
+    one_by_one = WindowedTopK(window_s=90.0, buckets=buckets, sketch=ExactCounter())
+    for item, w, t in sorted(evs, key=lambda e: e[2]):
+        one_by_one.update(item, w, timestamp_s=t)
+    assert batched.dropped_weight == one_by_one.dropped_weight
+    assert batched.total_weight == one_by_one.total_weight
+    for item, _, _ in evs:
+        assert batched.estimate(item) == one_by_one.estimate(item)
+
+
+def test_timestamps_validation():
+    win = WindowedTopK(window_s=10)
+    with pytest.raises(InvalidParameterError, match="timestamps_s"):
+        win.update_many(["a", "b"], timestamps_s=[1.0])
+    with pytest.raises(InvalidParameterError, match="timestamps_s"):
+        win.update_many(["a"], timestamps_s=[float("nan")])
+    with pytest.raises(InvalidParameterError, match="timestamps_s"):
+        win.update_many(["a"], timestamp_s=1.0, timestamps_s=[1.0])
+    with pytest.raises(InvalidParameterError, match="timestamps_s"):
+        win.update_many(["a"], timestamps_s=["x"])

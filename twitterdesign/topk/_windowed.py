@@ -10,7 +10,7 @@ from typing import Any, Self
 import numpy as np
 
 from twitterdesign._validate import check_int, check_number
-from twitterdesign.errors import IncompatibleError
+from twitterdesign.errors import IncompatibleError, InvalidParameterError
 from twitterdesign.topk._base import HeavyHitter, Item, as_batch, check_weight
 from twitterdesign.topk._load import clone_empty, load_sketch
 from twitterdesign.topk._serial import KIND_WINDOWED, Reader, Writer, check_loaded
@@ -158,23 +158,62 @@ class WindowedTopK:
         weights: Iterable[Any] | None = None,
         *,
         timestamp_s: float | None = None,
+        timestamps_s: Any = None,
     ) -> None:
-        """Count a batch of events that share one timestamp (now when None).
+        """Count a batch of events at one time, or each at its own time.
+
+        With ``timestamps_s`` the events are grouped by bucket and applied in time
+        order — the same result as feeding them one by one sorted by time.
 
         Args:
             items: An int64 array or an iterable of items.
             weights: Positive integer weights, one per item; ones when None.
-            timestamp_s: The batch's event time in seconds; ``time.time()`` when None.
+            timestamp_s: One event time in seconds for the whole batch.
+            timestamps_s: One event time per item (array-like); excludes ``timestamp_s``.
+                With neither, the batch is counted at ``time.time()``.
 
         Raises:
-            InvalidParameterError: For bad items, weights or timestamp.
+            InvalidParameterError: For bad items, weights or timestamps.
+
+        Example:
+            >>> win = WindowedTopK(window_s=60, buckets=6)
+            >>> win.update_many(["#a", "#b", "#a"], timestamps_s=[5.0, 30.0, 200.0])
+            >>> win.estimate("#a"), win.dropped_weight
+            (1, 0)
         """
         batch = as_batch(items, weights)
-        sketch = self._bucket(self._epoch(timestamp_s))
-        if sketch is None:
-            self._dropped += batch.total
+        if timestamps_s is None:
+            self._add(batch.keys, batch.weights, self._epoch(timestamp_s))
             return
-        sketch.update_many(batch.keys, batch.weights)
+        if timestamp_s is not None:
+            raise InvalidParameterError(
+                "timestamps_s", timestamps_s, "None when timestamp_s is given (use one)"
+            )
+        try:
+            times = np.asarray(timestamps_s, dtype=np.float64)
+        except (TypeError, ValueError):
+            times = np.full(len(batch) + 1, np.nan)
+        if times.shape != (len(batch),) or not bool(np.all(np.isfinite(times))):
+            raise InvalidParameterError(
+                "timestamps_s", timestamps_s, f"one finite time per item ({len(batch)} items)"
+            )
+        epochs = np.floor(times / self._width_s).astype(np.int64)
+        order = np.argsort(epochs, kind="stable")
+        uniq, starts = np.unique(epochs[order], return_index=True)
+        ends = [*starts[1:].tolist(), len(order)]
+        for epoch, lo, hi in zip(uniq.tolist(), starts.tolist(), ends, strict=True):
+            sel = order[lo:hi]
+            keys = batch.keys
+            part = keys[sel] if isinstance(keys, np.ndarray) else [keys[i] for i in sel.tolist()]
+            w = None if batch.weights is None else batch.weights[sel]
+            self._add(part, w, epoch)
+
+    def _add(self, keys: Any, weights: Any, epoch: int) -> None:
+        sketch = self._bucket(epoch)
+        if sketch is None:
+            self._dropped += len(keys) if weights is None else int(weights.sum())
+            return
+        sketch.update_many(keys, weights)
 
     def merged(self, *, now_s: float | None = None) -> Any:
         """Return one sketch holding every bucket of the window ending at ``now_s``.
@@ -293,7 +332,7 @@ class WindowedTopK:
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.
         """
-        from twitterdesign.errors import CorruptDataError, InvalidParameterError
+        from twitterdesign.errors import CorruptDataError
 
         src = Reader(data, KIND_WINDOWED)
         window_s, buckets = src.f64(), src.i64()
