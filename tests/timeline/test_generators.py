@@ -26,11 +26,12 @@ def _mle_approx(values: np.ndarray, xmin: int) -> float:
     n=st.integers(2_000, 20_000),
     mean=st.floats(5.0, 50.0),
     recip=st.floats(0.0, 0.5),
+    exponent=st.floats(2.05, 3.5),
 )
 def test_size_and_reciprocity_match_the_request(
-    seed: int, n: int, mean: float, recip: float
+    seed: int, n: int, mean: float, recip: float, exponent: float
 ) -> None:
-    g = power_law_graph(n, mean_followees=mean, reciprocity=recip, rng=seed)
+    g = power_law_graph(n, mean_followees=mean, reciprocity=recip, exponent=exponent, rng=seed)
     assert g.n_users == n
     assert g.n_edges / n == pytest.approx(mean, rel=0.01)
     assert g.reciprocity() == pytest.approx(recip, abs=0.04)
@@ -95,3 +96,20 @@ def test_too_many_celebrity_followers() -> None:
         add_celebrities(base, [101])
     with pytest.raises(InvalidParameterError, match="followers"):
         add_celebrities(base, [-1])
+
+
+@settings(max_examples=40)
+@given(
+    seed=seeds,
+    n=st.integers(2, 40),
+    density=st.floats(0.01, 1.0),
+    exponent=st.floats(1.05, 6.0),
+    recip=st.floats(0.0, 0.9),
+)
+def test_tiny_and_dense_graphs_are_valid(
+    seed: int, n: int, density: float, exponent: float, recip: float
+) -> None:
+    mean = density * (n - 1) / 2
+    g = power_law_graph(n, mean_followees=mean, exponent=exponent, reciprocity=recip, rng=seed)
+    g._check()
+    assert g.n_edges <= n * (n - 1)

@@ -93,7 +93,9 @@ def power_law_graph(
 
     Self-follows and repeated edges are dropped; the expected loss is added back up
     front and topped up if needed, so the mean out-degree lands within about 1% of
-    ``mean_followees`` on sparse graphs. Degrees follow ``P(k) ∝ k^-exponent`` above a
+    ``mean_followees`` on sparse graphs with ``exponent > 2``. At or below 2 the weight
+    distribution has no finite mean, a few hubs hold most of it, and their repeated
+    edges leave the graph short of the requested mean. Degrees follow ``P(k) ∝ k^-exponent`` above a
     few times the smallest weight.
 
     Args:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from twitterdesign._validate import check_int
+from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import InvalidParameterError
 
 __all__ = ["PowerLawFit", "fit_power_law_exponent", "hurwitz_zeta"]
@@ -39,10 +39,8 @@ def hurwitz_zeta(s: float, q: float) -> float:
         >>> round(hurwitz_zeta(2.0, 1.0), 10)  # π²/6
         1.6449340668
     """
-    if not (isinstance(s, int | float) and math.isfinite(s) and s > 1):
-        raise InvalidParameterError("s", s, "a finite number > 1")
-    if not (isinstance(q, int | float) and math.isfinite(q) and q > 0):
-        raise InvalidParameterError("q", q, "a finite number > 0")
+    s = check_number("s", s, minimum=1.0, min_inclusive=False)
+    q = check_number("q", q, minimum=0.0, min_inclusive=False)
     k = np.arange(_DIRECT_TERMS, dtype=np.float64) + q
     head = float(np.sum(k ** (-s)))
     a = q + _DIRECT_TERMS
