@@ -70,3 +70,17 @@ def test_tweet_view_stream_bad_input():
         tweet_view_stream(10, viral_share=1.5)
     with pytest.raises(InvalidParameterError, match="duration_s"):
         tweet_view_stream(10, duration_s=0)
+
+
+@given(seeds, st.integers(0, 4), st.floats(0.0, 1.0))
+def test_tweet_view_stream_properties(seed, viral, share):
+    s = tweet_view_stream(2_000, n_tweets=300, viral=viral, viral_share=share, rng=seed)
+    assert len(s) == 2_000
+    assert np.all(np.diff(s.timestamps_s) >= 0)
+    assert s.timestamps_s.min() >= 0
+    assert s.timestamps_s.max() <= s.duration_s
+    expected_viral = round(2_000 * share) if viral else 0
+    assert len(s.viral_ids) == (viral if expected_viral else 0)
+    assert int(np.isin(s.tweet_ids, s.viral_ids).sum()) == expected_viral
+    again = tweet_view_stream(2_000, n_tweets=300, viral=viral, viral_share=share, rng=seed)
+    assert np.array_equal(again.tweet_ids, s.tweet_ids)
