@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -48,8 +49,12 @@ def test_every_link_resolves_to_a_docs_page(bank: QuestionBank) -> None:
         assert path.is_file(), link
         if anchor:
             headings = re.findall(r"^#+\s+(.+)$", path.read_text(encoding="utf-8"), re.M)
+            ascii_ = [
+                unicodedata.normalize("NFKD", h).encode("ascii", "ignore").decode()
+                for h in headings
+            ]
             slugs = {
-                re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", h).strip().lower()) for h in headings
+                re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", h).strip().lower()) for h in ascii_
             }
             assert anchor in slugs, link
 
@@ -74,6 +79,11 @@ def test_lesson_ideas_are_covered(bank: QuestionBank) -> None:
     assert "Changing the balancing algorithm means updating every client" in (
         bank.get("lb-drawbacks").options
     )
+
+
+def test_most_links_point_at_a_section(bank: QuestionBank) -> None:
+    links = [q.link for q in bank] + [t.link for t in bank.templates]
+    assert sum("#" in link for link in links) >= 0.9 * len(links)
 
 
 def test_templates_are_all_available_now_that_the_modules_exist(bank: QuestionBank) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,9 @@ def _heading_slugs(markdown: str) -> set[str]:
 
 
 def _slugify(text: str) -> str:
-    # Python-Markdown's default toc slugify: drop markup, keep word characters.
+    # Python-Markdown's default toc slugify: drop markup, fold to ASCII, keep word characters.
     text = re.sub(r"<[^>]+>|`", "", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^\w\s-]", "", text).strip().lower()
     return re.sub(r"[-\s]+", "-", text)
 
