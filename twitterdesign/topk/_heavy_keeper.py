@@ -132,6 +132,10 @@ class HeavyKeeper:
     def update(self, item: Item, weight: int = 1) -> None:
         """Apply ``weight`` arrivals of ``item``.
 
+        Args:
+            item: An int (64-bit), str or bytes.
+            weight: A positive integer.
+
         Raises:
             InvalidParameterError: For a bad item or a non-positive weight.
         """
@@ -140,6 +144,10 @@ class HeavyKeeper:
 
     def update_many(self, items: Iterable[Any], weights: Iterable[Any] | None = None) -> None:
         """Sum the batch per distinct item; apply the sums in order of first occurrence.
+
+        Args:
+            items: An int64 array (the fast path) or an iterable of items.
+            weights: Positive integer weights, one per item; all ones when None.
 
         Raises:
             InvalidParameterError: For bad items or weights.

@@ -106,6 +106,10 @@ class MisraGries:
     def update(self, item: Item, weight: int = 1) -> None:
         """Add ``weight`` occurrences of ``item``.
 
+        Args:
+            item: An int (64-bit), str or bytes.
+            weight: A positive integer.
+
         Raises:
             InvalidParameterError: For a bad item or a non-positive weight.
         """
@@ -126,6 +130,10 @@ class MisraGries:
 
     def update_many(self, items: Iterable[Any], weights: Iterable[Any] | None = None) -> None:
         """Add a batch: sum it per distinct item, then merge in one vectorized step.
+
+        Args:
+            items: An int64 array (the fast path) or an iterable of items.
+            weights: Positive integer weights, one per item; all ones when None.
 
         Raises:
             InvalidParameterError: For bad items or weights.

@@ -165,6 +165,10 @@ class ShardedCounter:
     def update(self, item: Item, weight: int = 1) -> None:
         """Add a positive ``weight`` to ``item`` (the top-k protocol's name for increment).
 
+        Args:
+            item: An int (64-bit), str or bytes.
+            weight: A positive integer.
+
         Raises:
             InvalidParameterError: For a bad item or a non-positive weight.
         """

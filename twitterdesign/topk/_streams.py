@@ -62,7 +62,8 @@ class TweetViewStream:
     Attributes:
         tweet_ids: ``int64`` tweet id of each view (Snowflake-sized ids).
         timestamps_s: View times in seconds, non-decreasing.
-        viral_ids: The tweets that went viral, most-viewed burst first.
+        viral_ids: The tweets that went viral, largest share first (empty when no view
+            goes to a viral tweet).
         duration_s: Length of the stream in seconds.
     """
 
