@@ -86,11 +86,25 @@ class FrequencySketch(Protocol):
         """Add a batch of items (the fast path)."""
 
     def estimate(self, item: Item) -> int:
-        """Return the estimated count of ``item``."""
+        """Return the estimated count of ``item``.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         ...
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return ``(lower, upper)`` bounds on the true count of ``item``."""
+        """Return ``(lower, upper)`` bounds on the true count of ``item``.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            ``(lower, upper)`` bounds on the item's true count.
+        """
         ...
 
     def top_k(self, k: int) -> list[HeavyHitter]:
@@ -102,7 +116,11 @@ class FrequencySketch(Protocol):
         ...
 
     def to_bytes(self) -> bytes:
-        """Serialize the sketch."""
+        """Serialize the sketch.
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         ...
 
     @classmethod

@@ -217,7 +217,14 @@ class CountMinSketch:
         self._total += total
 
     def estimate(self, item: Item) -> int:
-        """Return the estimate of ``item``: never below its true count."""
+        """Return the estimate of ``item``: never below its true count.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         return int(self.estimate_many([check_item(item)])[0])
 
     def estimate_many(self, items: Iterable[Any]) -> npt.NDArray[np.int64]:
@@ -312,7 +319,11 @@ class CountMinSketch:
         return sketch
 
     def to_bytes(self) -> bytes:
-        """Serialize (versioned header, configuration, counters)."""
+        """Serialize (versioned header, configuration, counters).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_COUNT_MIN)
         self._write(out)
         return out.getvalue()

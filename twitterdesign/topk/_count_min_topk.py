@@ -114,11 +114,25 @@ class CountMinTopK:
         self._keys = [pool[i] for i in order.tolist()]
 
     def estimate(self, item: Item) -> int:
-        """Return the sketch's estimate of ``item`` (never below the truth)."""
+        """Return the sketch's estimate of ``item`` (never below the truth).
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         return self._sketch.estimate(item)
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return the sketch's bounds (see :meth:`CountMinSketch.bounds`)."""
+        """Return the sketch's bounds (see :meth:`CountMinSketch.bounds`).
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            ``(lower, upper)`` bounds on the item's true count.
+        """
         return self._sketch.bounds(item)
 
     def top_k(self, k: int) -> list[HeavyHitter]:
@@ -138,7 +152,11 @@ class CountMinTopK:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize the sketch and candidates (versioned header)."""
+        """Serialize the sketch and candidates (versioned header).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_COUNT_MIN_TOPK)
         out.i64(self._k)
         self._sketch._write(out)

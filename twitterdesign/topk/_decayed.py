@@ -284,7 +284,11 @@ class DecayedTopK:
         return f"DecayedTopK(half_life_s={self._half_life:g}, capacity={self._capacity})"
 
     def to_bytes(self) -> bytes:
-        """Serialize (versioned header)."""
+        """Serialize (versioned header).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_DECAYED)
         for value in (self._half_life, self._landmark, self._latest, self._floor, self._total):
             out.f64(value)

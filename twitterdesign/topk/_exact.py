@@ -100,11 +100,25 @@ class ExactCounter:
         self._total += batch.total
 
     def estimate(self, item: Item) -> int:
-        """Return the exact count of ``item``."""
+        """Return the exact count of ``item``.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         return self._counts.get(check_item(item), 0)
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return ``(count, count)``."""
+        """Return ``(count, count)``.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            ``(lower, upper)`` bounds on the item's true count.
+        """
         c = self.estimate(item)
         return c, c
 
@@ -132,7 +146,11 @@ class ExactCounter:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize every item and count (versioned header)."""
+        """Serialize every item and count (versioned header).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_EXACT)
         out.i64(self._total)
         out.items(list(self._counts))

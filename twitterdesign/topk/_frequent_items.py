@@ -144,11 +144,25 @@ class FrequentItems:
             update(key, c)
 
     def estimate(self, item: Item) -> int:
-        """Return the sketch's estimate of ``item``."""
+        """Return the sketch's estimate of ``item``.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         return int(self._sketch.get_estimate(check_item(item)))
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return the sketch's ``(lower, upper)`` bounds; both always hold."""
+        """Return the sketch's ``(lower, upper)`` bounds; both always hold.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            ``(lower, upper)`` bounds on the item's true count.
+        """
         key = check_item(item)
         return int(self._sketch.get_lower_bound(key)), int(self._sketch.get_upper_bound(key))
 
@@ -176,7 +190,11 @@ class FrequentItems:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize: our versioned header around the DataSketches image."""
+        """Serialize: our versioned header around the DataSketches image.
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_FREQUENT_ITEMS)
         out.i64(self._lg)
         out.blob(self._sketch.serialize(_ItemSerDe()))

@@ -217,7 +217,14 @@ class HeavyKeeper:
             top[key] = est
 
     def estimate(self, item: Item) -> int:
-        """Return the largest count among the buckets ``item`` owns (never above truth)."""
+        """Return the largest count among the buckets ``item`` owns (never above truth).
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         key = check_item(item)
         fp = np.array([fingerprint(key)], dtype=np.uint64)
         cells = self._hash.indices(fp, self._width)[:, 0]
@@ -227,7 +234,14 @@ class HeavyKeeper:
         return int(counts[owned].max()) if owned.any() else 0
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return ``(estimate, N)``: HeavyKeeper never overcounts but cannot bound misses."""
+        """Return ``(estimate, N)``: HeavyKeeper never overcounts but cannot bound misses.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            ``(lower, upper)`` bounds on the item's true count.
+        """
         return self.estimate(item), self._total
 
     def top_k(self, k: int) -> list[HeavyHitter]:
@@ -248,6 +262,12 @@ class HeavyKeeper:
         Matching owners add their counts; for different owners the larger count wins and
         keeps the difference (the smaller owner's arrivals count as decays). The merged
         estimates never exceed the combined true counts.
+
+        Args:
+            other: A structure of the same type and configuration (left unchanged).
+
+        Returns:
+            ``self``, now answering for both streams.
 
         Raises:
             IncompatibleError: If the configurations differ.
@@ -272,7 +292,11 @@ class HeavyKeeper:
         return self._width, self._depth, self._k, self._decay, self._seed
 
     def to_bytes(self) -> bytes:
-        """Serialize buckets and tracked items (versioned header; not the rng state)."""
+        """Serialize buckets and tracked items (versioned header; not the rng state).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_HEAVY_KEEPER)
         out.i64(self._width)
         out.i64(self._depth)

@@ -155,12 +155,26 @@ class MisraGries:
         self._total += int(total)
 
     def estimate(self, item: Item) -> int:
-        """Return the counter of ``item`` (a lower bound; 0 if not monitored)."""
+        """Return the counter of ``item`` (a lower bound; 0 if not monitored).
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         i = self._pos.get(check_item(item))
         return 0 if i is None else int(self._counts[i])
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return ``(counter, counter + decrement)``; both always hold."""
+        """Return ``(counter, counter + decrement)``; both always hold.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            ``(lower, upper)`` bounds on the item's true count.
+        """
         c = self.estimate(item)
         return c, c + self._decrement
 
@@ -195,7 +209,11 @@ class MisraGries:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize (versioned header)."""
+        """Serialize (versioned header).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_MISRA_GRIES)
         out.i64(self._k)
         out.i64(self._total)

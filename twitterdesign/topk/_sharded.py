@@ -258,11 +258,25 @@ class ShardedCounter:
         return self._writes.copy()
 
     def estimate(self, item: Item) -> int:
-        """Return the exact count of ``item`` (same as :meth:`value`)."""
+        """Return the exact count of ``item`` (same as :meth:`value`).
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            The point estimate described above.
+        """
         return self.value(item)
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return ``(count, count)``: sharded counters are exact."""
+        """Return ``(count, count)``: sharded counters are exact.
+
+        Args:
+            item: The item to look up (an int, str or bytes).
+
+        Returns:
+            ``(lower, upper)`` bounds on the item's true count.
+        """
         v = self.value(item)
         return v, v
 
@@ -300,7 +314,11 @@ class ShardedCounter:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize keys, rows and write counts (versioned header)."""
+        """Serialize keys, rows and write counts (versioned header).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_SHARDED)
         out.i64(self._shards)
         out.i64(self._total)

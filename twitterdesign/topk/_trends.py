@@ -256,7 +256,11 @@ class RegionalTopK:
         return f"RegionalTopK(regions={len(self._regions)}, min_count={self._min_count})"
 
     def to_bytes(self) -> bytes:
-        """Serialize the template and every region's sketch (versioned header)."""
+        """Serialize the template and every region's sketch (versioned header).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_REGIONAL)
         out.i64(self._min_count)
         out.items(sorted(self._region_min))

@@ -311,7 +311,11 @@ class WindowedTopK:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize the configuration and every live bucket (versioned header)."""
+        """Serialize the configuration and every live bucket (versioned header).
+
+        Returns:
+            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+        """
         out = Writer(KIND_WINDOWED)
         out.f64(self._window_s)
         out.i64(self._buckets)
