@@ -49,12 +49,12 @@ def test_overestimate_within_eps_n_with_probability_one_minus_delta(seed):
     assert ok / total >= 1 - delta
 
 
-@given(topk_weighted_streams, widths, depths, seeds)
-def test_conservative_never_worse_than_plain(stream, width, depth, seed):
+@given(topk_weighted_streams, widths, depths, seeds, st.sampled_from([0, 5, 1000]))
+def test_conservative_never_worse_than_plain(stream, width, depth, seed, batch):
     plain = CountMinSketch(width, depth, seed=seed)
     cu = CountMinSketch(width, depth, conservative=True, seed=seed)
     feed(plain, stream, batch=0)
-    feed(cu, stream, batch=0)
+    feed(cu, stream, batch=batch)
     for item, true in true_counts(stream).items():
         assert true <= cu.estimate(item) <= plain.estimate(item)
 

@@ -34,10 +34,13 @@ class SpaceSaving:
     """Space-Saving heavy hitters with ``capacity`` monitored items (mergeable form).
 
     Each monitored item has a count (an upper bound on its true weight) and an error
-    (count minus error is a lower bound). A ``floor`` bounds the weight of every item that
-    is not monitored. An unseen item enters with count ``floor + weight``; when the table
-    is full the smallest count is evicted and the floor rises to it — on a plain stream
-    this is exactly Metwally et al.'s rule (the floor equals the minimum count).
+    (count minus error is a lower bound). A ``floor`` (never above the smallest count)
+    bounds the weight of every item that is not monitored. When the table is full, an
+    unmonitored item arriving with weight ``w`` is worth at most ``floor + w``: if that
+    beats the smallest count, it replaces that item (error ``floor``) and the floor rises
+    to the evicted count; otherwise it is not admitted and the floor rises by ``w``. With
+    the floor equal to the smallest count this is exactly Metwally et al.'s rule; a lower
+    floor only tightens the bounds.
 
     Guarantees, for a total weight N (:attr:`total_weight`):
 
