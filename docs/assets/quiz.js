@@ -332,7 +332,7 @@
     });
     root.appendChild(form);
     var prompt = document.getElementById("tdq-prompt");
-    if (position > 0 && prompt) { prompt.focus(); }
+    if (prompt) { prompt.focus(); }  // announce the new question to screen readers
   }
 
   function showScore() {

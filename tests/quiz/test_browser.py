@@ -247,3 +247,35 @@ def test_built_page_works_offline_from_files(site: Path, browser: Any) -> None:
         assert page.get_by_label("Number of questions").input_value() == "10"
     finally:
         page.close()
+
+
+def test_keyboard_only(site: Path, server: str, browser: Any) -> None:
+    """Setup, answer and score with Tab, Space, arrows and Enter alone."""
+    bank = json.loads((site / "assets" / "quiz-bank.json").read_text(encoding="utf-8"))
+    by_id = {q["id"]: q for q in bank["questions"]}
+    topics = [t["id"] for t in bank["topics"]]
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/quiz/?seed=1")  # seed 1: the first design question is single
+        page.get_by_label(bank["topics"][0]["title"], exact=True).focus()
+        for topic in topics:  # walk the checkboxes, keep only "design"
+            if topic != "design":
+                page.keyboard.press("Space")
+            page.keyboard.press("Tab")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("1")
+        page.keyboard.press("Enter")
+        q = by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        assert q["type"] == "single"
+        assert page.evaluate("document.activeElement.id") == "tdq-prompt"
+        page.keyboard.press("Tab")  # into the radio group
+        page.keyboard.press("Space")  # choose a)
+        for _ in range(q["correct"][0]):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Tab")  # to "Check answer"
+        page.keyboard.press("Enter")
+        assert page.locator(".tdq-verdict").inner_text().startswith("Right!")
+        page.keyboard.press("Enter")  # "See your score" has the focus
+        assert page.locator("#tdq-score").inner_text() == "You scored 1 of 1 (100%)"
+    finally:
+        page.close()
