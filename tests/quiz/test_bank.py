@@ -100,6 +100,8 @@ def test_get_regenerates_parametric_questions(bank: QuestionBank) -> None:
         bank.get("no-such-question")
     with pytest.raises(NotFoundError):
         bank.get(f"{template.id}~minus-one")
+    with pytest.raises(NotFoundError):
+        bank.get(f"{template.id}~017")  # one spelling per question, so answers match ids
 
 
 def test_unknown_topic_lookup(bank: QuestionBank) -> None:

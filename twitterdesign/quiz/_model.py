@@ -349,7 +349,8 @@ class QuestionBank:
         if found is not None:
             return found
         base, sep, seed_text = question_id.partition(SEED_SEPARATOR)
-        if sep and base in self._templates and seed_text.isdigit():
+        canonical = seed_text.isdigit() and str(int(seed_text)) == seed_text  # no "007"
+        if sep and base in self._templates and canonical:
             return self._templates[base].generate(int(seed_text))
         raise NotFoundError(f"no quiz question with id {question_id!r}")
 
