@@ -132,7 +132,7 @@ def write(tmp_path: Path, text: str, name: str = "design.toml") -> Path:
 
 def test_a_good_custom_bank_loads(tmp_path: Path) -> None:
     bank = load_bank(
-        write(tmp_path, GOOD.format(qid="q1", answer="two", link="index.md")),
+        directory=write(tmp_path, GOOD.format(qid="q1", answer="two", link="index.md")),
         docs_dir=DOCS,
         templates=False,
     )
@@ -177,7 +177,7 @@ def test_a_good_custom_bank_loads(tmp_path: Path) -> None:
 def test_broken_bank_names_file_and_question(tmp_path: Path, text: str, message: str) -> None:
     folder = write(tmp_path, text)
     with pytest.raises(CorruptDataError, match=message) as exc:
-        load_bank(folder, templates=False)
+        load_bank(directory=folder, templates=False)
     assert "design.toml" in str(exc.value)
 
 
@@ -188,25 +188,25 @@ def test_ordering_listed_in_answer_order_is_rejected(tmp_path: Path) -> None:
         .replace('answer = "x"', 'answer = ["one", "two"]')
     )
     with pytest.raises(CorruptDataError, match=r"'o1'.*right order"):
-        load_bank(write(tmp_path, text), templates=False)
+        load_bank(directory=write(tmp_path, text), templates=False)
 
 
 def test_dead_link_is_reported(tmp_path: Path) -> None:
     folder = write(tmp_path, GOOD.format(qid="q9", answer="two", link="nowhere/page.md"))
     with pytest.raises(CorruptDataError, match=r"'q9'.*nowhere/page\.md"):
-        load_bank(folder, docs_dir=DOCS, templates=False)
+        load_bank(directory=folder, docs_dir=DOCS, templates=False)
     folder = write(tmp_path, GOOD.format(qid="q9", answer="two", link="index.md#no-such-heading"))
     with pytest.raises(CorruptDataError, match="no heading"):
-        load_bank(folder, docs_dir=DOCS, templates=False)
+        load_bank(directory=folder, docs_dir=DOCS, templates=False)
 
 
 def test_missing_folders_are_invalid_parameters(tmp_path: Path) -> None:
     with pytest.raises(InvalidParameterError, match="directory"):
-        load_bank(tmp_path / "absent")
+        load_bank(directory=tmp_path / "absent")
     with pytest.raises(InvalidParameterError, match="docs_dir"):
         load_bank(docs_dir=tmp_path / "absent")
     with pytest.raises(CorruptDataError, match="no questions"):
-        load_bank(tmp_path, templates=False)
+        load_bank(directory=tmp_path, templates=False)
 
 
 def test_question_check_catches_broken_invariants() -> None:

@@ -26,8 +26,8 @@ _TOML_TYPES = ("single", "multiple", "true_false", "ordering")
 
 
 def load_bank(
-    directory: str | Path | None = None,
     *,
+    directory: str | Path | None = None,
     docs_dir: str | Path | None = None,
     templates: bool = True,
 ) -> QuestionBank:
@@ -79,7 +79,7 @@ def load_bank(
         for template in found_templates:
             if template.id in seen:
                 raise CorruptDataError(f"template {template.id!r}: id already used in the bank")
-    bank = QuestionBank(tuple(questions), found_templates)
+    bank = QuestionBank(tuple(questions), templates=found_templates)
     if docs_dir is not None:
         check_links(bank, docs_dir)
     return bank

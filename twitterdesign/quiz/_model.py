@@ -269,6 +269,7 @@ class QuestionBank:
     def __init__(
         self,
         questions: tuple[Question, ...],
+        *,
         templates: tuple[QuestionTemplate, ...] = (),
     ) -> None:
         self.questions = tuple(questions)
