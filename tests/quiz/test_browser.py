@@ -279,3 +279,72 @@ def test_keyboard_only(site: Path, server: str, browser: Any) -> None:
         assert page.locator("#tdq-score").inner_text() == "You scored 1 of 1 (100%)"
     finally:
         page.close()
+
+
+FORMS = [
+    "25k",
+    "25,000",
+    "1.5bn",
+    "157K",
+    "3 million",
+    "1.2 TB",
+    "200 KB",
+    "3 MiB",
+    "512 B",
+    "9.6 Gbps",
+    "394 Gbit/s",
+    "1.2 GB/s",
+    "30 MB/s",
+    "42",
+    "0.35",
+    "lots",
+    "12 parsecs",
+]
+
+
+def test_page_reads_numbers_exactly_as_python_does(server: str, browser: Any) -> None:
+    from twitterdesign.errors import InvalidParameterError
+    from twitterdesign.quiz import Question, parse_response
+
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/quiz/")
+        page.wait_for_selector("#tdq-start")
+        for dimension, unit in [
+            ("count", "servers"),
+            ("bytes", "TB"),
+            ("bits_per_second", "Gbps"),
+            ("count", None),
+        ]:
+            q = Question(
+                "n",
+                "estimation",
+                "easy",
+                "numeric",
+                "?",
+                (),
+                (),
+                "why",
+                "index.md",
+                value=1.0,
+                dimension=dimension,
+                unit=unit,
+                tolerance=0.05,
+            )  # type: ignore[arg-type]
+            for text in FORMS:
+                js = page.evaluate(
+                    "(a) => window.twitterdesignQuiz.readNumber(a[0], a[1])",
+                    [q.to_dict(), text],
+                )
+                try:
+                    py = float(parse_response(q, text))  # type: ignore[arg-type]
+                except InvalidParameterError:
+                    assert js is None, (dimension, text, js)
+                    continue
+                if py != py:  # NaN: a quantity of another kind
+                    assert js is not None, (dimension, text)
+                    assert "mismatch" in js, (dimension, text, js)
+                else:
+                    assert js["value"] == pytest.approx(py, rel=1e-12), (dimension, text)
+    finally:
+        page.close()
