@@ -57,7 +57,8 @@ class FanoutCost:
         delivery_delay_p50_s: Median delivery delay.
         delivery_delay_p99_s: 99th-percentile delivery delay.
         delivery_delay_max_s: Slowest delivery.
-        model: The expected steady-state cost from :func:`evaluate_policy`.
+        model: The expected steady-state cost from :func:`evaluate_policy` (unit push
+            and pull costs), to compare with the simulated rates.
     """
 
     policy: str
