@@ -235,6 +235,8 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
                 keys = np.asarray(raw, dtype=np.int64)
             except OverflowError:
                 keys = [check_item(x) for x in raw]
+        elif kinds and all(issubclass(k, np.signedinteger) for k in kinds):
+            keys = np.asarray(raw, dtype=np.int64)  # a list of numpy int64 tweet ids
         elif kinds <= {str}:
             keys = raw  # already canonical: skip the per-item check (the string fast path)
         else:
