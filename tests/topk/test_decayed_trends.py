@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -174,7 +173,7 @@ def test_regional_trending_and_errors():
     other.update_many(["#carnaval"] * 2, region="BR")
     now.merge(other)
     assert now.sketch("BR").estimate("#carnaval") == 12
-    assert np.isfinite(now.nbytes)
+    assert now.nbytes > 0
 
 
 def test_per_region_thresholds_and_roundtrip():
