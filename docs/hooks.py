@@ -1,6 +1,6 @@
 """MkDocs hooks for the twitterdesign site.
 
-``on_files`` exports the quiz bank (:func:`twitterdesign.quiz.export_data`) into the
+``on_files`` exports the quiz bank (`twitterdesign.quiz.export_data`) into the
 site as ``assets/quiz-bank.json`` and ``assets/quiz-bank.js`` on every build, so the
 browser quiz (docs/quiz/index.md) always asks the package's current questions with
 numbers the library computed, and works offline from the built site. The bank is loaded

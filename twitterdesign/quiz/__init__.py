@@ -5,8 +5,8 @@ resource estimation; high-level and API design; storage, timelines and fan-out; 
 and counting at scale; client-side load balancing; regional capacity). Every question
 explains why its answer is right and the tempting ones wrong, and links to the docs page
 that teaches it. Numeric questions are parametric templates: their inputs come from a
-seed and their answers from the library (:mod:`twitterdesign.estimation`,
-:mod:`twitterdesign.topk`, :mod:`twitterdesign.lb`), so they never drift from the code.
+seed and their answers from the library (`twitterdesign.estimation`,
+`twitterdesign.topk`, `twitterdesign.lb`), so they never drift from the code.
 
 Example:
     >>> from twitterdesign.quiz import Quiz, grade, load_bank

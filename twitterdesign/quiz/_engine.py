@@ -25,7 +25,7 @@ class Quiz:
     seed gives the same quiz, numbers included.
 
     Args:
-        bank: The question bank (see :func:`~twitterdesign.quiz.load_bank`).
+        bank: The question bank (see `twitterdesign.quiz.load_bank`).
         topics: Topic ids to ask about; all of the bank's topics when None.
         count: How many questions to ask, between 1 and the number available.
         rng: A numpy Generator, a seed, or None for a fresh quiz each time.

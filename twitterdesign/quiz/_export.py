@@ -57,7 +57,7 @@ def export_data(bank: QuestionBank, *, variants: int = 3, seed: int = 0) -> dict
 
 
 def export_json(bank: QuestionBank, path: str | Path, *, variants: int = 3, seed: int = 0) -> Path:
-    """Write the bank as JSON for the browser quiz (see :func:`export_data`).
+    """Write the bank as JSON for the browser quiz (see `export_data`).
 
     Args:
         bank: The question bank.

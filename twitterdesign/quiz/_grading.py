@@ -91,8 +91,8 @@ class QuizResult:
     Attributes:
         correct: Number of right answers.
         total: Number of questions in the quiz.
-        by_topic: One :class:`TopicScore` per topic asked, in the lesson's order.
-        checks: One :class:`AnswerCheck` per question, in quiz order.
+        by_topic: One `TopicScore` per topic asked, in the lesson's order.
+        checks: One `AnswerCheck` per question, in quiz order.
     """
 
     correct: int
@@ -283,11 +283,11 @@ def check_answer(question: Question, response: Any) -> AnswerCheck:
 
     Args:
         question: The question.
-        response: The answer in any form :func:`parse_response` reads; None or ``""``
+        response: The answer in any form `parse_response` reads; None or ``""``
             means no answer (graded wrong).
 
     Returns:
-        An :class:`AnswerCheck` with the verdict, the right answer and the explanation.
+        An `AnswerCheck` with the verdict, the right answer and the explanation.
 
     Raises:
         InvalidParameterError: If the answer is not an option or not a number.
@@ -345,7 +345,7 @@ def grade(
             without an answer counts as wrong.
 
     Returns:
-        A :class:`QuizResult` with the score, the score per topic and every verdict.
+        A `QuizResult` with the score, the score per topic and every verdict.
 
     Raises:
         InvalidParameterError: If an answer is not an option or not a number, an id is

@@ -47,7 +47,7 @@ def load_bank(
         templates: Whether to include the parametric numeric templates.
 
     Returns:
-        The validated :class:`QuestionBank`.
+        The validated `QuestionBank`.
 
     Raises:
         CorruptDataError: If a file is not valid TOML or a question breaks a rule; the

@@ -86,7 +86,7 @@ class Question:
 
     Attributes:
         id: Unique id; a parametric question's id is its template id, ``~`` and the seed.
-        topic: The id of one of :data:`TOPICS`.
+        topic: The id of one of `TOPICS`.
         difficulty: ``"easy"``, ``"medium"`` or ``"hard"``.
         type: One of ``single``, ``multiple``, ``true_false``, ``numeric``, ``ordering``.
         prompt: The question, in plain text.
@@ -246,7 +246,7 @@ class Question:
 class QuestionBank:
     """Every question the quiz can ask: fixed questions and parametric templates.
 
-    Build one with :func:`~twitterdesign.quiz.load_bank`; it validates on the way in.
+    Build one with `twitterdesign.quiz.load_bank`; it validates on the way in.
 
     Args:
         questions: The fixed questions.
@@ -306,7 +306,7 @@ class QuestionBank:
             topic_id: A topic id such as ``"topk"``.
 
         Returns:
-            The :class:`Topic`.
+            The `Topic`.
 
         Raises:
             InvalidParameterError: If no topic has that id.

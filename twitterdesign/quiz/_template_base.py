@@ -57,7 +57,7 @@ class QuestionTemplate:
             seed: A non-negative integer; the same seed gives the same question.
 
         Returns:
-            A ``numeric`` :class:`~twitterdesign.quiz.Question` with id ``"<id>~<seed>"``.
+            A ``numeric`` `twitterdesign.quiz.Question` with id ``"<id>~<seed>"``.
 
         Raises:
             InvalidParameterError: If ``seed`` is not a non-negative integer.

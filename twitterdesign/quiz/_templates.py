@@ -1,8 +1,8 @@
 """Parametric numeric questions: inputs drawn from a seeded rng, answers computed by the library.
 
 A template never contains an answer. It draws assumptions, asks the library module that
-owns the formula (:mod:`twitterdesign.estimation`, :mod:`twitterdesign.timeline`,
-:mod:`twitterdesign.topk`, :mod:`twitterdesign.lb`) for the result, and writes the prompt
+owns the formula (`twitterdesign.estimation`, `twitterdesign.timeline`,
+`twitterdesign.topk`, `twitterdesign.lb`) for the result, and writes the prompt
 and the explanation around the numbers it got back — so a question can never drift from
 the code.
 """
@@ -210,7 +210,7 @@ def available_templates() -> tuple[QuestionTemplate, ...]:
     """Return the templates whose library module is installed and exposes what they use.
 
     Returns:
-        A subset of :data:`ALL_TEMPLATES`, in the same order.
+        A subset of `ALL_TEMPLATES`, in the same order.
 
     Example:
         >>> set(available_templates()) <= set(ALL_TEMPLATES)

@@ -1,7 +1,7 @@
 """Parametric questions on resource estimation and regional capacity.
 
 Each builder draws assumptions from the generator it is given and asks
-:mod:`twitterdesign.estimation` for the answer; the prompt and explanation quote the
+`twitterdesign.estimation` for the answer; the prompt and explanation quote the
 numbers the library returned.
 """
 

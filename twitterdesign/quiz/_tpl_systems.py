@@ -1,7 +1,7 @@
 """Parametric questions on fan-out, Count-Min sizing and client-side load balancing.
 
-Answers come from :mod:`twitterdesign.timeline`, :mod:`twitterdesign.topk` and
-:mod:`twitterdesign.lb`; the prompt and explanation quote the numbers they returned.
+Answers come from `twitterdesign.timeline`, `twitterdesign.topk` and
+`twitterdesign.lb`; the prompt and explanation quote the numbers they returned.
 """
 
 from __future__ import annotations
