@@ -10,7 +10,8 @@ import numpy.typing as npt
 from twitterdesign._rng import RngLike, as_generator
 from twitterdesign._validate import check_fraction, check_int, check_number
 from twitterdesign.errors import InvalidParameterError
-from twitterdesign.timeline._graph import FollowerGraph, _csr_from_sorted_keys, _sorted_unique
+from twitterdesign.timeline._csr import csr_from_sorted_keys, sorted_unique
+from twitterdesign.timeline._graph import FollowerGraph
 
 __all__ = ["add_celebrities", "power_law_graph"]
 
@@ -69,7 +70,7 @@ def _edge_keys(
         part[:] = rows[ok]
         part *= n
         part += cols[ok]
-    return _sorted_unique(keys)
+    return sorted_unique(keys)
 
 
 def power_law_graph(
@@ -159,9 +160,9 @@ def power_law_graph(
         before = keys.size
         merged = np.concatenate((keys, extra))
         del keys, extra
-        keys = _sorted_unique(merged, kind="stable")  # two sorted runs: timsort merges them
+        keys = sorted_unique(merged, kind="stable")  # two sorted runs: timsort merges them
         yield_rate = (keys.size - before) / sample
-    return FollowerGraph._from_followee_csr(n, *_csr_from_sorted_keys(keys, n))
+    return FollowerGraph._from_followee_csr(n, *csr_from_sorted_keys(keys, n))
 
 
 def add_celebrities(
@@ -207,4 +208,4 @@ def add_celebrities(
         parts_dst.append(np.full(count, n + i, dtype=np.int64))
     keys = np.concatenate(parts_src) * new_n + np.concatenate(parts_dst)
     keys.sort()
-    return FollowerGraph._from_followee_csr(new_n, *_csr_from_sorted_keys(keys, new_n))
+    return FollowerGraph._from_followee_csr(new_n, *csr_from_sorted_keys(keys, new_n))

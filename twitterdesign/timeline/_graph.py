@@ -3,61 +3,24 @@
 from __future__ import annotations
 
 import os
-import zipfile
-from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from twitterdesign._validate import check_int
-from twitterdesign.errors import CorruptDataError, InvalidParameterError
+from twitterdesign.errors import InvalidParameterError
+from twitterdesign.timeline._csr import (
+    MAX_USERS,
+    IdArray,
+    IntArray,
+    csr_from_sorted_keys,
+    read_followee_csr,
+    sorted_unique,
+    transpose_csr,
+    write_followee_csr,
+)
 
 __all__ = ["FollowerGraph"]
-
-_FORMAT = "twitterdesign.FollowerGraph"
-_VERSION = 1
-# int32 ids keep a 35M-edge graph near 300 MB; the id space is capped accordingly.
-_MAX_USERS = 2**31 - 1
-
-IntArray = npt.NDArray[np.int64]
-IdArray = npt.NDArray[np.int32]
-
-
-def _csr_from_sorted_keys(keys: IntArray, n_users: int) -> tuple[IntArray, IdArray]:
-    """Build (indptr, indices) from sorted ``row * n_users + col`` keys, consuming ``keys``.
-
-    The row pointers come from a binary search per row, and the column ids are computed
-    in place, so no second edge-sized int64 array is allocated.
-    """
-    bounds = np.arange(n_users + 1, dtype=np.int64)
-    bounds *= n_users
-    indptr = np.searchsorted(keys, bounds).astype(np.int64)
-    del bounds
-    np.remainder(keys, n_users, out=keys)
-    indices = keys.astype(np.int32)
-    return indptr, indices
-
-
-def _sorted_unique(
-    keys: IntArray, *, kind: Literal["quicksort", "stable"] = "quicksort"
-) -> IntArray:
-    """Sort ``keys`` in place and return the distinct values (faster than np.unique)."""
-    keys.sort(kind=kind)
-    if keys.size < 2:
-        return keys
-    keep = np.empty(keys.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-    return keys[keep]
-
-
-def _transpose(indptr: IntArray, indices: IdArray, n_users: int) -> tuple[IntArray, IdArray]:
-    """Return the CSR of the reversed edges, each row sorted by column."""
-    keys = indices.astype(np.int64)
-    keys *= n_users
-    keys += np.repeat(np.arange(n_users, dtype=np.int32), np.diff(indptr))
-    keys.sort()
-    return _csr_from_sorted_keys(keys, n_users)
 
 
 class FollowerGraph:
@@ -106,7 +69,7 @@ class FollowerGraph:
         followers: npt.ArrayLike,
         followees: npt.ArrayLike,
     ) -> None:
-        n = check_int("n_users", n_users, minimum=0, maximum=_MAX_USERS)
+        n = check_int("n_users", n_users, minimum=0, maximum=MAX_USERS)
         src = _as_id_array("followers", followers)
         dst = _as_id_array("followees", followees)
         if src.shape != dst.shape:
@@ -123,14 +86,14 @@ class FollowerGraph:
             raise InvalidParameterError("followees", u, f"no self-follow (user {u} follows {u})")
         keys = src * n + dst
         del src, dst
-        keys = _sorted_unique(keys)
-        self._init_from_followee_csr(n, *_csr_from_sorted_keys(keys, n))
+        keys = sorted_unique(keys)
+        self._init_from_followee_csr(n, *csr_from_sorted_keys(keys, n))
 
     def _init_from_followee_csr(self, n: int, indptr: IntArray, indices: IdArray) -> None:
         self._n_users = n
         self._followee_indptr = indptr
         self._followee_indices = indices
-        self._follower_indptr, self._follower_indices = _transpose(indptr, indices, n)
+        self._follower_indptr, self._follower_indices = transpose_csr(indptr, indices, n)
         self._follower_counts = np.diff(self._follower_indptr)
         self._followee_counts = np.diff(indptr)
         for arr in (
@@ -343,14 +306,7 @@ class FollowerGraph:
             ...     FollowerGraph.load(p) == g
             True
         """
-        np.savez(
-            path,
-            format=np.array(_FORMAT),
-            version=np.array(_VERSION, dtype=np.int64),
-            n_users=np.array(self._n_users, dtype=np.int64),
-            followee_indptr=self._followee_indptr,
-            followee_indices=self._followee_indices,
-        )
+        write_followee_csr(path, self._n_users, self._followee_indptr, self._followee_indices)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> FollowerGraph:
@@ -375,53 +331,7 @@ class FollowerGraph:
             ...
             twitterdesign.errors.CorruptDataError: not a FollowerGraph .npz file: ...
         """
-        try:
-            data = np.load(path, allow_pickle=False)
-        except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-            raise CorruptDataError(f"not a FollowerGraph .npz file: {exc}") from exc
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise CorruptDataError("not a FollowerGraph .npz file: a bare .npy array")
-        try:
-            with data:
-                arrays = {key: data[key] for key in data.files}
-        except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
-            raise CorruptDataError(f"corrupt FollowerGraph .npz file: {exc}") from exc
-        return cls._from_arrays(arrays)
-
-    @classmethod
-    def _from_arrays(cls, arrays: dict[str, Any]) -> FollowerGraph:
-        needed = {"format", "version", "n_users", "followee_indptr", "followee_indices"}
-        missing = needed - arrays.keys()
-        if missing:
-            raise CorruptDataError(f"not a FollowerGraph file: missing {sorted(missing)}")
-        if str(arrays["format"]) != _FORMAT:
-            raise CorruptDataError(f"not a FollowerGraph file: format {arrays['format']!s:.40}")
-        if arrays["version"].shape != () or int(arrays["version"]) != _VERSION:
-            raise CorruptDataError(f"unsupported FollowerGraph version {arrays['version']}")
-        n_arr, indptr, indices = (
-            arrays["n_users"],
-            arrays["followee_indptr"],
-            arrays["followee_indices"],
-        )
-        if n_arr.shape != () or n_arr.dtype.kind != "i" or not 0 <= int(n_arr) <= _MAX_USERS:
-            raise CorruptDataError("corrupt FollowerGraph: bad n_users")
-        n = int(n_arr)
-        if indptr.dtype != np.int64 or indptr.shape != (n + 1,):
-            raise CorruptDataError("corrupt FollowerGraph: indptr has the wrong shape or type")
-        if indices.dtype != np.int32 or indices.ndim != 1:
-            raise CorruptDataError("corrupt FollowerGraph: indices have the wrong type")
-        if indptr[0] != 0 or indptr[-1] != indices.size or np.any(np.diff(indptr) < 0):
-            raise CorruptDataError("corrupt FollowerGraph: indptr is not a valid row pointer")
-        if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n):
-            raise CorruptDataError("corrupt FollowerGraph: a followee id is out of range")
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-        keys = rows * n + indices
-        if np.any(rows == indices):
-            raise CorruptDataError("corrupt FollowerGraph: a user follows themself")
-        del rows
-        if keys.size > 1 and np.any(np.diff(keys) <= 0):
-            raise CorruptDataError("corrupt FollowerGraph: rows are unsorted or repeat an id")
-        return cls._from_followee_csr(n, indptr.copy(), indices.copy())
+        return cls._from_followee_csr(*read_followee_csr(path))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FollowerGraph):
@@ -461,7 +371,7 @@ class FollowerGraph:
         assert self._follower_indices.size == self._followee_indices.size
         assert np.array_equal(self._follower_counts, np.diff(self._follower_indptr))
         assert np.array_equal(self._followee_counts, np.diff(self._followee_indptr))
-        back = _transpose(self._follower_indptr, self._follower_indices, n)
+        back = transpose_csr(self._follower_indptr, self._follower_indices, n)
         assert np.array_equal(back[0], self._followee_indptr)
         assert np.array_equal(back[1], self._followee_indices)
 
