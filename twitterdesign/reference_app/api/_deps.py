@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
 from twitterdesign.reference_app.services import (
@@ -29,6 +30,7 @@ __all__ = [
     "Params",
     "auth_optional",
     "base_url",
+    "json_list",
     "link_header",
     "page_from",
     "params",
@@ -201,6 +203,17 @@ def page_from(request: Request, *, default_limit: int = 20, max_limit: int = MAX
     return Page(
         max_id=cursor("max_id"), since_id=cursor("since_id"), min_id=cursor("min_id"), limit=limit
     )
+
+
+def json_list(request: Request, payload: list[dict[str, Any]], ids: Sequence[int]) -> Response:
+    """Return a page of entities as JSON with Mastodon's ``Link`` header.
+
+    The list goes straight to ``json.dumps`` instead of through FastAPI's response
+    validation: pages of nested statuses are the hot path, and the renderer already
+    produces exactly the documented shape.
+    """
+    link = link_header(request, ids)
+    return JSONResponse(payload, headers={"Link": link} if link else None)
 
 
 def link_header(request: Request, ids: Sequence[int]) -> str | None:

@@ -188,6 +188,14 @@ class Renderer:
             faved = self._s.store.favourited_set(self.viewer, ids)
             reblogged = self._s.store.reblogged_set(self.viewer, ids)
         self._s.trends.record_views(items)
+        pending = self._s.trends.pending_views_many(ids)
+        rendered_accounts: dict[int, dict[str, Any]] = {}
+
+        def author_json(account_id: int) -> dict[str, Any]:
+            found = rendered_accounts.get(account_id)
+            if found is None:
+                found = rendered_accounts[account_id] = self.account(accounts[account_id])
+            return found
 
         def one(s: StatusRecord) -> dict[str, Any]:
             author = accounts[s.account_id]
@@ -199,7 +207,7 @@ class Renderer:
                 "url": url,
                 "created_at": iso_ms(s.created_at_ms),
                 "edited_at": None,
-                "account": self.account(author),
+                "account": author_json(s.account_id),
                 "content": self.content_html(s.text) if inner is None else "",
                 "visibility": s.visibility,
                 "sensitive": False,
@@ -221,7 +229,7 @@ class Renderer:
                 "reblogs_count": s.reblogs_count,
                 "favourites_count": s.favourites_count,
                 "replies_count": s.replies_count,
-                "views_count": s.views_count + self._s.trends.pending_views(s.id),
+                "views_count": s.views_count + pending.get(s.id, 0),
                 "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id else None,
                 "in_reply_to_account_id": (
                     str(s.in_reply_to_account_id) if s.in_reply_to_account_id else None

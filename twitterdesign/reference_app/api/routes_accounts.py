@@ -13,6 +13,7 @@ from twitterdesign.reference_app.api._deps import (
     Params,
     auth_optional,
     base_url,
+    json_list,
     link_header,
     page_from,
     params,
@@ -61,7 +62,7 @@ def register(
 
 
 @router.get("/verify_credentials", summary="The caller's own account")
-def verify_credentials(
+async def verify_credentials(
     request: Request, auth: Auth = Depends(require("read:accounts"))
 ) -> dict[str, Any]:
     """Return the authenticated account, with its ``source``."""
@@ -71,7 +72,7 @@ def verify_credentials(
 
 
 @router.get("/lookup", summary="Find an account by its handle")
-def lookup(
+async def lookup(
     request: Request, acct: str = "", auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """Return the account for ``acct`` (``name`` or ``name@domain``)."""
@@ -81,7 +82,7 @@ def lookup(
 
 
 @router.get("/relationships", summary="Relationships with other accounts")
-def relationships(
+async def relationships(
     request: Request,
     p: Params = Depends(params),
     auth: Auth = Depends(require("read:follows")),
@@ -97,21 +98,25 @@ def relationships(
 
 
 @router.get("/{account_id}", summary="One account")
-def get_account(
+async def get_account(
     account_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """Return an account by id."""
     return _r(request, auth).account(services(request).accounts.get(parse_id(account_id)))
 
 
-@router.get("/{account_id}/statuses", summary="An account's statuses (user timeline)")
-def account_statuses(
+@router.get(
+    "/{account_id}/statuses",
+    summary="An account's statuses (user timeline)",
+    response_model=list[dict[str, Any]],
+)
+async def account_statuses(
     account_id: str,
     request: Request,
     response: Response,
     p: Params = Depends(params),
     auth: Auth | None = Depends(auth_optional),
-) -> list[dict[str, Any]]:
+) -> Response:
     """The lesson's viewUser_timeline: an account's statuses the caller may see."""
     s = services(request)
     target = s.accounts.get(parse_id(account_id))
@@ -124,10 +129,7 @@ def account_statuses(
         exclude_reblogs=p.flag("exclude_reblogs"),
         only_media=p.flag("only_media"),
     )
-    link = link_header(request, [x.id for x in items])
-    if link:
-        response.headers["Link"] = link
-    return _r(request, auth).statuses(items)
+    return json_list(request, _r(request, auth).statuses(items), [x.id for x in items])
 
 
 def _edges(
@@ -148,7 +150,7 @@ def _edges(
 
 
 @router.get("/{account_id}/followers", summary="Who follows an account")
-def followers(
+async def followers(
     account_id: str,
     request: Request,
     response: Response,
@@ -159,7 +161,7 @@ def followers(
 
 
 @router.get("/{account_id}/following", summary="Whom an account follows")
-def following(
+async def following(
     account_id: str,
     request: Request,
     response: Response,

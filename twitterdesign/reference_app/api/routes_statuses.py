@@ -60,7 +60,7 @@ def post_status(
 
 
 @router.get("/{status_id}", summary="One status")
-def get_status(
+async def get_status(
     status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """Return a status the caller may see (404 otherwise, never revealing it exists)."""
@@ -82,7 +82,7 @@ def delete_status(
 
 
 @router.get("/{status_id}/context", summary="Ancestors and descendants of a status")
-def context(
+async def context(
     status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """The conversation around a status, filtered by what the caller may see."""
@@ -145,7 +145,7 @@ def unreblog(
 
 
 @router.get("/{status_id}/favourited_by", summary="Who liked a status")
-def favourited_by(
+async def favourited_by(
     status_id: str,
     request: Request,
     response: Response,
@@ -161,7 +161,7 @@ def favourited_by(
 
 
 @router.get("/{status_id}/reblogged_by", summary="Who reblogged a status")
-def reblogged_by(
+async def reblogged_by(
     status_id: str,
     request: Request,
     response: Response,

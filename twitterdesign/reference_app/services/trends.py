@@ -204,6 +204,11 @@ class TrendsService:
         with self._lock:
             return self._views.value(status_id)
 
+    def pending_views_many(self, status_ids: Iterable[int]) -> dict[int, int]:
+        """Views counted in memory but not yet stored, for many statuses at once."""
+        with self._lock:
+            return {i: self._views.value(i) for i in status_ids}
+
     def flush(self) -> None:
         """Write buffered views to storage now."""
         with self._lock:
