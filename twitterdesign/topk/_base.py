@@ -139,6 +139,15 @@ class FrequencySketch(Protocol):
         ...
 
 
+def require(condition: bool, message: str) -> None:
+    """Raise AssertionError with ``message`` unless ``condition`` holds (used by ``_check``).
+
+    Unlike ``assert``, it still runs under ``python -O``.
+    """
+    if not condition:
+        raise AssertionError(message)
+
+
 def check_item(item: Any) -> Item:
     """Return ``item`` in canonical form (numpy integers become ``int``), or raise.
 

@@ -21,15 +21,11 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._hashing import RowHash, fingerprints
 from twitterdesign.topk._serial import KIND_COUNT_MIN, Reader, Writer, check_loaded
 
 __all__ = ["CountMinSketch"]
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 class CountMinSketch:

@@ -18,15 +18,11 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._count_min import CountMinSketch
 from twitterdesign.topk._serial import KIND_COUNT_MIN_TOPK, Reader, Writer, check_loaded
 
 __all__ = ["CountMinTopK"]
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 class CountMinTopK:

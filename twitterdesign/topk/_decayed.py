@@ -15,6 +15,7 @@ import numpy.typing as npt
 from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import CorruptDataError, IncompatibleError, InvalidParameterError
 from twitterdesign.topk._base import Item, as_batch, check_item, check_weight
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_DECAYED, Reader, Writer, check_loaded
 from twitterdesign.topk._summary import space_saving_combine
 
@@ -23,11 +24,6 @@ __all__ = ["DecayedHitter", "DecayedTopK"]
 # Move the landmark forward once weights grow past 2**_RELANDMARK, long before float64
 # overflows (2**1023); rescaling then happens once per ~_RELANDMARK half-lives.
 _RELANDMARK = 64.0
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 @dataclass(frozen=True, slots=True)

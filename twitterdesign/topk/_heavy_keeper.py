@@ -20,15 +20,11 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._hashing import RowHash, fingerprint, fingerprints
 from twitterdesign.topk._serial import KIND_HEAVY_KEEPER, Reader, Writer, check_loaded
 
 __all__ = ["HeavyKeeper"]
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 class HeavyKeeper:

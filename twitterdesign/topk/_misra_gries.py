@@ -19,15 +19,11 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_MISRA_GRIES, Reader, Writer, check_loaded
 from twitterdesign.topk._summary import misra_gries_combine
 
 __all__ = ["MisraGries"]
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 class MisraGries:

@@ -14,16 +14,12 @@ from twitterdesign._rng import RngLike, as_generator
 from twitterdesign._validate import check_int
 from twitterdesign.errors import IncompatibleError, InvalidParameterError
 from twitterdesign.topk._base import HeavyHitter, Item, as_batch, check_item
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_SHARDED, Reader, Writer, check_loaded
 
 __all__ = ["CombineResult", "ShardedCounter"]
 
 _MAX_AMOUNT = 2**53
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,15 +19,11 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_SPACE_SAVING, Reader, Writer, check_loaded
 from twitterdesign.topk._summary import space_saving_combine
 
 __all__ = ["SpaceSaving"]
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 class SpaceSaving:

@@ -12,15 +12,11 @@ import numpy as np
 from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import IncompatibleError, InvalidParameterError
 from twitterdesign.topk._base import HeavyHitter, Item, as_batch, check_weight
+from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._load import clone_empty, load_sketch
 from twitterdesign.topk._serial import KIND_WINDOWED, Reader, Writer, check_loaded
 
 __all__ = ["WindowedTopK"]
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AssertionError(message)
 
 
 class WindowedTopK:
