@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
+from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.services import (
     AppError,
     Forbidden,
@@ -31,10 +32,12 @@ __all__ = [
     "auth_optional",
     "base_url",
     "json_list",
+    "json_page",
     "link_header",
     "page_from",
     "params",
     "parse_id",
+    "render_cache",
     "require",
     "services",
     "viewer_of",
@@ -53,6 +56,12 @@ class BadRequest(AppError):
 def services(request: Request) -> Services:
     """Return the app's :class:`Services`."""
     found: Services = request.app.state.services
+    return found
+
+
+def render_cache(request: Request) -> RenderCache | None:
+    """Return the app's memo of rendered JSON fragments, if it has one."""
+    found: RenderCache | None = getattr(request.app.state, "render_cache", None)
     return found
 
 
@@ -214,6 +223,20 @@ def json_list(request: Request, payload: list[dict[str, Any]], ids: Sequence[int
     """
     link = link_header(request, ids)
     return JSONResponse(payload, headers={"Link": link} if link else None)
+
+
+def json_page(request: Request, body: str, ids: Sequence[int]) -> Response:
+    """Return an already serialized JSON page (see ``Renderer.statuses_json``) with ``Link``.
+
+    The routes keep ``response_model`` for the OpenAPI schema; returning a ``Response``
+    skips FastAPI's validation and re-serialization of what the renderer built.
+    """
+    link = link_header(request, ids)
+    return Response(
+        body.encode("utf-8"),
+        media_type="application/json",
+        headers={"Link": link} if link else None,
+    )
 
 
 def link_header(request: Request, ids: Sequence[int]) -> str | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from twitterdesign import __version__
+from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.services import Services
 from twitterdesign.reference_app.services.media import EXTENSIONS
 from twitterdesign.reference_app.storage import (
@@ -26,6 +29,23 @@ MASTODON_VERSION = f"4.3.0 (compatible; twitterdesign {__version__})"
 
 _TAG_IN_HTML = re.compile(r"(^|[^\w&/;])#(\w{1,100})", re.UNICODE)
 _MENTION_IN_HTML = re.compile(r"(^|[^\w/;])@([A-Za-z0-9_]{1,30})")
+_BOOL = {True: "true", False: "false"}
+
+
+def _dumps(value: Any) -> str:
+    """Serialize as Starlette's JSONResponse does (compact, UTF-8, no NaN)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Related:
+    """What rendering a batch of statuses needs besides the statuses themselves."""
+
+    originals: dict[int, StatusRecord]
+    accounts: dict[int, AccountRecord]
+    faved: set[int]
+    reblogged: set[int]
+    pending: dict[int, int]
 
 
 def iso_ms(ms: int) -> str:
@@ -46,12 +66,22 @@ class Renderer:
         services: Where related records (authors, flags, pending views) come from.
         base_url: Scheme and host for links, without a trailing slash.
         viewer: The authenticated account, if any (for ``favourited``/``reblogged``).
+        cache: Memo of rendered fragments shared across requests (see
+            :meth:`statuses_json`); None renders everything anew.
     """
 
-    def __init__(self, services: Services, base_url: str, viewer: int | None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        base_url: str,
+        viewer: int | None,
+        *,
+        cache: RenderCache | None = None,
+    ) -> None:
         self._s = services
         self.base = base_url.rstrip("/")
         self.viewer = viewer
+        self._cache = cache
 
     # --- accounts --------------------------------------------------------------------
     def account(self, a: AccountRecord, *, credentials: bool = False) -> dict[str, Any]:
@@ -171,85 +201,157 @@ class Renderer:
         paragraphs = [p.replace("\n", "<br />") for p in body.split("\n\n")]
         return "".join(f"<p>{p}</p>" for p in paragraphs)
 
-    def statuses(self, items: Sequence[StatusRecord]) -> list[dict[str, Any]]:
-        """Render statuses (already visibility-checked) and record one view for each."""
-        if not items:
-            return []
+    def _related(self, items: Sequence[StatusRecord]) -> _Related:
+        """Read what rendering ``items`` needs, fresh, and record one view of each."""
         originals = self._s.store.get_statuses(
             s.reblog_of_id for s in items if s.reblog_of_id is not None
         )
-        every = list(items) + list(originals.values())
+        every = [*items, *originals.values()]
         account_ids = {s.account_id for s in every} | {m for s in every for m in s.mention_ids}
         accounts = self._s.store.get_accounts(account_ids)
         ids = [s.id for s in every]
         faved: set[int] = set()
         reblogged: set[int] = set()
         if self.viewer is not None:
-            faved = self._s.store.favourited_set(self.viewer, ids)
-            reblogged = self._s.store.reblogged_set(self.viewer, ids)
+            faved, reblogged = self._s.store.interactions(self.viewer, ids)
         self._s.trends.record_views(items)
         pending = self._s.trends.pending_views_many(ids)
+        return _Related(originals, accounts, faved, reblogged, pending)
+
+    def _status_static(
+        self, s: StatusRecord, accounts: dict[int, AccountRecord], *, is_reblog: bool
+    ) -> dict[str, Any]:
+        """The fields of a Status that depend on neither counts, author counts nor viewer."""
+        author = accounts[s.account_id]
+        return {
+            "id": str(s.id),
+            "uri": f"{self.base}/users/{author.username}/statuses/{s.id}",
+            "url": f"{self.base}/@{author.username}/{s.id}",
+            "created_at": iso_ms(s.created_at_ms),
+            "edited_at": None,
+            "content": "" if is_reblog else self.content_html(s.text),
+            "visibility": s.visibility,
+            "sensitive": False,
+            "spoiler_text": "",
+            "media_attachments": [self.media(m) for m in s.media],
+            "application": None,
+            "mentions": [
+                {
+                    "id": str(m),
+                    "username": accounts[m].username,
+                    "acct": accounts[m].username,
+                    "url": f"{self.base}/@{accounts[m].username}",
+                }
+                for m in s.mention_ids
+                if m in accounts
+            ],
+            "tags": [{"name": t, "url": f"{self.base}/tags/{t}"} for t in s.tags],
+            "emojis": [],
+            "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id else None,
+            "in_reply_to_account_id": (
+                str(s.in_reply_to_account_id) if s.in_reply_to_account_id else None
+            ),
+            "poll": None,
+            "card": None,
+            "language": None,
+            "text": None,
+            "filtered": [],
+        }
+
+    def statuses(self, items: Sequence[StatusRecord]) -> list[dict[str, Any]]:
+        """Render statuses (already visibility-checked) and record one view for each."""
+        if not items:
+            return []
+        rel = self._related(items)
         rendered_accounts: dict[int, dict[str, Any]] = {}
 
         def author_json(account_id: int) -> dict[str, Any]:
             found = rendered_accounts.get(account_id)
             if found is None:
-                found = rendered_accounts[account_id] = self.account(accounts[account_id])
+                found = rendered_accounts[account_id] = self.account(rel.accounts[account_id])
             return found
 
         def one(s: StatusRecord) -> dict[str, Any]:
-            author = accounts[s.account_id]
-            url = f"{self.base}/@{author.username}/{s.id}"
-            inner = originals.get(s.reblog_of_id) if s.reblog_of_id is not None else None
-            out: dict[str, Any] = {
-                "id": str(s.id),
-                "uri": f"{self.base}/users/{author.username}/statuses/{s.id}",
-                "url": url,
-                "created_at": iso_ms(s.created_at_ms),
-                "edited_at": None,
-                "account": author_json(s.account_id),
-                "content": self.content_html(s.text) if inner is None else "",
-                "visibility": s.visibility,
-                "sensitive": False,
-                "spoiler_text": "",
-                "media_attachments": [self.media(m) for m in s.media],
-                "application": None,
-                "mentions": [
-                    {
-                        "id": str(m),
-                        "username": accounts[m].username,
-                        "acct": accounts[m].username,
-                        "url": f"{self.base}/@{accounts[m].username}",
-                    }
-                    for m in s.mention_ids
-                    if m in accounts
-                ],
-                "tags": [{"name": t, "url": f"{self.base}/tags/{t}"} for t in s.tags],
-                "emojis": [],
-                "reblogs_count": s.reblogs_count,
-                "favourites_count": s.favourites_count,
-                "replies_count": s.replies_count,
-                "views_count": s.views_count + pending.get(s.id, 0),
-                "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id else None,
-                "in_reply_to_account_id": (
-                    str(s.in_reply_to_account_id) if s.in_reply_to_account_id else None
-                ),
-                "reblog": one(inner) if inner is not None else None,
-                "poll": None,
-                "card": None,
-                "language": None,
-                "text": None,
-                "filtered": [],
-            }
+            inner = rel.originals.get(s.reblog_of_id) if s.reblog_of_id is not None else None
+            out = self._status_static(s, rel.accounts, is_reblog=inner is not None)
+            out["account"] = author_json(s.account_id)
+            out["reblogs_count"] = s.reblogs_count
+            out["favourites_count"] = s.favourites_count
+            out["replies_count"] = s.replies_count
+            out["views_count"] = s.views_count + rel.pending.get(s.id, 0)
+            out["reblog"] = one(inner) if inner is not None else None
             if self.viewer is not None:
-                out["favourited"] = s.id in faved
-                out["reblogged"] = s.id in reblogged
+                out["favourited"] = s.id in rel.faved
+                out["reblogged"] = s.id in rel.reblogged
                 out["muted"] = False
                 out["bookmarked"] = False
                 out["pinned"] = False
             return out
 
-        return [one(s) for s in items if s.account_id in accounts]
+        return [one(s) for s in items if s.account_id in rel.accounts]
+
+    def statuses_json(self, items: Sequence[StatusRecord]) -> str:
+        """Render statuses as a JSON array: the document ``statuses(items)`` describes.
+
+        The fast path for pages of statuses. The parts of each status that only change
+        when the status or its author does come from the :class:`RenderCache` (checked
+        against the records just read, so a change is never served stale); counts,
+        views and the viewer's ``favourited``/``reblogged`` are spliced in fresh.
+        Without a cache every fragment is rendered anew.
+        """
+        if not items:
+            return "[]"
+        rel = self._related(items)
+        parts = [self._status_json(s, rel) for s in items if s.account_id in rel.accounts]
+        return "[" + ",".join(parts) + "]"
+
+    def _status_json(self, s: StatusRecord, rel: _Related) -> str:
+        inner = rel.originals.get(s.reblog_of_id) if s.reblog_of_id is not None else None
+        author = rel.accounts[s.account_id]
+        is_reblog = inner is not None
+
+        def build_static() -> str:
+            # The object without its closing brace: the dynamic fields follow.
+            return _dumps(self._status_static(s, rel.accounts, is_reblog=is_reblog))[:-1]
+
+        def build_account() -> str:
+            return _dumps(self.account(author))
+
+        if self._cache is None:
+            static, account = build_static(), build_account()
+        else:
+            mentions = tuple(
+                (m, rel.accounts[m].username) for m in s.mention_ids if m in rel.accounts
+            )
+            signature = (
+                author.username,
+                s.text,
+                s.visibility,
+                s.in_reply_to_id,
+                s.in_reply_to_account_id,
+                s.reblog_of_id,
+                s.created_at_ms,
+                s.tags,
+                s.media,
+                mentions,
+                is_reblog,
+            )
+            static = self._cache.get(("status", self.base, s.id), signature, build_static)
+            account = self._cache.get(("account", self.base, author.id), author, build_account)
+        views = s.views_count + rel.pending.get(s.id, 0)
+        reblog = self._status_json(inner, rel) if inner is not None else "null"
+        viewer = ""
+        if self.viewer is not None:
+            viewer = (
+                f',"favourited":{_BOOL[s.id in rel.faved]},'
+                f'"reblogged":{_BOOL[s.id in rel.reblogged]},'
+                '"muted":false,"bookmarked":false,"pinned":false'
+            )
+        return (
+            f'{static},"account":{account},"reblogs_count":{s.reblogs_count},'
+            f'"favourites_count":{s.favourites_count},"replies_count":{s.replies_count},'
+            f'"views_count":{views},"reblog":{reblog}{viewer}}}'
+        )
 
     def status(self, s: StatusRecord) -> dict[str, Any]:
         """Render one status."""

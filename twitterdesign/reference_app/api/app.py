@@ -22,6 +22,7 @@ from twitterdesign.reference_app.api import (
     routes_timelines,
 )
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
+from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.api._schemas import ERROR_RESPONSES as _ERRORS
 from twitterdesign.reference_app.services import AppError, Services
 from twitterdesign.reference_app.settings import Settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = svc
     app.state.settings = settings
+    app.state.render_cache = RenderCache()
     metrics = AppMetrics(svc)
     app.state.metrics = metrics
 
@@ -106,16 +108,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def _crash(_request: Request, _exc: Exception) -> JSONResponse:
         return _error(500, "internal server error")
 
-    for module in (
-        routes_auth,
-        routes_accounts,
-        routes_statuses,
-        routes_timelines,
-        routes_media,
-        routes_lesson,
-    ):
-        app.include_router(module.router, responses=_ERRORS)
-
     @app.get("/healthz", tags=["operations"], summary="Liveness and readiness", responses=_ERRORS)
     def healthz() -> dict[str, Any]:
         """Return ok if the database answers."""
@@ -136,6 +128,19 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     def prometheus_metrics() -> Response:
         """Requests and latency per route, fan-out queue depth, sketch memory."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Routes are matched in order (the two above first) and no two share a path, so the
+    # hottest reads go first: every router tried before the right one costs a scan of
+    # its routes on every request.
+    for module in (
+        routes_timelines,
+        routes_statuses,
+        routes_accounts,
+        routes_auth,
+        routes_media,
+        routes_lesson,
+    ):
+        app.include_router(module.router, responses=_ERRORS)
 
     app.add_middleware(GatewayMiddleware, services=svc, metrics=metrics)
     return app

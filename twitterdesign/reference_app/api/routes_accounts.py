@@ -13,11 +13,12 @@ from twitterdesign.reference_app.api._deps import (
     Params,
     auth_optional,
     base_url,
-    json_list,
+    json_page,
     link_header,
     page_from,
     params,
     parse_id,
+    render_cache,
     require,
     services,
     viewer_of,
@@ -32,7 +33,9 @@ router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
 
 def _r(request: Request, auth: Auth | None) -> Renderer:
-    return Renderer(services(request), base_url(request), viewer_of(auth))
+    return Renderer(
+        services(request), base_url(request), viewer_of(auth), cache=render_cache(request)
+    )
 
 
 @router.post("", summary="Register an account", openapi_extra=body_doc("AccountCreate"))
@@ -129,7 +132,7 @@ async def account_statuses(
         exclude_reblogs=p.flag("exclude_reblogs"),
         only_media=p.flag("only_media"),
     )
-    return json_list(request, _r(request, auth).statuses(items), [x.id for x in items])
+    return json_page(request, _r(request, auth).statuses_json(items), [x.id for x in items])
 
 
 def _edges(

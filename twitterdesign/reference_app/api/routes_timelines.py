@@ -14,11 +14,12 @@ from twitterdesign.reference_app.api._deps import (
     Params,
     auth_optional,
     base_url,
-    json_list,
+    json_page,
     link_header,
     page_from,
     params,
     parse_id,
+    render_cache,
     require,
     services,
     viewer_of,
@@ -38,13 +39,15 @@ router = APIRouter()
 
 
 def _r(request: Request, auth: Auth | None) -> Renderer:
-    return Renderer(services(request), base_url(request), viewer_of(auth))
+    return Renderer(
+        services(request), base_url(request), viewer_of(auth), cache=render_cache(request)
+    )
 
 
 def _page_out(
     request: Request, response: Response, auth: Auth | None, items: list[StatusRecord]
 ) -> Response:
-    return json_list(request, _r(request, auth).statuses(items), [s.id for s in items])
+    return json_page(request, _r(request, auth).statuses_json(items), [s.id for s in items])
 
 
 @router.get(

@@ -94,8 +94,15 @@ class StatusService:
         originals = self._store.get_statuses(
             s.reblog_of_id for s in items if s.reblog_of_id is not None
         )
-        authors = {s.account_id for s in items} | {s.account_id for s in originals.values()}
-        followed = self._store.following_set(viewer, authors) if viewer is not None else set()
+        # Only followers-only statuses by others need the follow graph.
+        authors = {
+            s.account_id
+            for s in (*items, *originals.values())
+            if s.visibility == "private" and s.account_id != viewer
+        }
+        followed = (
+            self._store.following_set(viewer, authors) if viewer is not None and authors else set()
+        )
 
         def ok(s: StatusRecord) -> bool:
             if s.visibility != "private":

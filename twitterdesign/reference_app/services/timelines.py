@@ -204,17 +204,14 @@ class TimelineService:
 
         Candidates still need a visibility check by the caller (a follow may have ended).
         """
-        followees = self._store.followee_ids(user)
-        accounts = self._store.get_accounts(followees)
+        followees = self._store.followee_follower_counts(user)
         with self._lock:
             pulled_authors = self._pulled_authors.copy()
+        pushes = self.policy.pushes
         celebs = {
             a
-            for a in followees
-            if a in pulled_authors
-            or (
-                a in accounts and not self.policy.pushes(follower_count=accounts[a].followers_count)
-            )
+            for a, followers in followees.items()
+            if a in pulled_authors or not pushes(follower_count=followers)
         }
         pushed_authors = [a for a in followees if a not in celebs] + [user]
         self._ensure_built(user, pushed_authors)

@@ -2,9 +2,13 @@
 status was served.
 
 - **Views** are the lesson's hottest counter (every read of a status is one), so they are
-  not written per request: they go to a :class:`~twitterdesign.topk.ShardedCounter` in
-  memory (write-spread rows per key, exact sums) and a background flusher adds them to
-  storage every ``flush_interval_s``; the last buffered views are flushed at shutdown.
+  not written per request. A request only appends the ids it served to an in-memory log
+  (and bumps an exact pending count, so the next read already shows them); the
+  background flusher applies the log in one vectorized batch every ``flush_interval_s`` —
+  to a :class:`~twitterdesign.topk.ShardedCounter` (write-combining: one shard write per
+  distinct status) whose sums are added to storage, and to the trend sketches — and the
+  last buffered views are flushed at shutdown. Reads of the trends apply the log first,
+  so they never miss a view.
 - **Trending tags** come from a :class:`~twitterdesign.topk.WindowedTopK` of SpaceSaving
   sketches over hashtag uses in public statuses; **trending statuses** from another over
   favourites, reblogs and views of public statuses; the **most viewed** statuses from an
@@ -22,9 +26,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from twitterdesign.errors import CorruptDataError, IncompatibleError, InvalidParameterError
 from twitterdesign.reference_app.storage import StatusRecord, Store
@@ -37,6 +44,7 @@ _STATUSES_BLOB = "trends.statuses.v1.w"
 _VIEWED_BLOB = "trends.viewed.v1.w"
 _MERGE_CACHE_S = 1.0
 _VIEW_SHARDS = 8
+_VIEW_LOG_MAX = 50_000  # views logged before a batch is applied inline (no flusher running)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +122,12 @@ class TrendsService:
         self._worker_id = worker_id
         self._merged_cache: dict[str, tuple[float, Any]] = {}
         self._views = ShardedCounter(_VIEW_SHARDS)
+        # Views served but not yet applied to the counter and sketches: ids, and for the
+        # public ones (which may trend) (time, ids) per request.
+        self._view_log: list[int] = []
+        self._public_view_log: list[tuple[float, list[int]]] = []
+        # Views not yet in storage, exactly: what ``pending_views`` adds to stored counts.
+        self._pending: Counter[int] = Counter()
         self._tags = self._restore(self._name(_TAGS_BLOB)) or _new_window(window_s, capacity)
         self._engagement = self._restore(self._name(_STATUSES_BLOB)) or _new_window(
             window_s, capacity
@@ -176,6 +190,7 @@ class TrendsService:
     def nbytes(self) -> int:
         """Memory held by the view counter and the two trend sketches, in bytes."""
         with self._lock:
+            self._apply_view_log()
             return int(
                 self._views.nbytes
                 + self._tags.nbytes
@@ -188,38 +203,76 @@ class TrendsService:
         return self._now() / 1000.0
 
     def record_views(self, statuses: Iterable[StatusRecord]) -> None:
-        """Count one view of each status served (a reblog counts for its original)."""
+        """Count one view of each status served (a reblog counts for its original).
+
+        Cheap on purpose (it runs on every read): the ids are logged and the exact pending
+        counts bumped; the counter and the sketches get them in the next batch.
+        """
+        ids: list[int] = []
+        public: list[int] = []
+        for s in statuses:
+            if s.reblog_of_id is not None:
+                continue  # the original is rendered (and counted) inside it
+            ids.append(s.id)
+            if s.visibility == "public":
+                public.append(s.id)
+        if not ids:
+            return
         now = self._now_s()
         with self._lock:
-            for s in statuses:
-                if s.reblog_of_id is not None:
-                    continue  # the original is rendered (and counted) inside it
-                self._views.increment(s.id)
-                if s.visibility == "public":
-                    self._engagement.update(s.id, timestamp_s=now)
-                    self._viewed.update(s.id)
+            self._view_log.extend(ids)
+            if public:
+                self._public_view_log.append((now, public))
+            self._pending.update(ids)
+            if len(self._view_log) > _VIEW_LOG_MAX:
+                self._apply_view_log()
+
+    def _apply_view_log(self) -> None:
+        """Apply the logged views in one batch (call with ``self._lock`` held)."""
+        if self._view_log:
+            self._views.combine(np.asarray(self._view_log, dtype=np.int64))
+            self._view_log = []
+        if self._public_view_log:
+            ids = [i for _, batch in self._public_view_log for i in batch]
+            times = [t for t, batch in self._public_view_log for _ in batch]
+            keys = np.asarray(ids, dtype=np.int64)
+            self._engagement.update_many(keys, timestamps_s=times)
+            self._viewed.update_many(keys)
+            self._public_view_log = []
 
     def pending_views(self, status_id: int) -> int:
         """Views counted in memory but not yet written to storage."""
         with self._lock:
-            return self._views.value(status_id)
+            return self._pending.get(status_id, 0)
 
     def pending_views_many(self, status_ids: Iterable[int]) -> dict[int, int]:
         """Views counted in memory but not yet stored, for many statuses at once."""
         with self._lock:
-            return {i: self._views.value(i) for i in status_ids}
+            pending = self._pending
+            return {i: pending.get(i, 0) for i in status_ids}
 
     def flush(self) -> None:
         """Write buffered views to storage now."""
         with self._lock:
+            self._apply_view_log()
             counter, self._views = self._views, ShardedCounter(_VIEW_SHARDS)
+            self._pending = Counter()
         pending = {int(h.item): h.estimate for h in counter.top_k(max(1, len(counter)))}
         if pending:
             self._store.add_views(pending)
 
+    def _check(self) -> None:
+        """Assert that the pending counts equal the counter plus the unapplied log."""
+        with self._lock:
+            logged = Counter(self._view_log)
+            for status_id, count in self._pending.items():
+                assert count == self._views.value(status_id) + logged[status_id], status_id
+            assert sum(self._pending.values()) == self._views.total_weight + len(self._view_log)
+
     def persist(self) -> None:
         """Save both trend sketches to storage."""
         with self._lock:
+            self._apply_view_log()
             tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
             viewed = self._viewed.to_bytes()
         now = self._now()
@@ -276,6 +329,7 @@ class TrendsService:
     def trending_statuses(self, limit: int) -> list[TrendingStatus]:
         """Return the public statuses with the most engagement within the window."""
         with self._lock:
+            self._apply_view_log()
             view = self._view(_STATUSES_BLOB, self._engagement)
             top = view.top_k(limit, now_s=self._now_s())
         return [TrendingStatus(int(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
@@ -287,5 +341,6 @@ class TrendsService:
         the true count.
         """
         with self._lock:
+            self._apply_view_log()
             top = self._view(_VIEWED_BLOB, self._viewed).top_k(limit)
         return [TrendingStatus(int(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]

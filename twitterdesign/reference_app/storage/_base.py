@@ -204,6 +204,9 @@ class Store(Protocol):
     def followee_ids(self, account_id: int) -> list[int]:
         """Return every account ``account_id`` follows."""
 
+    def followee_follower_counts(self, account_id: int) -> dict[int, int]:
+        """Return ``{followee id: its followers_count}`` for every account followed."""
+
     def followers_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         """Return (edge_id, follower_id) pairs, newest edge first."""
 
@@ -238,6 +241,9 @@ class Store(Protocol):
 
     def favourited_set(self, account_id: int, status_ids: Iterable[int]) -> set[int]:
         """Return which of ``status_ids`` the account has favourited."""
+
+    def interactions(self, account_id: int, status_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+        """Return (favourited, reblogged): which of ``status_ids`` the account has each."""
 
     def favourite(self, account_id: int, status_id: int, fav_id: int, now_ms: int) -> bool:
         """Add a favourite; return False if it already existed."""

@@ -386,6 +386,15 @@ class SQLiteStore:
         rows = self._q("SELECT followee_id FROM follows WHERE follower_id = ?", (account_id,))
         return [r[0] for r in rows]
 
+    def followee_follower_counts(self, account_id: int) -> dict[int, int]:
+        """Return ``{followee id: its followers_count}`` for every account followed."""
+        rows = self._q(
+            "SELECT f.followee_id, a.followers_count FROM follows f "
+            "JOIN accounts a ON a.id = f.followee_id WHERE f.follower_id = ?",
+            (account_id,),
+        )
+        return {r[0]: r[1] for r in rows}
+
     def followers_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         """Return (edge_id, follower_id) pairs, newest edge first."""
         tail, params, asc = _page_sql(page, "id")
@@ -529,30 +538,31 @@ class SQLiteStore:
             return deleted
 
     def get_statuses(self, ids: Iterable[int]) -> dict[int, StatusRecord]:
-        """Return the statuses that exist among ``ids``, with tags, mentions and media."""
+        """Return the statuses that exist among ``ids``, with tags, mentions and media.
+
+        One query per chunk of ids brings the statuses with their tags and mentions
+        (correlated subqueries); media rows are read only for statuses that have some.
+        """
         out: dict[int, StatusRecord] = {}
         for chunk in _chunks(ids):
-            marks = _qmarks(len(chunk))
-            rows = self._q(f"SELECT {_STATUS_COLS} FROM statuses WHERE id IN ({marks})", chunk)
-            if not rows:
-                continue
-            found = [r[0] for r in rows]
-            fm = _qmarks(len(found))
-            tags: dict[int, list[str]] = {}
-            for sid, tag in self._q(
-                f"SELECT status_id, tag FROM status_tags WHERE status_id IN ({fm})", found
-            ):
-                tags.setdefault(sid, []).append(tag)
-            mentions: dict[int, list[int]] = {}
-            for sid, aid in self._q(
-                f"SELECT status_id, account_id FROM mentions WHERE status_id IN ({fm})", found
-            ):
-                mentions.setdefault(sid, []).append(aid)
+            rows = self._q(
+                f"SELECT {_STATUS_COLS}, "
+                "(SELECT group_concat(t.tag, ' ') FROM status_tags t WHERE t.status_id = s.id), "
+                "(SELECT group_concat(m.account_id, ' ') FROM mentions m "
+                "WHERE m.status_id = s.id), "
+                "EXISTS (SELECT 1 FROM media d WHERE d.status_id = s.id) "
+                f"FROM statuses s WHERE s.id IN ({_qmarks(len(chunk))})",
+                chunk,
+            )
+            with_media = [r[0] for r in rows if r[14]]
             media: dict[int, list[MediaRecord]] = {}
-            for mrow in self._q(
-                f"SELECT {_MEDIA_COLS} FROM media WHERE status_id IN ({fm}) ORDER BY id", found
-            ):
-                media.setdefault(mrow[8], []).append(MediaRecord(*mrow))
+            if with_media:
+                for mrow in self._q(
+                    f"SELECT {_MEDIA_COLS} FROM media WHERE status_id IN "
+                    f"({_qmarks(len(with_media))}) ORDER BY id",
+                    with_media,
+                ):
+                    media.setdefault(mrow[8], []).append(MediaRecord(*mrow))
             for r in rows:
                 out[r[0]] = StatusRecord(
                     r[0],
@@ -567,8 +577,8 @@ class SQLiteStore:
                     r[9],
                     r[10],
                     r[11],
-                    tags=tuple(sorted(tags.get(r[0], ()))),
-                    mention_ids=tuple(mentions.get(r[0], ())),
+                    tags=tuple(sorted(r[12].split(" "))) if r[12] else (),
+                    mention_ids=tuple(sorted(int(m) for m in r[13].split(" "))) if r[13] else (),
                     media=tuple(media.get(r[0], ())),
                 )
         return out
@@ -608,6 +618,21 @@ class SQLiteStore:
                 )
             )
         return out
+
+    def interactions(self, account_id: int, status_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+        """Return (favourited, reblogged) among ``status_ids``, in one query per chunk."""
+        faved: set[int] = set()
+        reblogged: set[int] = set()
+        for chunk in _chunks(status_ids):
+            marks = _qmarks(len(chunk))
+            for kind, status_id in self._q(
+                f"SELECT 0, status_id FROM favourites WHERE account_id = ? AND status_id IN "
+                f"({marks}) UNION ALL SELECT 1, reblog_of_id FROM statuses WHERE account_id = ? "
+                f"AND reblog_of_id IN ({marks})",
+                [account_id, *chunk, account_id, *chunk],
+            ):
+                (reblogged if kind else faved).add(status_id)
+        return faved, reblogged
 
     def favourite(self, account_id: int, status_id: int, fav_id: int, now_ms: int) -> bool:
         """Add a favourite and bump the counter; return False if it existed."""
