@@ -14,9 +14,11 @@ The load generator is a minimal HTTP/1.1 keep-alive client on asyncio streams in
 worker processes (httpx is too slow to saturate a server on the same machine). The
 machine is shared, so every number is one run's and the ratios are what matter.
 
-Writes ``benchmarks/results/app.json`` and ``benchmarks/results/app.md``.
+Writes ``benchmarks/results/app.json``, ``benchmarks/results/app.md`` and the charts
+``docs/figures/app-throughput.png``, ``app-latency.png`` and ``app-fanout.png`` (also:
+fan-out completion time for 1k, 10k and 100k followers).
 
-Run: ``python benchmarks/app_bench.py`` (about two minutes).
+Run: ``python benchmarks/app_bench.py`` (about three minutes).
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CONCURRENCY = 32
 CLIENT_PROCESSES = 2
 DURATION_S = 6.0
-FAST_HASH = {"argon2_time_cost": 1, "argon2_memory_kib": 8}
+FAST_HASH: dict[str, Any] = {"argon2_time_cost": 1, "argon2_memory_kib": 8}
+FANOUT_FOLLOWERS = (1_000, 10_000, 100_000)
+FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
 
 HELLO = """
 import uvicorn
@@ -247,13 +251,21 @@ def post_latency(tmp: Path, big: int = 100_000, active: int = 2_000) -> dict[str
         fanout_threshold=big * 2,  # push to everyone: the fan-out must really happen
         **FAST_HASH,
     )
+    curve = [n for n in FANOUT_FOLLOWERS if n != big]
     with ServerProcess(settings) as server:
-        users = register(server.base_url, ["big", "small"])
+        users = register(server.base_url, ["big", "small"] + [f"curve{n}" for n in curve])
     big_id, big_token = users["big"]
     small_id, small_token = users["small"]
     db = settings.database_path
     active_tokens = add_followers(db, int(big_id), big, 1, active)
     add_followers(db, int(small_id), 10, big + 10, 0)
+    # Smaller accounts for the completion-time curve, with the same share of active followers.
+    curve_tokens: dict[int, list[str]] = {}
+    first = 2 * big
+    for n in curve:
+        share = max(1, n * active // big)
+        curve_tokens[n] = add_followers(db, int(users[f"curve{n}"][0]), n, first, share)
+        first += n + 10
     with ServerProcess(settings) as server, httpx.Client(base_url=server.base_url, timeout=60) as c:
         # Make `active` followers active (they read their home timeline once).
         async def warm() -> None:
@@ -266,7 +278,8 @@ def post_latency(tmp: Path, big: int = 100_000, active: int = 2_000) -> dict[str
                             "/api/v1/timelines/home", headers={"Authorization": f"Bearer {tok}"}
                         )
 
-                await asyncio.gather(*(one(t) for t in active_tokens))
+                every = active_tokens + [t for ts in curve_tokens.values() for t in ts]
+                await asyncio.gather(*(one(t) for t in every))
 
         asyncio.run(warm())
 
@@ -304,6 +317,29 @@ def post_latency(tmp: Path, big: int = 100_000, active: int = 2_000) -> dict[str
             assert last
             assert last[0]["id"] == sid
             deliveries.append(time.perf_counter() - start)
+
+        def completion(token: str, last_token: str, rounds: int) -> list[float]:
+            """Post ``rounds`` times; seconds until the last active follower has each."""
+            times = []
+            for i in range(rounds):
+                wait_idle()
+                start = time.perf_counter()
+                _, sid = post(token, f"curve {i}")
+                wait_idle()
+                top = c.get(
+                    "/api/v1/timelines/home?limit=1",
+                    headers={"Authorization": f"Bearer {last_token}"},
+                ).json()
+                assert top
+                assert top[0]["id"] == sid
+                times.append(time.perf_counter() - start)
+            return times
+
+        curve_points = []
+        for n in curve:
+            times = completion(users[f"curve{n}"][1], curve_tokens[n][-1], 10)
+            curve_points.append((n, len(curve_tokens[n]), times))
+        curve_points.append((big, active, deliveries))
     p50_small = statistics.median(small_lat)
     p50_big = statistics.median(big_lat)
     return {
@@ -316,7 +352,89 @@ def post_latency(tmp: Path, big: int = 100_000, active: int = 2_000) -> dict[str
         "target": 3.0,
         "fanout_complete_p50_s": statistics.median(deliveries),
         "fanout_complete_max_s": max(deliveries),
+        "fanout_by_followers": [
+            {
+                "followers": n,
+                "active_followers": a,
+                "complete_p50_s": statistics.median(times),
+                "complete_max_s": max(times),
+            }
+            for n, a, times in sorted(curve_points)
+        ],
     }
+
+
+def _short(name: str) -> str:
+    """An endpoint label for a chart axis."""
+    return name.replace("GET ", "").replace("/api/v1", "").replace(" (FastAPI hello world)", "")
+
+
+def figures(home: dict[str, Any], post: dict[str, Any]) -> list[Path]:
+    """Draw the run's numbers to ``docs/figures/app-*.png``; return the files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    endpoints = home["endpoints"]
+    names = [_short(n) for n in endpoints]
+    hello = endpoints["GET /hello (FastAPI hello world)"]["requests_per_second"]
+    written = []
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    rps = [r["requests_per_second"] for r in endpoints.values()]
+    colors = ["0.6" if "hello" in n else "tab:blue" for n in endpoints]
+    bars = ax.barh(names[::-1], rps[::-1], color=colors[::-1])
+    ax.bar_label(bars, labels=[f"{v:,.0f} ({v / hello:.0%})" for v in rps[::-1]], padding=3)
+    ax.axvline(home["target"] * hello, color="tab:red", ls="--", lw=1)
+    ax.text(
+        home["target"] * hello, len(names) - 0.5, " target: 40% of hello world", color="tab:red"
+    )
+    ax.set_ylim(-0.6, len(names))
+    ax.set_xlabel(f"requests/s ({home['concurrency']} keep-alive clients, one uvicorn process)")
+    ax.set_xlim(0, max(rps) * 1.35)
+    ax.set_title("Throughput per endpoint vs a FastAPI hello world, same run")
+    fig.tight_layout()
+    written.append(FIGURES / "app-throughput.png")
+    fig.savefig(written[-1], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    y = list(range(len(names)))
+    p50 = [r["p50_ms"] for r in endpoints.values()]
+    p99 = [r["p99_ms"] for r in endpoints.values()]
+    ax.barh([i + 0.2 for i in y], p50, height=0.4, label="p50")
+    ax.barh([i - 0.2 for i in y], p99, height=0.4, label="p99")
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("latency under load, ms")
+    ax.set_title(f"Latency per endpoint at {home['concurrency']} concurrent clients")
+    ax.legend()
+    fig.tight_layout()
+    written.append(FIGURES / "app-latency.png")
+    fig.savefig(written[-1], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    points = post["fanout_by_followers"]
+    xs = [p["followers"] for p in points]
+    ax.plot(xs, [p["complete_p50_s"] for p in points], "o-", label="fan-out done, p50")
+    ax.plot(xs, [p["complete_max_s"] for p in points], "s--", label="fan-out done, max")
+    ax.axhline(
+        post["post_p50_ms_big"] / 1000, color="0.5", ls=":", label="POST response, p50 (100k)"
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("followers of the author (2% of them active and pushed to)")
+    ax.set_ylabel("seconds after the POST")
+    ax.set_title("Until the last active follower has the post")
+    ax.legend()
+    fig.tight_layout()
+    written.append(FIGURES / "app-fanout.png")
+    fig.savefig(written[-1], dpi=110)
+    plt.close(fig)
+    return written
 
 
 def main() -> None:
@@ -353,7 +471,18 @@ def main() -> None:
         f"{post['fanout_complete_p50_s']:.2f} s (p50; max {post['fanout_complete_max_s']:.2f} s).",
         "",
     ]
+    lines += [
+        "| followers | active (pushed) | fan-out done p50 s | max s |",
+        "|---:|---:|---:|---:|",
+    ]
+    for point in post["fanout_by_followers"]:
+        lines.append(
+            f"| {point['followers']:,} | {point['active_followers']:,} | "
+            f"{point['complete_p50_s']:.3f} | {point['complete_max_s']:.3f} |"
+        )
+    lines.append("")
     (RESULTS / "app.md").write_text("\n".join(lines))
+    figures(home, post)
     sys.stdout.write("\n".join(lines) + "\n")
 
 
