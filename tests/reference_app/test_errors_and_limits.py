@@ -168,6 +168,21 @@ def test_any_json_body_gets_2xx_or_clean_4xx(api: Api, body: dict[str, Any]) -> 
         assert set(reply.json()) == {"error"}
 
 
+@pytest.mark.parametrize("digits", ["²", "١٢٣", "１２"])
+def test_non_ascii_digits_are_not_ids(api: Api, digits: str) -> None:
+    # str.isdigit() is true for "²" and Arabic-Indic digits, but they are no Snowflake id:
+    # found by the fuzz test above as a 500 on in_reply_to_id.
+    user = api.register()
+    reply = api.client.post(
+        "/api/v1/statuses", headers=user.headers, json={"status": "x", "in_reply_to_id": digits}
+    )
+    assert 400 <= reply.status_code < 500
+    assert set(reply.json()) == {"error"}
+    _is_error(api.client.get(f"/api/v1/statuses/{digits}"), 404)
+    paged = api.client.get(f"/api/v1/timelines/public?max_id={digits}")
+    assert 400 <= paged.status_code < 500
+
+
 def test_rate_limit_per_ip_sets_headers_and_429(app_factory) -> None:  # type: ignore[no-untyped-def]
     api = app_factory(rate_limits_enabled=True, rate_limit_per_ip=1_000, rate_limit_per_token=4)
     ada = api.register()  # registering spends 1 of the token's 4 (verify_credentials)

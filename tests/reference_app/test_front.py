@@ -17,14 +17,13 @@ from twitterdesign.reference_app.server import free_port
 pytestmark = pytest.mark.slow
 
 
-def test_two_workers_behind_the_front_behave_as_one_server(tmp_path: Path) -> None:
-    port = free_port()
+def _start_front(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TWITTERDESIGN_ARGON2_TIME_COST": "1",
         "TWITTERDESIGN_ARGON2_MEMORY_KIB": "8",
     }
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -44,14 +43,43 @@ def test_two_workers_behind_the_front_behave_as_one_server(tmp_path: Path) -> No
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _wait_healthy(base: str) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(f"{base} never answered /healthz")
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()]
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{p}").exists() for p in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="reads child pids from Linux /proc"
+)
+
+
+def test_two_workers_behind_the_front_behave_as_one_server(tmp_path: Path) -> None:
+    port = free_port()
+    proc = _start_front(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        _wait_healthy(base)
         with httpx.Client(base_url=base, timeout=20) as c:
             app = c.post("/api/v1/apps", data={"client_name": "t", "scopes": "read write follow"})
             creds = app.json()
@@ -106,5 +134,28 @@ def test_two_workers_behind_the_front_behave_as_one_server(tmp_path: Path) -> No
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@needs_proc
+@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
+def test_stopping_the_front_never_orphans_app_processes(tmp_path: Path, how: str) -> None:
+    # SIGTERM: the front stops its app processes before it exits. SIGKILL: it cannot, so
+    # each app process notices its parent is gone and stops by itself.
+    port = free_port()
+    proc = _start_front(tmp_path, port)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}")
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        if how == "sigterm":
+            proc.terminate()
+        else:
+            proc.kill()
+        proc.wait(timeout=30)
+        assert _gone_within(workers, 20), "app processes outlived the front"
+    finally:
+        if proc.poll() is None:
             proc.kill()
             proc.wait()

@@ -185,9 +185,19 @@ def run_multiprocess(
         policy: Balancing policy, one of :data:`FRONT_POLICIES`.
         log_level: uvicorn's log level for the front.
     """
+    import signal
+
     import uvicorn
 
-    from twitterdesign.reference_app.server import ServerProcess
+    from twitterdesign.reference_app.server import ServerProcess, stop_all
+
+    def _exit_on_sigterm(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    # uvicorn re-raises the SIGTERM it caught once it has shut down; with the default
+    # action the process would die on the spot and orphan its app processes. A Python
+    # handler turns it into SystemExit, so the `finally` below stops them.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
     n = check_int("workers", workers, minimum=2, maximum=64)
     check_choice("policy", policy, FRONT_POLICIES)
@@ -217,5 +227,4 @@ def run_multiprocess(
         )
         uvicorn.run(front, host=host, port=port, log_level=log_level, access_log=False)
     finally:
-        for child in children:
-            child.stop()
+        stop_all(children)

@@ -13,7 +13,27 @@ from types import TracebackType
 from twitterdesign.errors import TwitterDesignError
 from twitterdesign.reference_app.settings import Settings
 
-__all__ = ["ServerProcess", "free_port", "run_server"]
+__all__ = ["PARENT_PID_ENV", "ServerProcess", "free_port", "run_server", "stop_all"]
+
+PARENT_PID_ENV = "TWITTERDESIGN_PARENT_PID"
+"""Set by :class:`ServerProcess` in its child: the child stops when that parent is gone."""
+
+
+def _watch_parent(parent_pid: int, *, interval_s: float = 0.5) -> None:
+    """Send ourselves SIGTERM once ``parent_pid`` is no longer our parent.
+
+    A child server must not outlive the process that started it, even when that process
+    is killed with SIGKILL and cannot stop its children (re-parenting changes getppid()).
+    """
+    import signal
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def run_server(
@@ -37,6 +57,9 @@ def run_server(
 
     from twitterdesign.reference_app.api.app import create_app
 
+    parent = os.environ.get(PARENT_PID_ENV, "")
+    if parent.isascii() and parent.isdigit():
+        _watch_parent(int(parent))
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -101,7 +124,7 @@ class ServerProcess:
         """Start the child and wait until it answers ``/healthz``."""
         import httpx
 
-        env = {**os.environ, **self.settings.to_env()}
+        env = {**os.environ, **self.settings.to_env(), PARENT_PID_ENV: str(os.getpid())}
         # A file, not a pipe: a pipe nobody reads would block the server once full.
         self._log = tempfile.NamedTemporaryFile(prefix="twitterdesign-serve-", suffix=".log")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
@@ -148,6 +171,13 @@ class ServerProcess:
             return
         if self.process.poll() is None:
             self.process.terminate()
+        self._reap(timeout_s)
+
+    def _reap(self, timeout_s: float) -> None:
+        """Wait for a child already sent SIGTERM; kill it after ``timeout_s``."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
@@ -157,6 +187,11 @@ class ServerProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+    def terminate(self) -> None:
+        """Send SIGTERM without waiting (see :func:`stop_all`)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
 
     def log_text(self) -> str:
         """Return what the server wrote on stderr so far."""
@@ -188,3 +223,15 @@ class ServerProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def stop_all(servers: list[ServerProcess], timeout_s: float = 15.0) -> None:
+    """Stop several child servers in parallel: SIGTERM to all, then wait for each.
+
+    Shutting them down one after another would take up to ``len(servers) × timeout_s``.
+    """
+    for server in servers:
+        server.terminate()
+    deadline = time.monotonic() + timeout_s
+    for server in servers:
+        server._reap(max(0.0, deadline - time.monotonic()))

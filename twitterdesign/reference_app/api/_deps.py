@@ -176,7 +176,7 @@ def parse_id(value: Any, *, name: str = "id", bad: type[AppError] = NotFound) ->
         raise bad(f"{name} is not a valid id" if bad is not NotFound else "Record not found")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.isdigit() and len(value) <= 19:
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
         number = int(value)
     else:
         raise bad(f"{name} is not a valid id" if bad is not NotFound else "Record not found")
@@ -203,7 +203,7 @@ def page_from(request: Request, *, default_limit: int = 20, max_limit: int = MAX
     limit = default_limit
     raw = q.get("limit")
     if raw is not None and raw != "":
-        if not raw.lstrip("-").isdigit() or len(raw) > 10:
+        if not (raw.lstrip("-").isascii() and raw.lstrip("-").isdigit()) or len(raw) > 10:
             raise BadRequest("limit must be an integer")
         limit = int(raw)
         if limit < 1:

@@ -137,7 +137,7 @@ class GatewayMiddleware:
 
         length = _header(scope, b"content-length")
         if length is not None and (
-            not length.isdigit() or int(length) > settings.max_request_bytes
+            not (length.isascii() and length.isdigit()) or int(length) > settings.max_request_bytes
         ):
             await self._error(send, 413, "request body is too large", [])
             self._observe(scope, 413, start)

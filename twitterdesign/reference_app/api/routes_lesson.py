@@ -246,7 +246,7 @@ def search_tweet(
     ex = _exclusions(exclude)
     offset = 0
     if next_token:
-        if not next_token.isdigit() or len(next_token) > 9:
+        if not (next_token.isascii() and next_token.isdigit()) or len(next_token) > 9:
             raise BadRequest("next_token is not valid")
         offset = int(next_token)
     s = services(request)

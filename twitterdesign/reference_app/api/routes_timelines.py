@@ -123,7 +123,7 @@ async def search(
     if kind not in (None, "", "accounts", "hashtags", "statuses"):
         raise BadRequest("type must be accounts, hashtags or statuses")
     offset_raw = p.text("offset", default="0", max_len=10) or "0"
-    if not offset_raw.isdigit():
+    if not (offset_raw.isascii() and offset_raw.isdigit()):
         raise BadRequest("offset must be a non-negative integer")
     page = page_from(request)
     s = services(request)
