@@ -2,14 +2,14 @@
 
 Subpackages (import the one you need; each is light on its own):
 
-- :mod:`twitterdesign.estimation` — capacity estimators, presets, regional plans.
-- :mod:`twitterdesign.topk` — heavy-hitter and frequency sketches, trends, sharded counters.
-- :mod:`twitterdesign.lb` — client-side load balancing, hashing routers, simulator.
-- :mod:`twitterdesign.timeline` — follower graphs, fan-out policies, timeline caches.
-- :mod:`twitterdesign.quiz` — the lesson's quiz.
-- :mod:`twitterdesign.reference_app` — a Mastodon-compatible reference backend.
+- `twitterdesign.estimation` — capacity estimators, presets, regional plans.
+- `twitterdesign.topk` — heavy-hitter and frequency sketches, trends, sharded counters.
+- `twitterdesign.lb` — client-side load balancing, hashing routers, simulator.
+- `twitterdesign.timeline` — follower graphs, fan-out policies, timeline caches.
+- `twitterdesign.quiz` — the lesson's quiz.
+- `twitterdesign.reference_app` — a Mastodon-compatible reference backend.
 
-Example:
+Examples:
     >>> import twitterdesign
     >>> isinstance(twitterdesign.__version__, str)
     True

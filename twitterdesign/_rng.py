@@ -19,12 +19,12 @@ def as_generator(rng: RngLike) -> np.random.Generator:
         rng: A Generator (returned as is), a non-negative integer seed, or None.
 
     Returns:
-        A :class:`numpy.random.Generator`; the same seed always gives the same stream.
+        A `numpy.random.Generator`; the same seed always gives the same stream.
 
     Raises:
         InvalidParameterError: If ``rng`` is of another type or a negative integer.
 
-    Example:
+    Examples:
         >>> a = as_generator(42).integers(0, 1000, size=3)
         >>> b = as_generator(42).integers(0, 1000, size=3)
         >>> bool((a == b).all())

@@ -34,7 +34,7 @@ def check_int(
     Booleans and floats (even integral ones such as ``3.0``) are rejected: a float
     where an integer count is expected is almost always a unit mistake.
 
-    Example:
+    Examples:
         >>> check_int("k", 5, minimum=1)
         5
         >>> check_int("k", 0, minimum=1)
@@ -64,7 +64,7 @@ def check_number(
 
     NaN and infinities are always rejected; so are booleans and non-numbers.
 
-    Example:
+    Examples:
         >>> check_number("rate", 2, minimum=0)
         2.0
         >>> check_number("rate", float("nan"), minimum=0)
@@ -88,7 +88,7 @@ def check_number(
 def check_fraction(name: str, value: Any) -> float:
     """Return ``value`` as a float in the closed interval [0, 1], or raise.
 
-    Example:
+    Examples:
         >>> check_fraction("image_fraction", 0.1)
         0.1
     """
@@ -100,7 +100,7 @@ def check_probability_open(name: str, value: Any) -> float:
 
     Used for error rates such as a sketch's epsilon and delta.
 
-    Example:
+    Examples:
         >>> check_probability_open("epsilon", 0.01)
         0.01
     """
@@ -112,7 +112,7 @@ def check_probability_open(name: str, value: Any) -> float:
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``, or raise naming them all.
 
-    Example:
+    Examples:
         >>> check_choice("policy", "p2c", ["p2c", "round-robin"])
         'p2c'
     """

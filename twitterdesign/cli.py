@@ -4,7 +4,7 @@ Each subcommand lives in ``twitterdesign/_cli/<name>.py`` and exposes
 ``register(app)``. Those modules import only Typer and rich at import time and load the
 library module they drive inside the command, so ``twitterdesign --help`` stays fast.
 
-Errors the library raises on purpose (:class:`~twitterdesign.errors.TwitterDesignError`)
+Errors the library raises on purpose (`TwitterDesignError`)
 and unreadable files print one line on stderr and exit with code 2, never a traceback.
 """
 

@@ -1,11 +1,11 @@
 """Error types raised by twitterdesign.
 
-Every error the library raises on purpose derives from :class:`TwitterDesignError`, so
+Every error the library raises on purpose derives from `TwitterDesignError`, so
 callers can catch the whole family with one ``except``. The concrete types also derive
-from :class:`ValueError` where the cause is a bad value, so code written against the
+from `ValueError` where the cause is a bad value, so code written against the
 standard library keeps working.
 
-Example:
+Examples:
     >>> from twitterdesign.errors import InvalidParameterError
     >>> try:
     ...     raise InvalidParameterError("k", 0, "an integer >= 1")
@@ -64,7 +64,7 @@ class CorruptDataError(TwitterDesignError, ValueError):
 class NotFoundError(TwitterDesignError, KeyError):
     """A named thing (preset, node, topic, ...) does not exist.
 
-    Derives from :class:`KeyError` for lookups, but prints its message plainly.
+    Derives from `KeyError` for lookups, but prints its message plainly.
     """
 
     def __str__(self) -> str:

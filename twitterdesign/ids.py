@@ -10,14 +10,14 @@ worker     10    which generator made it (0..1023), so workers never collide
 sequence   12    a counter within one millisecond (0..4095)
 =========  ====  ==========================================================
 
-Ids from one :class:`Snowflake` strictly increase. When the 4,096 ids of a millisecond are
+Ids from one `Snowflake` strictly increase. When the 4,096 ids of a millisecond are
 used up the generator waits for the next millisecond. When the wall clock steps backwards
 (an NTP correction, a VM migration) the generator never reissues an id: a small step
 (``max_backward_ms`` or less) is waited out, a larger one raises
-:class:`ClockMovedBackwardsError`. Because ids order by time, an id is also a cursor: the
+`ClockMovedBackwardsError`. Because ids order by time, an id is also a cursor: the
 reference app paginates with ``max_id``/``since_id`` exactly as Mastodon does.
 
-Example:
+Examples:
     >>> gen = Snowflake(worker_id=7)
     >>> a, b = gen.next_id(), gen.next_id()
     >>> a < b
@@ -94,7 +94,7 @@ class SnowflakeParts:
 
     @property
     def datetime(self) -> datetime:
-        """The timestamp as an aware UTC :class:`~datetime.datetime`."""
+        """The timestamp as an aware UTC `datetime`."""
         return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,16 +110,16 @@ def decode(snowflake_id: int, *, epoch_ms: int = DEFAULT_EPOCH_MS) -> SnowflakeP
     """Split an id into its timestamp, worker and sequence.
 
     Args:
-        snowflake_id: An id made by a :class:`Snowflake` with the same ``epoch_ms``.
+        snowflake_id: An id made by a `Snowflake` with the same ``epoch_ms``.
         epoch_ms: The epoch the generator used (Unix milliseconds).
 
     Returns:
-        The decoded :class:`SnowflakeParts`; ``timestamp_ms`` is Unix milliseconds.
+        The decoded `SnowflakeParts`; ``timestamp_ms`` is Unix milliseconds.
 
     Raises:
         InvalidParameterError: If the id is not an integer in ``[0, 2**63 - 1]``.
 
-    Example:
+    Examples:
         >>> decode((1000 << 22) | (3 << 12) | 5, epoch_ms=0)
         SnowflakeParts(timestamp_ms=1000, worker_id=3, sequence=5)
     """
@@ -146,7 +146,7 @@ def first_id_at(timestamp_ms: int, *, epoch_ms: int = DEFAULT_EPOCH_MS) -> int:
     Raises:
         InvalidParameterError: If the time is before the epoch or past the last id.
 
-    Example:
+    Examples:
         >>> first_id_at(1000, epoch_ms=0) == 1000 << 22
         True
     """
@@ -167,7 +167,7 @@ class Snowflake:
         worker_id: This generator's id, 0..1023; two generators with different worker
             ids never produce the same id.
         epoch_ms: The custom epoch in Unix milliseconds (default 2020-01-01 UTC).
-        max_backward_ms: How far back the clock may step before :meth:`next_id` raises
+        max_backward_ms: How far back the clock may step before `next_id` raises
             instead of waiting for it to catch up.
         after: An id this generator must never go below or repeat, e.g. the largest id
             already stored before a restart (only its timestamp matters).
@@ -178,7 +178,7 @@ class Snowflake:
     Raises:
         InvalidParameterError: For a worker id, epoch or limit out of range.
 
-    Example:
+    Examples:
         >>> ticks = iter(range(10_000, 20_000))
         >>> gen = Snowflake(worker_id=1, epoch_ms=0, clock=lambda: next(ticks))
         >>> decode(gen.next_id(), epoch_ms=0)
@@ -252,7 +252,7 @@ class Snowflake:
             return (now << _TIMESTAMP_SHIFT) | (self._worker_id << _WORKER_SHIFT) | self._sequence
 
     def decode(self, snowflake_id: int) -> SnowflakeParts:
-        """Decode an id with this generator's epoch (see :func:`decode`)."""
+        """Decode an id with this generator's epoch (see `decode`)."""
         return decode(snowflake_id, epoch_ms=self._epoch_ms)
 
     def _now(self) -> int:

@@ -8,7 +8,7 @@ Formatting turns a number into text a person reads (``format_bytes(255e12)`` →
 ``"255 TB"``); parsing goes back (``parse_quantity("9.6 Gbps")``), so users may type
 answers and settings in the form they think in.
 
-Example:
+Examples:
     >>> format_bytes(255_000_000_000_000)
     '255 TB'
     >>> format_bits_per_second(24e9)
@@ -150,7 +150,7 @@ def format_bytes(n_bytes: float, *, precision: int = 3) -> str:
     Raises:
         InvalidParameterError: If ``n_bytes`` is not a finite number.
 
-    Example:
+    Examples:
         >>> format_bytes(375e9)
         '375 GB'
         >>> format_bytes(512)
@@ -164,7 +164,7 @@ def format_bytes(n_bytes: float, *, precision: int = 3) -> str:
 def format_bits_per_second(bits_per_second: float, *, precision: int = 3) -> str:
     """Format a bit rate with an SI prefix, as network links are quoted.
 
-    Example:
+    Examples:
         >>> format_bits_per_second(393.9e9)
         '394 Gbps'
     """
@@ -176,7 +176,7 @@ def format_bits_per_second(bits_per_second: float, *, precision: int = 3) -> str
 def format_count(count: float, *, precision: int = 3) -> str:
     """Format a count with K, M, B (billion) or T suffixes.
 
-    Example:
+    Examples:
         >>> format_count(156_250)
         '156K'
         >>> format_count(42)
@@ -191,7 +191,7 @@ def format_count(count: float, *, precision: int = 3) -> str:
 def format_usd(amount: float) -> str:
     """Format a dollar amount with thousands separators and cents.
 
-    Example:
+    Examples:
         >>> format_usd(557061.12)
         '$557,061.12'
     """
@@ -200,9 +200,9 @@ def format_usd(amount: float) -> str:
 
 
 def format_quantity(quantity: Quantity, *, precision: int = 3) -> str:
-    """Format a :class:`Quantity` in its dimension's human form.
+    """Format a `Quantity` in its dimension's human form.
 
-    Example:
+    Examples:
         >>> format_quantity(Quantity(9.6e9, "bits_per_second"))
         '9.6 Gbps'
     """
@@ -227,7 +227,7 @@ def _prefix_factor(prefix: str) -> float | None:
 
 
 def parse_quantity(text: str, *, expected: Dimension | None = None) -> Quantity:
-    """Parse human text into a :class:`Quantity` in base units.
+    """Parse human text into a `Quantity` in base units.
 
     Accepts byte sizes (``"200 KB"``, ``"1.2TB"``, ``"3 MiB"``), bit rates
     (``"9.6 Gbps"``, ``"24 Gbit/s"``), byte rates (``"30 MB/s"``) and counts
@@ -247,7 +247,7 @@ def parse_quantity(text: str, *, expected: Dimension | None = None) -> Quantity:
     Raises:
         InvalidParameterError: If the text is not a number with a known unit.
 
-    Example:
+    Examples:
         >>> parse_quantity("24 Gbps").value
         24000000000.0
         >>> parse_quantity("30 MB/s")
@@ -314,7 +314,7 @@ def _wanted(dimension: Dimension, example: str) -> str:
 def parse_bytes(text: str) -> float:
     """Parse a byte size such as ``"200 KB"`` or a bare number of bytes.
 
-    Example:
+    Examples:
         >>> parse_bytes("3 MB")
         3000000.0
     """
@@ -324,7 +324,7 @@ def parse_bytes(text: str) -> float:
 def parse_bits_per_second(text: str) -> float:
     """Parse a bit rate such as ``"9.6 Gbps"`` or a bare number of bits per second.
 
-    Example:
+    Examples:
         >>> parse_bits_per_second("394 Gbps")
         394000000000.0
     """
@@ -334,7 +334,7 @@ def parse_bits_per_second(text: str) -> float:
 def parse_count(text: str) -> float:
     """Parse a count such as ``"25k"``, ``"25,000"`` or ``"1.5B"`` (B is billion here).
 
-    Example:
+    Examples:
         >>> parse_count("157K")
         157000.0
     """

@@ -1,6 +1,6 @@
 """``twitterdesign lb``: simulate and compare client-side load balancers, measure hashing.
 
-Only Typer and rich are imported here; :mod:`twitterdesign.lb` loads inside the commands.
+Only Typer and rich are imported here; `twitterdesign.lb` loads inside the commands.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``twitterdesign topk``: the heaviest lines or words of a file, with bounds and memory.
 
-Only Typer and rich are imported here; :mod:`twitterdesign.topk` loads inside the command.
+Only Typer and rich are imported here; `twitterdesign.topk` loads inside the command.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """Capacity estimation: from a handful of assumptions to storage, bandwidth and servers.
 
-The lesson's first part, as code: a :class:`Workload` of assumptions goes into
-:func:`estimate`, which returns a :class:`CapacityReport` (storage per day, year and
+The lesson's first part, as code: a `Workload` of assumptions goes into
+`estimate`, which returns a `CapacityReport` (storage per day, year and
 retention period, incoming and outgoing bandwidth, request rates, four server counts
-with their cost, cache memory) that can :meth:`~CapacityReport.explain` itself step by
-step. :data:`PRESETS` holds published workloads (the lesson's two versions, Twitter's
-2012 figures, the system-design-primer); :func:`allocate_regions` splits a report across
-countries and regions from the January 2022 country-wise userbase; :func:`project_growth`
-and :func:`sensitivity` answer what-if questions.
+with their cost, cache memory) that can `explain` itself step by
+step. `PRESETS` holds published workloads (the lesson's two versions, Twitter's
+2012 figures, the system-design-primer); `allocate_regions` splits a report across
+countries and regions from the January 2022 country-wise userbase; `project_growth`
+and `sensitivity` answer what-if questions.
 
-Example:
+Examples:
     >>> from twitterdesign.estimation import PRESETS, estimate
     >>> report = estimate(PRESETS["lesson"].workload)
     >>> report.tweets_per_day, report.servers_at_peak

@@ -36,7 +36,7 @@ def server_capacity(
     Raises:
         InvalidParameterError: If any argument is not a positive finite number.
 
-    Example:
+    Examples:
         >>> server_capacity()
         64000.0
         >>> server_capacity(cores=8, cycles_per_instruction=2)
@@ -85,7 +85,7 @@ def server_capacity_from_mix(
         InvalidParameterError: If a throughput is not positive, the fraction is outside
             [0, 1], or ``method`` is unknown.
 
-    Example:
+    Examples:
         >>> server_capacity_from_mix()
         8180.0
         >>> round(server_capacity_from_mix(method="harmonic"), 1)
@@ -128,7 +128,7 @@ def peak_factor(share_of_requests: float = 0.8, share_of_day: float = 0.2) -> fl
         InvalidParameterError: If a share is outside (0, 1] or the window is longer
             than the share of requests it holds.
 
-    Example:
+    Examples:
         >>> peak_factor()
         4.0
         >>> peak_factor(0.5, 0.25)

@@ -15,10 +15,10 @@ __all__ = ["PRESETS", "Preset", "get_preset"]
 
 @dataclass(frozen=True, slots=True)
 class Preset:
-    """A named :class:`Workload` with the source it comes from.
+    """A named `Workload` with the source it comes from.
 
     Attributes:
-        name: The preset's key in :data:`PRESETS`.
+        name: The preset's key in `PRESETS`.
         title: A one-line description.
         workload: The assumptions.
         source: The citation.
@@ -26,7 +26,7 @@ class Preset:
             corresponds to (dotted for a split, e.g. ``"storage_bytes_per_day_by_type.video"``).
         notes: Which defaults were used where the source gives no value, and why.
 
-    Example:
+    Examples:
         >>> p = PRESETS["twitter-2012"]
         >>> p.workload.daily_active_users, p.published["requests_per_second"]
         (150000000.0, '~300K reads/s')
@@ -42,7 +42,7 @@ class Preset:
     def to_dict(self) -> dict[str, object]:
         """Return the preset as a JSON-ready dict.
 
-        Example:
+        Examples:
             >>> PRESETS["lesson"].to_dict()["workload"]["daily_active_users"]
             500000000.0
         """
@@ -228,16 +228,16 @@ def get_preset(name: str) -> Preset:
     """Return the preset called ``name``.
 
     Args:
-        name: One of the keys of :data:`PRESETS`.
+        name: One of the keys of `PRESETS`.
 
     Returns:
-        The :class:`Preset`.
+        The `Preset`.
 
     Raises:
         InvalidParameterError: If there is no preset of that name (the error is about
             ``preset`` and lists the names).
 
-    Example:
+    Examples:
         >>> get_preset("lesson").workload.daily_active_users
         500000000.0
         >>> sorted(PRESETS)

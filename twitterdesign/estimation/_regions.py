@@ -42,7 +42,7 @@ class Userbase:
         total_users: All users, listed countries and the rest of the world together.
         source: Where the numbers come from.
 
-    Example:
+    Examples:
         >>> base = Userbase({"A": 3.0, "B": 1.0}, {"A": "East", "B": "West"}, 5.0, "made up")
         >>> base.rest_of_world
         1.0
@@ -78,9 +78,9 @@ def load_userbase() -> Userbase:
     immutable, so every call returns the same object.
 
     Returns:
-        The :class:`Userbase`; its ``rest_of_world`` is 397M minus the ten countries.
+        The `Userbase`; its ``rest_of_world`` is 397M minus the ten countries.
 
-    Example:
+    Examples:
         >>> base = load_userbase()
         >>> base.users_by_country["United States"], base.region_of["Japan"]
         (76900000.0, 'Asia-Pacific')
@@ -121,7 +121,7 @@ class Allocation:
         storage_bytes_per_day: Share of the new data per day.
         storage_bytes_total: Share of the data kept over the retention period.
 
-    Example:
+    Examples:
         >>> from twitterdesign.estimation import PRESETS, estimate
         >>> plan = allocate_regions(estimate(PRESETS["lesson"].workload))
         >>> us = plan.countries[0]
@@ -153,10 +153,10 @@ class RegionalPlan:
         total_servers: Servers allocated: the report's count, raised if needed so every
             region gets ``min_servers_per_region``.
         min_servers_per_region: The minimum each region received.
-        regions: One :class:`Allocation` per region, most users first, rest of world last.
-        countries: One :class:`Allocation` per country, most users first.
+        regions: One `Allocation` per region, most users first, rest of world last.
+        countries: One `Allocation` per country, most users first.
 
-    Example:
+    Examples:
         >>> from twitterdesign.estimation import PRESETS, estimate
         >>> plan = allocate_regions(estimate(PRESETS["lesson"].workload), basis="by_daily_users")
         >>> plan.total_servers, sum(c.servers for c in plan.countries)
@@ -177,12 +177,12 @@ class RegionalPlan:
             name: A region of the plan, e.g. ``"Europe"``.
 
         Returns:
-            That region's :class:`Allocation`.
+            That region's `Allocation`.
 
         Raises:
             InvalidParameterError: If there is no such region.
 
-        Example:
+        Examples:
             >>> from twitterdesign.estimation import PRESETS, estimate
             >>> allocate_regions(estimate(PRESETS["lesson"].workload)).region("Europe").servers
             1
@@ -239,7 +239,7 @@ def apportion(weights: Sequence[float], total: int, *, minimum: int = 0) -> list
         InvalidParameterError: On negative or non-finite weights, an empty list, or a
             total too small for the minimum.
 
-    Example:
+    Examples:
         >>> apportion([76.9, 58.95, 23.6], 10)
         [5, 4, 1]
         >>> apportion([90, 5, 5], 10, minimum=2)
@@ -311,14 +311,14 @@ def allocate_regions(
             ``"all_requests_in_one_second"`` or ``"by_daily_users"``.
 
     Returns:
-        The :class:`RegionalPlan`; never negative, servers summing exactly.
+        The `RegionalPlan`; never negative, servers summing exactly.
 
     Raises:
         InvalidParameterError: On negative or non-finite user counts, no users at all,
             ``total_users`` below the countries' sum, a country without a region, or an
             unknown ``basis``.
 
-    Example:
+    Examples:
         >>> from twitterdesign.estimation import PRESETS, estimate
         >>> plan = allocate_regions(estimate(PRESETS["lesson"].workload))
         >>> plan.total_servers, sum(r.servers for r in plan.regions)

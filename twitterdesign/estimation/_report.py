@@ -38,7 +38,7 @@ SERVER_QUESTIONS: dict[str, str] = {
 class ByType:
     """A quantity split by content type: tweet text (with metadata), images, videos.
 
-    Example:
+    Examples:
         >>> ByType(text=1.0, image=2.0, video=3.0).total
         6.0
     """
@@ -69,7 +69,7 @@ class ServerCount:
         usd_per_hour: ``servers * cost_per_server_hour``, or None without a cost.
         question: The question this count answers.
 
-    Example:
+    Examples:
         >>> peak = estimate(Workload(500e6, cost_per_server_hour=2.0)).server_counts()[1]
         >>> peak.name, peak.servers, round(peak.exact, 2), peak.usd_per_hour
         ('peak', 8, 7.23, 16.0)
@@ -94,11 +94,11 @@ class ServerCount:
 
 @dataclass(frozen=True, slots=True)
 class CapacityReport:
-    """Storage, bandwidth, request rates, servers and cache for one :class:`Workload`.
+    """Storage, bandwidth, request rates, servers and cache for one `Workload`.
 
     Byte quantities are SI (1 TB = 10**12 bytes), bandwidth is in bits per second, a
-    day has 86,400 seconds and a year 365 days. See :func:`estimate` for the formulas
-    and :meth:`explain` for them with the numbers substituted.
+    day has 86,400 seconds and a year 365 days. See `estimate` for the formulas
+    and `explain` for them with the numbers substituted.
 
     Attributes:
         workload: The assumptions the report was computed from.
@@ -128,7 +128,7 @@ class CapacityReport:
         usd_per_hour_by_daily_users: Hourly cost of ``servers_by_daily_users`` (or None).
         cache_bytes: Memory for the hot share of a day's tweets (text and metadata).
 
-    Example:
+    Examples:
         >>> report = estimate(Workload(500e6))
         >>> report.storage_bytes_per_day_by_type.video
         225000000000000.0
@@ -182,7 +182,7 @@ class CapacityReport:
     def server_counts(self) -> tuple[ServerCount, ...]:
         """Return the four server counts with their exact values, costs and questions.
 
-        Example:
+        Examples:
             >>> [c.servers for c in estimate(Workload(500e6)).server_counts()]
             [2, 8, 156250, 7813]
         """
@@ -212,7 +212,7 @@ class CapacityReport:
         units; the last section says which of the four server counts answers which
         question.
 
-        Example:
+        Examples:
             >>> text = estimate(Workload(500e6)).explain()
             >>> "500M daily users × 3 tweets = 1.5B tweets/day" in text
             True
@@ -224,7 +224,7 @@ class CapacityReport:
     def to_dict(self) -> dict[str, object]:
         """Return every field as a JSON-ready dict (splits and the workload nested).
 
-        Example:
+        Examples:
             >>> estimate(Workload(500e6)).to_dict()["servers_at_peak"]
             8
         """
@@ -279,12 +279,12 @@ def estimate(workload: Workload) -> CapacityReport:
         workload: The assumptions.
 
     Returns:
-        The :class:`CapacityReport`.
+        The `CapacityReport`.
 
     Raises:
-        InvalidParameterError: If ``workload`` is not a :class:`Workload`.
+        InvalidParameterError: If ``workload`` is not a `Workload`.
 
-    Example:
+    Examples:
         >>> from twitterdesign.units import format_bytes, format_bits_per_second
         >>> report = estimate(Workload(500e6))
         >>> format_bytes(report.storage_bytes_per_day), format_bytes(report.storage_bytes_per_year)

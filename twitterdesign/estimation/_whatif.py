@@ -33,7 +33,7 @@ class GrowthYear:
         storage_bytes_kept: Replicated data kept at the end of the year: the new data of
             every year so far that is still within the retention period.
 
-    Example:
+    Examples:
         >>> year = project_growth(Workload(500e6), annual_growth=1.0, years=1).years[1]
         >>> year.year, year.daily_active_users, year.report.servers_at_peak
         (1, 1000000000.0, 15)
@@ -60,9 +60,9 @@ class GrowthProjection:
 
     Attributes:
         annual_growth: Growth per year as a fraction (0.2 is +20% a year).
-        years: One :class:`GrowthYear` per year, from year 0.
+        years: One `GrowthYear` per year, from year 0.
 
-    Example:
+    Examples:
         >>> len(project_growth(Workload(1e6), annual_growth=0.5, years=4).years)
         5
     """
@@ -88,13 +88,13 @@ def project_growth(workload: Workload, *, annual_growth: float, years: int) -> G
         years: Years to project after year 0 (0 to 100).
 
     Returns:
-        The :class:`GrowthProjection` with ``years + 1`` entries.
+        The `GrowthProjection` with ``years + 1`` entries.
 
     Raises:
         InvalidParameterError: If ``annual_growth`` is not > -1, ``years`` is outside
             [0, 100], or ``workload`` is not a Workload.
 
-    Example:
+    Examples:
         >>> p = project_growth(Workload(500e6), annual_growth=0.1, years=2)
         >>> [round(y.daily_active_users / 1e6) for y in p.years]
         [500, 550, 605]
@@ -120,7 +120,7 @@ def project_growth(workload: Workload, *, annual_growth: float, years: int) -> G
     return GrowthProjection(growth, tuple(rows))
 
 
-#: Workload fields :func:`sensitivity` varies (the ones that change some output).
+#: Workload fields `sensitivity` varies (the ones that change some output).
 SENSITIVITY_INPUTS: tuple[str, ...] = (
     "daily_active_users",
     "tweets_per_user_per_day",
@@ -138,7 +138,7 @@ SENSITIVITY_INPUTS: tuple[str, ...] = (
     "cache_hot_fraction",
 )
 
-#: Outputs :func:`sensitivity` reports; servers are unrounded so the bars are smooth.
+#: Outputs `sensitivity` reports; servers are unrounded so the bars are smooth.
 SENSITIVITY_OUTPUTS: dict[str, Callable[[CapacityReport], float]] = {
     "storage_bytes_per_day": lambda r: r.storage_bytes_per_day,
     "storage_bytes_total": lambda r: r.storage_bytes_total,
@@ -158,14 +158,14 @@ class SensitivityBar:
 
     Attributes:
         input: The workload field varied.
-        output: The output measured (a key of :data:`SENSITIVITY_OUTPUTS`).
+        output: The output measured (a key of `SENSITIVITY_OUTPUTS`).
         input_low: The field's lowered value (clipped to its valid range).
         input_high: The field's raised value (clipped to its valid range).
         output_base: The output at the unchanged workload.
         output_low: The output with the lowered input.
         output_high: The output with the raised input.
 
-    Example:
+    Examples:
         >>> bar = sensitivity(Workload(500e6)).for_output("storage_bytes_per_day")[0]
         >>> bar.input, [round(x, 3) for x in bar.relative()]
         ('daily_active_users', [-0.1, 0.1])
@@ -207,9 +207,9 @@ class SensitivityReport:
     Attributes:
         relative_change: How far each input was moved down and up (0.1 is ±10%).
         base: The report at the unchanged workload.
-        bars: One :class:`SensitivityBar` per (input, output) pair.
+        bars: One `SensitivityBar` per (input, output) pair.
 
-    Example:
+    Examples:
         >>> s = sensitivity(Workload(500e6))
         >>> len(s.bars) == len(SENSITIVITY_INPUTS) * len(SENSITIVITY_OUTPUTS)
         True
@@ -223,7 +223,7 @@ class SensitivityReport:
         """Return the bars of one output, the largest swing first.
 
         Args:
-            output: A key of :data:`SENSITIVITY_OUTPUTS`.
+            output: A key of `SENSITIVITY_OUTPUTS`.
 
         Returns:
             The bars, ordered by swing (ties by input name).
@@ -231,7 +231,7 @@ class SensitivityReport:
         Raises:
             InvalidParameterError: If ``output`` is not a known output.
 
-        Example:
+        Examples:
             >>> s = sensitivity(Workload(500e6))
             >>> s.for_output("servers_at_peak_exact")[0].input
             'requests_per_server_per_second'
@@ -246,7 +246,7 @@ class SensitivityReport:
         """Return the input whose change moves ``output`` the most.
 
         Args:
-            output: A key of :data:`SENSITIVITY_OUTPUTS`.
+            output: A key of `SENSITIVITY_OUTPUTS`.
 
         Returns:
             The name of the workload field with the largest swing.
@@ -254,7 +254,7 @@ class SensitivityReport:
         Raises:
             InvalidParameterError: If ``output`` is not a known output.
 
-        Example:
+        Examples:
             >>> sensitivity(Workload(500e6)).most_influential("outgoing_bits_per_second")
             'daily_active_users'
         """
@@ -283,7 +283,7 @@ def _moved(workload: Workload, name: str, factor: float) -> float:
 def sensitivity(workload: Workload, *, relative_change: float = 0.1) -> SensitivityReport:
     """Move each assumption down and up by ``relative_change`` and record every output.
 
-    One-at-a-time sensitivity: each field of :data:`SENSITIVITY_INPUTS` is multiplied
+    One-at-a-time sensitivity: each field of `SENSITIVITY_INPUTS` is multiplied
     by ``1 - relative_change`` and ``1 + relative_change`` (clipped to its valid range:
     fractions stay in [0, 1], factors at least 1) with the others unchanged. Outputs
     proportional to an input move by exactly ``±relative_change``; ``total_users`` and
@@ -294,13 +294,13 @@ def sensitivity(workload: Workload, *, relative_change: float = 0.1) -> Sensitiv
         relative_change: The relative step, in (0, 1).
 
     Returns:
-        The :class:`SensitivityReport`.
+        The `SensitivityReport`.
 
     Raises:
         InvalidParameterError: If ``relative_change`` is outside (0, 1) or ``workload``
             is not a Workload.
 
-    Example:
+    Examples:
         >>> s = sensitivity(Workload(500e6), relative_change=0.1)
         >>> s.most_influential("storage_bytes_per_day")
         'daily_active_users'

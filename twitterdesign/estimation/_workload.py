@@ -72,7 +72,7 @@ class Workload:
             fraction outside [0, 1], a factor below 1, or ``total_users`` is below
             ``daily_active_users``. The error names the field.
 
-    Example:
+    Examples:
         >>> w = Workload(500e6)
         >>> w.tweets_per_user_per_day, w.image_bytes
         (3.0, 200000.0)
@@ -129,12 +129,12 @@ class Workload:
             **changes: Field names and their new values.
 
         Returns:
-            A new :class:`Workload`.
+            A new `Workload`.
 
         Raises:
             InvalidParameterError: If a name is not a field, or a new value is invalid.
 
-        Example:
+        Examples:
             >>> Workload(500e6).with_(video_fraction=0).video_fraction
             0.0
         """
@@ -146,7 +146,7 @@ class Workload:
     def to_dict(self) -> dict[str, float | None]:
         """Return the fields as a JSON-ready dict.
 
-        Example:
+        Examples:
             >>> Workload(1e6).to_dict()["daily_active_users"]
             1000000.0
         """
@@ -154,12 +154,12 @@ class Workload:
 
 
 def workload_fields() -> tuple[str, ...]:
-    """Return the names of the :class:`Workload` fields, in declaration order.
+    """Return the names of the `Workload` fields, in declaration order.
 
     Returns:
         The field names, ``daily_active_users`` first.
 
-    Example:
+    Examples:
         >>> workload_fields()[:2]
         ('daily_active_users', 'total_users')
     """
@@ -177,7 +177,7 @@ def _check_field(name: str, kind: FieldKind, value: Any) -> float:
 
 
 def parse_overrides(assignments: Iterable[str]) -> dict[str, float | None]:
-    """Parse ``FIELD=VALUE`` texts into typed :class:`Workload` changes.
+    """Parse ``FIELD=VALUE`` texts into typed `Workload` changes.
 
     Values may use human units where natural: counts take ``500M`` or ``1.5B``, sizes
     take ``200 KB`` or ``3 MB``, fractions take ``0.1`` or ``10%``, costs take ``$3.54``;
@@ -188,13 +188,13 @@ def parse_overrides(assignments: Iterable[str]) -> dict[str, float | None]:
         assignments: Texts such as ``"image_bytes=200 KB"``.
 
     Returns:
-        A dict from field name to value, ready for :meth:`Workload.with_`.
+        A dict from field name to value, ready for `Workload.with_`.
 
     Raises:
         InvalidParameterError: If a text has no ``=``, names an unknown field, or its
             value cannot be parsed; the error names the field (or ``--set``).
 
-    Example:
+    Examples:
         >>> parse_overrides(["image_bytes=200 KB", "daily-active-users=250M", "video_fraction=5%"])
         {'image_bytes': 200000.0, 'daily_active_users': 250000000.0, 'video_fraction': 0.05}
     """

@@ -1,15 +1,15 @@
 """Client-side load balancing, Finagle style: policies, hashing routers, a simulator.
 
-Request-level policies (the :class:`Balancer` protocol): :class:`RoundRobin`,
-:class:`RandomChoice`, :class:`LeastLoaded`, :class:`PowerOfTwoChoices`,
-:class:`PeakEwma`; session-level subsetting: :class:`RandomAperture` and
-:class:`DeterministicAperture`. Key routers (the :class:`KeyRouter` protocol):
-:class:`ModuloRouter`, :class:`ConsistentHashRing`, :class:`RendezvousRouter`,
-:class:`JumpHashRouter`, :class:`MaglevRouter`, :class:`BoundedLoadRing`. The
-simulator: :class:`Scenario` and :func:`simulate`. Real HTTP:
-:class:`~twitterdesign.lb.transport.BalancedTransport` (needs httpx).
+Request-level policies (the `Balancer` protocol): `RoundRobin`,
+`RandomChoice`, `LeastLoaded`, `PowerOfTwoChoices`,
+`PeakEwma`; session-level subsetting: `RandomAperture` and
+`DeterministicAperture`. Key routers (the `KeyRouter` protocol):
+`ModuloRouter`, `ConsistentHashRing`, `RendezvousRouter`,
+`JumpHashRouter`, `MaglevRouter`, `BoundedLoadRing`. The
+simulator: `Scenario` and `simulate`. Real HTTP:
+`BalancedTransport` (needs httpx).
 
-Example:
+Examples:
     >>> from twitterdesign.lb import PowerOfTwoChoices
     >>> lb = PowerOfTwoChoices(4, rng=0)
     >>> i = lb.pick(); lb.on_start(i); lb.on_finish(i, 0.012)

@@ -74,7 +74,7 @@ def balls_into_bins(
     Raises:
         InvalidParameterError: If an argument is out of range.
 
-    Example:
+    Examples:
         >>> one = balls_into_bins(10_000, 10_000, choices=1, rng=0)
         >>> two = balls_into_bins(10_000, 10_000, choices=2, rng=0)
         >>> two.max_load < one.max_load
@@ -132,7 +132,7 @@ class ConnectionPlan:
     the strategy says (evenly over a subset, or by ring-overlap weight).
 
     Attributes:
-        kind: One of :data:`PLAN_KINDS`.
+        kind: One of `PLAN_KINDS`.
         clients: Number of clients.
         servers: Number of servers.
         aperture: Servers per client asked for (the whole set for a full mesh).
@@ -183,7 +183,7 @@ def connection_plan(
     Args:
         clients: C, number of clients (≥ 1).
         servers: S, number of servers (≥ 1).
-        kind: One of :data:`PLAN_KINDS`.
+        kind: One of `PLAN_KINDS`.
         aperture: A, servers per client (1 ≤ A ≤ S); ignored for a full mesh.
         rng: Random source (random aperture only).
 
@@ -194,7 +194,7 @@ def connection_plan(
         InvalidParameterError: If an argument is out of range, including an aperture
             larger than the server set.
 
-    Example:
+    Examples:
         >>> p = connection_plan(300, 300, kind="continuous-ring", aperture=90)
         >>> p.connections_total, round(p.max_over_mean, 9), round(p.min_over_mean, 9)
         (27000, 1.0, 1.0)

@@ -43,7 +43,7 @@ def aperture_width(client_count: int, servers: int, aperture: int) -> float:
     Raises:
         InvalidParameterError: If an argument is out of range.
 
-    Example:
+    Examples:
         >>> aperture_width(10, 100, 12)   # 2 client slices of 0.1
         0.2
     """
@@ -67,7 +67,7 @@ class Ring:
     Raises:
         InvalidParameterError: If ``size`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> ring = Ring(4)
         >>> ring.indices(0.9, 0.5)
         [3, 0, 1]
@@ -164,7 +164,7 @@ class RandomAperture(BalancerBase):
         InvalidParameterError: If an argument is out of range, including an aperture
             larger than the server set.
 
-    Example:
+    Examples:
         >>> ra = RandomAperture(10, aperture=3, adaptive=False, rng=7)
         >>> picks = {ra.pick() for _ in range(200)}
         >>> len(picks), picks == set(ra.members())
@@ -316,7 +316,7 @@ class DeterministicAperture(BalancerBase):
     Raises:
         InvalidParameterError: If an argument is out of range.
 
-    Example:
+    Examples:
         >>> da = DeterministicAperture(6, client_index=1, client_count=4, min_aperture=2)
         >>> da.width              # ceil(2·4/6) = 2 client slices of 1/4
         0.5

@@ -24,8 +24,8 @@ _RANDOM_BATCH = 2048
 class Balancer(Protocol):
     """What a client-side load balancer does: pick a backend, then learn from the result.
 
-    Backends are numbered ``0 .. backends - 1``. A caller calls :meth:`pick`, then
-    :meth:`on_start` when the request is sent and :meth:`on_finish` when it completes,
+    Backends are numbered ``0 .. backends - 1``. A caller calls `pick`, then
+    `on_start` when the request is sent and `on_finish` when it completes,
     so the balancer sees exactly what a real client sees: its own outstanding requests
     and the latencies it observed.
     """
@@ -139,7 +139,7 @@ class BalancerBase(ABC):
         """Return the load the policy compares for backend ``i`` (lower is better).
 
         By default the number of outstanding requests, or the externally supplied view
-        (see :meth:`set_load_view`).
+        (see `set_load_view`).
 
         Raises:
             InvalidParameterError: If ``i`` is not a backend index.
@@ -284,7 +284,7 @@ class BalancerBase(ABC):
 
 
 def default_clock(clock: Clock | None) -> Clock:
-    """Return ``clock`` or :func:`time.monotonic`, validating that it is callable."""
+    """Return ``clock`` or `time.monotonic`, validating that it is callable."""
     if clock is None:
         return time.monotonic
     if not callable(clock):

@@ -27,7 +27,7 @@ POLICY_NAMES: tuple[str, ...] = (
     "random-aperture",
     "deterministic-aperture",
 )
-"""Names accepted by :func:`make_balancer`, in the order the lesson introduces them."""
+"""Names accepted by `make_balancer`, in the order the lesson introduces them."""
 
 
 def make_balancer(
@@ -44,7 +44,7 @@ def make_balancer(
     """Return a new balancer of the named policy.
 
     Args:
-        name: One of :data:`POLICY_NAMES`.
+        name: One of `POLICY_NAMES`.
         backends: Number of backends (at least 1).
         client_index: This client's index in its peer group (deterministic aperture).
         client_count: Size of the peer group (deterministic aperture).
@@ -61,7 +61,7 @@ def make_balancer(
         InvalidParameterError: If the name is unknown or an argument is out of range
             (including an aperture larger than the server set).
 
-    Example:
+    Examples:
         >>> type(make_balancer("p2c", 5, rng=0)).__name__
         'PowerOfTwoChoices'
         >>> make_balancer("fastest", 5)  # doctest: +ELLIPSIS

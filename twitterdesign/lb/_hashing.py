@@ -26,7 +26,7 @@ _C2 = 0x94D049BB133111EB
 def mix64(x: int) -> int:
     """Return the SplitMix64 finalizer of ``x`` (an int in [0, 2^64)).
 
-    Example:
+    Examples:
         >>> mix64(0) == int(mix64_array(np.zeros(1, dtype=np.uint64))[0])
         True
     """
@@ -37,7 +37,7 @@ def mix64(x: int) -> int:
 
 
 def mix64_array(x: np.ndarray) -> np.ndarray:
-    """Vectorized :func:`mix64` over a uint64 array (wrapping arithmetic)."""
+    """Vectorized `mix64` over a uint64 array (wrapping arithmetic)."""
     z = x.astype(np.uint64, copy=True)
     with np.errstate(over="ignore"):
         z += np.uint64(_C0)
@@ -68,7 +68,7 @@ def hash_keys(keys: Iterable[Any] | np.ndarray) -> np.ndarray:
     """Return the 64-bit hashes of many keys as a uint64 array.
 
     Integer numpy arrays take the vectorized path; other iterables are hashed key by
-    key with :func:`hash_key`.
+    key with `hash_key`.
 
     Raises:
         InvalidParameterError: If a key is not an int, str or bytes.

@@ -41,7 +41,7 @@ class MaglevRouter(RouterBase):
     Raises:
         InvalidParameterError: If the table size is not a prime ≥ the node count.
 
-    Example:
+    Examples:
         >>> r = MaglevRouter(["a", "b", "c"], table_size=101)
         >>> sorted(np.unique(r.table_owners(), return_counts=True)[1].tolist())
         [33, 34, 34]
@@ -121,8 +121,8 @@ class BoundedLoadRing(RouterBase):
     Keys are placed one at a time: a key goes to the first node clockwise from its hash
     (over ``vnodes`` points per node) whose load is below the capacity
     ``⌈c·(m+1)/n⌉`` — ``m`` keys placed so far, ``n`` nodes, ``c`` the load factor.
-    The router remembers its keys: :meth:`route` of a known key returns its node,
-    :meth:`release` forgets one, and a membership change re-places every key in
+    The router remembers its keys: `route` of a known key returns its node,
+    `release` forgets one, and a membership change re-places every key in
     insertion order (what a freshly built router would do).
 
     Args:
@@ -133,7 +133,7 @@ class BoundedLoadRing(RouterBase):
     Raises:
         InvalidParameterError: If an argument is out of range.
 
-    Example:
+    Examples:
         >>> r = BoundedLoadRing(["a", "b", "c", "d"], load_factor=1.25)
         >>> _ = r.route_many(np.arange(1000))
         >>> max(r.loads().values()) <= math.ceil(1.25 * 1000 / 4)
@@ -231,7 +231,7 @@ class BoundedLoadRing(RouterBase):
             self._released = True
 
     def route_many(self, keys: Iterable[Any] | np.ndarray) -> np.ndarray:
-        """Place (or look up) every key in order; see :meth:`RouterBase.route_many`."""
+        """Place (or look up) every key in order; see `RouterBase.route_many`."""
         owners: np.ndarray = self._labels[self._route_hashes(hash_keys(keys))]
         return owners
 

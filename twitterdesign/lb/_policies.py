@@ -22,7 +22,7 @@ class RoundRobin(BalancerBase):
     Raises:
         InvalidParameterError: If ``backends`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> rr = RoundRobin(3, rng=0)
         >>> first = rr.pick()
         >>> [(first + k) % 3 == rr.pick() for k in range(1, 4)]
@@ -56,7 +56,7 @@ class RandomChoice(BalancerBase):
     Raises:
         InvalidParameterError: If an argument is out of range.
 
-    Example:
+    Examples:
         >>> rc = RandomChoice(4, rng=1)
         >>> picks = [rc.pick() for _ in range(1000)]
         >>> sorted(set(picks))
@@ -92,7 +92,7 @@ class LeastLoaded(BalancerBase):
     Raises:
         InvalidParameterError: If ``backends`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> ll = LeastLoaded(3, rng=0)
         >>> ll.on_start(0); ll.on_start(1)
         >>> ll.pick()
@@ -141,7 +141,7 @@ class PowerOfTwoChoices(BalancerBase):
     Raises:
         InvalidParameterError: If an argument is out of range.
 
-    Example:
+    Examples:
         >>> p2c = PowerOfTwoChoices(2, rng=0)
         >>> p2c.on_start(0)
         >>> p2c.pick()   # with two backends both are compared, and 1 has no load
@@ -199,7 +199,7 @@ class PeakEwma(PowerOfTwoChoices):
     Raises:
         InvalidParameterError: If an argument is out of range.
 
-    Example:
+    Examples:
         >>> now = [0.0]
         >>> ewma = PeakEwma(2, decay_s=10.0, clock=lambda: now[0], rng=0)
         >>> ewma.on_start(0); ewma.on_finish(0, 2.0)     # backend 0 answered in 2 s

@@ -23,14 +23,14 @@ from twitterdesign.lb._routers import (
 __all__ = ["ROUTER_NAMES", "RouterReport", "compare_routers", "make_router", "measure_router"]
 
 ROUTER_NAMES: tuple[str, ...] = ("modulo", "ring", "rendezvous", "jump", "maglev", "bounded-ring")
-"""Names accepted by :func:`make_router`."""
+"""Names accepted by `make_router`."""
 
 
 def make_router(name: str, nodes: Sequence[Hashable], **options: Any) -> RouterBase:
     """Return a new router of the named kind over ``nodes``.
 
     Args:
-        name: One of :data:`ROUTER_NAMES`.
+        name: One of `ROUTER_NAMES`.
         nodes: Distinct node labels.
         **options: Passed to the router (``vnodes``, ``table_size``, ``load_factor``).
 
@@ -40,7 +40,7 @@ def make_router(name: str, nodes: Sequence[Hashable], **options: Any) -> RouterB
     Raises:
         InvalidParameterError: If the name or an option is invalid.
 
-    Example:
+    Examples:
         >>> type(make_router("maglev", ["a", "b"], table_size=13)).__name__
         'MaglevRouter'
     """
@@ -102,11 +102,11 @@ def measure_router(
     stateful routers (bounded loads) are measured the same way as stateless ones.
 
     Args:
-        name: One of :data:`ROUTER_NAMES`.
+        name: One of `ROUTER_NAMES`.
         nodes: Number of nodes n (≥ 2), labelled ``"node-0" …``.
         keys: A count of random uint64 keys to draw, or the keys themselves.
         rng: Random source for the keys.
-        **options: Router options (see :func:`make_router`).
+        **options: Router options (see `make_router`).
 
     Returns:
         The report.
@@ -114,7 +114,7 @@ def measure_router(
     Raises:
         InvalidParameterError: If an argument is invalid.
 
-    Example:
+    Examples:
         >>> r = measure_router("jump", nodes=10, keys=20_000, rng=0)
         >>> abs(r.moved_on_add - r.optimal_add) < 0.02
         True
@@ -155,7 +155,7 @@ def measure_router(
 def compare_routers(
     *, nodes: int = 10, keys: int = 1_000_000, rng: RngLike = None
 ) -> tuple[RouterReport, ...]:
-    """Run :func:`measure_router` for every router on the same keys.
+    """Run `measure_router` for every router on the same keys.
 
     Args:
         nodes: Number of nodes.
@@ -163,7 +163,7 @@ def compare_routers(
         rng: Random source.
 
     Returns:
-        One report per name in :data:`ROUTER_NAMES`.
+        One report per name in `ROUTER_NAMES`.
 
     Raises:
         InvalidParameterError: If an argument is invalid.

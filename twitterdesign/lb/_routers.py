@@ -1,8 +1,8 @@
 """Key routers: which node owns a key (sessions, caches, shards).
 
 Every router maps a key (int, str or bytes) to one of its nodes through a 64-bit key
-hash, has a per-key :meth:`route` and a vectorized :meth:`route_many`, and changes its
-membership with :meth:`add` and :meth:`remove`.
+hash, has a per-key `route` and a vectorized `route_many`, and changes its
+membership with `add` and `remove`.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ class ModuloRouter(RouterBase):
     Raises:
         InvalidParameterError: If ``nodes`` is empty or has duplicates.
 
-    Example:
+    Examples:
         >>> r = ModuloRouter(["a", "b", "c"])
         >>> r.route("user:42") in r.nodes
         True
@@ -215,7 +215,7 @@ class ConsistentHashRing(RouterBase):
     Raises:
         InvalidParameterError: If an argument is invalid.
 
-    Example:
+    Examples:
         >>> ring = ConsistentHashRing(["a", "b", "c"], vnodes=100)
         >>> str(ring.route(12345)) in {"a", "b", "c"}
         True
@@ -273,7 +273,7 @@ class RendezvousRouter(RouterBase):
     Raises:
         InvalidParameterError: If ``nodes`` is empty or has duplicates.
 
-    Example:
+    Examples:
         >>> r = RendezvousRouter(["a", "b", "c"])
         >>> before = r.route("k")
         >>> r.add("d")
@@ -326,7 +326,7 @@ class JumpHashRouter(RouterBase):
     Raises:
         InvalidParameterError: If ``nodes`` is empty or has duplicates.
 
-    Example:
+    Examples:
         >>> r = JumpHashRouter(list(range(10)))
         >>> keys = np.arange(10_000, dtype=np.uint64)
         >>> bool((r.route_many(keys[:5]) == [r.route(int(k)) for k in keys[:5]]).all())

@@ -20,8 +20,8 @@ _KINDS = ("exponential", "lognormal", "bimodal", "constant")
 class ServiceTime:
     """A distribution of per-request service time in seconds.
 
-    Build one with :meth:`exponential`, :meth:`lognormal`, :meth:`bimodal` or
-    :meth:`constant` rather than the constructor.
+    Build one with `exponential`, `lognormal`, `bimodal` or
+    `constant` rather than the constructor.
 
     Attributes:
         kind: ``"exponential"``, ``"lognormal"``, ``"bimodal"`` or ``"constant"``.
@@ -30,7 +30,7 @@ class ServiceTime:
         slow_s: The slow mode of a bimodal distribution.
         slow_fraction: Probability of the slow mode.
 
-    Example:
+    Examples:
         >>> st = ServiceTime.bimodal(fast_s=0.01, slow_s=0.1, slow_fraction=0.1)
         >>> round(st.mean(), 3)
         0.019
@@ -183,7 +183,7 @@ class Scenario:
         InvalidParameterError: If a field is out of range (zero servers, a negative or
             NaN rate, a fault naming a server that does not exist, ...).
 
-    Example:
+    Examples:
         >>> s = Scenario(clients=4, servers=3, requests=1000, rate_per_s=100.0)
         >>> s.offered_load()   # rate × mean service time ÷ (servers × concurrency)
         0.3333333333333333

@@ -124,11 +124,11 @@ def simulate(
 
     Args:
         scenario: The fleet and workload.
-        policy: A name from :data:`~twitterdesign.lb.POLICY_NAMES`, or a callable
+        policy: A name from `POLICY_NAMES`, or a callable
             ``(client_index, clock, rng) -> Balancer`` building one client's balancer
             over ``scenario.servers`` backends.
         aperture: Aperture size for the aperture policies (see
-            :func:`~twitterdesign.lb.make_balancer`).
+            `make_balancer`).
         quantiles: ``"exact"`` (keep every latency), ``"kll"`` (a datasketches KLL
             sketch in bounded memory, rank error about 1.3%) or ``"auto"`` (exact up to
             2 million requests).
@@ -140,7 +140,7 @@ def simulate(
     Raises:
         InvalidParameterError: If the policy name or an argument is invalid.
 
-    Example:
+    Examples:
         >>> s = Scenario(clients=5, servers=4, requests=2000, rate_per_s=200.0)
         >>> r = simulate(s, "p2c", rng=1)
         >>> r.succeeded, r.connections_total

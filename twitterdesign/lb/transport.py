@@ -1,6 +1,6 @@
-"""``BalancedTransport``: balance real HTTP calls with any :class:`~twitterdesign.lb.Balancer`.
+"""``BalancedTransport``: balance real HTTP calls with any `Balancer`.
 
-This is the only module of :mod:`twitterdesign.lb` that imports httpx (an optional
+This is the only module of `twitterdesign.lb` that imports httpx (an optional
 dependency, in the ``app`` extra); ``import twitterdesign.lb`` stays free of it.
 """
 
@@ -26,7 +26,7 @@ IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT",
 
 @dataclass(frozen=True, slots=True)
 class TransportStats:
-    """Counters of a :class:`BalancedTransport`, per backend in the order given.
+    """Counters of a `BalancedTransport`, per backend in the order given.
 
     Attributes:
         backends: The backend base URLs.
@@ -53,7 +53,7 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     The request's own scheme, host and port are replaced by those of the backend the
     balancer picks (a backend URL may carry a path prefix); path, query, headers and
     body are kept. The balancer is told when each attempt starts and how long it took,
-    so latency-aware policies such as :class:`~twitterdesign.lb.PeakEwma` steer away
+    so latency-aware policies such as `PeakEwma` steer away
     from slow backends. A backend that fails ``eject_after`` times in a row is marked
     down; after ``probe_after_s`` it is marked up again and the next request to it is a
     probe (one more failure ejects it again).
@@ -67,7 +67,7 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     Args:
         backends: Base URLs such as ``"http://127.0.0.1:8001"``, at least one.
-        balancer: The policy (default :class:`~twitterdesign.lb.PowerOfTwoChoices`);
+        balancer: The policy (default `PowerOfTwoChoices`);
             it must have one backend per URL.
         retries: Extra attempts per request (0 disables retries).
         eject_after: Consecutive failures that eject a backend.
@@ -82,7 +82,7 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         InvalidParameterError: If a URL or argument is invalid.
         NoBackendAvailable: From a request, when every backend is ejected.
 
-    Example:
+    Examples:
         >>> import httpx
         >>> from twitterdesign.lb import PeakEwma
         >>> from twitterdesign.lb.transport import BalancedTransport

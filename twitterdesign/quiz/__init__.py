@@ -8,7 +8,7 @@ that teaches it. Numeric questions are parametric templates: their inputs come f
 seed and their answers from the library (`twitterdesign.estimation`,
 `twitterdesign.topk`, `twitterdesign.lb`), so they never drift from the code.
 
-Example:
+Examples:
     >>> from twitterdesign.quiz import Quiz, grade, load_bank
     >>> bank = load_bank()
     >>> quiz = Quiz(bank, topics=["load-balancing"], count=2, rng=0)

@@ -34,7 +34,7 @@ class Quiz:
         InvalidParameterError: If a topic is unknown, ``count`` is not a positive integer,
             or ``count`` exceeds the questions available for the topics.
 
-    Example:
+    Examples:
         >>> from twitterdesign.quiz import load_bank
         >>> bank = load_bank()
         >>> quiz = Quiz(bank, topics=["topk", "regions"], count=4, rng=1)
@@ -101,7 +101,7 @@ class Quiz:
             InvalidParameterError: If ``ids`` is empty or names a question twice.
             NotFoundError: If an id is not in the bank.
 
-        Example:
+        Examples:
             >>> from twitterdesign.quiz import load_bank
             >>> bank = load_bank()
             >>> quiz = Quiz(bank, count=5, rng=3)

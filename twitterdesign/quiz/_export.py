@@ -35,7 +35,7 @@ def export_data(bank: QuestionBank, *, variants: int = 3, seed: int = 0) -> dict
     Raises:
         InvalidParameterError: If ``variants`` < 1 or ``seed`` < 0.
 
-    Example:
+    Examples:
         >>> from twitterdesign.quiz import load_bank
         >>> data = export_data(load_bank(), variants=1)
         >>> data["format"], len(data["topics"])
@@ -72,7 +72,7 @@ def export_json(bank: QuestionBank, path: str | Path, *, variants: int = 3, seed
         InvalidParameterError: If ``variants`` or ``seed`` is out of range.
         OSError: If the file cannot be written.
 
-    Example:
+    Examples:
         >>> import json, tempfile, pathlib
         >>> from twitterdesign.quiz import load_bank
         >>> out = pathlib.Path(tempfile.mkdtemp()) / "quiz.json"

@@ -231,7 +231,7 @@ def parse_response(question: Question, response: Any) -> int | tuple[int, ...] |
     Raises:
         InvalidParameterError: If the answer is not an option or not a number.
 
-    Example:
+    Examples:
         >>> from twitterdesign.quiz import load_bank
         >>> q = load_bank().get("design-pubsub-realtime")
         >>> parse_response(q, q.options[q.correct[0]]) == q.correct[0]
@@ -292,7 +292,7 @@ def check_answer(question: Question, response: Any) -> AnswerCheck:
     Raises:
         InvalidParameterError: If the answer is not an option or not a number.
 
-    Example:
+    Examples:
         >>> from twitterdesign.quiz import load_bank
         >>> q = load_bank().get("design-pubsub-realtime")
         >>> check_answer(q, q.options[q.correct[0]]).correct
@@ -351,7 +351,7 @@ def grade(
         InvalidParameterError: If an answer is not an option or not a number, an id is
             not in the quiz, or a sequence of answers is longer than the quiz.
 
-    Example:
+    Examples:
         >>> from twitterdesign.quiz import Quiz, load_bank
         >>> quiz = Quiz(load_bank(templates=False), topics=["design"], count=3, rng=7)
         >>> letters = {q.id: ",".join(chr(97 + i) for i in q.correct) for q in quiz}

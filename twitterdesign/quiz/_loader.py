@@ -54,7 +54,7 @@ def load_bank(
             message names the file and the question id.
         InvalidParameterError: If ``directory`` or ``docs_dir`` is not a folder.
 
-    Example:
+    Examples:
         >>> bank = load_bank()
         >>> sorted({q.topic for q in bank})[:3]
         ['design', 'estimation', 'load-balancing']

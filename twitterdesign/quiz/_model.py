@@ -130,7 +130,7 @@ class Question:
             ``"b) text"`` for one option, letters joined by commas for several, the
             ordering as letters, or the numeric value with its unit and tolerance.
 
-        Example:
+        Examples:
             >>> q = Question("x", "design", "easy", "true_false", "Is it?",
             ...              ("True", "False"), (0,), "Because.", "index.md")
             >>> q.answer_text()
@@ -255,7 +255,7 @@ class QuestionBank:
     Raises:
         InvalidParameterError: If two questions or templates share an id.
 
-    Example:
+    Examples:
         >>> from twitterdesign.quiz import load_bank
         >>> bank = load_bank()
         >>> len(bank) >= 60
@@ -311,7 +311,7 @@ class QuestionBank:
         Raises:
             InvalidParameterError: If no topic has that id.
 
-        Example:
+        Examples:
             >>> from twitterdesign.quiz import load_bank
             >>> load_bank().topic("topk").title
             'Top-k and counting at scale'

@@ -62,7 +62,7 @@ class QuestionTemplate:
         Raises:
             InvalidParameterError: If ``seed`` is not a non-negative integer.
 
-        Example:
+        Examples:
             >>> from twitterdesign.quiz import load_bank
             >>> template = load_bank().template("est-tpl-storage-per-day")
             >>> q = template.generate(5)

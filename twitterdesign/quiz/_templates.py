@@ -212,7 +212,7 @@ def available_templates() -> tuple[QuestionTemplate, ...]:
     Returns:
         A subset of `ALL_TEMPLATES`, in the same order.
 
-    Example:
+    Examples:
         >>> set(available_templates()) <= set(ALL_TEMPLATES)
         True
     """

@@ -1,10 +1,10 @@
 """A complete Twitter backend wiring the library, speaking Mastodon's client API.
 
 Layers, as in DESIGN.md: ``api`` (FastAPI routers) → ``services`` (business logic,
-fan-out worker, trends, rate limits) → ``storage`` (the :class:`Store` protocol, SQLite
+fan-out worker, trends, rate limits) → ``storage`` (the `Store` protocol, SQLite
 by default). Start it with ``twitterdesign serve`` or build it in-process:
 
-Example:
+Examples:
     >>> import tempfile
     >>> from fastapi.testclient import TestClient
     >>> from twitterdesign.reference_app import Settings, create_app

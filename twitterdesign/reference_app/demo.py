@@ -1,12 +1,12 @@
 """The demo: a synthetic Twitter population replayed through the real HTTP API.
 
-:func:`run_demo` registers a population of accounts on a power-law follower graph from
-:mod:`twitterdesign.timeline` (plus a few celebrities), then replays a workload against a
+`run_demo` registers a population of accounts on a power-law follower graph from
+`twitterdesign.timeline` (plus a few celebrities), then replays a workload against a
 running server — posts with hashtags, replies, likes, retweets, views, home-timeline reads
 and searches — and measures it from the client's side: requests per second, p50/p99
 latency per endpoint, how long a post takes to reach an active follower's home timeline,
 the server's fan-out counters, the top-k trends with their bounds, and what the same mix
-would need at Twitter's scale (:func:`twitterdesign.estimation.estimate`).
+would need at Twitter's scale (`twitterdesign.estimation.estimate`).
 
 ``twitterdesign demo`` starts a server on a free loopback port with a temporary data
 directory and runs this against it.
@@ -68,7 +68,7 @@ class DemoConfig:
         probes: Posts whose arrival in a follower's home timeline is timed.
         seed: Seed for the graph and the workload.
 
-    Example:
+    Examples:
         >>> DemoConfig().users
         2000
         >>> DemoConfig(users=1)
@@ -223,11 +223,11 @@ def run_demo(
     Args:
         base_url: The server, e.g. ``http://127.0.0.1:8000``. Its rate limits must allow
             the load (the ``twitterdesign demo`` server turns them off).
-        config: Population and workload; :class:`DemoConfig` defaults when None.
+        config: Population and workload; `DemoConfig` defaults when None.
         progress: Called as ``progress(phase, done, total)`` while the demo runs.
 
     Returns:
-        The :class:`DemoReport`.
+        The `DemoReport`.
 
     Raises:
         TwitterDesignError: If the server refuses the setup (e.g. registrations closed).

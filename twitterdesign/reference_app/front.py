@@ -3,7 +3,7 @@
 ``twitterdesign serve --workers N`` starts N ordinary server processes (Snowflake worker
 ids 0..N-1, one shared SQLite database) on free loopback ports and runs this front on the
 public address. The front forwards every request through an httpx client whose transport
-is :class:`twitterdesign.lb.transport.BalancedTransport` — the lesson's client-side load
+is `twitterdesign.lb.transport.BalancedTransport` — the lesson's client-side load
 balancing (power of two choices, or peak EWMA), for real: it picks a backend per request,
 learns each backend's latency, retries idempotent requests elsewhere and ejects a backend
 that keeps failing.
@@ -25,7 +25,7 @@ from twitterdesign.reference_app.settings import Settings
 __all__ = ["FRONT_POLICIES", "create_front_app", "run_multiprocess"]
 
 FRONT_POLICIES = ("p2c", "peak-ewma", "round-robin", "least-loaded")
-"""Balancing policies the front accepts (from :mod:`twitterdesign.lb`)."""
+"""Balancing policies the front accepts (from `twitterdesign.lb`)."""
 
 _HOP_BY_HOP = {
     "connection",
@@ -71,7 +71,7 @@ def create_front_app(
 
     Args:
         backends: Base URLs of the app processes, e.g. ``["http://127.0.0.1:8001"]``.
-        policy: One of :data:`FRONT_POLICIES`.
+        policy: One of `FRONT_POLICIES`.
         max_body_bytes: Larger request bodies are refused with 413 at the front.
         timeout_s: Per-attempt timeout towards a backend.
 
@@ -81,7 +81,7 @@ def create_front_app(
     Raises:
         InvalidParameterError: For an unknown policy or an empty backend list.
 
-    Example:
+    Examples:
         >>> app = create_front_app(["http://127.0.0.1:8001", "http://127.0.0.1:8002"])
         >>> callable(app)
         True
@@ -182,7 +182,7 @@ def run_multiprocess(
         workers: Number of app processes (2..64).
         host: Public interface of the front.
         port: Public port of the front.
-        policy: Balancing policy, one of :data:`FRONT_POLICIES`.
+        policy: Balancing policy, one of `FRONT_POLICIES`.
         log_level: uvicorn's log level for the front.
     """
     import signal

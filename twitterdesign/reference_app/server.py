@@ -16,7 +16,7 @@ from twitterdesign.reference_app.settings import Settings
 __all__ = ["PARENT_PID_ENV", "ServerProcess", "free_port", "run_server", "stop_all"]
 
 PARENT_PID_ENV = "TWITTERDESIGN_PARENT_PID"
-"""Set by :class:`ServerProcess` in its child: the child stops when that parent is gone."""
+"""Set by `ServerProcess` in its child: the child stops when that parent is gone."""
 
 
 def _watch_parent(parent_pid: int, *, interval_s: float = 0.5) -> None:
@@ -74,7 +74,7 @@ def run_server(
 def free_port(host: str = "127.0.0.1") -> int:
     """Return a TCP port that was free on ``host`` a moment ago.
 
-    Example:
+    Examples:
         >>> 1024 <= free_port() <= 65535
         True
     """
@@ -189,7 +189,7 @@ class ServerProcess:
             self._log = None
 
     def terminate(self) -> None:
-        """Send SIGTERM without waiting (see :func:`stop_all`)."""
+        """Send SIGTERM without waiting (see `stop_all`)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
 

@@ -15,7 +15,7 @@ from twitterdesign.errors import InvalidParameterError
 __all__ = ["ENV_PREFIX", "Settings"]
 
 ENV_PREFIX = "TWITTERDESIGN_"
-"""Prefix of the environment variables :meth:`Settings.from_env` reads."""
+"""Prefix of the environment variables `Settings.from_env` reads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Settings:
         argon2_time_cost: Argon2id iterations for password hashes.
         argon2_memory_kib: Argon2id memory for password hashes.
 
-    Example:
+    Examples:
         >>> Settings(data_dir="/tmp/tw").database_path.name
         'twitterdesign.sqlite3'
         >>> Settings.from_env({"TWITTERDESIGN_MAX_STATUS_CHARS": "500"}).max_status_chars
@@ -132,7 +132,7 @@ class Settings:
     def to_env(self) -> dict[str, str]:
         """Return the ``TWITTERDESIGN_*`` variables that reproduce these settings.
 
-        Example:
+        Examples:
             >>> Settings(data_dir="/tmp/x", rate_limits_enabled=False).to_env()[
             ...     "TWITTERDESIGN_RATE_LIMITS_ENABLED"]
             'false'

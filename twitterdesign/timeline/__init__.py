@@ -1,13 +1,13 @@
 """Timelines and fan-out: follower graphs, fan-out policies, timeline caches, a simulator.
 
 The home timeline can be built by pushing each tweet into every follower's cache when it
-is written (:class:`PushAll`), by pulling from every followee when it is read
-(:class:`PullAll`), by a hybrid that pulls only accounts above a follower threshold
-(:class:`HybridThreshold`, Twitter's celebrity exception), or edge by edge
-(:class:`PerEdgeOptimal`, Feeding Frenzy's rule). This module generates Twitter-like
+is written (`PushAll`), by pulling from every followee when it is read
+(`PullAll`), by a hybrid that pulls only accounts above a follower threshold
+(`HybridThreshold`, Twitter's celebrity exception), or edge by edge
+(`PerEdgeOptimal`, Feeding Frenzy's rule). This module generates Twitter-like
 follower graphs, measures what each policy costs, and keeps capped timeline caches.
 
-Example:
+Examples:
     >>> from twitterdesign.timeline import (
     ...     HybridThreshold, PushAll, activity_model, evaluate_policy, power_law_graph)
     >>> graph = power_law_graph(10_000, rng=1)

@@ -44,7 +44,7 @@ class Activity:
 
     Inactive users are assumed not to read during the period being modelled (that is
     what "no read for D days" predicts), so every cost model uses
-    :attr:`effective_read_rate_per_s`, which is zero for them, while their tweets still
+    `effective_read_rate_per_s`, which is zero for them, while their tweets still
     count. The arrays are copied and made read-only.
 
     Args:
@@ -56,7 +56,7 @@ class Activity:
         InvalidParameterError: If the arrays differ in length, are not 1-D, or hold
             negative or non-finite rates.
 
-    Example:
+    Examples:
         >>> a = Activity([1.0, 0.0], [2.0, 5.0], inactive=[False, True])
         >>> a.effective_read_rate_per_s.tolist(), a.n_users
         ([2.0, 0.0], 2)
@@ -97,7 +97,7 @@ class Activity:
     def uniform(cls, n_users: int, *, tweets_per_day: float, reads_per_day: float) -> Activity:
         """Return the same rates for every user and nobody inactive.
 
-        Example:
+        Examples:
             >>> Activity.uniform(3, tweets_per_day=86_400, reads_per_day=0).tweet_rate_per_s
             array([1., 1., 1.])
         """
@@ -185,7 +185,7 @@ def activity_model(
         InvalidParameterError: If a rate or window is negative or not finite, ``sigma``
             is negative, or ``dormant_fraction`` is outside [0, 1].
 
-    Example:
+    Examples:
         >>> from twitterdesign.timeline import power_law_graph
         >>> g = power_law_graph(5_000, rng=1)
         >>> a = activity_model(g, tweets_per_day=3, reads_per_day=20, rng=2)

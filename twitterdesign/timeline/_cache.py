@@ -23,7 +23,7 @@ TWITTER_2012_BYTES_PER_ENTRY = 20
 
 @dataclass(frozen=True, slots=True)
 class CacheStats:
-    """What a :class:`TimelineCache` holds and has done.
+    """What a `TimelineCache` holds and has done.
 
     Attributes:
         users: Users with a cached timeline.
@@ -59,21 +59,21 @@ class TimelineCache:
     "largest id"; each timeline is kept sorted and free of duplicates, and reads page
     through it the way Mastodon's ``max_id`` / ``since_id`` / ``min_id`` parameters do.
     With ``inactive_after_s`` set, a user counts as active only if they read (or were
-    :meth:`touch`-ed) within that many seconds; writes to anyone else are skipped and
+    `touch`-ed) within that many seconds; writes to anyone else are skipped and
     their timeline is dropped, so memory goes only to people who will read it — the
-    caller rebuilds a missing timeline on the next read (see :meth:`replace`).
+    caller rebuilds a missing timeline on the next read (see `replace`).
     Operations are thread-safe.
 
     Args:
         max_items: Entries kept per user (Twitter kept 800).
-        bytes_per_entry: Bytes charged per entry in :meth:`stats` (Twitter 2012: 20).
+        bytes_per_entry: Bytes charged per entry in `stats` (Twitter 2012: 20).
         inactive_after_s: Inactivity window in seconds, or None to never skip anyone.
 
     Raises:
         InvalidParameterError: If ``max_items`` or ``bytes_per_entry`` is below 1, or the
             window is negative.
 
-    Example:
+    Examples:
         >>> cache = TimelineCache(max_items=3)
         >>> for tweet_id in (10, 11, 12, 13):
         ...     _ = cache.insert(7, tweet_id)
@@ -137,7 +137,7 @@ class TimelineCache:
     def touch(self, user: int, *, now_s: float | None = None) -> None:
         """Record that ``user`` was active at ``now_s`` (default: the wall clock).
 
-        Example:
+        Examples:
             >>> cache = TimelineCache(inactive_after_s=60)
             >>> cache.touch(1, now_s=0.0)
             >>> cache.is_active(1, now_s=30.0), cache.is_active(1, now_s=61.0)
@@ -212,7 +212,7 @@ class TimelineCache:
         Raises:
             InvalidParameterError: If an id is negative or not an integer.
 
-        Example:
+        Examples:
             >>> cache = TimelineCache()
             >>> cache.fanout(100, [1, 2, 3]), cache.read(2)
             (3, [100])
@@ -298,7 +298,7 @@ class TimelineCache:
 
         Keeps the newest ``max_items`` distinct ids.
 
-        Example:
+        Examples:
             >>> cache = TimelineCache(max_items=2)
             >>> cache.replace(5, [3, 9, 4, 9])
             >>> cache.read(5)
@@ -353,7 +353,7 @@ class TimelineCache:
     def stats(self) -> CacheStats:
         """Return the memory and activity counters.
 
-        Example:
+        Examples:
             >>> cache = TimelineCache(max_items=1, bytes_per_entry=8)
             >>> _ = cache.fanout(1, [1, 2]); _ = cache.fanout(2, [1])
             >>> s = cache.stats()

@@ -82,7 +82,7 @@ def evaluate_policy(
         InvalidParameterError: On a cost that is not positive, a non-policy, or an
             ``activity`` for a different number of users.
 
-    Example:
+    Examples:
         >>> from twitterdesign.timeline import Activity, FollowerGraph, PushAll
         >>> g = FollowerGraph.from_edges([1, 2, 3], [0, 0, 0])  # three followers of user 0
         >>> a = Activity.uniform(4, tweets_per_day=86_400, reads_per_day=0)
@@ -120,7 +120,7 @@ def evaluate_policy(
 
 @dataclass(frozen=True, slots=True)
 class ThresholdSweep:
-    """Cost of :class:`HybridThreshold` for many thresholds, and the best one.
+    """Cost of `HybridThreshold` for many thresholds, and the best one.
 
     Attributes:
         thresholds: The thresholds evaluated, ascending.
@@ -132,7 +132,7 @@ class ThresholdSweep:
             time of a single tweet on an idle pool.
         best_threshold: The threshold with the lowest cost (the smallest on ties).
         best_cost_per_s: Its cost.
-        per_edge_optimal_cost_per_s: The cost of :class:`PerEdgeOptimal`, a lower bound
+        per_edge_optimal_cost_per_s: The cost of `PerEdgeOptimal`, a lower bound
             for every threshold.
         skip_inactive: Whether inactive followers were skipped.
     """
@@ -170,7 +170,7 @@ def default_thresholds(max_followers: int, *, points: int = 40) -> list[int]:
     The first threshold (0) means pull for every author with followers; the last means
     push for everyone.
 
-    Example:
+    Examples:
         >>> default_thresholds(1000, points=4)
         [0, 1, 10, 100, 1000]
     """
@@ -191,12 +191,12 @@ def threshold_sweep(
     pull_cost: float = 1.0,
     skip_inactive: bool = False,
 ) -> ThresholdSweep:
-    """Evaluate :class:`HybridThreshold` at many thresholds in one pass over the edges.
+    """Evaluate `HybridThreshold` at many thresholds in one pass over the edges.
 
     For each author the push work ``r_p × (followers pushed to)`` and the pull work
     ``Σ r_c`` over their followers are computed once; sorting authors by follower count
     and taking prefix sums gives every threshold's cost in ``O(n log n)``. The result
-    equals :func:`evaluate_policy` with ``HybridThreshold(t, skip_inactive=...)`` for
+    equals `evaluate_policy` with ``HybridThreshold(t, skip_inactive=...)`` for
     every ``t``.
 
     Args:
@@ -215,7 +215,7 @@ def threshold_sweep(
         InvalidParameterError: On a negative threshold, an empty list, a cost that is
             not positive, or a mismatched ``activity``.
 
-    Example:
+    Examples:
         >>> from twitterdesign.timeline import power_law_graph, activity_model
         >>> g = power_law_graph(5_000, rng=3)
         >>> sweep = threshold_sweep(g, activity_model(g, rng=4))

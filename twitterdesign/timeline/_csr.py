@@ -83,7 +83,7 @@ def write_followee_csr(
 
 
 def read_followee_csr(path: str | os.PathLike[str] | Any) -> tuple[int, IntArray, IdArray]:
-    """Read and validate a file written by :func:`write_followee_csr`.
+    """Read and validate a file written by `write_followee_csr`.
 
     Raises:
         CorruptDataError: If the file is not such a file or its arrays are inconsistent.

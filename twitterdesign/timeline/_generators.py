@@ -118,7 +118,7 @@ def power_law_graph(
         InvalidParameterError: For ``n_users < 2``, ``exponent ≤ 1``,
             ``mean_followees ≤ 0`` or ``> (n_users - 1) / 2``, or reciprocity outside [0, 1).
 
-    Example:
+    Examples:
         >>> g = power_law_graph(10_000, rng=1)
         >>> round(g.n_edges / g.n_users)
         35
@@ -189,7 +189,7 @@ def add_celebrities(
         InvalidParameterError: If a follower count is negative or exceeds the number of
             existing users.
 
-    Example:
+    Examples:
         >>> g = add_celebrities(power_law_graph(1_000, mean_followees=10, rng=2), [900], rng=3)
         >>> g.n_users, g.follower_count(1_000)
         (1001, 900)

@@ -45,7 +45,7 @@ class FollowerGraph:
         InvalidParameterError: If ``n_users`` is negative or too large, the arrays differ
             in length, an id is out of range, or a user follows themself.
 
-    Example:
+    Examples:
         >>> g = FollowerGraph(3, followers=[0, 1, 1], followees=[2, 2, 0])
         >>> g.followers_of(2).tolist(), g.followees_of(1).tolist()
         ([0, 1], [0, 2])
@@ -136,7 +136,7 @@ class FollowerGraph:
             InvalidParameterError: On mismatched lengths, negative or out-of-range ids,
                 or self-follows.
 
-        Example:
+        Examples:
             >>> FollowerGraph.from_edges([0, 0, 0], [1, 2, 1]).n_edges
             2
         """
@@ -152,7 +152,7 @@ class FollowerGraph:
         Returns:
             Two int32 arrays of length ``n_edges``.
 
-        Example:
+        Examples:
             >>> g = FollowerGraph.from_edges([1, 0], [0, 1])
             >>> [a.tolist() for a in g.to_edges()]
             [[0, 1], [1, 0]]
@@ -213,7 +213,7 @@ class FollowerGraph:
     def follower_count(self, user: int) -> int:
         """Return how many users follow ``user`` (O(1)).
 
-        Example:
+        Examples:
             >>> FollowerGraph.from_edges([1, 2], [0, 0]).follower_count(0)
             2
         """
@@ -223,7 +223,7 @@ class FollowerGraph:
     def followee_count(self, user: int) -> int:
         """Return how many users ``user`` follows (O(1)).
 
-        Example:
+        Examples:
             >>> FollowerGraph.from_edges([1, 1], [0, 2]).followee_count(1)
             2
         """
@@ -242,7 +242,7 @@ class FollowerGraph:
         Raises:
             InvalidParameterError: If ``user`` is not an id of this graph.
 
-        Example:
+        Examples:
             >>> FollowerGraph.from_edges([2, 1], [0, 0]).followers_of(0).tolist()
             [1, 2]
         """
@@ -261,7 +261,7 @@ class FollowerGraph:
         Raises:
             InvalidParameterError: If ``user`` is not an id of this graph.
 
-        Example:
+        Examples:
             >>> FollowerGraph.from_edges([0, 0], [2, 1]).followees_of(0).tolist()
             [1, 2]
         """
@@ -274,7 +274,7 @@ class FollowerGraph:
         This is the definition Kwak et al. (2010) report 22.1% for: mutual pairs divided
         by pairs with at least one edge. An empty graph has reciprocity 0.
 
-        Example:
+        Examples:
             >>> FollowerGraph.from_edges([0, 1, 0], [1, 0, 2]).reciprocity()
             0.5
         """
@@ -292,12 +292,12 @@ class FollowerGraph:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the graph to an uncompressed ``.npz`` file.
 
-        Only the followee CSR is stored; :meth:`load` rebuilds the other direction.
+        Only the followee CSR is stored; `load` rebuilds the other direction.
 
         Args:
             path: Destination file (numpy appends ``.npz`` if missing).
 
-        Example:
+        Examples:
             >>> import tempfile, pathlib
             >>> g = FollowerGraph.from_edges([0, 1], [1, 2])
             >>> with tempfile.TemporaryDirectory() as d:
@@ -310,7 +310,7 @@ class FollowerGraph:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> FollowerGraph:
-        """Read a graph written by :meth:`save`, validating every array.
+        """Read a graph written by `save`, validating every array.
 
         Args:
             path: The ``.npz`` file.
@@ -324,7 +324,7 @@ class FollowerGraph:
                 self-follows).
             OSError: If the file cannot be read.
 
-        Example:
+        Examples:
             >>> import io
             >>> FollowerGraph.load(io.BytesIO(b"not a zip"))
             Traceback (most recent call last):

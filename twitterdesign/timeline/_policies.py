@@ -42,8 +42,8 @@ class FanoutPolicy(ABC):
     on read). With ``skip_inactive`` no tweet is pushed to an inactive follower: their
     timeline is rebuilt by pulling if they ever come back, as Twitter and Mastodon do.
 
-    Subclasses implement :meth:`pushes` (one edge, for callers such as a web app) and
-    :meth:`push_mask` (every edge of a graph at once, for cost models).
+    Subclasses implement `pushes` (one edge, for callers such as a web app) and
+    `push_mask` (every edge of a graph at once, for cost models).
     """
 
     skip_inactive: bool = field(default=False, kw_only=True)
@@ -66,7 +66,7 @@ class FanoutPolicy(ABC):
 
         Args:
             follower_count: The author's number of followers.
-            tweet_rate_per_s: The author's tweet rate (needed by :class:`PerEdgeOptimal`).
+            tweet_rate_per_s: The author's tweet rate (needed by `PerEdgeOptimal`).
             read_rate_per_s: The follower's home-timeline read rate (ditto).
             follower_active: False if the follower is inactive.
 
@@ -112,7 +112,7 @@ def _count(name: str, value: int) -> int:
 class PushAll(FanoutPolicy):
     """Fan-out on write: every tweet is written into every follower's timeline cache.
 
-    Example:
+    Examples:
         >>> PushAll().pushes(follower_count=30_000_000)
         True
         >>> PushAll(skip_inactive=True).pushes(follower_count=10, follower_active=False)
@@ -139,7 +139,7 @@ class PushAll(FanoutPolicy):
 class PullAll(FanoutPolicy):
     """Fan-out on read: every read merges the recent tweets of everyone followed.
 
-    Example:
+    Examples:
         >>> PullAll().pushes(follower_count=3)
         False
     """
@@ -175,7 +175,7 @@ class HybridThreshold(FanoutPolicy):
     Raises:
         InvalidParameterError: If ``threshold`` is negative or not an integer.
 
-    Example:
+    Examples:
         >>> policy = HybridThreshold(10_000)
         >>> policy.pushes(follower_count=420), policy.pushes(follower_count=31_000_000)
         (True, False)
@@ -230,7 +230,7 @@ class PerEdgeOptimal(FanoutPolicy):
     Raises:
         InvalidParameterError: If a cost is not a positive finite number.
 
-    Example:
+    Examples:
         >>> policy = PerEdgeOptimal(push_cost=1.0, pull_cost=1.0)
         >>> policy.pushes(follower_count=100, tweet_rate_per_s=1e-5, read_rate_per_s=2e-4)
         True

@@ -35,7 +35,7 @@ def hurwitz_zeta(s: float, q: float) -> float:
     Raises:
         InvalidParameterError: If ``s ≤ 1`` or ``q ≤ 0``.
 
-    Example:
+    Examples:
         >>> round(hurwitz_zeta(2.0, 1.0), 10)  # π²/6
         1.6449340668
     """
@@ -94,7 +94,7 @@ def fit_power_law_exponent(values: npt.ArrayLike, *, xmin: int = 1) -> PowerLawF
         InvalidParameterError: If ``xmin < 1``, ``values`` are not integers ``≥ 0``, or
             fewer than two values are ``≥ xmin`` (or all of them are equal to ``xmin``).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> x = np.random.default_rng(7).zipf(2.5, size=50_000)
         >>> round(fit_power_law_exponent(x, xmin=1).exponent, 1)

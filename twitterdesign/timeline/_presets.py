@@ -67,7 +67,7 @@ class ScaledTimelinePreset:
     def activity(self, graph: FollowerGraph, *, rng: RngLike = None) -> Activity:
         """Draw rates for ``graph`` with this preset's per-user tweet and read rates.
 
-        Example:
+        Examples:
             >>> from twitterdesign.timeline import power_law_graph
             >>> scaled = timeline_preset("twitter-2012").scaled(2_000)
             >>> a = scaled.activity(power_law_graph(2_000, rng=1), rng=2)
@@ -151,12 +151,12 @@ class TimelinePreset:
             n_users: Simulated users, between 1 and ``active_users``.
 
         Returns:
-            The scaled preset (see :class:`ScaledTimelinePreset` for the rule).
+            The scaled preset (see `ScaledTimelinePreset` for the rule).
 
         Raises:
             InvalidParameterError: If ``n_users`` is outside that range.
 
-        Example:
+        Examples:
             >>> s = timeline_preset("twitter-2012").scaled(150_000)  # 1/1000 of Twitter
             >>> s.timeline_reads_per_s, s.celebrity_followers, s.cache_max_items
             (300.0, 31000, 800)
@@ -230,7 +230,7 @@ def timeline_preset(name: str) -> TimelinePreset:
     """Return the preset called ``name``.
 
     Args:
-        name: A key of :data:`TIMELINE_PRESETS`, e.g. ``"twitter-2012"``.
+        name: A key of `TIMELINE_PRESETS`, e.g. ``"twitter-2012"``.
 
     Returns:
         The preset.
@@ -238,7 +238,7 @@ def timeline_preset(name: str) -> TimelinePreset:
     Raises:
         NotFoundError: If there is no such preset.
 
-    Example:
+    Examples:
         >>> round(timeline_preset("twitter-2012").reads_per_user_per_day, 1)
         172.8
     """

@@ -57,7 +57,7 @@ class FanoutCost:
         delivery_delay_p50_s: Median delivery delay.
         delivery_delay_p99_s: 99th-percentile delivery delay.
         delivery_delay_max_s: Slowest delivery.
-        model: The expected steady-state cost from :func:`evaluate_policy` (unit push
+        model: The expected steady-state cost from `evaluate_policy` (unit push
             and pull costs), to compare with the simulated rates.
     """
 
@@ -123,7 +123,7 @@ def delivery_delay_quantiles(
     Raises:
         InvalidParameterError: On mismatched or negative inputs, or levels outside [0, 1].
 
-    Example:
+    Examples:
         >>> delivery_delay_quantiles([0.0], [30_000_000], 100_000, levels=[0.5, 1.0])
         (150.0, 300.0)
     """
@@ -216,7 +216,7 @@ def simulate_fanout(
     Each user writes a Poisson number of tweets at their rate, at uniform times; each
     active user reads a Poisson number of times. A tweet is written into the caches of
     its pushed followers by a FIFO worker pool of ``workers_writes_per_s`` (see
-    :func:`delivery_delay_quantiles`); a read merges the reader's own cache with the
+    `delivery_delay_quantiles`); a read merges the reader's own cache with the
     recent tweets of every pulled followee. Caches start empty and keep ``max_items``
     entries, replicated ``replicas`` times.
 
@@ -239,7 +239,7 @@ def simulate_fanout(
         InvalidParameterError: On non-positive duration, throughput, sizes or replicas,
             or an ``activity`` for a different number of users.
 
-    Example:
+    Examples:
         >>> from twitterdesign.timeline import power_law_graph, activity_model, PushAll
         >>> g = power_law_graph(2_000, rng=1)
         >>> cost = simulate_fanout(g, activity_model(g, rng=2), PushAll(),

@@ -1,11 +1,11 @@
 """Top-k and heavy hitters: which tweets are viewed by millions, which hashtags trend.
 
-Every counter here speaks one protocol (:class:`FrequencySketch`): ``update`` /
+Every counter here speaks one protocol (`FrequencySketch`): ``update`` /
 ``update_many`` to count, ``estimate`` / ``bounds`` / ``top_k`` to ask, ``merge`` to combine
 counters from several machines, ``to_bytes`` / ``from_bytes`` to ship them. Answers come
-with bounds (:class:`HeavyHitter`) so a caller knows how far to trust them.
+with bounds (`HeavyHitter`) so a caller knows how far to trust them.
 
-Example:
+Examples:
     >>> from twitterdesign.topk import SpaceSaving, zipf_stream
     >>> views = zipf_stream(100_000, 10_000, 1.1, rng=7)
     >>> top = SpaceSaving(capacity=1000)

@@ -48,7 +48,7 @@ class HeavyHitter:
         lower_bound: The true count is at least this (see each sketch for how sure).
         upper_bound: The true count is at most this.
 
-    Example:
+    Examples:
         >>> HeavyHitter("#tbt", 10, 8, 12).to_dict()
         {'item': '#tbt', 'estimate': 10, 'lower_bound': 8, 'upper_bound': 12}
     """
@@ -72,7 +72,7 @@ class HeavyHitter:
 
 @runtime_checkable
 class FrequencySketch(Protocol):
-    """What every counter in :mod:`twitterdesign.topk` offers.
+    """What every counter in `twitterdesign.topk` offers.
 
     ``update`` and ``update_many`` add weight; ``estimate`` and ``bounds`` answer a point
     query; ``top_k`` lists the heaviest items; ``merge`` folds another sketch of the same
@@ -119,13 +119,13 @@ class FrequencySketch(Protocol):
         """Serialize the sketch.
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         ...
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild a sketch from :meth:`to_bytes` output."""
+        """Rebuild a sketch from `to_bytes` output."""
         ...
 
     @property

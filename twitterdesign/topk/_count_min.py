@@ -51,7 +51,7 @@ class CountMinSketch:
     Raises:
         InvalidParameterError: For a bad width, depth or seed.
 
-    Example:
+    Examples:
         >>> cms = CountMinSketch.from_error(0.01, 0.01, seed=7)
         >>> cms.width, cms.depth
         (272, 5)
@@ -99,7 +99,7 @@ class CountMinSketch:
         Raises:
             InvalidParameterError: If ε or δ is outside (0, 1).
 
-        Example:
+        Examples:
             >>> CountMinSketch.from_error(0.001, 0.05).width
             2719
         """
@@ -250,7 +250,7 @@ class CountMinSketch:
 
         Args:
             k: How many to return (positive).
-            candidates: The items to rank (required; use :class:`CountMinTopK` to track
+            candidates: The items to rank (required; use `CountMinTopK` to track
                 candidates automatically).
 
         Raises:
@@ -318,7 +318,7 @@ class CountMinSketch:
         """Serialize (versioned header, configuration, counters).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_COUNT_MIN)
         self._write(out)
@@ -326,7 +326,7 @@ class CountMinSketch:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild a sketch written by :meth:`to_bytes`.
+        """Rebuild a sketch written by `to_bytes`.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

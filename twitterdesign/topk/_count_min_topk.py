@@ -43,7 +43,7 @@ class CountMinTopK:
     Raises:
         InvalidParameterError: For bad sizes.
 
-    Example:
+    Examples:
         >>> top = CountMinTopK(2, width=64, depth=4)
         >>> top.update_many(["#a"] * 5 + ["#b"] * 3 + ["#c"])
         >>> [h.item for h in top.top_k(2)]
@@ -121,7 +121,7 @@ class CountMinTopK:
         return self._sketch.estimate(item)
 
     def bounds(self, item: Item) -> tuple[int, int]:
-        """Return the sketch's bounds (see :meth:`CountMinSketch.bounds`).
+        """Return the sketch's bounds (see `CountMinSketch.bounds`).
 
         Args:
             item: The item to look up (an int, str or bytes).
@@ -132,7 +132,7 @@ class CountMinTopK:
         return self._sketch.bounds(item)
 
     def top_k(self, k: int) -> list[HeavyHitter]:
-        """Return up to ``k`` candidates (at most :attr:`k`), largest estimate first."""
+        """Return up to ``k`` candidates (at most `k`), largest estimate first."""
         return self._sketch.top_k(k, candidates=self._keys)
 
     def merge(self, other: Self) -> Self:
@@ -151,7 +151,7 @@ class CountMinTopK:
         """Serialize the sketch and candidates (versioned header).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_COUNT_MIN_TOPK)
         out.i64(self._k)
@@ -161,7 +161,7 @@ class CountMinTopK:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild from :meth:`to_bytes` output.
+        """Rebuild from `to_bytes` output.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

@@ -36,7 +36,7 @@ class DecayedHitter:
         lower_bound: The decayed true count is at least this.
         upper_bound: The decayed true count is at most this.
 
-    Example:
+    Examples:
         >>> DecayedHitter("#a", 2.0, 1.5, 2.0).to_dict()["estimate"]
         2.0
     """
@@ -77,7 +77,7 @@ class DecayedTopK:
     Raises:
         InvalidParameterError: For a non-positive half-life or capacity.
 
-    Example:
+    Examples:
         >>> hot = DecayedTopK(half_life_s=60, capacity=10)
         >>> hot.update("#old", 8, timestamp_s=0)
         >>> hot.update("#new", 3, timestamp_s=120)
@@ -283,7 +283,7 @@ class DecayedTopK:
         """Serialize (versioned header).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_DECAYED)
         for value in (self._half_life, self._landmark, self._latest, self._floor, self._total):
@@ -296,7 +296,7 @@ class DecayedTopK:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild from :meth:`to_bytes` output.
+        """Rebuild from `to_bytes` output.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

@@ -30,7 +30,7 @@ class ExactCounter:
     Memory grows with the number of distinct items — which is exactly why the sketches
     exist — but it answers every query with ``lower == estimate == upper``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> exact = ExactCounter()
         >>> exact.update_many(np.array([5, 5, 9], dtype=np.int64))
@@ -149,7 +149,7 @@ class ExactCounter:
         """Serialize every item and count (versioned header).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_EXACT)
         out.i64(self._total)
@@ -159,7 +159,7 @@ class ExactCounter:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild a counter written by :meth:`to_bytes`.
+        """Rebuild a counter written by `to_bytes`.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

@@ -67,7 +67,7 @@ class FrequentItems:
     Raises:
         InvalidParameterError: If ``lg_max_map_size`` is out of range.
 
-    Example:
+    Examples:
         >>> fi = FrequentItems(lg_max_map_size=4)
         >>> fi.update_many([1, 1, 1, 2, 3])
         >>> fi.top_k(1)[0].item, fi.bounds(1)
@@ -193,7 +193,7 @@ class FrequentItems:
         """Serialize: our versioned header around the DataSketches image.
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_FREQUENT_ITEMS)
         out.i64(self._lg)
@@ -202,7 +202,7 @@ class FrequentItems:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild from :meth:`to_bytes` output.
+        """Rebuild from `to_bytes` output.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

@@ -57,7 +57,7 @@ class HeavyKeeper:
     Raises:
         InvalidParameterError: For bad sizes or a decay base <= 1.
 
-    Example:
+    Examples:
         >>> hk = HeavyKeeper(64, 2, k=3, rng=0)
         >>> hk.update_many([1] * 50 + list(range(100, 140)))
         >>> hk.top_k(1)[0].item, hk.estimate(1) <= 50
@@ -291,7 +291,7 @@ class HeavyKeeper:
         """Serialize buckets and tracked items (versioned header; not the rng state).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_HEAVY_KEEPER)
         out.i64(self._width)
@@ -308,7 +308,7 @@ class HeavyKeeper:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, rng: RngLike = None) -> Self:
-        """Rebuild from :meth:`to_bytes` output; ``rng`` drives future decays.
+        """Rebuild from `to_bytes` output; ``rng`` drives future decays.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

@@ -31,7 +31,7 @@ class MisraGries:
 
     A counter is a lower bound on its item's count. When a new item finds no free
     counter, every counter (the new item's included) is reduced by the smallest among
-    them and zeros are dropped; the running sum of these reductions, :attr:`decrement`,
+    them and zeros are dropped; the running sum of these reductions, `decrement`,
     bounds every item's undercount. Each reduction removes weight from ``k + 1``
     counters, so ``decrement <= N / (k + 1)``:
 
@@ -47,7 +47,7 @@ class MisraGries:
     Raises:
         InvalidParameterError: If ``k`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> mg = MisraGries(k=2)
         >>> mg.update_many(["#a", "#b", "#a", "#c", "#a", "#a"])
         >>> lo, hi = mg.bounds("#a")
@@ -208,7 +208,7 @@ class MisraGries:
         """Serialize (versioned header).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_MISRA_GRIES)
         out.i64(self._k)
@@ -220,7 +220,7 @@ class MisraGries:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild a summary written by :meth:`to_bytes`.
+        """Rebuild a summary written by `to_bytes`.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

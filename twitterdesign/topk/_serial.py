@@ -2,7 +2,7 @@
 
 Layout: ``b"TDTK"`` magic, one byte format version, one byte structure kind, then the
 structure's fields in little-endian order. Readers check every length before slicing,
-so truncated, extended or foreign bytes raise :class:`CorruptDataError` rather than a
+so truncated, extended or foreign bytes raise `CorruptDataError` rather than a
 bare ``struct.error`` or numpy error.
 """
 
@@ -101,7 +101,7 @@ class Writer:
 
 
 class Reader:
-    """Reads fields back, raising :class:`CorruptDataError` on any inconsistency."""
+    """Reads fields back, raising `CorruptDataError` on any inconsistency."""
 
     def __init__(self, data: Any, kind: int) -> None:
         if not isinstance(data, bytes | bytearray | memoryview):

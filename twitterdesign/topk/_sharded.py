@@ -31,7 +31,7 @@ class CombineResult:
         keys: Distinct keys in the batch.
         shard_writes: Shard rows written (one per distinct key, instead of one per event).
 
-    Example:
+    Examples:
         >>> CombineResult(events=5, keys=2, shard_writes=2).to_dict()["shard_writes"]
         2
     """
@@ -56,10 +56,10 @@ class ShardedCounter:
     row every writer contends for the same lock. Here each increment lands on one of
     ``shards`` rows — a random one, or the one the caller names (the shard nearest the
     writer's region) — and a read sums the rows. Writes scale with the number of shards,
-    reads cost ``shards`` additions. :meth:`combine` goes further: a batch of increments
+    reads cost ``shards`` additions. `combine` goes further: a batch of increments
     is summed per key first, so N events cost one shard write per distinct key.
 
-    Counts are exact: :meth:`value` always equals the sum of the increments of that key.
+    Counts are exact: `value` always equals the sum of the increments of that key.
     The counter also implements the top-k protocol, so it ranks the most-liked tweets.
 
     Args:
@@ -69,7 +69,7 @@ class ShardedCounter:
     Raises:
         InvalidParameterError: If ``shards`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> likes = ShardedCounter(shards=8, rng=1)
         >>> for _ in range(1000):
         ...     _ = likes.increment(1600000000000000001)
@@ -172,7 +172,7 @@ class ShardedCounter:
         self.increment(item, weight)
 
     def update_many(self, items: Iterable[Any], weights: Iterable[Any] | None = None) -> None:
-        """Add a batch of positive increments with write-combining (see :meth:`combine`)."""
+        """Add a batch of positive increments with write-combining (see `combine`)."""
         self.combine(items, weights)
 
     def combine(self, keys: Iterable[Any], amounts: Iterable[Any] | None = None) -> CombineResult:
@@ -183,12 +183,12 @@ class ShardedCounter:
             amounts: Positive integer amounts, one per key; ones when None.
 
         Returns:
-            A :class:`CombineResult` with the events, distinct keys and writes made.
+            A `CombineResult` with the events, distinct keys and writes made.
 
         Raises:
             InvalidParameterError: For bad keys or amounts.
 
-        Example:
+        Examples:
             >>> views = ShardedCounter(shards=4, rng=0)
             >>> views.combine([7, 7, 7, 9]).shard_writes
             2
@@ -254,7 +254,7 @@ class ShardedCounter:
         return self._writes.copy()
 
     def estimate(self, item: Item) -> int:
-        """Return the exact count of ``item`` (same as :meth:`value`).
+        """Return the exact count of ``item`` (same as `value`).
 
         Args:
             item: The item to look up (an int, str or bytes).
@@ -313,7 +313,7 @@ class ShardedCounter:
         """Serialize keys, rows and write counts (versioned header).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_SHARDED)
         out.i64(self._shards)
@@ -325,7 +325,7 @@ class ShardedCounter:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, rng: RngLike = None) -> Self:
-        """Rebuild a counter written by :meth:`to_bytes`.
+        """Rebuild a counter written by `to_bytes`.
 
         Args:
             data: Serialized bytes.

@@ -38,7 +38,7 @@ class SpaceSaving:
     the floor equal to the smallest count this is exactly Metwally et al.'s rule; a lower
     floor only tightens the bounds.
 
-    Guarantees, for a total weight N (:attr:`total_weight`):
+    Guarantees, for a total weight N (`total_weight`):
 
     * ``lower_bound <= true count <= upper_bound`` for every item;
     * ``upper_bound - lower_bound <= N / capacity``;
@@ -57,7 +57,7 @@ class SpaceSaving:
     Raises:
         InvalidParameterError: If ``capacity`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> ss = SpaceSaving(capacity=2)
         >>> ss.update_many(["#a", "#b", "#a", "#c", "#a"])
         >>> top = ss.top_k(1)[0]
@@ -197,7 +197,7 @@ class SpaceSaving:
 
         Returns:
             The monitored count, which is at least the true count; 0 when unmonitored
-            (see :meth:`bounds` for the true count's range then).
+            (see `bounds` for the true count's range then).
 
         Raises:
             InvalidParameterError: For an unsupported item.
@@ -226,10 +226,10 @@ class SpaceSaving:
         """Return the ``k`` monitored items with the largest counts, heaviest first.
 
         Args:
-            k: How many items (positive); at most :attr:`capacity` can be returned.
+            k: How many items (positive); at most `capacity` can be returned.
 
         Returns:
-            :class:`HeavyHitter` items with ``estimate == upper_bound`` and the lower
+            `HeavyHitter` items with ``estimate == upper_bound`` and the lower
             bound; ties keep the table's order.
 
         Raises:
@@ -278,10 +278,10 @@ class SpaceSaving:
         return self
 
     def to_bytes(self) -> bytes:
-        """Serialize the table (versioned header; see :meth:`from_bytes`).
+        """Serialize the table (versioned header; see `from_bytes`).
 
         Returns:
-            Bytes that :meth:`from_bytes` turns back into an identical table.
+            Bytes that `from_bytes` turns back into an identical table.
         """
         out = Writer(KIND_SPACE_SAVING)
         out.i64(self._capacity)
@@ -294,7 +294,7 @@ class SpaceSaving:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild a table written by :meth:`to_bytes`.
+        """Rebuild a table written by `to_bytes`.
 
         Args:
             data: Serialized bytes.

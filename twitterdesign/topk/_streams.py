@@ -36,7 +36,7 @@ def zipf_stream(n: int, n_items: int, exponent: float, *, rng: RngLike = None) -
     Raises:
         InvalidParameterError: For a negative ``n``, ``n_items < 1`` or a bad exponent.
 
-    Example:
+    Examples:
         >>> ids = zipf_stream(10_000, 100, 1.2, rng=1)
         >>> ids.dtype.name, int(ids.min()) >= 0, int(ids.max()) < 100
         ('int64', True, True)
@@ -119,12 +119,12 @@ def tweet_view_stream(
         rng: Seed or Generator.
 
     Returns:
-        A :class:`TweetViewStream`, sorted by time.
+        A `TweetViewStream`, sorted by time.
 
     Raises:
         InvalidParameterError: For out-of-range arguments.
 
-    Example:
+    Examples:
         >>> s = tweet_view_stream(20_000, n_tweets=1000, viral=2, rng=3)
         >>> len(s), bool((s.timestamps_s[1:] >= s.timestamps_s[:-1]).all())
         (20000, True)

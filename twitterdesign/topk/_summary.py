@@ -3,7 +3,7 @@
 Both counter-based summaries absorb a batch the same way they merge another summary:
 the batch is first summed per distinct item (an exact summary), then combined with the
 table in one numpy pass. The proofs that the error bounds survive are in the docstrings
-of :class:`~twitterdesign.topk.SpaceSaving` and :class:`~twitterdesign.topk.MisraGries`.
+of `SpaceSaving` and `MisraGries`.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class Trend:
         score: ``(count - expected) / sqrt(expected + 1)`` — how many Poisson standard
             deviations above its usual level the item is.
 
-    Example:
+    Examples:
         >>> Trend("#x", 10, 1.0, 6.4).to_dict()["score"]
         6.4
     """
@@ -73,19 +73,19 @@ def trending(
     and a positive score are returned.
 
     Args:
-        current: A sketch (or :class:`WindowedTopK`) over the recent window.
+        current: A sketch (or `WindowedTopK`) over the recent window.
         baseline: A sketch over the reference window.
         k: How many trends to return (positive).
         min_count: Minimum current count (the minimum volume to trend; positive).
         candidates: How many of ``current``'s top items to score (default ``max(4k, 100)``).
 
     Returns:
-        Up to ``k`` :class:`Trend` items, highest score first.
+        Up to ``k`` `Trend` items, highest score first.
 
     Raises:
         InvalidParameterError: For a non-positive ``k``, ``min_count`` or ``candidates``.
 
-    Example:
+    Examples:
         >>> from twitterdesign.topk import ExactCounter
         >>> base, now = ExactCounter(), ExactCounter()
         >>> base.update_many(["#music"] * 900 + ["#news"] * 100)
@@ -129,7 +129,7 @@ class RegionalTopK:
     Raises:
         InvalidParameterError: For a bad template, threshold or region name.
 
-    Example:
+    Examples:
         >>> from twitterdesign.topk import SpaceSaving
         >>> regions = RegionalTopK(SpaceSaving(50), min_count=3, region_min_count={"US": 5})
         >>> regions.update_many(["#ipl"] * 5 + ["#rain"] * 2, region="IN")
@@ -259,7 +259,7 @@ class RegionalTopK:
         """Serialize the template and every region's sketch (versioned header).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_REGIONAL)
         out.i64(self._min_count)
@@ -274,7 +274,7 @@ class RegionalTopK:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild from :meth:`to_bytes` output.
+        """Rebuild from `to_bytes` output.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.
@@ -309,7 +309,7 @@ class RegionalTopK:
 def regional_trending(
     current: RegionalTopK, baseline: RegionalTopK, *, k: int = 10, min_count: int | None = None
 ) -> dict[str, list[Trend]]:
-    """Run :func:`trending` for every region of ``current`` (and ``"global"``).
+    """Run `trending` for every region of ``current`` (and ``"global"``).
 
     Args:
         current: Regional sketches over the recent window.
@@ -321,7 +321,7 @@ def regional_trending(
     Returns:
         ``{region: [Trend, ...]}`` including the key ``"global"`` for the merged view.
 
-    Example:
+    Examples:
         >>> now, base = RegionalTopK(min_count=2), RegionalTopK(min_count=2)
         >>> now.update_many(["#a"] * 4, region="BR")
         >>> [t.item for t in regional_trending(now, base)["BR"]]

@@ -28,7 +28,7 @@ class WindowedTopK:
     ``now_s``) — the "rolling count" of stream processors. The answer carries the bounds
     of the underlying sketch for the merged stream; the window is exact to one bucket.
     Events older than the window are not counted; their weight is in
-    :attr:`dropped_weight`.
+    `dropped_weight`.
 
     Args:
         window_s: Window length in seconds (> 0).
@@ -40,7 +40,7 @@ class WindowedTopK:
         InvalidParameterError: For a non-positive window, a bad bucket count or a
             template that is not an empty top-k sketch.
 
-    Example:
+    Examples:
         >>> from twitterdesign.topk import SpaceSaving
         >>> trends = WindowedTopK(window_s=60, buckets=6, sketch=SpaceSaving(100))
         >>> trends.update_many(["#old"] * 5, timestamp_s=0)
@@ -171,7 +171,7 @@ class WindowedTopK:
         Raises:
             InvalidParameterError: For bad items, weights or timestamps.
 
-        Example:
+        Examples:
             >>> win = WindowedTopK(window_s=60, buckets=6)
             >>> win.update_many(["#a", "#b", "#a"], timestamps_s=[5.0, 30.0, 200.0])
             >>> win.estimate("#a"), win.dropped_weight
@@ -245,7 +245,7 @@ class WindowedTopK:
             now_s: End of the window; the newest bucket seen when None.
 
         Returns:
-            :class:`HeavyHitter` items of the merged window, heaviest first.
+            `HeavyHitter` items of the merged window, heaviest first.
 
         Raises:
             InvalidParameterError: If ``k`` is not a positive integer.
@@ -310,7 +310,7 @@ class WindowedTopK:
         """Serialize the configuration and every live bucket (versioned header).
 
         Returns:
-            Bytes for :meth:`from_bytes`, which rebuilds an equivalent structure.
+            Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_WINDOWED)
         out.f64(self._window_s)
@@ -327,7 +327,7 @@ class WindowedTopK:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild a window written by :meth:`to_bytes`.
+        """Rebuild a window written by `to_bytes`.
 
         Raises:
             CorruptDataError: If the bytes are truncated, foreign or inconsistent.

@@ -54,7 +54,7 @@ class BadRequest(AppError):
 
 
 def services(request: Request) -> Services:
-    """Return the app's :class:`Services`."""
+    """Return the app's `Services`."""
     found: Services = request.app.state.services
     return found
 
@@ -138,7 +138,7 @@ def _merge_form_value(data: dict[str, Any], key: str, value: Any) -> None:
 
 
 async def params(request: Request) -> Params:
-    """Dependency: parse query, form or JSON body into :class:`Params`."""
+    """Dependency: parse query, form or JSON body into `Params`."""
     data: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
         _merge_form_value(data, key, value)

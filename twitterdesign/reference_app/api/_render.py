@@ -51,7 +51,7 @@ class _Related:
 def iso_ms(ms: int) -> str:
     """Format Unix milliseconds as Mastodon does: ``2024-01-02T03:04:05.678Z``.
 
-    Example:
+    Examples:
         >>> iso_ms(0)
         '1970-01-01T00:00:00.000Z'
     """
@@ -67,7 +67,7 @@ class Renderer:
         base_url: Scheme and host for links, without a trailing slash.
         viewer: The authenticated account, if any (for ``favourited``/``reblogged``).
         cache: Memo of rendered fragments shared across requests (see
-            :meth:`statuses_json`); None renders everything anew.
+            `statuses_json`); None renders everything anew.
     """
 
     def __init__(
@@ -294,7 +294,7 @@ class Renderer:
         """Render statuses as a JSON array: the document ``statuses(items)`` describes.
 
         The fast path for pages of statuses. The parts of each status that only change
-        when the status or its author does come from the :class:`RenderCache` (checked
+        when the status or its author does come from the `RenderCache` (checked
         against the records just read, so a change is never served stale); counts,
         views and the viewer's ``favourited``/``reblogged`` are spliced in fresh.
         Without a cache every fragment is rendered anew.

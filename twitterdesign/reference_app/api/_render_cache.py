@@ -2,7 +2,7 @@
 
 Rendering a status as Mastodon JSON (HTML with hashtag and mention links, ISO dates,
 nested lists) costs far more than reading it, and the home timeline renders the same
-statuses over and over. :class:`RenderCache` keeps the serialized JSON of the parts that
+statuses over and over. `RenderCache` keeps the serialized JSON of the parts that
 rarely change — a status without its counts, an account — and hands them back only when
 the *signature* (every input the fragment was built from, taken from records just read
 from storage) is equal to the stored one. A favourite, a follow, a profile edit or a
@@ -31,7 +31,7 @@ class RenderCache:
     Raises:
         InvalidParameterError: If ``capacity`` is not an integer of at least 1.
 
-    Example:
+    Examples:
         >>> cache = RenderCache(capacity=2)
         >>> cache.get(("status", 1), ("hello", "public"), lambda: '{"content":"hello"}')
         '{"content":"hello"}'

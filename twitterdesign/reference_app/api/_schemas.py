@@ -118,7 +118,7 @@ BODIES: dict[str, type[BaseModel]] = {
 def body_doc(name: str, *, required: bool = True) -> dict[str, Any]:
     """Return ``openapi_extra`` documenting a JSON-or-form request body.
 
-    Example:
+    Examples:
         >>> sorted(body_doc("RevokeRequest")["requestBody"]["content"])
         ['application/json', 'application/x-www-form-urlencoded']
     """

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         A FastAPI app. Its lifespan starts the fan-out worker and the view flusher and
         stops them (flushing counters, closing the database) at shutdown.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from fastapi.testclient import TestClient
         >>> app = create_app(Settings(data_dir=tempfile.mkdtemp()))

@@ -1,10 +1,10 @@
 """Services: the reference app's business logic, between the API and storage.
 
-:class:`Services` wires one instance of each service around a :class:`Store`; the API
+`Services` wires one instance of each service around a `Store`; the API
 layer holds one ``Services`` per app. Each lesson building block has a counterpart here:
-the sequencer (:class:`~twitterdesign.ids.Snowflake`), pub-sub and timeline caches
-(:class:`TimelineService`), the blob store (:class:`MediaService`), counters and trends
-(:class:`TrendsService`), rate limits (:class:`RateLimiter`).
+the sequencer (`Snowflake`), pub-sub and timeline caches
+(`TimelineService`), the blob store (`MediaService`), counters and trends
+(`TrendsService`), rate limits (`RateLimiter`).
 """
 
 from __future__ import annotations
@@ -82,10 +82,10 @@ class Services:
 
     Args:
         settings: The app's settings.
-        store: Persistence; a :class:`SQLiteStore` in ``settings.data_dir`` if None.
+        store: Persistence; a `SQLiteStore` in ``settings.data_dir`` if None.
         clock_ms: Current Unix time in milliseconds (tests may pass a fake).
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> s = Services(Settings(data_dir=tempfile.mkdtemp(), argon2_memory_kib=8,
         ...                       argon2_time_cost=1))

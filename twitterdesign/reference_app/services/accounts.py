@@ -34,7 +34,7 @@ def hash_secret(secret: str) -> str:
 
     Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
 
-    Example:
+    Examples:
         >>> len(hash_secret("abc"))
         64
     """
@@ -47,7 +47,7 @@ def normalize_scopes(scopes: str | None, *, default: str = "read") -> str:
     Accepts the top-level scopes (``read write follow push profile``) and granular ones
     such as ``read:statuses``; commas and ``+`` also separate, as some clients send.
 
-    Example:
+    Examples:
         >>> normalize_scopes("read write read:statuses")
         'read write read:statuses'
     """
@@ -68,7 +68,7 @@ def scope_allows(granted: str, required: str) -> bool:
     ``read`` covers ``read:statuses``; ``follow`` covers the follow endpoints that need
     ``write:follows``, as Mastodon does.
 
-    Example:
+    Examples:
         >>> scope_allows("read", "read:statuses"), scope_allows("read", "write:statuses")
         (True, False)
     """

@@ -28,7 +28,7 @@ EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "imag
 def sniff_image_type(data: bytes) -> str | None:
     """Return the image content type recognised from the first bytes, or None.
 
-    Example:
+    Examples:
         >>> sniff_image_type(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(20))
         'image/png'
         >>> sniff_image_type(b"<svg xmlns=...>") is None
@@ -48,7 +48,7 @@ def sniff_image_type(data: bytes) -> str | None:
 def image_size(data: bytes, content_type: str) -> tuple[int, int] | None:
     """Return (width, height) read from the image header, or None if not found.
 
-    Example:
+    Examples:
         >>> png = b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00\\x00\\x00\\rIHDR" + (3).to_bytes(4, "big")
         >>> image_size(png + (2).to_bytes(4, "big"), "image/png")
         (3, 2)

@@ -34,7 +34,7 @@ class RateLimiter:
         window_s: Window length in seconds.
         clock_s: Current Unix time in seconds.
 
-    Example:
+    Examples:
         >>> t = [1000.0]
         >>> rl = RateLimiter(2, 60.0, clock_s=lambda: t[0])
         >>> [rl.hit("k").allowed for _ in range(3)]

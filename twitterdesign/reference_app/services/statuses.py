@@ -32,7 +32,7 @@ _MENTION = re.compile(r"(?:^|[^\w/])@([A-Za-z0-9_]{1,30})(?:@[\w.-]+)?")
 def extract_hashtags(text: str) -> tuple[str, ...]:
     """Return the distinct lower-cased hashtags of a text, in order of appearance.
 
-    Example:
+    Examples:
         >>> extract_hashtags("Hello #World, #python and #world again")
         ('world', 'python')
     """
@@ -42,7 +42,7 @@ def extract_hashtags(text: str) -> tuple[str, ...]:
 def extract_mentions(text: str) -> tuple[str, ...]:
     """Return the distinct usernames mentioned as ``@name`` (or ``@name@domain``).
 
-    Example:
+    Examples:
         >>> extract_mentions("hi @ada and @bob@example.org, mail me@x.org")
         ('ada', 'bob')
     """

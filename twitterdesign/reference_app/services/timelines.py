@@ -1,9 +1,9 @@
 """Home timelines: a capped per-user cache filled by a background fan-out worker.
 
-The lesson's hybrid policy (:class:`twitterdesign.timeline.HybridThreshold`): when an
+The lesson's hybrid policy (`twitterdesign.timeline.HybridThreshold`): when an
 account with at most ``threshold`` followers posts, a background worker pushes the status
 id into each *active* follower's capped cache
-(:class:`twitterdesign.timeline.TimelineCache`) — active meaning the follower read their
+(`twitterdesign.timeline.TimelineCache`) — active meaning the follower read their
 home timeline within ``active_window_s``; writes to everyone else are skipped. Celebrities'
 posts are not pushed; they are pulled from storage and merged when a follower reads.
 A cache that does not exist (after a restart, or for a user who never read) is rebuilt

@@ -5,14 +5,14 @@ status was served.
   not written per request. A request only appends the ids it served to an in-memory log
   (and bumps an exact pending count, so the next read already shows them); the
   background flusher applies the log in one vectorized batch every ``flush_interval_s`` —
-  to a :class:`~twitterdesign.topk.ShardedCounter` (write-combining: one shard write per
+  to a `ShardedCounter` (write-combining: one shard write per
   distinct status) whose sums are added to storage, and to the trend sketches — and the
   last buffered views are flushed at shutdown. Reads of the trends apply the log first,
   so they never miss a view.
-- **Trending tags** come from a :class:`~twitterdesign.topk.WindowedTopK` of SpaceSaving
+- **Trending tags** come from a `WindowedTopK` of SpaceSaving
   sketches over hashtag uses in public statuses; **trending statuses** from another over
   favourites, reblogs and views of public statuses; the **most viewed** statuses from an
-  all-time :class:`~twitterdesign.topk.SpaceSaving` sketch of views. Every answer carries
+  all-time `SpaceSaving` sketch of views. Every answer carries
   the sketch's lower and upper bounds. Followers-only and unlisted statuses are never
   counted, so they can never trend.
 - The sketches are saved to storage every ``persist_interval_s`` (``to_bytes``) and

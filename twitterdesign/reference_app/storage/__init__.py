@@ -1,6 +1,6 @@
 """Storage: the ``Store`` protocol and its embedded SQLite implementation.
 
-The services talk only to :class:`Store`; :class:`SQLiteStore` (WAL, FTS5, migrations) is
+The services talk only to `Store`; `SQLiteStore` (WAL, FTS5, migrations) is
 the default so ``twitterdesign serve`` needs nothing installed. Another engine plugs in by
 implementing the same protocol.
 """

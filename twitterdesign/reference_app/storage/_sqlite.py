@@ -87,7 +87,7 @@ def _page_sql(page: Page, column: str) -> tuple[str, list[Any], bool]:
 def fts_query(text: str) -> str:
     """Turn free text into a safe FTS5 query: every word quoted, all words required.
 
-    Example:
+    Examples:
         >>> fts_query('hello "world" OR #tag')
         '"hello" "world" "OR" "tag"'
     """
@@ -95,13 +95,13 @@ def fts_query(text: str) -> str:
 
 
 class SQLiteStore:
-    """A :class:`~twitterdesign.reference_app.storage.Store` on one SQLite file.
+    """A `Store` on one SQLite file.
 
     Args:
         path: The database file (created with its directory if missing).
         synchronous: ``"FULL"`` (durable on power loss) or ``"NORMAL"``.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> d = tempfile.mkdtemp()
         >>> store = SQLiteStore(pathlib.Path(d) / "db.sqlite3")
