@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import json
 import multiprocessing as mp
+import os
 import secrets
 import sqlite3
 import statistics
@@ -192,6 +193,7 @@ def home_vs_hello(tmp: Path) -> dict[str, Any]:
         results["GET /api/v1/statuses/:id"] = load(port, f"/api/v1/statuses/{one}")
         results["GET /api/v1/timelines/public (20)"] = load(port, "/api/v1/timelines/public")
         results["GET /healthz"] = load(port, "/healthz")
+    results["GET /api/v1/timelines/home via front, 2 workers"] = home_behind_front(settings, reader)
     hello_rps = results["GET /hello (FastAPI hello world)"]["requests_per_second"]
     home_rps = results["GET /api/v1/timelines/home (20, cached)"]["requests_per_second"]
     return {
@@ -437,6 +439,46 @@ def figures(home: dict[str, Any], post: dict[str, Any]) -> list[Path]:
     return written
 
 
+def home_behind_front(settings: Settings, reader: str) -> dict[str, float]:
+    """The same home timeline through ``twitterdesign serve --workers 2`` (P2C front).
+
+    Same database, same reader; the front is an extra hop, and on a two-core machine its
+    two app processes share the cores with the front and the load generator.
+    """
+    port = free_port()
+    front = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "twitterdesign",
+            "serve",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(settings.data_dir),
+            "--no-rate-limits",
+            "--log-level",
+            "warning",
+        ],
+        env={**os.environ, **settings.to_env()},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        return load(port, "/api/v1/timelines/home?limit=20", reader)
+    finally:
+        front.terminate()
+        front.wait(timeout=60)
+
+
 def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="app-bench-") as tmp:
@@ -448,7 +490,8 @@ def main() -> None:
         "# Reference app benchmark",
         "",
         f"{CONCURRENCY} concurrent keep-alive connections, {DURATION_S:g} s per endpoint, "
-        "one uvicorn process each, same settings.",
+        "one uvicorn process each, same settings; the last row goes through the "
+        "multi-process front (`twitterdesign serve --workers 2`, power of two choices).",
         "",
         "| endpoint | requests/s | p50 ms | p99 ms |",
         "|---|---:|---:|---:|",
