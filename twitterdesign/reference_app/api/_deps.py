@@ -239,6 +239,13 @@ def json_page(request: Request, body: str, ids: Sequence[int]) -> Response:
     )
 
 
+def set_link(request: Request, response: Response, ids: Sequence[int]) -> None:
+    """Set Mastodon's ``Link`` pagination header on ``response`` when the page has items."""
+    link = link_header(request, ids)
+    if link:
+        response.headers["Link"] = link
+
+
 def link_header(request: Request, ids: Sequence[int]) -> str | None:
     """Build Mastodon's ``Link`` header (next: ``max_id`` = oldest, prev: ``min_id`` = newest)."""
     if not ids:

@@ -14,13 +14,13 @@ from twitterdesign.reference_app.api._deps import (
     auth_optional,
     base_url,
     json_page,
-    link_header,
     page_from,
     params,
     parse_id,
     render_cache,
     require,
     services,
+    set_link,
     viewer_of,
 )
 from twitterdesign.reference_app.api._render import Renderer
@@ -146,9 +146,7 @@ def _edges(
         if followers
         else s.store.following_page(target.id, page)
     )
-    link = link_header(request, [edge for edge, _ in pairs])
-    if link:
-        response.headers["Link"] = link
+    set_link(request, response, [edge for edge, _ in pairs])
     return _r(request, auth).accounts_by_id([acc for _, acc in pairs])
 
 

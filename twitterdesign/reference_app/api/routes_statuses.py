@@ -13,12 +13,12 @@ from twitterdesign.reference_app.api._deps import (
     Params,
     auth_optional,
     base_url,
-    link_header,
     page_from,
     params,
     parse_id,
     require,
     services,
+    set_link,
     viewer_of,
 )
 from twitterdesign.reference_app.api._render import Renderer
@@ -154,9 +154,7 @@ async def favourited_by(
     """Accounts that favourited a status the caller may see, newest first."""
     s = services(request)
     pairs = s.statuses.favourited_by(viewer_of(auth), parse_id(status_id), page_from(request))
-    link = link_header(request, [i for i, _ in pairs])
-    if link:
-        response.headers["Link"] = link
+    set_link(request, response, [i for i, _ in pairs])
     return _r(request, auth).accounts_by_id([a for _, a in pairs])
 
 
@@ -170,7 +168,5 @@ async def reblogged_by(
     """Accounts that reblogged a status the caller may see, newest first."""
     s = services(request)
     pairs = s.statuses.reblogged_by(viewer_of(auth), parse_id(status_id), page_from(request))
-    link = link_header(request, [i for i, _ in pairs])
-    if link:
-        response.headers["Link"] = link
+    set_link(request, response, [i for i, _ in pairs])
     return _r(request, auth).accounts_by_id([a for _, a in pairs])

@@ -15,13 +15,13 @@ from twitterdesign.reference_app.api._deps import (
     auth_optional,
     base_url,
     json_page,
-    link_header,
     page_from,
     params,
     parse_id,
     render_cache,
     require,
     services,
+    set_link,
     viewer_of,
 )
 from twitterdesign.reference_app.api._render import Renderer
@@ -179,9 +179,7 @@ async def notifications(
     items = s.store.notifications(auth.account_id, page_from(request), types=types)
     if isinstance(exclude, list):
         items = [n for n in items if n.type not in set(exclude)]
-    link = link_header(request, [n.id for n in items])
-    if link:
-        response.headers["Link"] = link
+    set_link(request, response, [n.id for n in items])
     return _r(request, auth).notifications(items)
 
 
