@@ -12,6 +12,16 @@ import numpy.typing as npt
 
 from twitterdesign._validate import check_int
 from twitterdesign.errors import InvalidParameterError
+from twitterdesign.topk._packed import (
+    MIN_PACKED,
+    Distinct,
+    Packed,
+    content_keys,
+    group,
+    key_digest,
+    murmur3_h1,
+    pack,
+)
 
 __all__ = [
     "MAX_WEIGHT",
@@ -23,6 +33,7 @@ __all__ = [
     "as_batch",
     "check_item",
     "check_weight",
+    "summarize",
 ]
 
 Item: TypeAlias = int | str | bytes
@@ -193,10 +204,17 @@ class Batch:
     Attributes:
         keys: ``int64`` array (the fast path) or a list of canonical items.
         weights: ``int64`` array of the same length, or None for all-ones.
+        packed: For a large batch of only strings (or only bytes), the same items
+            packed into one buffer for the vectorized hash and grouping; else None.
     """
 
     keys: IntArray | list[Item]
     weights: IntArray | None
+    packed: Packed | None = None
+
+    def fingerprints(self) -> npt.NDArray[np.uint64] | None:
+        """The 64-bit fingerprint of every packed item, or None if the batch is not packed."""
+        return None if self.packed is None else murmur3_h1(self.packed)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -220,6 +238,7 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
             integer (floats, NaN, zero, negatives) or a length mismatch.
     """
     keys: IntArray | list[Item]
+    packed: Packed | None = None
     if isinstance(items, np.ndarray):
         if items.ndim != 1:
             raise InvalidParameterError("items", items, "a one-dimensional array or iterable")
@@ -228,7 +247,7 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
                 raise InvalidParameterError("items", items, _ITEM_ALLOWED)
             keys = items.astype(np.int64, copy=False)
         elif items.dtype.kind in "USO":
-            keys = [check_item(x) for x in items.tolist()]
+            keys, packed = _list_keys(items.tolist())
         else:
             raise InvalidParameterError("items", items, "an array of integers or strings")
     elif isinstance(items, str | bytes):
@@ -238,19 +257,27 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
             raw = items if type(items) is list else list(items)
         except TypeError:
             raise InvalidParameterError("items", items, "an iterable of items") from None
-        kinds = set(map(type, raw))
-        if kinds == {int}:
-            try:
-                keys = np.asarray(raw, dtype=np.int64)
-            except OverflowError:
-                keys = [check_item(x) for x in raw]
-        elif kinds and all(issubclass(k, np.signedinteger) for k in kinds):
-            keys = np.asarray(raw, dtype=np.int64)  # a list of numpy int64 tweet ids
-        elif kinds <= {str}:
-            keys = raw  # already canonical: skip the per-item check (the string fast path)
-        else:
-            keys = [check_item(x) for x in raw]
-    return Batch(keys, _as_weights(weights, len(keys)))
+        keys, packed = _list_keys(raw)
+    return Batch(keys, _as_weights(weights, len(keys)), packed)
+
+
+def _list_keys(raw: list[Any]) -> tuple[IntArray | list[Item], Packed | None]:
+    """Canonical keys for a list of items, and the packed form of a large string batch."""
+    # A large batch of strings packs with one join, which also proves every item a str.
+    packed = pack(raw) if len(raw) >= MIN_PACKED else None
+    if packed is not None:
+        return raw, packed
+    kinds = set(map(type, raw))
+    if kinds == {int}:
+        try:
+            return np.asarray(raw, dtype=np.int64), None
+        except OverflowError:
+            pass
+    elif kinds and all(issubclass(k, np.signedinteger) for k in kinds):
+        return np.asarray(raw, dtype=np.int64), None  # a list of numpy int64 tweet ids
+    elif kinds <= {str}:
+        return raw, None  # already canonical: skip the per-item check
+    return [check_item(x) for x in raw], None
 
 
 def _as_weights(weights: Iterable[Any] | None, n: int) -> IntArray | None:
@@ -310,6 +337,9 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
             order = np.argsort(first, kind="stable")
             return uniq[order], sums[order]
         return uniq, sums
+    grouped = group_packed(batch)
+    if grouped is not None:
+        return grouped[0].tolist(), grouped[1]
     table: dict[Item, int]
     if batch.weights is None:
         table = Counter(batch.keys)
@@ -318,6 +348,30 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
         for key, w in zip(batch.keys, batch.weights.tolist(), strict=True):
             table[key] = table.get(key, 0) + w
     return list(table), np.fromiter(table.values(), dtype=np.int64, count=len(table))
+
+
+def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]:
+    """Like `aggregate`, but a large string batch's distinct items stay in the batch.
+
+    Returns:
+        ``(keys, counts)`` as from `aggregate`, except that for a packed batch ``keys``
+        is a `Distinct` view, which materializes only the items a caller takes.
+    """
+    grouped = group_packed(batch)
+    return grouped if grouped is not None else aggregate(batch)
+
+
+def group_packed(batch: Batch) -> tuple[Distinct, IntArray] | None:
+    """Sum a packed batch per distinct item, or None if it is not packed (or collides)."""
+    if batch.packed is None:
+        return None
+    content = content_keys(batch.packed)
+    grouped = group(content, batch.packed, batch.weights)
+    if grouped is None:
+        return None
+    first, sums = grouped
+    assert isinstance(batch.keys, list)
+    return Distinct(batch.keys, first, key_digest(content[:, first])), sums
 
 
 def _dense_counts(batch: Batch) -> tuple[IntArray, IntArray] | None:

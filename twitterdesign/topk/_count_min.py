@@ -191,11 +191,14 @@ class CountMinSketch:
     def _add_batch(self, batch: Batch) -> None:
         if not len(batch):
             return
-        if isinstance(batch.keys, np.ndarray) and not self._conservative:
-            self._add(fingerprints(batch.keys), batch.weights)
-            return
-        # Strings: summing per distinct item first (a C-level dict pass) is cheaper than
-        # one MurmurHash3 call per event; conservative update needs the sums anyway.
+        if not self._conservative:
+            fps = batch.fingerprints()
+            if fps is not None or isinstance(batch.keys, np.ndarray):
+                # int64 ids and packed strings hash per event in whole-array passes.
+                self._add(fingerprints(batch.keys) if fps is None else fps, batch.weights)
+                return
+        # Conservative update needs the sums per item anyway (and small or mixed batches
+        # are cheaper summed by a dict first).
         keys, counts = aggregate(batch)
         self._add(fingerprints(keys), counts)
 

@@ -1,8 +1,9 @@
 """64-bit item fingerprints and per-row bucket hashes, identical for single items and arrays.
 
-Integers are their own 64-bit fingerprint (two's complement); strings and bytes are
-hashed once with MurmurHash3 (x64, 128-bit, first half) under different seeds so ``"a"``
-and ``b"a"`` differ.
+Integers are their own 64-bit fingerprint (two's complement); strings (as UTF-8) and
+bytes are hashed once with MurmurHash3 (x64, 128-bit, first half) under different seeds
+so ``"a"`` and ``b"a"`` differ. Large batches of strings are hashed by the vectorized
+MurmurHash3 in `twitterdesign.topk._packed`, which gives the same values as mmh3.
 
 A sketch row maps a fingerprint to a bucket in two steps. First the fingerprint is
 mixed with the sketch seed by the splitmix64 finalizer (a bijection with full
@@ -19,13 +20,20 @@ pairwise independence the Count-Min analysis needs. Arrays are processed in chun
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
 import mmh3
 import numpy as np
 import numpy.typing as npt
 
 from twitterdesign.topk._base import Item
+from twitterdesign.topk._packed import (
+    BYTES_SEED,
+    MIN_PACKED,
+    STR_SEED,
+    murmur3_h1,
+    pack,
+    utf8,
+)
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -35,8 +43,6 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
-_STR_SEED = 0x5EED5EED
-_BYTES_SEED = 0x0B17E5
 CHUNK = 1 << 18
 
 
@@ -55,19 +61,19 @@ def fingerprints(keys: I64 | Sequence[Item]) -> U64:
     """Return the 64-bit fingerprint of every key (int64 arrays are reinterpreted)."""
     if isinstance(keys, np.ndarray):
         return keys.astype(np.int64, copy=False).view(np.uint64)
-    if set(map(type, keys)) <= {str}:
-        # The common case (hashtags): one MurmurHash3 call per string, no Python frames.
-        h, texts = mmh3.hash64, cast("list[str]", keys)
-        return np.array([h(k, _STR_SEED, signed=False)[0] for k in texts], dtype=np.uint64)
-    return np.fromiter((fingerprint(k) for k in keys), dtype=np.uint64, count=len(keys))
+    packed = pack(list(keys)) if len(keys) >= MIN_PACKED else None
+    if packed is not None:
+        return murmur3_h1(packed)
+    return np.fromiter(map(fingerprint, keys), dtype=np.uint64, count=len(keys))
 
 
 def fingerprint(key: Item) -> int:
     """Return the 64-bit fingerprint of one canonical item."""
     if isinstance(key, int):
         return key & 0xFFFFFFFFFFFFFFFF
-    seed = _STR_SEED if isinstance(key, str) else _BYTES_SEED
-    return int(mmh3.hash64(key, seed, signed=False)[0])
+    if isinstance(key, str):
+        return int(mmh3.hash64(utf8(key), STR_SEED, signed=False)[0])
+    return int(mmh3.hash64(key, BYTES_SEED, signed=False)[0])
 
 
 class RowHash:

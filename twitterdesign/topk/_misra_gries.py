@@ -14,10 +14,10 @@ from twitterdesign.errors import IncompatibleError
 from twitterdesign.topk._base import (
     HeavyHitter,
     Item,
-    aggregate,
     as_batch,
     check_item,
     check_weight,
+    summarize,
 )
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_MISRA_GRIES, Reader, Writer, check_loaded
@@ -137,7 +137,7 @@ class MisraGries:
         batch = as_batch(items, weights)
         if not len(batch):
             return
-        keys, counts = aggregate(batch)
+        keys, counts = summarize(batch)
         self._absorb(keys, counts, batch.total)
 
     def _absorb(self, keys: Any, counts: Any, total: int) -> None:

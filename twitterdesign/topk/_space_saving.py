@@ -14,10 +14,10 @@ from twitterdesign.errors import IncompatibleError
 from twitterdesign.topk._base import (
     HeavyHitter,
     Item,
-    aggregate,
     as_batch,
     check_item,
     check_weight,
+    summarize,
 )
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_SPACE_SAVING, Reader, Writer, check_loaded
@@ -165,7 +165,7 @@ class SpaceSaving:
         batch = as_batch(items, weights)
         if not len(batch):
             return
-        keys, counts = aggregate(batch)
+        keys, counts = summarize(batch)
         self._absorb(keys, counts, counts, 0, batch.total)
 
     def _absorb(self, keys: Any, up: Any, lo: Any, floor: int, total: int) -> None:

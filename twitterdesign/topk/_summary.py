@@ -14,8 +14,9 @@ import numpy as np
 import numpy.typing as npt
 
 from twitterdesign.topk._base import Item
+from twitterdesign.topk._packed import Distinct, content_keys, key_digest, pack
 
-Keys = npt.NDArray[np.int64] | list[Item]
+Keys = npt.NDArray[np.int64] | list[Item] | Distinct
 Arr = npt.NDArray[Any]
 
 
@@ -47,6 +48,16 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
         b_index_of_a[np.asarray(int_pos, dtype=np.int64)[found]] = idx_in_b
         b_in_a[idx_in_b] = True
         return b_index_of_a, b_in_a
+    if not a_keys:
+        return b_index_of_a, np.zeros(len(b_keys), dtype=bool)
+    if isinstance(b_keys, Distinct):
+        matched = _locate_by_digest(a_keys, b_keys)
+        if matched is not None:
+            b_index_of_a = matched
+            b_in_a = np.zeros(len(b_keys), dtype=bool)
+            b_in_a[b_index_of_a[b_index_of_a >= 0]] = True
+            return b_index_of_a, b_in_a
+        b_keys = b_keys.tolist()
     # Index the (often large) batch side with one C-level dict build, then look up only
     # the table's keys: far cheaper than a Python-level lookup per batch key.
     b_index = dict(zip(b_keys, range(len(b_keys)), strict=True))
@@ -55,6 +66,33 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
     b_in_a = np.zeros(len(b_keys), dtype=bool)
     b_in_a[b_index_of_a[b_index_of_a >= 0]] = True
     return b_index_of_a, b_in_a
+
+
+def _locate_by_digest(a_keys: list[Item], b_keys: Distinct) -> Arr | None:
+    """`locate` for a grouped string batch: match content digests, then confirm each match.
+
+    Returns:
+        For each key of ``a`` the index of the same key in ``b`` (-1 if absent), or None
+        when ``a`` is not a packable batch or two different keys share a digest.
+    """
+    packed = pack(a_keys)
+    if packed is None:
+        return None
+    fa = key_digest(content_keys(packed))
+    order = np.argsort(fa)
+    fa_sorted = fa[order]
+    if bool(np.any(fa_sorted[1:] == fa_sorted[:-1])):
+        return None
+    pos = np.minimum(np.searchsorted(fa_sorted, b_keys.digests), len(fa_sorted) - 1)
+    in_b = np.flatnonzero(fa_sorted[pos] == b_keys.digests)
+    in_a = order[pos[in_b]]
+    out = np.full(len(a_keys), -1, dtype=np.int64)
+    out[in_a] = in_b
+    if any(
+        a != b for a, b in zip([a_keys[i] for i in in_a.tolist()], b_keys.take(in_b), strict=True)
+    ):
+        return None
+    return out
 
 
 def gather(values: Arr, idx: Arr, fill: Any) -> Arr:
@@ -68,6 +106,8 @@ def take_keys(keys: Keys, idx: Arr) -> list[Item]:
     """Return the keys at ``idx`` as a list of canonical items."""
     if isinstance(keys, np.ndarray):
         return list(keys[idx].tolist())
+    if isinstance(keys, Distinct):
+        return keys.take(idx)
     return [keys[i] for i in idx.tolist()]
 
 
