@@ -82,9 +82,22 @@ topk_items = st.one_of(
     st.text(alphabet="ab#é", max_size=3),
 )
 
-#: Weighted event streams: lists of ``(item, weight)`` with positive integer weights.
-topk_weighted_streams = st.lists(
-    st.tuples(topk_items, st.integers(min_value=1, max_value=20)), max_size=150
+#: Strings only, as in a hashtag stream: short tags that repeat, tags longer than the
+#: 15 bytes the packed path keeps inline (and than MurmurHash3's 16-byte block), non-ASCII
+#: text, a lone surrogate, the empty string and the packing separator ``"\x00"``.
+topk_texts = st.one_of(
+    st.text(alphabet="ab#é", max_size=3),
+    st.sampled_from(
+        ["#" + "x" * 15, "#" + "x" * 16, "#worldcup2026-final-" + "ab" * 10, "\ud800", "", "a\x00b"]
+    ),
+    st.text(alphabet="ab中😀", min_size=4, max_size=40),
+)
+
+#: Weighted event streams: lists of ``(item, weight)`` with positive integer weights;
+#: either mixed items or only strings (long enough for the packed string path).
+topk_weighted_streams = st.one_of(
+    st.lists(st.tuples(topk_items, st.integers(min_value=1, max_value=20)), max_size=150),
+    st.lists(st.tuples(topk_texts, st.integers(min_value=1, max_value=20)), max_size=300),
 )
 
 #: Unweighted integer id streams, skewed so a few ids are heavy.

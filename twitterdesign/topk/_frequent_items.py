@@ -20,6 +20,7 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
 )
+from twitterdesign.topk._packed import from_utf8, utf8
 from twitterdesign.topk._serial import KIND_FREQUENT_ITEMS, Reader, Writer, check_loaded
 
 __all__ = ["FrequentItems"]
@@ -34,7 +35,7 @@ class _ItemSerDe(datasketches.PyObjectSerDe):  # type: ignore[misc]
     def to_bytes(self, item: Any) -> bytes:
         if isinstance(item, int):
             return struct.pack("<Bq", 0, item)
-        raw = item.encode("utf-8") if isinstance(item, str) else bytes(item)
+        raw = utf8(item) if isinstance(item, str) else bytes(item)
         return struct.pack("<BI", 1 if isinstance(item, str) else 2, len(raw)) + raw
 
     def from_bytes(self, data: bytes, offset: int) -> tuple[Any, int]:
@@ -45,7 +46,7 @@ class _ItemSerDe(datasketches.PyObjectSerDe):  # type: ignore[misc]
         raw = bytes(data[offset + 5 : offset + 5 + n])
         if len(raw) != n or tag not in (1, 2):
             raise ValueError("corrupt item")
-        return (raw.decode("utf-8") if tag == 1 else raw), 5 + n
+        return (from_utf8(raw) if tag == 1 else raw), 5 + n
 
 
 def _order(item: Item) -> tuple[int, Any]:

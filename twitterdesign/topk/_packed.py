@@ -92,6 +92,11 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def from_utf8(data: bytes) -> str:
+    """Invert `utf8` (raises UnicodeDecodeError for bytes that are not such text)."""
+    return data.decode("utf-8", "surrogatepass")
+
+
 def pack(items: list[Any]) -> Packed | None:
     """Pack a list of only ``str`` (subclasses too) or only ``bytes`` items.
 

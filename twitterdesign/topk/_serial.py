@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from twitterdesign.errors import CorruptDataError
 from twitterdesign.topk._base import Item
+from twitterdesign.topk._packed import from_utf8, utf8
 
 MAGIC = b"TDTK"
 VERSION = 1
@@ -91,7 +92,7 @@ class Writer:
             if isinstance(key, int):
                 self._parts.append(struct.pack("<Bq", _TAG_INT, key))
             else:
-                raw = key.encode("utf-8") if isinstance(key, str) else key
+                raw = utf8(key) if isinstance(key, str) else key
                 tag = _TAG_STR if isinstance(key, str) else _TAG_BYTES
                 self._parts.append(struct.pack("<BI", tag, len(raw)))
                 self._parts.append(raw)
@@ -168,7 +169,7 @@ class Reader:
                     out.append(raw)
                     continue
                 try:
-                    out.append(raw.decode("utf-8"))
+                    out.append(from_utf8(raw))
                 except UnicodeDecodeError:
                     raise CorruptDataError("serialized item is not valid UTF-8") from None
             else:
