@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.strategies import topk_texts
-from twitterdesign.topk import CountMinSketch, ExactCounter, MisraGries, SpaceSaving
-from twitterdesign.topk import _packed
+from twitterdesign.topk import CountMinSketch, ExactCounter, MisraGries, SpaceSaving, _packed
 from twitterdesign.topk._base import aggregate, as_batch, summarize
 from twitterdesign.topk._hashing import fingerprint, fingerprints
 from twitterdesign.topk._packed import BYTES_SEED, STR_SEED, murmur3_h1, pack
