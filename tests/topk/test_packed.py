@@ -109,12 +109,12 @@ def test_long_items_with_one_fingerprint_are_told_apart(monkeypatch):
     monkeypatch.setattr(
         _packed, "_murmur3", lambda packed, starts, lengths: np.zeros(len(starts), np.uint64)
     )
-    texts = ["#" + "x" * 20, "#" + "y" * 20] * 40
+    texts = ["#" + "x" * 40, "#" + "y" * 40] * 40
     batch = as_batch(texts)
     assert batch.packed is not None
     assert _packed.group(_packed.content_keys(batch.packed), batch.packed, None) is None
     keys, counts = aggregate(batch)
-    assert keys == ["#" + "x" * 20, "#" + "y" * 20]
+    assert keys == ["#" + "x" * 40, "#" + "y" * 40]
     assert counts.tolist() == [40, 40]
 
 
@@ -150,3 +150,22 @@ def test_a_lone_surrogate_is_counted_not_crashed_on():
     cm.update("\ud800")
     cm.update_many(["\ud800"] * 64)
     assert cm.estimate("\ud800") == 65
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (["#a"] * 64, ["#a"] * 32 + ["x" * 40] * 32),  # one word of key, then four
+        (["#a"] * 64, ["#a"] * 32 + ["#" + "b" * 20] * 32),  # one word, then three
+        ([b"#a"] * 64, [b"#a"] * 32 + [b"x" * 40] * 32),  # bytes: always four
+    ],
+)
+def test_items_match_across_batches_of_different_key_widths(first, second):
+    ss, mg = SpaceSaving(8), MisraGries(8)
+    for sketch in (ss, mg):
+        sketch.update_many(first)
+        sketch.update_many(second)
+        sketch._check()
+    assert ss.bounds(first[0]) == (96, 96)
+    assert mg.estimate(first[0]) == 96
+    assert len(ss.top_k(8)) == 2

@@ -11,13 +11,15 @@ event; this module does the same work in a handful of whole-array numpy passes:
    buffer and mixed with uint64 arithmetic in cache-sized chunks. The result equals
    ``mmh3.hash64(item_bytes, seed, signed=False)[0]`` bit for bit (a property test
    checks it against mmh3), so single items and batches fingerprint identically.
-3. `group` sums the batch per distinct item without sorting: each round scatters the
-   event positions into an open table indexed by a multiplicative hash of the
-   fingerprint, so every event finds its group's first occurrence; events whose table
-   slot belongs to a different fingerprint retry with a fresh multiplier. Grouping is
-   exact, not probabilistic: every event's bytes are compared with its representative's
-   before the result is used, so a fingerprint collision (even a crafted one) only sends
-   the batch down the dictionary path.
+3. `content_keys` turns each item into a few words that stand for it: up to 32 bytes,
+   its own bytes (so equal keys mean equal items); beyond, its fingerprint.
+4. `group` sums the batch per distinct item without sorting: each round scatters the
+   event positions into an open table indexed by a multiplicative hash of the key, so
+   every event finds its group's first occurrence; events whose table slot belongs to
+   a different key retry with fresh multipliers. Grouping is exact, not probabilistic:
+   long items are compared byte for byte with their group's first before the result
+   is used, so a fingerprint collision (even a crafted one) only sends the batch down
+   the dictionary path.
 
 Strings are hashed as their UTF-8 bytes (lone surrogates pass through as in
 ``"surrogatepass"``), bytes as themselves under a different seed, so ``"a"`` and ``b"a"``
@@ -48,7 +50,7 @@ _F1, _F2 = _U(0xFF51AFD7ED558CCD), _U(0xC4CEB9FE1A85EC53)
 _N1, _N2 = _U(0x52DCE729), _U(0x38495AB5)
 _FIVE = _U(5)
 _S33 = _U(33)
-_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(9)], dtype=np.uint64)
+_ONE = _U(1)
 # Odd multipliers for the grouping table, one per round (from the splitmix64 stream).
 _MULTIPLIERS = np.array(
     [
@@ -136,7 +138,7 @@ def pack(items: list[Any]) -> Packed | None:
 
 
 def _packed(buf: bytes, starts: I64, lengths: I64, seed: int) -> Packed:
-    padded = buf + bytes(16)
+    padded = buf + bytes(_PAD)
     # Overlapping little-endian words, one starting at every byte (the copy in ``padded``
     # is kept alive by the view).
     words: U64 = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
@@ -159,7 +161,8 @@ def _fmix(k: U64) -> U64:
 
 def _word(packed: Packed, at: I64, remaining: I64) -> U64:
     """The word at byte offsets ``at`` keeping only the first ``remaining`` (0-8) bytes."""
-    out: U64 = packed.words[at] & _MASKS[np.clip(remaining, 0, 8)]
+    bits = (np.clip(remaining, 0, 8) << 3).astype(np.uint64)
+    out: U64 = packed.words[at] & ((_ONE << bits) - _ONE)  # 1 << 64 is 0 in numpy
     return out
 
 
@@ -171,6 +174,18 @@ def murmur3_h1(packed: Packed) -> U64:
     return _murmur3(packed, packed.starts, packed.lengths)
 
 
+def _block(words: U64, at: I64, h1: U64, h2: U64) -> tuple[U64, U64]:
+    """MurmurHash3 x64-128's body step for the 16-byte blocks at byte offsets ``at``."""
+    k1 = words[at] * _C1
+    k1 = _rotl(k1, 31) * _C2
+    x1 = _rotl(h1 ^ k1, 27) + h2
+    x1 = x1 * _FIVE + _N1
+    k2 = words[at + 8] * _C2
+    k2 = _rotl(k2, 33) * _C1
+    x2 = _rotl(h2 ^ k2, 31) + x1
+    return x1, x2 * _FIVE + _N2
+
+
 def _murmur3(packed: Packed, all_starts: I64, all_lengths: I64) -> U64:
     out = np.empty(len(all_starts), dtype=np.uint64)
     for lo in range(0, len(out), _CHUNK):
@@ -179,18 +194,13 @@ def _murmur3(packed: Packed, all_starts: I64, all_lengths: I64) -> U64:
         h1 = np.full(len(starts), _U(packed.seed))
         h2 = h1.copy()
         blocks = lengths >> 4
+        every = int(blocks.min(initial=0))  # blocks that every item in the chunk has
         for b in range(int(blocks.max(initial=0))):
-            sel = np.flatnonzero(blocks > b)
-            at = starts[sel] + 16 * b
-            k1 = packed.words[at] * _C1
-            k1 = _rotl(k1, 31) * _C2
-            x1 = _rotl(h1[sel] ^ k1, 27) + h2[sel]
-            x1 = x1 * _FIVE + _N1
-            k2 = packed.words[at + 8] * _C2
-            k2 = _rotl(k2, 33) * _C1
-            x2 = _rotl(h2[sel] ^ k2, 31) + x1
-            h1[sel] = x1
-            h2[sel] = x2 * _FIVE + _N2
+            if b < every:
+                h1, h2 = _block(packed.words, starts + 16 * b, h1, h2)
+            else:
+                sel = np.flatnonzero(blocks > b)
+                h1[sel], h2[sel] = _block(packed.words, starts[sel] + 16 * b, h1[sel], h2[sel])
         # The tail: up to 15 bytes; a missing half is 0, which the mixing maps to 0.
         tail_at = starts + (blocks << 4)
         tail = lengths & 15
@@ -205,38 +215,57 @@ def _murmur3(packed: Packed, all_starts: I64, all_lengths: I64) -> U64:
     return out
 
 
-_SHORT = 15
+_INLINE_WORDS = 4
+_PAD = 8 * _INLINE_WORDS + 8  # zero bytes after the buffer, so no read runs past it
 _LONG = _U(0xFF << 56)
 
 
 def content_keys(packed: Packed) -> U64:
-    """Return a ``(2, n)`` array of keys that stand for each item's content.
+    """Return a ``(width, n)`` array of keys that stand for each item's content.
 
-    An item of at most 15 bytes is its own key: its bytes, zero-padded, in two words,
-    with its length in the top byte of the second (so two such items are equal exactly
-    when their keys are). A longer item's key is its `murmur3_h1` fingerprint and the
-    marker `_LONG`: equal keys then only suggest equal items, and `group` compares
-    those byte for byte.
+    An item of up to 32 bytes (31 for bytes items) is its own key: its bytes in
+    little-endian words, zero-padded. Strings contain no NUL (`pack` refuses them) and
+    UTF-8 never has a 0xFF byte, so padding is unambiguous; bytes items carry their
+    length in the top byte of the fourth word instead. A string batch uses only as many
+    words as its longest item needs (missing words count as zero).
+
+    A longer item's key is its `murmur3_h1` fingerprint and, in the fourth word, the
+    marker `_LONG` (which no inline item can have): equal keys then only suggest equal
+    items, and `group` compares those byte for byte.
+
+    Equal items always get equal keys, whatever batch they are in, so `key_digest`
+    values can be matched across batches.
     """
-    keys = np.empty((2, len(packed)), dtype=np.uint64)
-    starts, lengths = packed.starts, packed.lengths
-    for lo in range(0, len(packed), _CHUNK):
-        at = starts[lo : lo + _CHUNK]
-        size = lengths[lo : lo + _CHUNK]
-        keys[0, lo : lo + _CHUNK] = _word(packed, at, size)
-        keys[1, lo : lo + _CHUNK] = _word(packed, at + 8, size - 8) | (
-            size.astype(np.uint64) << _U(56)
-        )
-    long_items = np.flatnonzero(lengths > _SHORT)
-    if len(long_items):
+    n, lengths, starts = len(packed), packed.lengths, packed.starts
+    text = packed.seed == STR_SEED
+    room = 8 * _INLINE_WORDS - (0 if text else 1)
+    longest = int(lengths.max(initial=0))
+    width = min(max((longest + 7) >> 3, 1), _INLINE_WORDS) if text else _INLINE_WORDS
+    keys = np.empty((width, n), dtype=np.uint64)
+    long_items = np.flatnonzero(lengths > room) if longest > room else None
+    inline = None if long_items is None else np.flatnonzero(lengths <= room)
+    for lo in range(0, n if inline is None else len(inline), _CHUNK):
+        part = slice(lo, lo + _CHUNK) if inline is None else inline[lo : lo + _CHUNK]
+        at, size = starts[part], lengths[part]
+        for w in range(width):
+            keys[w, part] = _word(packed, at + 8 * w, size - 8 * w)
+        if not text:
+            keys[-1, part] |= size.astype(np.uint64) << _U(56)
+    if long_items is not None:
+        keys[:, long_items] = 0
         keys[0, long_items] = _murmur3(packed, starts[long_items], lengths[long_items])
-        keys[1, long_items] = _LONG
+        keys[-1, long_items] = _LONG
     return keys
 
 
 def key_digest(keys: U64, round_: int = 0) -> U64:
-    """Mix a ``(2, n)`` key array into one 64-bit value per item (one function per round)."""
-    out: U64 = (keys[0] * _MULTIPLIERS[round_]) ^ (keys[1] * _MULTIPLIERS[-1 - round_])
+    """Mix a key array into one 64-bit value per item (a different function per round).
+
+    Zero words add nothing, so a key padded with zero words has the same digest.
+    """
+    out: U64 = keys[0] * _MULTIPLIERS[round_ % 8]
+    for w in range(1, len(keys)):
+        out ^= keys[w] * _MULTIPLIERS[(round_ + 2 * w) % 8]
     return out
 
 
@@ -245,7 +274,7 @@ def group(keys: U64, packed: Packed, weights: I64 | None) -> tuple[I64, I64] | N
 
     Args:
         keys: `content_keys` of the batch.
-        packed: The batch itself (to compare items longer than 15 bytes in full).
+        packed: The batch itself (to compare items too long to be keys in full).
         weights: Per-event weights, or None for all ones.
 
     Returns:
@@ -259,7 +288,6 @@ def group(keys: U64, packed: Packed, weights: I64 | None) -> tuple[I64, I64] | N
     shift = _U(64 - bits)
     owner = np.empty(1 << bits, dtype=np.int64)
     rep = np.empty(n, dtype=np.int64)
-    k0, k1 = keys[0], keys[1]
     todo: I64 | None = None  # None: every event
     for round_ in range(_ROUNDS):
         mine = keys if todo is None else keys[:, todo]
@@ -268,7 +296,9 @@ def group(keys: U64, packed: Packed, weights: I64 | None) -> tuple[I64, I64] | N
         # Written in reverse, so the earliest event of each slot is the one that stays.
         owner[slot[::-1]] = here[::-1]
         cand = owner[slot]
-        hit = (k0[cand] == mine[0]) & (k1[cand] == mine[1])
+        hit = keys[0][cand] == mine[0]
+        for w in range(1, len(keys)):
+            hit &= keys[w][cand] == mine[w]
         if todo is None:
             rep = cand
             todo = np.flatnonzero(~hit)
@@ -283,9 +313,10 @@ def group(keys: U64, packed: Packed, weights: I64 | None) -> tuple[I64, I64] | N
     # repeated indices in order, as it does); long items are compared byte for byte.
     if bool(np.any(rep > np.arange(n))):
         return None
-    long_items = np.flatnonzero(k1 == _LONG)
-    if len(long_items) and not _same_items(packed, long_items, rep[long_items]):
-        return None
+    if len(keys) == _INLINE_WORDS:
+        long_items = np.flatnonzero(keys[-1] == _LONG)
+        if len(long_items) and not _same_items(packed, long_items, rep[long_items]):
+            return None
     if weights is None:
         sums = np.bincount(rep, minlength=n)
     elif int(weights.sum()) < 2**53:
@@ -298,7 +329,7 @@ def group(keys: U64, packed: Packed, weights: I64 | None) -> tuple[I64, I64] | N
 
 
 def _same_items(packed: Packed, a: I64, b: I64) -> bool:
-    """Whether item ``a[i]`` and item ``b[i]`` have the same bytes for every ``i``."""
+    """Whether item ``a[i]`` and item ``b[i]`` have the same bytes (items of 8+ bytes)."""
     differ = np.flatnonzero(a != b)
     for lo in range(0, len(differ), _CHUNK):
         part = differ[lo : lo + _CHUNK]
@@ -307,12 +338,12 @@ def _same_items(packed: Packed, a: I64, b: I64) -> bool:
         if not np.array_equal(lengths, packed.lengths[ib]):
             return False
         sa, sb = packed.starts[ia], packed.starts[ib]
-        for w in range(int((lengths.max(initial=0) + 7) >> 3)):
-            sel = np.flatnonzero(lengths > 8 * w)
-            left = lengths[sel] - 8 * w
-            if not np.array_equal(
-                _word(packed, sa[sel] + 8 * w, left), _word(packed, sb[sel] + 8 * w, left)
-            ):
+        last = lengths - 8  # the last word ends where the item ends, so nothing is masked
+        every = int(lengths.min(initial=0) + 7) >> 3  # words that every item has
+        for w in range(int(lengths.max(initial=0) + 7) >> 3):
+            sel = slice(None) if w < every else np.flatnonzero(lengths > 8 * w)
+            at = np.minimum(8 * w, last[sel])
+            if not np.array_equal(packed.words[sa[sel] + at], packed.words[sb[sel] + at]):
                 return False
     return True
 
