@@ -28,6 +28,7 @@ differ.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -36,6 +37,7 @@ import numpy.typing as npt
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+Buffer = bytes | memoryview
 
 STR_SEED: Final = 0x5EED5EED
 BYTES_SEED: Final = 0x0B17E5
@@ -84,6 +86,8 @@ class Packed:
     starts: I64
     lengths: I64
     seed: int
+    keep: object = None
+    """What must stay alive while ``words`` is used (the buffer and the joined text)."""
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -115,9 +119,9 @@ def pack(items: list[Any]) -> Packed | None:
             text = "\x00".join(items)
         except TypeError:
             return None
-        buf = text.encode("ascii") if text.isascii() else utf8(text)
+        buf = _utf8_buffer(text)
         raw = np.frombuffer(buf, dtype=np.uint8)
-        ends = np.flatnonzero(raw == 0)
+        ends = _separators(raw)
         if len(ends) != len(items) - 1:
             return None
         starts = np.empty(len(items), dtype=np.int64)
@@ -126,7 +130,7 @@ def pack(items: list[Any]) -> Packed | None:
         lengths = np.empty(len(items), dtype=np.int64)
         lengths[:-1] = ends - starts[:-1]
         lengths[-1] = len(buf) - starts[-1]
-        return _packed(buf, starts, lengths, STR_SEED)
+        return _packed(buf, starts, lengths, STR_SEED, keep=text)
     if type(first) is bytes:
         if set(map(type, items)) != {bytes}:
             return None
@@ -137,12 +141,53 @@ def pack(items: list[Any]) -> Packed | None:
     return None
 
 
-def _packed(buf: bytes, starts: I64, lengths: I64, seed: int) -> Packed:
-    padded = buf + bytes(_PAD)
-    # Overlapping little-endian words, one starting at every byte (the copy in ``padded``
-    # is kept alive by the view).
-    words: U64 = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
-    return Packed(words, starts, lengths, seed)
+def _utf8_buffer(text: str) -> Buffer:
+    """The UTF-8 bytes of ``text``, without a copy where CPython already holds them.
+
+    ``PyUnicode_AsUTF8AndSize`` (public, stable C API) returns the string's own buffer
+    for ASCII text and a UTF-8 copy cached in the string otherwise; either lives as long
+    as ``text``, which the caller must keep. Lone surrogates (or a Python without the
+    C API) fall back to `utf8`.
+    """
+    if _AS_UTF8 is not None:
+        size = ctypes.c_ssize_t()
+        try:
+            address = _AS_UTF8(text, ctypes.byref(size))
+        except UnicodeEncodeError:
+            pass
+        else:
+            return memoryview((ctypes.c_char * size.value).from_address(address)).cast("B")
+    return utf8(text)
+
+
+def _find_as_utf8() -> Any:
+    try:
+        function = ctypes.pythonapi.PyUnicode_AsUTF8AndSize
+    except AttributeError:  # pragma: no cover - not CPython
+        return None
+    function.restype = ctypes.c_void_p
+    function.argtypes = [ctypes.py_object, ctypes.POINTER(ctypes.c_ssize_t)]
+    return function
+
+
+_AS_UTF8 = _find_as_utf8()
+
+
+def _packed(buf: Buffer, starts: I64, lengths: I64, seed: int, keep: object = None) -> Packed:
+    if len(memoryview(buf)) < 8:
+        buf = bytes(buf) + bytes(8)  # at least one whole word (large buffers are not copied)
+    # Overlapping little-endian words, one starting at every byte; `_word` shifts reads
+    # that would run past the end back inside.
+    raw = np.frombuffer(buf, dtype=np.uint8)
+    words: U64 = np.ndarray(shape=(len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
+    return Packed(words, starts, lengths, seed, (buf, keep))
+
+
+def _separators(raw: npt.NDArray[np.uint8]) -> I64:
+    """Positions of the zero bytes, found a cache-sized slice at a time."""
+    step = 1 << 20
+    parts = [np.flatnonzero(raw[lo : lo + step] == 0) + lo for lo in range(0, len(raw), step)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _rotl(x: U64, r: int) -> U64:
@@ -162,8 +207,14 @@ def _fmix(k: U64) -> U64:
 def _word(packed: Packed, at: I64, remaining: I64) -> U64:
     """The word at byte offsets ``at`` keeping only the first ``remaining`` (0-8) bytes."""
     bits = (np.clip(remaining, 0, 8) << 3).astype(np.uint64)
-    out: U64 = packed.words[at] & ((_ONE << bits) - _ONE)  # 1 << 64 is 0 in numpy
-    return out
+    mask = (_ONE << bits) - _ONE  # 1 << 64 is 0 in numpy, so 8 bytes keep every bit
+    last = len(packed.words) - 1
+    if not len(at) or int(at.max()) <= last:
+        out: U64 = packed.words[at] & mask
+        return out
+    # Near the end of the buffer: read the last whole word and shift the wanted bytes down.
+    inside = np.minimum(at, last)
+    return (packed.words[inside] >> ((at - inside) << 3).astype(np.uint64)) & mask
 
 
 def murmur3_h1(packed: Packed) -> U64:
@@ -216,7 +267,6 @@ def _murmur3(packed: Packed, all_starts: I64, all_lengths: I64) -> U64:
 
 
 _INLINE_WORDS = 4
-_PAD = 8 * _INLINE_WORDS + 8  # zero bytes after the buffer, so no read runs past it
 _LONG = _U(0xFF << 56)
 
 
@@ -247,8 +297,12 @@ def content_keys(packed: Packed) -> U64:
     for lo in range(0, n if inline is None else len(inline), _CHUNK):
         part = slice(lo, lo + _CHUNK) if inline is None else inline[lo : lo + _CHUNK]
         at, size = starts[part], lengths[part]
+        full = int(size.min(initial=0)) >> 3  # words that every item here fills
         for w in range(width):
-            keys[w, part] = _word(packed, at + 8 * w, size - 8 * w)
+            if w < full:
+                keys[w, part] = packed.words[at + 8 * w]
+            else:
+                keys[w, part] = _word(packed, at + 8 * w, size - 8 * w)
         if not text:
             keys[-1, part] |= size.astype(np.uint64) << _U(56)
     if long_items is not None:
