@@ -92,6 +92,12 @@ def throughput(ids: np.ndarray, strings: list[str], repeats: int) -> dict[str, A
     prefix = id_list[:200_000]
     # Hashtags repeat far more than tweet ids: Zipf(1.1) over 20,000 tags.
     hashtags = [f"#tag{x}" for x in zipf_stream(n_str, 20_000, 1.1, rng=7).tolist()]
+    # Longer keys on the same stream: tweet ids written out as 19-digit snowflakes, and
+    # 32-byte URLs (the packed path's cost grows with the key's length; the loop's barely).
+    head = ids[:n_str].astype(np.uint64)
+    snowflakes = [str(x) for x in (head * _GOLDEN % np.uint64(9 * 10**18) + 10**18).tolist()]
+    urls = [f"https://t.co/{x:012d}/status" for x in head.tolist()]
+    texts = {"strings": strings, "hashtags": hashtags, "snowflakes": snowflakes, "urls": urls}
 
     def increments() -> None:
         counter = ShardedCounter(16, rng=0)
@@ -112,33 +118,28 @@ def throughput(ids: np.ndarray, strings: list[str], repeats: int) -> dict[str, A
         ),
         "misra_gries_update_many": (lambda: MisraGries(10_000).update_many(ids), n),
         "exact_update_many": (lambda: ExactCounter().update_many(ids), n),
-        "datasketches_strings_loop": (lambda: ds_loop(strings, 14, strings=True), n_str),
-        "space_saving_update_many_strings": (
-            lambda: SpaceSaving(10_000).update_many(strings),
-            n_str,
-        ),
-        "count_min_update_many_strings": (
-            lambda: CountMinSketch.from_error(eps, delta).update_many(strings),
-            n_str,
-        ),
-        "datasketches_hashtags_loop": (lambda: ds_loop(hashtags, 14, strings=True), n_str),
-        "space_saving_update_many_hashtags": (
-            lambda: SpaceSaving(10_000).update_many(hashtags),
-            n_str,
-        ),
-        "count_min_update_many_hashtags": (
-            lambda: CountMinSketch.from_error(eps, delta).update_many(hashtags),
-            n_str,
-        ),
         "sharded_increment_loop": (increments, len(prefix)),
         "sharded_combine": (lambda: ShardedCounter(16, rng=0).combine(ids), n),
     }
+    for label, words in texts.items():
+        paths[f"datasketches_{label}_loop"] = (
+            lambda words=words: ds_loop(words, 14, strings=True),
+            n_str,
+        )
+        paths[f"space_saving_update_many_{label}"] = (
+            lambda words=words: SpaceSaving(10_000).update_many(words),
+            n_str,
+        )
+        paths[f"count_min_update_many_{label}"] = (
+            lambda words=words: CountMinSketch.from_error(eps, delta).update_many(words),
+            n_str,
+        )
     best = dict.fromkeys(paths, float("inf"))
     for _ in range(repeats):
         for name, (fn, _events) in paths.items():
             best[name] = min(best[name], best_of(1, fn))
     rate = {name: paths[name][1] / best[name] for name in paths}
-    ds_items, ds_str = rate["datasketches_items_loop"], rate["datasketches_strings_loop"]
+    ds_items = rate["datasketches_items_loop"]
     return {
         "events": n,
         "string_events": n_str,
@@ -151,18 +152,13 @@ def throughput(ids: np.ndarray, strings: list[str], repeats: int) -> dict[str, A
             "space_saving_sparse_ids_vs_datasketches_loop": (
                 rate["space_saving_update_many_sparse_ids"] / ds_items
             ),
-            "space_saving_strings_vs_datasketches_strings_loop": (
-                rate["space_saving_update_many_strings"] / ds_str
-            ),
-            "count_min_strings_vs_datasketches_strings_loop": (
-                rate["count_min_update_many_strings"] / ds_str
-            ),
-            "space_saving_hashtags_vs_datasketches_strings_loop": (
-                rate["space_saving_update_many_hashtags"] / rate["datasketches_hashtags_loop"]
-            ),
-            "count_min_hashtags_vs_datasketches_strings_loop": (
-                rate["count_min_update_many_hashtags"] / rate["datasketches_hashtags_loop"]
-            ),
+            **{
+                f"{sketch}_{label}_vs_datasketches_strings_loop": (
+                    rate[f"{sketch}_update_many_{label}"] / rate[f"datasketches_{label}_loop"]
+                )
+                for sketch in ("space_saving", "count_min")
+                for label in texts
+            },
             "sharded_combine_vs_increment_loop": (
                 rate["sharded_combine"] / rate["sharded_increment_loop"]
             ),
@@ -220,6 +216,13 @@ def memory(exact: ExactCounter, ids: np.ndarray) -> dict[str, Any]:
     return out
 
 
+LONGER_KEYS = [
+    f"{sketch}_{label}_vs_datasketches_strings_loop"
+    for label in ("snowflakes", "urls")
+    for sketch in ("space_saving", "count_min")
+]
+
+
 def markdown(result: dict[str, Any]) -> str:
     """Render the results as the Markdown tables the docs include."""
     tp, r = result["throughput"], result["throughput"]["ratios"]
@@ -227,9 +230,11 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"Measured on {result['machine']} with {tp['events']:,} Zipf({result['exponent']}) "
         f"int64 events over {result['n_items']:,} ids ({result['distinct']:,} distinct seen) "
-        f"and {tp['string_events']:,} string events (the same ids as text: high "
-        f"cardinality; and hashtags: Zipf(1.1) over 20,000 tags). Best of "
-        f"{result['repeats']} runs; ratios are taken within one process.",
+        f"and {tp['string_events']:,} string events: the same ids as text (`#tag` + id, "
+        f"high cardinality: the issue's string target), hashtags (Zipf(1.1) over 20,000 "
+        f"tags), and, for longer keys, the ids as 19-digit snowflakes and as 32-byte URLs. "
+        f"Every string path is compared with the datasketches loop over the same strings. "
+        f"Best of {result['repeats']} runs; ratios are taken within one process.",
         "",
         "| Path | Events/s |",
         "|---|---:|",
@@ -252,6 +257,8 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"| {key.replace('_', ' ')} | {r[key]:.2f}× | {op} {goal}× | {'✅' if met else '❌'} |"
         )
+    for key in LONGER_KEYS:
+        lines.append(f"| {key.replace('_', ' ')} | {r[key]:.2f}× | (measured, no target) | — |")
     mem = result["memory"]
     lines += [
         "",
