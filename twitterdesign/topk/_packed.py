@@ -53,7 +53,8 @@ _N1, _N2 = _U(0x52DCE729), _U(0x38495AB5)
 _FIVE = _U(5)
 _S33 = _U(33)
 _ONE = _U(1)
-# Odd multipliers for the grouping table, one per round (from the splitmix64 stream).
+# Odd 64-bit multipliers (splitmix64 and wyhash constants). Round r of `group` mixes key
+# word w with multiplier (r + 2w) mod 8, so every round hashes the keys differently.
 _MULTIPLIERS = np.array(
     [
         0x9E3779B97F4A7C15,
@@ -71,15 +72,17 @@ _MULTIPLIERS = np.array(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Packed:
-    """A batch of ``n`` str or bytes items packed into one zero-padded byte buffer.
+    """A batch of ``n`` str or bytes items packed into one byte buffer.
 
     Attributes:
         words: ``words[p]`` is the little-endian uint64 made of buffer bytes ``p..p+7``
-            (an overlapping, unaligned view of the buffer; reads past an item's end
-            are masked off).
+            (an overlapping, unaligned view of the buffer; bytes past an item's end
+            are masked off, and reads past the buffer's end are shifted back inside).
         starts: Byte offset of each item in the buffer.
         lengths: Byte length of each item.
         seed: The MurmurHash3 seed for this item type.
+        keep: What must stay alive while ``words`` is used (the buffer and the joined
+            text whose bytes it may be).
     """
 
     words: U64
@@ -87,7 +90,6 @@ class Packed:
     lengths: I64
     seed: int
     keep: object = None
-    """What must stay alive while ``words`` is used (the buffer and the joined text)."""
 
     def __len__(self) -> int:
         return len(self.starts)
