@@ -33,6 +33,7 @@ from twitterdesign.topk._packed import (
     murmur3_h1,
     pack,
     utf8,
+    xorshift_multiply,
 )
 
 U64 = npt.NDArray[np.uint64]
@@ -41,20 +42,14 @@ I64 = npt.NDArray[np.int64]
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
+_S32 = np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
 CHUNK = 1 << 18
 
 
 def mix(x: U64) -> U64:
     """Apply the splitmix64 finalizer elementwise (wrapping uint64 arithmetic)."""
-    z = x + _GOLDEN
-    z ^= z >> _S30
-    z *= _M1
-    z ^= z >> _S27
-    z *= _M2
-    z ^= z >> _S31
-    return z
+    return xorshift_multiply(x + _GOLDEN, 30, _M1, 27, _M2, 31)
 
 
 def fingerprints(keys: I64 | Sequence[Item]) -> U64:

@@ -51,7 +51,6 @@ _C1, _C2 = _U(0x87C37B91114253D5), _U(0x4CF5AD432745937F)
 _F1, _F2 = _U(0xFF51AFD7ED558CCD), _U(0xC4CEB9FE1A85EC53)
 _N1, _N2 = _U(0x52DCE729), _U(0x38495AB5)
 _FIVE = _U(5)
-_S33 = _U(33)
 _ONE = _U(1)
 # Odd 64-bit multipliers (splitmix64 and wyhash constants). Round r of `group` mixes key
 # word w with multiplier (r + 2w) mod 8, so every round hashes the keys differently.
@@ -197,13 +196,22 @@ def _rotl(x: U64, r: int) -> U64:
     return out
 
 
+def xorshift_multiply(z: U64, s1: int, m1: np.uint64, s2: int, m2: np.uint64, s3: int) -> U64:
+    """The xorshift-multiply finalizer shared by MurmurHash3 and splitmix64, in place.
+
+    ``z ^= z >> s1; z *= m1; z ^= z >> s2; z *= m2; z ^= z >> s3`` (wrapping uint64).
+    """
+    z ^= z >> _U(s1)
+    z *= m1
+    z ^= z >> _U(s2)
+    z *= m2
+    z ^= z >> _U(s3)
+    return z
+
+
 def _fmix(k: U64) -> U64:
-    k ^= k >> _S33
-    k *= _F1
-    k ^= k >> _S33
-    k *= _F2
-    k ^= k >> _S33
-    return k
+    """MurmurHash3's fmix64."""
+    return xorshift_multiply(k, 33, _F1, 33, _F2, 33)
 
 
 def _word(packed: Packed, at: I64, remaining: I64) -> U64:
