@@ -28,8 +28,34 @@ def test_aggregate_sums_per_item(ids, weighted, first_seen):
     assert dict(zip(keys.tolist(), counts.tolist(), strict=True)) == dict(truth)
     if first_seen:
         assert keys.tolist() == list(dict.fromkeys(ids))
-    else:
-        assert keys.tolist() == sorted(truth)
+    else:  # ascending from the counting sort, or first-seen from the hash grouping
+        assert keys.tolist() in (sorted(truth), list(dict.fromkeys(ids)))
+
+
+def test_large_sparse_batches_group_in_chunks_exactly():
+    rng = np.random.default_rng(5)
+    ids = rng.choice(rng.integers(-(2**63), 2**63 - 1, size=50_000), size=700_000)
+    weights = rng.integers(1, 1000, size=len(ids))
+    keys, counts = aggregate(as_batch(ids, weights))
+    uniq, inverse = np.unique(ids, return_inverse=True)
+    truth = np.bincount(inverse, weights=weights).astype(np.int64)
+    assert dict(zip(keys.tolist(), counts.tolist(), strict=True)) == dict(
+        zip(uniq.tolist(), truth.tolist(), strict=True)
+    )
+    _, first = np.unique(ids, return_index=True)
+    assert keys.tolist() == ids[np.sort(first)].tolist()  # first-seen order
+
+
+def test_int_grouping_survives_a_table_that_always_collides(monkeypatch):
+    from twitterdesign.topk import _packed
+
+    monkeypatch.setattr(
+        _packed, "key_digest", lambda keys, round_=0: np.zeros(keys.shape[1], np.uint64)
+    )
+    ids = np.arange(1, 2001, dtype=np.int64) * 7_919_000_000_003  # sparse: no counting sort
+    keys, counts = aggregate(as_batch(np.concatenate([ids, ids[:10]])))
+    assert keys.tolist() == ids.tolist()
+    assert counts.tolist() == [2] * 10 + [1] * 1990
 
 
 @given(st.lists(st.text(max_size=3), max_size=50))

@@ -312,31 +312,33 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
 
     Args:
         batch: A validated batch.
-        first_seen: Return integer keys in order of first occurrence too (slower).
+        first_seen: Return integer keys in order of first occurrence even when they
+            would fit a counting sort.
 
     Returns:
         ``(keys, counts)``: a list of items in order of first occurrence, or for an int
-        array the distinct keys in ascending order (first-occurrence order if
-        ``first_seen``).
+        array the distinct keys, in ascending order when they fit a counting sort and
+        otherwise (or if ``first_seen``) in order of first occurrence.
     """
     if isinstance(batch.keys, np.ndarray):
-        if not first_seen and len(batch.keys):
+        if not len(batch.keys):
+            return batch.keys, np.zeros(0, dtype=np.int64)
+        if not first_seen:
             dense = _dense_counts(batch)
             if dense is not None:
                 return dense
-        if batch.weights is None and not first_seen:
-            uniq, counts = np.unique(batch.keys, return_counts=True)
-            return uniq, counts.astype(np.int64)
+        grouped_ints = _group_ints(batch.keys, batch.weights)
+        if grouped_ints is not None:
+            return grouped_ints
+        # The hash table kept colliding (crafted keys): sort instead.
         uniq, first, inverse = np.unique(batch.keys, return_index=True, return_inverse=True)
         sums = np.zeros(len(uniq), dtype=np.int64)
         if batch.weights is None:
             sums += np.bincount(inverse, minlength=len(uniq))
         else:
             np.add.at(sums, inverse, batch.weights)
-        if first_seen:
-            order = np.argsort(first, kind="stable")
-            return uniq[order], sums[order]
-        return uniq, sums
+        order = np.argsort(first, kind="stable")
+        return uniq[order], sums[order]
     grouped = group_packed(batch)
     if grouped is not None:
         return grouped[0].tolist(), grouped[1]
@@ -348,6 +350,34 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
         for key, w in zip(batch.keys, batch.weights.tolist(), strict=True):
             table[key] = table.get(key, 0) + w
     return list(table), np.fromiter(table.values(), dtype=np.int64, count=len(table))
+
+
+_INT_CHUNK = 1 << 18
+"""Int64 batches are grouped this many events at a time, so the hash table stays in cache."""
+
+
+def _group_ints(keys: IntArray, weights: IntArray | None) -> tuple[IntArray, IntArray] | None:
+    """Sum int64 keys per distinct key, in order of first occurrence, without sorting.
+
+    A large batch is grouped a cache-sized chunk at a time and the chunks' sums grouped
+    once more. Returns None if the hash table kept colliding (the caller sorts instead).
+    """
+
+    def one(part: IntArray, part_weights: IntArray | None) -> tuple[IntArray, IntArray] | None:
+        grouped = group(part.view(np.uint64)[None, :], None, part_weights)
+        return None if grouped is None else (part[grouped[0]], grouped[1])
+
+    if len(keys) <= _INT_CHUNK:
+        return one(keys, weights)
+    parts = []
+    for lo in range(0, len(keys), _INT_CHUNK):
+        part = one(
+            keys[lo : lo + _INT_CHUNK], None if weights is None else weights[lo : lo + _INT_CHUNK]
+        )
+        if part is None:
+            return None
+        parts.append(part)
+    return one(np.concatenate([k for k, _ in parts]), np.concatenate([c for _, c in parts]))
 
 
 def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]:

@@ -333,12 +333,13 @@ def key_digest(keys: U64, round_: int = 0) -> U64:
     return out
 
 
-def group(keys: U64, packed: Packed, weights: I64 | None) -> tuple[I64, I64] | None:
+def group(keys: U64, packed: Packed | None, weights: I64 | None) -> tuple[I64, I64] | None:
     """Sum a packed batch per distinct item, exactly.
 
     Args:
         keys: `content_keys` of the batch.
-        packed: The batch itself (to compare items too long to be keys in full).
+        packed: The batch itself (to compare items too long to be keys in full), or
+            None when the keys are the items themselves (int64 ids).
         weights: Per-event weights, or None for all ones.
 
     Returns:
@@ -377,7 +378,7 @@ def group(keys: U64, packed: Packed, weights: I64 | None) -> tuple[I64, I64] | N
     # repeated indices in order, as it does); long items are compared byte for byte.
     if bool(np.any(rep > np.arange(n))):
         return None
-    if len(keys) == _INLINE_WORDS:
+    if packed is not None and len(keys) == _INLINE_WORDS:
         long_items = np.flatnonzero(keys[-1] == _LONG)
         if len(long_items) and not _same_items(packed, long_items, rep[long_items]):
             return None

@@ -35,17 +35,13 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
         if not int_pos or not len(b_keys):
             return b_index_of_a, b_in_a
         a_int = np.asarray([a_keys[i] for i in int_pos], dtype=np.int64)
-        if len(b_keys) < 2 or bool(np.all(b_keys[1:] > b_keys[:-1])):
-            order = np.arange(len(b_keys))
-            sorted_b = b_keys
-        else:
-            order = np.argsort(b_keys, kind="stable")
-            sorted_b = b_keys[order]
-        p = np.searchsorted(sorted_b, a_int)
-        p_clip = np.minimum(p, len(sorted_b) - 1)
-        found = sorted_b[p_clip] == a_int
-        idx_in_b = order[p_clip[found]]
-        b_index_of_a[np.asarray(int_pos, dtype=np.int64)[found]] = idx_in_b
+        # Search every batch key in the (small, sorted) table: no sort of the batch.
+        order = np.argsort(a_int)
+        sorted_a = a_int[order]
+        p = np.minimum(np.searchsorted(sorted_a, b_keys), len(sorted_a) - 1)
+        idx_in_b = np.flatnonzero(sorted_a[p] == b_keys)
+        a_idx = np.asarray(int_pos, dtype=np.int64)[order[p[idx_in_b]]]
+        b_index_of_a[a_idx] = idx_in_b
         b_in_a[idx_in_b] = True
         return b_index_of_a, b_in_a
     if not a_keys:
