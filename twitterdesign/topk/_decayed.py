@@ -50,7 +50,8 @@ class DecayedHitter:
         """Return the fields as a JSON-ready dict.
 
         Returns:
-            A dict with ``item``, ``estimate``, ``lower_bound`` and ``upper_bound``.
+            A dict with ``item``, ``estimate``, ``lower_bound`` and ``upper_bound``; a
+            ``bytes`` item is decoded as Latin-1 so the dict is JSON-serializable.
         """
         data = asdict(self)
         if isinstance(self.item, bytes):
@@ -70,12 +71,16 @@ class DecayedTopK:
     ``upper - lower <= decayed N / capacity`` at any query time.
 
     Args:
-        half_life_s: Half-life in seconds (> 0).
-        capacity: Space-Saving counters (positive).
-        landmark_s: Initial landmark time ``L`` (defaults to 0).
+        half_life_s: Half-life in seconds (a finite number > 0).
+        capacity: Number of Space-Saving counters, an integer in ``[1, 2**31]``
+            (default 1000).
+        landmark_s: Initial landmark time ``L`` in seconds (default 0.0). It is also the
+            initial `latest_s`, hence the default query time before any event.
 
     Raises:
-        InvalidParameterError: For a non-positive half-life or capacity.
+        InvalidParameterError: If ``half_life_s`` is not a finite number > 0,
+            ``capacity`` is not an integer in ``[1, 2**31]`` or ``landmark_s`` is not a
+            finite number.
 
     Examples:
         >>> hot = DecayedTopK(half_life_s=60, capacity=10)
@@ -116,22 +121,26 @@ class DecayedTopK:
 
     @property
     def half_life_s(self) -> float:
-        """Half-life in seconds."""
+        """Half-life in seconds: an event's weight halves every ``half_life_s`` seconds."""
         return self._half_life
 
     @property
     def capacity(self) -> int:
-        """Number of counters."""
+        """Number of Space-Saving counters (at most this many items are monitored)."""
         return self._capacity
 
     @property
     def latest_s(self) -> float:
-        """Newest timestamp seen (the default query time)."""
+        """Default query time in seconds, used whenever ``now_s`` is None.
+
+        The largest of the initial ``landmark_s`` and every event timestamp seen so far
+        (including those of merged-in structures).
+        """
         return self._latest
 
     @property
     def nbytes(self) -> int:
-        """Approximate memory: arrays, key list, index and keys."""
+        """Approximate memory in bytes: bound arrays, key list, index dict and the keys."""
         keys = sum(sys.getsizeof(k) for k in self._keys)
         extra = sys.getsizeof(self._keys) + sys.getsizeof(self._pos) + keys
         return int(self._up.nbytes + self._lo.nbytes + extra)
@@ -141,7 +150,22 @@ class DecayedTopK:
         return float(2.0 ** (-(now - self._landmark) / self._half_life))
 
     def total_weight(self, *, now_s: float | None = None) -> float:
-        """Return the decayed total weight at ``now_s`` (the newest event time if None)."""
+        """Return the decayed total weight of every event counted, at time ``now_s``.
+
+        Each event of weight ``w`` at time ``t`` contributes ``w · 2**((t - now_s) / h)``
+        with ``h`` the half-life; the total is tracked exactly (up to float rounding),
+        not estimated.
+
+        Args:
+            now_s: Query time in seconds (any finite number, also one before the events);
+                `latest_s` when None.
+
+        Returns:
+            The decayed total weight (``decayed N``); 0.0 before any event.
+
+        Raises:
+            InvalidParameterError: If ``now_s`` is not a finite number.
+        """
         return self._total * self._scale(now_s)
 
     def _relandmark(self, t: float) -> None:
@@ -160,10 +184,21 @@ class DecayedTopK:
         return weights * np.exp2((times - self._landmark) / self._half_life)
 
     def update(self, item: Item, weight: int = 1, *, timestamp_s: float | None = None) -> None:
-        """Count ``weight`` occurrences of ``item`` at ``timestamp_s`` (now when None).
+        """Count ``weight`` occurrences of ``item`` at time ``timestamp_s``.
+
+        The timestamp may be earlier than previous ones; `latest_s` becomes the largest
+        timestamp seen.
+
+        Args:
+            item: An int (64-bit), str or bytes.
+            weight: A positive integer (at most ``2**53``); 1 by default.
+            timestamp_s: Event time in seconds (a finite number); the current wall-clock
+                time, ``time.time()``, when None.
 
         Raises:
-            InvalidParameterError: For a bad item, weight or timestamp.
+            InvalidParameterError: For an unsupported ``item``, a ``weight`` that is not
+                an integer in ``[1, 2**53]`` or a non-finite ``timestamp_s``; nothing is
+                counted then.
         """
         key = check_item(item)
         w = float(check_weight(weight))
@@ -178,10 +213,22 @@ class DecayedTopK:
         *,
         timestamps_s: Any = None,
     ) -> None:
-        """Count a batch; ``timestamps_s`` is one time for all or one per item.
+        """Count a batch of items, summed per distinct item, in one vectorized step.
+
+        An empty batch is a no-op (``timestamps_s`` is then not checked).
+
+        Args:
+            items: An int64 array (fast path) or an iterable of items (int, str, bytes).
+            weights: Positive integer weights, one per item; all ones when None.
+            timestamps_s: Event times in seconds: None for the current wall-clock time
+                (one ``time.time()`` reading for the whole batch), a single finite number
+                for every item, or an array-like of one finite time per item.
 
         Raises:
-            InvalidParameterError: For bad items, weights or timestamps.
+            InvalidParameterError: For an invalid item or weight, a length mismatch
+                between ``items`` and ``weights``, a non-finite scalar ``timestamps_s``,
+                or a ``timestamps_s`` sequence whose length differs from the batch's or
+                that holds a non-finite time.
         """
         batch = as_batch(items, weights)
         n = len(batch)
@@ -222,12 +269,41 @@ class DecayedTopK:
         self._total += float(stored.sum())
 
     def estimate(self, item: Item, *, now_s: float | None = None) -> float:
-        """Return the decayed count of ``item`` at ``now_s`` (0 if not monitored)."""
+        """Return the decayed count of ``item`` at ``now_s`` (an upper bound).
+
+        Args:
+            item: An int (64-bit), str or bytes.
+            now_s: Query time in seconds; `latest_s` when None.
+
+        Returns:
+            The monitored item's decayed count, at least its decayed true count; 0.0 when
+            it is not monitored (see `bounds` for its range then).
+
+        Raises:
+            InvalidParameterError: For an unsupported ``item``, or, for a monitored item,
+                a non-finite ``now_s``.
+        """
         i = self._pos.get(check_item(item))
         return 0.0 if i is None else float(self._up[i]) * self._scale(now_s)
 
     def bounds(self, item: Item, *, now_s: float | None = None) -> tuple[float, float]:
-        """Return ``(lower, upper)`` bounds on the decayed count of ``item`` at ``now_s``."""
+        """Return ``(lower, upper)`` bounds on the decayed true count of ``item`` at ``now_s``.
+
+        The bounds always hold: ``lower <= decayed true count <= upper``, and
+        ``upper - lower <= total_weight(now_s=now_s) / capacity``.
+
+        Args:
+            item: An int (64-bit), str or bytes.
+            now_s: Query time in seconds; `latest_s` when None.
+
+        Returns:
+            The stored lower and upper bounds decayed to ``now_s`` for a monitored item;
+            ``(0.0, decayed floor)`` otherwise.
+
+        Raises:
+            InvalidParameterError: If ``now_s`` is not a finite number or ``item`` is
+                unsupported.
+        """
         scale = self._scale(now_s)
         i = self._pos.get(check_item(item))
         if i is None:
@@ -235,10 +311,22 @@ class DecayedTopK:
         return float(self._lo[i]) * scale, float(self._up[i]) * scale
 
     def top_k(self, k: int, *, now_s: float | None = None) -> list[DecayedHitter]:
-        """Return the ``k`` items with the largest decayed counts at ``now_s``.
+        """Return the ``k`` monitored items with the largest decayed counts at ``now_s``.
+
+        Decay scales every count by the same factor, so the order does not depend on
+        ``now_s``; only the values do.
+
+        Args:
+            k: How many items (positive); at most `capacity` can be returned.
+            now_s: Query time in seconds; `latest_s` when None.
+
+        Returns:
+            Up to ``k`` `DecayedHitter` items, heaviest first, with
+            ``estimate == upper_bound``; ties keep the table's order.
 
         Raises:
-            InvalidParameterError: If ``k`` is not a positive integer.
+            InvalidParameterError: If ``k`` is not a positive integer or ``now_s`` is not
+                a finite number.
         """
         k = check_int("k", k, minimum=1)
         scale = self._scale(now_s)
@@ -247,10 +335,22 @@ class DecayedTopK:
         return [DecayedHitter(self._keys[i], up[i], lo[i], up[i]) for i in order]
 
     def merge(self, other: Self) -> Self:
-        """Fold ``other`` (same half-life and capacity) in; return ``self``.
+        """Fold ``other`` (same half-life and capacity) into this structure.
+
+        The landmarks may differ: ``other``'s weights are re-expressed against this
+        landmark, which first moves forward to ``other``'s if that one is later.
+        `latest_s` becomes the later of the two.
+
+        Args:
+            other: Another `DecayedTopK` with the same half-life and capacity (left
+                unchanged).
+
+        Returns:
+            ``self``, now answering for both streams with the same guarantees.
 
         Raises:
-            IncompatibleError: If half-life or capacity differ.
+            IncompatibleError: If ``other`` is not a `DecayedTopK` or its half-life or
+                capacity differ.
         """
         if (
             not isinstance(other, DecayedTopK)
@@ -280,10 +380,11 @@ class DecayedTopK:
         return f"DecayedTopK(half_life_s={self._half_life:g}, capacity={self._capacity})"
 
     def to_bytes(self) -> bytes:
-        """Serialize (versioned header).
+        """Serialize the structure (versioned header; see `from_bytes`).
 
         Returns:
-            Bytes for `from_bytes`, which rebuilds an equivalent structure.
+            Bytes holding the half-life, landmark, `latest_s`, capacity and the table,
+            for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_DECAYED)
         for value in (self._half_life, self._landmark, self._latest, self._floor, self._total):
@@ -296,10 +397,17 @@ class DecayedTopK:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild from `to_bytes` output.
+        """Rebuild a structure written by `to_bytes`.
+
+        Args:
+            data: Serialized bytes.
+
+        Returns:
+            A `DecayedTopK` that answers every query as the serialized one.
 
         Raises:
-            CorruptDataError: If the bytes are truncated, foreign or inconsistent.
+            CorruptDataError: If the bytes are truncated, of another structure, hold an
+                invalid parameter or violate an invariant.
         """
         src = Reader(data, KIND_DECAYED)
         half, landmark, latest, floor, total = (src.f64() for _ in range(5))

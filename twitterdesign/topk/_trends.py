@@ -46,7 +46,8 @@ class Trend:
         """Return the fields as a JSON-ready dict.
 
         Returns:
-            A dict with ``item``, ``count``, ``expected`` and ``score``.
+            A dict with ``item``, ``count``, ``expected`` and ``score``; a ``bytes``
+            item is decoded as Latin-1 so the dict is JSON-serializable.
         """
         data = asdict(self)
         if isinstance(self.item, bytes):
@@ -67,23 +68,33 @@ def trending(
     Popularity alone would put the always-popular tags on top forever. Here each
     candidate (the heaviest ``candidates`` items of ``current``) is compared with its
     count in ``baseline`` (a longer or earlier window) scaled by the two windows'
-    volumes: ``expected = baseline_count · N_current / N_baseline``. The score
+    volumes: ``expected = baseline_count · N_current / N_baseline``, with ``count`` the
+    candidate's estimate in ``current`` truncated to an int, ``baseline_count`` its
+    ``baseline.estimate`` and ``N`` each ``total_weight`` (an empty baseline predicts 0
+    for every item, so the score is the count). The score
     ``(count - expected) / sqrt(expected + 1)`` is near zero for a tag as popular as
     usual and large for one that is breaking. Only items with ``count >= min_count``
     and a positive score are returned.
 
     Args:
-        current: A sketch (or `WindowedTopK`) over the recent window.
-        baseline: A sketch over the reference window.
-        k: How many trends to return (positive).
-        min_count: Minimum current count (the minimum volume to trend; positive).
-        candidates: How many of ``current``'s top items to score (default ``max(4k, 100)``).
+        current: A sketch (or `WindowedTopK`) over the recent window: anything with a
+            ``total_weight`` property and a ``top_k(k)`` method whose hitters have
+            ``item`` and ``estimate``.
+        baseline: A sketch over the reference window: anything with a ``total_weight``
+            property and an ``estimate(item)`` method.
+        k: How many trends to return (a positive integer; default 10).
+        min_count: Minimum current count (the minimum volume to trend; a positive
+            integer; default 1).
+        candidates: How many of ``current``'s top items to score (a positive integer;
+            ``max(4 * k, 100)`` when None).
 
     Returns:
-        Up to ``k`` `Trend` items, highest score first.
+        Up to ``k`` `Trend` items, highest score first (ties: higher count first, then
+        ``current``'s top-k order).
 
     Raises:
-        InvalidParameterError: For a non-positive ``k``, ``min_count`` or ``candidates``.
+        InvalidParameterError: If ``k``, ``min_count`` or ``candidates`` is not a
+            positive integer.
 
     Examples:
         >>> from twitterdesign.topk import ExactCounter
@@ -121,13 +132,18 @@ class RegionalTopK:
     "trend", and a large region can demand more.
 
     Args:
-        sketch: Empty template sketch for every region (``SpaceSaving(1000)`` if None).
-        min_count: Minimum count (lower bound) for an item to be listed (positive); also
-            the threshold of the global view.
-        region_min_count: Per-region thresholds overriding ``min_count``.
+        sketch: Empty template for every region's sketch, any frequency sketch of
+            `twitterdesign.topk` (``SpaceSaving``, ``ExactCounter``...); it is copied, not
+            used itself. ``SpaceSaving(1000)`` when None.
+        min_count: Minimum count (lower bound) for an item to be listed (a positive
+            integer; default 1); also the threshold of the global view.
+        region_min_count: Per-region thresholds overriding ``min_count``: non-empty region
+            names mapped to positive integers. None for no override.
 
     Raises:
-        InvalidParameterError: For a bad template, threshold or region name.
+        InvalidParameterError: If ``sketch`` is not an empty frequency sketch,
+            ``min_count`` or a ``region_min_count`` value is not a positive integer, or
+            a ``region_min_count`` key is not a non-empty string.
 
     Examples:
         >>> from twitterdesign.topk import SpaceSaving
@@ -165,28 +181,45 @@ class RegionalTopK:
 
     @property
     def regions(self) -> list[str]:
-        """Regions seen so far, sorted."""
+        """Names of the regions that have a sketch, sorted.
+
+        A region gets its sketch on its first `update` or `update_many` call (even with
+        an empty batch, and before the items are validated) or through `merge`.
+        """
         return sorted(self._regions)
 
     @property
     def min_count(self) -> int:
-        """Minimum lower bound for an item to be listed."""
+        """Default threshold: minimum lower bound for an item to be listed.
+
+        Applies to the global view and to every region without a ``region_min_count``
+        override.
+        """
         return self._min_count
 
     def threshold(self, region: str | None = None) -> int:
-        """Return the minimum count for ``region`` (the global threshold when None)."""
+        """Return the minimum count (lower bound) an item needs to be listed for ``region``.
+
+        Args:
+            region: A region name, or None for the global view. Any name is accepted,
+                including one never updated.
+
+        Returns:
+            ``region_min_count[region]`` if that override was given, else `min_count`
+            (also when ``region`` is None).
+        """
         if region is None:
             return self._min_count
         return self._region_min.get(region, self._min_count)
 
     @property
     def total_weight(self) -> int:
-        """Total weight over all regions."""
+        """Total weight added over all regions (the sum of the regional ``total_weight``)."""
         return int(sum(s.total_weight for s in self._regions.values()))
 
     @property
     def nbytes(self) -> int:
-        """Approximate memory of all regional sketches."""
+        """Approximate memory in bytes: the sum of every regional sketch's ``nbytes``."""
         return int(sum(s.nbytes for s in self._regions.values()))
 
     def _sketch(self, region: Any) -> Any:
@@ -198,20 +231,51 @@ class RegionalTopK:
         return sketch
 
     def update(self, item: Item, weight: int = 1, *, region: str) -> None:
-        """Count ``weight`` occurrences of ``item`` in ``region``."""
+        """Count ``weight`` occurrences of ``item`` in ``region``.
+
+        Args:
+            item: An item the template sketch accepts (an int, str or bytes).
+            weight: A positive integer; 1 by default.
+            region: The region name (a non-empty string); its sketch is created from the
+                template on first use.
+
+        Raises:
+            InvalidParameterError: If ``region`` is not a non-empty string, or the
+                region's sketch rejects ``item`` or ``weight``.
+        """
         self._sketch(region).update(item, weight)
 
     def update_many(
         self, items: Iterable[Any], weights: Iterable[Any] | None = None, *, region: str
     ) -> None:
-        """Count a batch of items in ``region``."""
+        """Count a batch of items in ``region`` with the region sketch's ``update_many``.
+
+        Args:
+            items: An int64 array or an iterable of items.
+            weights: Positive integer weights, one per item; all ones when None.
+            region: The region name (a non-empty string); its sketch is created from the
+                template on first use.
+
+        Raises:
+            InvalidParameterError: If ``region`` is not a non-empty string, or the
+                region's sketch rejects an item or weight.
+        """
         self._sketch(region).update_many(items, weights)
 
     def sketch(self, region: str | None = None) -> Any:
         """Return a copy of ``region``'s sketch, or all regions merged when None.
 
+        Args:
+            region: A region name, or None for the global view.
+
+        Returns:
+            A new sketch of the template's type, independent of this structure: the
+            region's sketch rebuilt from its bytes, or, for None, a fresh template
+            sketch with every region merged in (in sorted name order; empty when there
+            are no regions yet).
+
         Raises:
-            NotFoundError: If ``region`` has no events.
+            NotFoundError: If ``region`` is not None and not one of `regions`.
         """
         if region is None:
             out = load_sketch(self._prototype)
@@ -224,11 +288,22 @@ class RegionalTopK:
         return load_sketch(self._regions[region].to_bytes())
 
     def top_k(self, k: int, *, region: str | None = None) -> list[HeavyHitter]:
-        """Return the top ``k`` items of ``region`` (global if None) above ``min_count``.
+        """Return the top ``k`` items of ``region`` (global if None) that reach its threshold.
+
+        Takes the sketch's ``top_k(k)`` (see `sketch`) and keeps the items whose
+        ``lower_bound`` is at least ``threshold(region)``, so fewer than ``k`` items may
+        be returned.
+
+        Args:
+            k: How many items to take from the sketch (a positive integer).
+            region: A region name, or None for the global (merged) view.
+
+        Returns:
+            `HeavyHitter` items, heaviest first, whose lower bound reaches the threshold.
 
         Raises:
-            InvalidParameterError: If ``k`` is not positive.
-            NotFoundError: If ``region`` has no events.
+            InvalidParameterError: If ``k`` is not a positive integer.
+            NotFoundError: If ``region`` is not None and not one of `regions`.
         """
         k = check_int("k", k, minimum=1)
         hitters = self.sketch(region).top_k(k)
@@ -236,10 +311,21 @@ class RegionalTopK:
         return [h for h in hitters if h.lower_bound >= floor]
 
     def merge(self, other: Self) -> Self:
-        """Merge region by region (same template and ``min_count``); return ``self``.
+        """Merge ``other`` into this structure, region by region.
+
+        Each of ``other``'s regions is merged (as a copy) into the sketch of the same
+        name here, which is created from the template if missing.
+
+        Args:
+            other: Another `RegionalTopK` with the same template, ``min_count`` and
+                ``region_min_count`` (left unchanged).
+
+        Returns:
+            ``self``, now counting both structures' events.
 
         Raises:
-            IncompatibleError: If template or ``min_count`` differ.
+            IncompatibleError: If ``other`` is not a `RegionalTopK` or its template,
+                ``min_count`` or ``region_min_count`` differ.
         """
         if (
             not isinstance(other, RegionalTopK)
@@ -256,10 +342,11 @@ class RegionalTopK:
         return f"RegionalTopK(regions={len(self._regions)}, min_count={self._min_count})"
 
     def to_bytes(self) -> bytes:
-        """Serialize the template and every region's sketch (versioned header).
+        """Serialize the thresholds, the template and every region's sketch.
 
         Returns:
-            Bytes for `from_bytes`, which rebuilds an equivalent structure.
+            Bytes with a versioned header for `from_bytes`, which rebuilds an equivalent
+            structure.
         """
         out = Writer(KIND_REGIONAL)
         out.i64(self._min_count)
@@ -274,10 +361,18 @@ class RegionalTopK:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Self:
-        """Rebuild from `to_bytes` output.
+        """Rebuild a structure written by `to_bytes`.
+
+        Args:
+            data: Serialized bytes.
+
+        Returns:
+            A `RegionalTopK` with the same thresholds, template and regional sketches.
 
         Raises:
-            CorruptDataError: If the bytes are truncated, foreign or inconsistent.
+            CorruptDataError: If the bytes are truncated, of another structure, hold a
+                bad region name, an invalid threshold or template, a regional sketch of
+                another type than the template, or a sketch that violates an invariant.
         """
         src = Reader(data, KIND_REGIONAL)
         min_count = src.i64()
@@ -311,15 +406,25 @@ def regional_trending(
 ) -> dict[str, list[Trend]]:
     """Run `trending` for every region of ``current`` (and ``"global"``).
 
+    Each region's current sketch (``current.sketch(region)``) is scored against the same
+    region in ``baseline``; the global view compares both structures' merged sketches.
+
     Args:
         current: Regional sketches over the recent window.
         baseline: Regional sketches over the reference window (a region missing there
             has no baseline: everything in it counts as new).
-        k: Trends per region.
-        min_count: Minimum count to trend; each region's ``current.threshold`` when None.
+        k: Trends per region (a positive integer; default 10).
+        min_count: Minimum current count to trend (a positive integer), for every region
+            and the global view; when None, ``current.threshold(region)`` per region and
+            ``current.min_count`` for the global view.
 
     Returns:
-        ``{region: [Trend, ...]}`` including the key ``"global"`` for the merged view.
+        ``{region: [Trend, ...]}`` for every one of ``current.regions``, plus the key
+        ``"global"`` for the merged view (which overwrites a region named
+        ``"global"``).
+
+    Raises:
+        InvalidParameterError: If ``k`` or ``min_count`` is not a positive integer.
 
     Examples:
         >>> now, base = RegionalTopK(min_count=2), RegionalTopK(min_count=2)
