@@ -192,3 +192,35 @@ def test_per_region_thresholds_and_roundtrip():
         RegionalTopK(min_count=1, region_min_count={"US": 0})
     with pytest.raises(IncompatibleError):
         regions.merge(RegionalTopK(ExactCounter(), min_count=2))
+
+
+def test_decayed_checks_every_query_and_timestamp():
+    hot = DecayedTopK(half_life_s=60, capacity=4)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.estimate("#never-seen", now_s=math.nan)
+    with pytest.raises(InvalidParameterError, match="timestamps_s"):
+        hot.update_many([], timestamps_s=[1.0])  # one time for zero items
+    with pytest.raises(InvalidParameterError, match="timestamps_s"):
+        hot.update_many(["#a"], timestamps_s=["noon"])
+    assert hot.total_weight() == 0.0
+
+
+def test_a_rejected_update_leaves_no_empty_region():
+    regions = RegionalTopK(SpaceSaving(8))
+    with pytest.raises(InvalidParameterError):
+        regions.update(1.5, region="BR")  # floats are not items
+    with pytest.raises(InvalidParameterError):
+        regions.update_many(["#a", 2.5], region="BR")
+    assert regions.regions == []
+    regions.update_many(["#a"], region="BR")
+    assert regions.regions == ["BR"]
+
+
+def test_global_is_reserved_for_the_merged_view():
+    with pytest.raises(InvalidParameterError, match="global"):
+        RegionalTopK().update("#a", region="global")
+    with pytest.raises(InvalidParameterError, match="global"):
+        RegionalTopK(region_min_count={"global": 3})
+    now = RegionalTopK()
+    now.update_many(["#a"] * 3, region="US")
+    assert set(regional_trending(now, RegionalTopK())) == {"US", "global"}

@@ -215,7 +215,7 @@ class DecayedTopK:
     ) -> None:
         """Count a batch of items, summed per distinct item, in one vectorized step.
 
-        An empty batch is a no-op (``timestamps_s`` is then not checked).
+        An empty batch changes nothing (its ``timestamps_s`` is still checked).
 
         Args:
             items: An int64 array (fast path) or an iterable of items (int, str, bytes).
@@ -232,18 +232,20 @@ class DecayedTopK:
         """
         batch = as_batch(items, weights)
         n = len(batch)
-        if not n:
-            return
         if timestamps_s is None:
             times = np.full(n, time.time())
         elif np.ndim(timestamps_s) == 0:
             times = np.full(n, check_number("timestamps_s", timestamps_s))
         else:
-            times = np.asarray(timestamps_s, dtype=np.float64)
+            allowed = f"one finite time per item ({n} items)"
+            try:
+                times = np.asarray(timestamps_s, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise InvalidParameterError("timestamps_s", timestamps_s, allowed) from None
             if times.shape != (n,) or not np.all(np.isfinite(times)):
-                raise InvalidParameterError(
-                    "timestamps_s", timestamps_s, f"one finite time per item ({n} items)"
-                )
+                raise InvalidParameterError("timestamps_s", timestamps_s, allowed)
+        if not n:
+            return
         w = np.ones(n) if batch.weights is None else batch.weights.astype(np.float64)
         g = self._stored(w, times)
         if isinstance(batch.keys, np.ndarray):
@@ -280,11 +282,11 @@ class DecayedTopK:
             it is not monitored (see `bounds` for its range then).
 
         Raises:
-            InvalidParameterError: For an unsupported ``item``, or, for a monitored item,
-                a non-finite ``now_s``.
+            InvalidParameterError: For an unsupported ``item`` or a non-finite ``now_s``.
         """
+        scale = self._scale(now_s)
         i = self._pos.get(check_item(item))
-        return 0.0 if i is None else float(self._up[i]) * self._scale(now_s)
+        return 0.0 if i is None else float(self._up[i]) * scale
 
     def bounds(self, item: Item, *, now_s: float | None = None) -> tuple[float, float]:
         """Return ``(lower, upper)`` bounds on the decayed true count of ``item`` at ``now_s``.

@@ -20,6 +20,10 @@ from twitterdesign.topk._serial import KIND_REGIONAL, Reader, Writer, check_load
 
 __all__ = ["RegionalTopK", "Trend", "regional_trending", "trending"]
 
+GLOBAL = "global"
+"""The name `regional_trending` gives the merged view, so no region may have it."""
+_REGION_ALLOWED = f"a non-empty string other than {GLOBAL!r} (the merged view's name)"
+
 
 @dataclass(frozen=True, slots=True)
 class Trend:
@@ -137,13 +141,14 @@ class RegionalTopK:
             used itself. ``SpaceSaving(1000)`` when None.
         min_count: Minimum count (lower bound) for an item to be listed (a positive
             integer; default 1); also the threshold of the global view.
-        region_min_count: Per-region thresholds overriding ``min_count``: non-empty region
-            names mapped to positive integers. None for no override.
+        region_min_count: Per-region thresholds overriding ``min_count``: region names
+            (non-empty, not ``"global"``) mapped to positive integers. None for no
+            override.
 
     Raises:
         InvalidParameterError: If ``sketch`` is not an empty frequency sketch,
             ``min_count`` or a ``region_min_count`` value is not a positive integer, or
-            a ``region_min_count`` key is not a non-empty string.
+            a ``region_min_count`` key is not a valid region name.
 
     Examples:
         >>> from twitterdesign.topk import SpaceSaving
@@ -174,8 +179,8 @@ class RegionalTopK:
         self._min_count = check_int("min_count", min_count, minimum=1)
         self._region_min: dict[str, int] = {}
         for name, value in (region_min_count or {}).items():
-            if not isinstance(name, str) or not name:
-                raise InvalidParameterError("region_min_count", name, "non-empty region names")
+            if not isinstance(name, str) or not name or name == GLOBAL:
+                raise InvalidParameterError("region_min_count", name, _REGION_ALLOWED)
             self._region_min[name] = check_int(f"region_min_count[{name!r}]", value, minimum=1)
         self._regions: dict[str, Any] = {}
 
@@ -222,13 +227,17 @@ class RegionalTopK:
         """Approximate memory in bytes: the sum of every regional sketch's ``nbytes``."""
         return int(sum(s.nbytes for s in self._regions.values()))
 
-    def _sketch(self, region: Any) -> Any:
-        if not isinstance(region, str) or not region:
-            raise InvalidParameterError("region", region, "a non-empty string")
+    def _add(self, region: Any, add: Any) -> None:
+        """Apply ``add`` to the region's sketch; a new region is kept only if it succeeds."""
+        if not isinstance(region, str) or not region or region == GLOBAL:
+            raise InvalidParameterError("region", region, _REGION_ALLOWED)
         sketch = self._regions.get(region)
         if sketch is None:
-            sketch = self._regions[region] = load_sketch(self._prototype)
-        return sketch
+            sketch = load_sketch(self._prototype)
+            add(sketch)
+            self._regions[region] = sketch
+        else:
+            add(sketch)
 
     def update(self, item: Item, weight: int = 1, *, region: str) -> None:
         """Count ``weight`` occurrences of ``item`` in ``region``.
@@ -236,14 +245,15 @@ class RegionalTopK:
         Args:
             item: An item the template sketch accepts (an int, str or bytes).
             weight: A positive integer; 1 by default.
-            region: The region name (a non-empty string); its sketch is created from the
-                template on first use.
+            region: The region name (a non-empty string other than ``"global"``); its
+                sketch is created from the template on first use, and kept only if the
+                update succeeds.
 
         Raises:
-            InvalidParameterError: If ``region`` is not a non-empty string, or the
-                region's sketch rejects ``item`` or ``weight``.
+            InvalidParameterError: If ``region`` is not a non-empty string other than
+                ``"global"``, or the region's sketch rejects ``item`` or ``weight``.
         """
-        self._sketch(region).update(item, weight)
+        self._add(region, lambda sketch: sketch.update(item, weight))
 
     def update_many(
         self, items: Iterable[Any], weights: Iterable[Any] | None = None, *, region: str
@@ -253,14 +263,15 @@ class RegionalTopK:
         Args:
             items: An int64 array or an iterable of items.
             weights: Positive integer weights, one per item; all ones when None.
-            region: The region name (a non-empty string); its sketch is created from the
-                template on first use.
+            region: The region name (a non-empty string other than ``"global"``); its
+                sketch is created from the template on first use, and kept only if the
+                update succeeds.
 
         Raises:
-            InvalidParameterError: If ``region`` is not a non-empty string, or the
-                region's sketch rejects an item or weight.
+            InvalidParameterError: If ``region`` is not a non-empty string other than
+                ``"global"``, or the region's sketch rejects an item or weight.
         """
-        self._sketch(region).update_many(items, weights)
+        self._add(region, lambda sketch: sketch.update_many(items, weights))
 
     def sketch(self, region: str | None = None) -> Any:
         """Return a copy of ``region``'s sketch, or all regions merged when None.
@@ -335,7 +346,8 @@ class RegionalTopK:
         ):
             raise IncompatibleError(f"cannot merge {other!r} into {self!r}: configs differ")
         for name, sketch in list(other._regions.items()):
-            self._sketch(name).merge(load_sketch(sketch.to_bytes()))
+            copy = load_sketch(sketch.to_bytes())  # other may be self
+            self._add(name, lambda mine, copy=copy: mine.merge(copy))
         return self
 
     def __repr__(self) -> str:
@@ -382,7 +394,7 @@ class RegionalTopK:
         names = src.items()
         sketches = [load_sketch(src.blob()) for _ in names]
         src.done()
-        if not all(isinstance(n, str) and n for n in names):
+        if not all(isinstance(n, str) and n and n != GLOBAL for n in names):
             raise CorruptDataError("serialized RegionalTopK has a bad region name")
         try:
             out = cls(prototype, min_count=min_count, region_min_count=limits)  # type: ignore[arg-type]
@@ -420,8 +432,7 @@ def regional_trending(
 
     Returns:
         ``{region: [Trend, ...]}`` for every one of ``current.regions``, plus the key
-        ``"global"`` for the merged view (which overwrites a region named
-        ``"global"``).
+        ``"global"`` for the merged view (no region may be named ``"global"``).
 
     Raises:
         InvalidParameterError: If ``k`` or ``min_count`` is not a positive integer.
@@ -436,7 +447,7 @@ def regional_trending(
     for name in [*current.regions, None]:
         base = baseline.sketch(name) if name is None or name in baseline.regions else None
         ref = base if base is not None else load_sketch(current._prototype)
-        key = "global" if name is None else name
+        key = GLOBAL if name is None else name
         threshold = current.threshold(name) if min_count is None else min_count
         out[key] = trending(current.sketch(name), ref, k=k, min_count=threshold)
     return out
