@@ -169,3 +169,45 @@ def test_items_match_across_batches_of_different_key_widths(first, second):
     assert ss.bounds(first[0]) == (96, 96)
     assert mg.estimate(first[0]) == 96
     assert len(ss.top_k(8)) == 2
+
+
+@given(st.lists(st.text(alphabet="ab#é中", min_size=16, max_size=70), min_size=1, max_size=80))
+def test_long_items_hash_and_group_like_the_references(texts):
+    # Every item has a whole 16-byte block and whole 8-byte words: the unmasked paths.
+    packed = pack(texts)
+    assert packed is not None
+    assert murmur3_h1(packed).tolist() == [fingerprint(t) for t in texts]
+    batch = texts * (1 + 64 // len(texts))
+    keys, counts = aggregate(as_batch(batch))
+    assert dict(zip(keys, counts.tolist(), strict=True)) == dict(Counter(batch))
+
+
+def test_long_items_of_different_lengths_with_one_fingerprint(monkeypatch):
+    monkeypatch.setattr(
+        _packed, "_murmur3", lambda packed, starts, lengths: np.zeros(len(starts), np.uint64)
+    )
+    texts = ["x" * 40, "x" * 41] * 40
+    keys, counts = aggregate(as_batch(texts))
+    assert keys == ["x" * 40, "x" * 41]
+    assert counts.tolist() == [40, 40]
+
+
+@pytest.mark.parametrize("table", [["#a", "#b", "#c"], ["#a", 7, "#c"], ["#a"]])
+def test_table_matching_falls_back_when_digests_cannot_decide(monkeypatch, table):
+    from twitterdesign.topk import _base, _summary
+
+    def same(keys, round_=0):
+        return np.zeros(keys.shape[1], np.uint64)
+
+    for module in (_packed, _base, _summary):  # every module that computes digests
+        monkeypatch.setattr(module, "key_digest", same)
+    ss = SpaceSaving(8)
+    ss.update_many(table)  # small batch: the dict path builds the table
+    batch = ["#a", "#c", "#d"] * 30
+    ss.update_many(batch)  # packed batch: digests all equal, so matching must fall back
+    ss._check()
+    truth = Counter(table) + Counter(batch)
+    for item, true in truth.items():
+        lo, hi = ss.bounds(item)
+        assert lo <= true <= hi
+    assert len({h.item for h in ss.top_k(8)}) == len(ss.top_k(8))

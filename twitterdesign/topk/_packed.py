@@ -255,7 +255,7 @@ def _murmur3(packed: Packed, all_starts: I64, all_lengths: I64) -> U64:
         h1 = np.full(len(starts), _U(packed.seed))
         h2 = h1.copy()
         blocks = lengths >> 4
-        every = int(blocks.min(initial=0))  # blocks that every item in the chunk has
+        every = int(blocks.min())  # blocks that every item in the chunk has
         for b in range(int(blocks.max(initial=0))):
             if b < every:
                 h1, h2 = _block(packed.words, starts + 16 * b, h1, h2)
@@ -307,7 +307,7 @@ def content_keys(packed: Packed) -> U64:
     for lo in range(0, n if inline is None else len(inline), _CHUNK):
         part = slice(lo, lo + _CHUNK) if inline is None else inline[lo : lo + _CHUNK]
         at, size = starts[part], lengths[part]
-        full = int(size.min(initial=0)) >> 3  # words that every item here fills
+        full = int(size.min()) >> 3  # words that every item here fills
         for w in range(width):
             if w < full:
                 keys[w, part] = packed.words[at + 8 * w]
@@ -404,7 +404,7 @@ def _same_items(packed: Packed, a: I64, b: I64) -> bool:
             return False
         sa, sb = packed.starts[ia], packed.starts[ib]
         last = lengths - 8  # the last word ends where the item ends, so nothing is masked
-        every = int(lengths.min(initial=0) + 7) >> 3  # words that every item has
+        every = int(lengths.min() + 7) >> 3  # words that every item has
         for w in range(int(lengths.max(initial=0) + 7) >> 3):
             sel = slice(None) if w < every else np.flatnonzero(lengths > 8 * w)
             at = np.minimum(8 * w, last[sel])
