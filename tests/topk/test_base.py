@@ -8,7 +8,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twitterdesign.topk._base import aggregate, as_batch
+from tests.strategies import topk_texts
+from twitterdesign.topk._base import aggregate, as_batch, distinct_index
 
 int64s = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
@@ -63,3 +64,20 @@ def test_string_batches_keep_first_seen_order(words):
     keys, counts = aggregate(as_batch(words))
     assert keys == list(dict.fromkeys(words))
     assert counts.tolist() == [words.count(w) for w in keys]
+
+
+@given(
+    st.one_of(
+        st.lists(st.one_of(st.integers(-5, 40), int64s), max_size=200),
+        st.lists(topk_texts, min_size=64, max_size=200),  # the packed path
+        st.lists(st.one_of(st.integers(0, 3), topk_texts), max_size=100),  # mixed: a dict
+    )
+)
+def test_distinct_index_maps_every_event_to_its_item(items):
+    batch = as_batch(
+        np.asarray(items, dtype=np.int64) if all(type(x) is int for x in items) and items else items
+    )
+    keys, index = distinct_index(batch)
+    listed = keys.tolist() if isinstance(keys, np.ndarray) else keys
+    assert listed == list(dict.fromkeys(items))
+    assert [listed[i] for i in index.tolist()] == list(items)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.strategies import topk_items
+from tests.strategies import topk_items, topk_texts
 from twitterdesign.errors import (
     CorruptDataError,
     IncompatibleError,
@@ -24,8 +24,17 @@ from twitterdesign.topk import (
     trending,
 )
 
-timed_events = st.lists(
-    st.tuples(topk_items, st.integers(1, 9), st.floats(0, 5000, allow_nan=False)), max_size=120
+timed_events = st.one_of(
+    st.lists(
+        st.tuples(topk_items, st.integers(1, 9), st.floats(0, 5000, allow_nan=False)),
+        max_size=120,
+    ),
+    # Only strings, enough of them for the packed batch path.
+    st.lists(
+        st.tuples(topk_texts, st.integers(1, 9), st.floats(0, 5000, allow_nan=False)),
+        min_size=64,
+        max_size=200,
+    ),
 )
 
 

@@ -62,3 +62,33 @@ def test_exact_int_fast_path_matches_counter():
     exact.update_many(ids)
     assert dict(exact.items()) == dict(Counter(ids.tolist()))
     assert exact.total_weight == 5000
+
+
+def purged_to_no_counters() -> FrequentItems:
+    """Distinct count-one items: each purge of the size-8 map clears every counter."""
+    fi = FrequentItems(3)
+    fi.update_many([f"#once{i}" for i in range(21)])
+    assert fi._sketch.num_active_items == 0  # the state DataSketches calls "empty"
+    return fi
+
+
+def test_a_purged_sketch_keeps_its_weight_and_error_through_bytes_and_merge():
+    # apache/datasketches-cpp#527: DataSketches drops N and the error offset of such a
+    # sketch when it serializes or merges it; the adapter carries them itself.
+    fi = purged_to_no_counters()
+    lo, hi = fi.bounds("#once3")
+    assert fi.total_weight == 21
+    assert lo == 0
+    assert hi >= 1  # the true count, 1, is covered
+    back = FrequentItems.from_bytes(fi.to_bytes())
+    back._check()
+    assert back.total_weight == 21
+    assert back.bounds("#once3") == (lo, hi)
+    merged = FrequentItems(3).merge(purged_to_no_counters())
+    merged._check()
+    assert merged.total_weight == 21
+    assert merged.bounds("#once3") == (lo, hi)
+    back.update_many(["#hot"] * 10)  # new events on top of the carried state
+    low, high = back.bounds("#hot")
+    assert low <= 10 <= high
+    assert back.total_weight == 31

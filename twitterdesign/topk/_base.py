@@ -17,6 +17,7 @@ from twitterdesign.topk._packed import (
     Distinct,
     Packed,
     content_keys,
+    first_events,
     group,
     key_digest,
     murmur3_h1,
@@ -378,6 +379,36 @@ def _group_ints(keys: IntArray, weights: IntArray | None) -> tuple[IntArray, Int
             return None
         parts.append(part)
     return one(np.concatenate([k for k, _ in parts]), np.concatenate([c for _, c in parts]))
+
+
+def distinct_index(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
+    """The distinct items of a batch and, for every event, the index of its item.
+
+    Returns:
+        ``(keys, index)``: the distinct items in order of first occurrence (an int64
+        array for an int64 batch, else a list) and an int64 array with ``keys[index[i]]``
+        equal to event ``i``'s item.
+    """
+    n = len(batch)
+    rep = None
+    if isinstance(batch.keys, np.ndarray):
+        rep = first_events(batch.keys.view(np.uint64)[None, :], None) if n else None
+    elif batch.packed is not None:
+        rep = first_events(content_keys(batch.packed), batch.packed)
+    if rep is None:
+        table: dict[Any, int] = {}
+        keys_in = batch.keys.tolist() if isinstance(batch.keys, np.ndarray) else batch.keys
+        index = np.fromiter((table.setdefault(k, len(table)) for k in keys_in), np.int64, n)
+        keys = list(table)
+        if isinstance(batch.keys, np.ndarray):
+            return np.asarray(keys, dtype=np.int64), index
+        return keys, index
+    first = np.flatnonzero(rep == np.arange(n))
+    slot = np.empty(n, dtype=np.int64)
+    slot[first] = np.arange(len(first))
+    if isinstance(batch.keys, np.ndarray):
+        return batch.keys[first], slot[rep]
+    return list(map(batch.keys.__getitem__, first.tolist())), slot[rep]
 
 
 def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]:

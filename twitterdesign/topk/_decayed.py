@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import CorruptDataError, IncompatibleError, InvalidParameterError
-from twitterdesign.topk._base import Item, as_batch, check_item, check_weight
+from twitterdesign.topk._base import Item, as_batch, check_item, check_weight, distinct_index
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_DECAYED, Reader, Writer, check_loaded
 from twitterdesign.topk._summary import space_saving_combine
@@ -248,13 +248,7 @@ class DecayedTopK:
             return
         w = np.ones(n) if batch.weights is None else batch.weights.astype(np.float64)
         g = self._stored(w, times)
-        if isinstance(batch.keys, np.ndarray):
-            uniq, inverse = np.unique(batch.keys, return_inverse=True)
-            keys: Any = uniq
-        else:
-            table: dict[Item, int] = {}
-            inverse = np.fromiter((table.setdefault(k, len(table)) for k in batch.keys), np.int64)
-            keys = list(table)
+        keys, inverse = distinct_index(batch)
         sums: npt.NDArray[np.float64] = np.bincount(inverse, weights=g, minlength=len(keys)).astype(
             np.float64
         )

@@ -49,6 +49,20 @@ class _ItemSerDe(datasketches.PyObjectSerDe):  # type: ignore[misc]
         return (from_utf8(raw) if tag == 1 else raw), 5 + n
 
 
+def _drained(sketch: Any) -> tuple[int, int]:
+    """The total weight and error offset of a sketch whose purges left no counters.
+
+    DataSketches (C++ 5.x) calls such a sketch empty, so `serialize` writes the empty
+    image and `merge` skips it, and both drop its weight and error
+    (apache/datasketches-cpp#527). We keep them ourselves instead. Returns ``(0, 0)`` for
+    any other sketch.
+    """
+    if sketch.is_empty() and sketch.total_weight > 0:
+        # With no counters, every item's upper bound is the sketch's error offset.
+        return int(sketch.total_weight), int(sketch.get_upper_bound(0))
+    return 0, 0
+
+
 def _order(item: Item) -> tuple[int, Any]:
     """A total order over mixed item types, so ties rank the same after a round trip."""
     return (0 if isinstance(item, int) else 1 if isinstance(item, str) else 2), item
@@ -79,11 +93,14 @@ class FrequentItems:
         in Data Streams", IMC 2017; https://datasketches.apache.org/
     """
 
-    __slots__ = ("_lg", "_sketch")
+    __slots__ = ("_carry_error", "_carry_weight", "_lg", "_sketch")
 
     def __init__(self, lg_max_map_size: int = 10) -> None:
         self._lg = check_int("lg_max_map_size", lg_max_map_size, minimum=3, maximum=26)
         self._sketch = datasketches.frequent_items_sketch(self._lg)
+        # Weight and error of purged states that DataSketches would drop (see `_drain`).
+        self._carry_weight = 0
+        self._carry_error = 0
 
     @property
     def lg_max_map_size(self) -> int:
@@ -98,7 +115,7 @@ class FrequentItems:
     @property
     def total_weight(self) -> int:
         """Total weight added (N)."""
-        return int(self._sketch.total_weight)
+        return int(self._sketch.total_weight) + self._carry_weight
 
     @property
     def nbytes(self) -> int:
@@ -111,7 +128,9 @@ class FrequentItems:
 
     def _rows(self) -> list[tuple[Any, int, int, int]]:
         nfn = datasketches.frequent_items_error_type.NO_FALSE_NEGATIVES
-        return list(self._sketch.get_frequent_items(nfn, 0))
+        rows = self._sketch.get_frequent_items(nfn, 0)
+        extra = self._carry_error
+        return [(item, est + extra, lo, hi + extra) for item, est, lo, hi in rows]
 
     def update(self, item: Item, weight: int = 1) -> None:
         """Add ``weight`` occurrences of ``item``.
@@ -153,7 +172,8 @@ class FrequentItems:
         Returns:
             The point estimate described above.
         """
-        return int(self._sketch.get_estimate(check_item(item)))
+        estimate = int(self._sketch.get_estimate(check_item(item)))
+        return estimate + self._carry_error if estimate else 0
 
     def bounds(self, item: Item) -> tuple[int, int]:
         """Return the sketch's ``(lower, upper)`` bounds; both always hold.
@@ -165,7 +185,8 @@ class FrequentItems:
             ``(lower, upper)`` bounds on the item's true count.
         """
         key = check_item(item)
-        return int(self._sketch.get_lower_bound(key)), int(self._sketch.get_upper_bound(key))
+        upper = int(self._sketch.get_upper_bound(key)) + self._carry_error
+        return int(self._sketch.get_lower_bound(key)), upper
 
     def top_k(self, k: int) -> list[HeavyHitter]:
         """Return up to ``k`` tracked items by estimate, heaviest first (ties by item).
@@ -187,8 +208,19 @@ class FrequentItems:
             raise IncompatibleError(
                 f"cannot merge {other!r} into {self!r}: lg_max_map_size must match"
             )
-        self._sketch.merge(other._sketch)
+        weight, error = _drained(other._sketch)
+        self._sketch.merge(other._sketch)  # a no-op when DataSketches thinks it empty
+        self._carry_weight += other._carry_weight + weight
+        self._carry_error += other._carry_error + error
         return self
+
+    def _drain(self) -> None:
+        """Move a counterless sketch's weight and error into the carry; start afresh."""
+        weight, error = _drained(self._sketch)
+        if weight:
+            self._carry_weight += weight
+            self._carry_error += error
+            self._sketch = datasketches.frequent_items_sketch(self._lg)
 
     def to_bytes(self) -> bytes:
         """Serialize: our versioned header around the DataSketches image.
@@ -197,7 +229,10 @@ class FrequentItems:
             Bytes for `from_bytes`, which rebuilds an equivalent structure.
         """
         out = Writer(KIND_FREQUENT_ITEMS)
+        self._drain()
         out.i64(self._lg)
+        out.i64(self._carry_weight)
+        out.i64(self._carry_error)
         out.blob(self._sketch.serialize(_ItemSerDe()))
         return out.getvalue()
 
@@ -210,22 +245,28 @@ class FrequentItems:
         """
         src = Reader(data, KIND_FREQUENT_ITEMS)
         lg = src.i64()
+        carry_weight, carry_error = src.i64(), src.i64()
         blob = src.blob()
         src.done()
         if not 3 <= lg <= 26:
             raise CorruptDataError(f"serialized FrequentItems has lg_max_map_size={lg}")
+        if not 0 <= carry_error <= carry_weight:
+            raise CorruptDataError("serialized FrequentItems has inconsistent carried weight")
         try:
             sketch = datasketches.frequent_items_sketch.deserialize(blob, _ItemSerDe())
         except Exception as exc:  # the binding raises plain RuntimeError/ValueError
             raise CorruptDataError(f"serialized FrequentItems is corrupt: {exc}") from None
         out = cls(lg)
         out._sketch = sketch
+        out._carry_weight, out._carry_error = carry_weight, carry_error
         check_loaded(out)
         return out
 
     def _check(self) -> None:
         """Assert every tracked item's bounds bracket its estimate within N."""
         n = self.total_weight
+        if not 0 <= self._carry_error <= self._carry_weight:
+            raise AssertionError("carried error above carried weight")
         for _item, est, lo, hi in self._rows():
             if not 0 <= lo <= est <= hi <= n:
                 raise AssertionError("bounds out of order")

@@ -333,20 +333,17 @@ def key_digest(keys: U64, round_: int = 0) -> U64:
     return out
 
 
-def group(keys: U64, packed: Packed | None, weights: I64 | None) -> tuple[I64, I64] | None:
-    """Sum a packed batch per distinct item, exactly.
+def first_events(keys: U64, packed: Packed | None) -> I64 | None:
+    """For every event, the position of the first event with the same item (no sort).
 
     Args:
-        keys: `content_keys` of the batch.
+        keys: `content_keys` of the batch (or int64 ids viewed as a ``(1, n)`` array).
         packed: The batch itself (to compare items too long to be keys in full), or
             None when the keys are the items themselves (int64 ids).
-        weights: Per-event weights, or None for all ones.
 
     Returns:
-        ``(first, sums)``: the position of each distinct item's first occurrence, in
-        increasing order, and its summed weight; or None if the table kept colliding
-        or two different long items shared a fingerprint, in which case the caller
-        must sum another way.
+        The positions, or None if the table kept colliding or two different long items
+        shared a fingerprint.
     """
     n = keys.shape[1]
     bits = min(max(n.bit_length(), 10), 20)
@@ -382,6 +379,28 @@ def group(keys: U64, packed: Packed | None, weights: I64 | None) -> tuple[I64, I
         long_items = np.flatnonzero(keys[-1] == _LONG)
         if len(long_items) and not _same_items(packed, long_items, rep[long_items]):
             return None
+    return rep
+
+
+def group(keys: U64, packed: Packed | None, weights: I64 | None) -> tuple[I64, I64] | None:
+    """Sum a packed batch per distinct item, exactly.
+
+    Args:
+        keys: `content_keys` of the batch (or int64 ids viewed as a ``(1, n)`` array).
+        packed: The batch itself (to compare items too long to be keys in full), or
+            None when the keys are the items themselves (int64 ids).
+        weights: Per-event weights, or None for all ones.
+
+    Returns:
+        ``(first, sums)``: the position of each distinct item's first occurrence, in
+        increasing order, and its summed weight; or None if the table kept colliding
+        or two different long items shared a fingerprint, in which case the caller
+        must sum another way.
+    """
+    rep = first_events(keys, packed)
+    if rep is None:
+        return None
+    n = len(rep)
     if weights is None:
         sums = np.bincount(rep, minlength=n)
     elif int(weights.sum()) < 2**53:
