@@ -110,15 +110,23 @@ class RowHash:
         """Add each fingerprint's weight (1 if None) to its bucket in every row."""
         depth, width = counts.shape
         w = np.uint64(width)
+        scratch = np.empty(min(CHUNK, len(fps)), dtype=np.uint64)
         for start in range(0, len(fps), CHUNK):
             x = self._keys32(fps[start : start + CHUNK])
             part = None if weights is None else weights[start : start + CHUNK]
+            idx = scratch[: len(x)]
             for r in range(depth):
-                idx = self._row(x, r, w)
+                # `_row`, computed in place: ((a·x + b) >> 32) · width >> 32.
+                np.multiply(x, self._a[r], out=idx)
+                idx += self._b[r]
+                idx >>= _S32
+                idx *= w
+                idx >>= _S32
+                buckets = idx.view(np.int64)  # < width, so the view is exact
                 if part is None:
-                    counts[r] += np.bincount(idx, minlength=width)
+                    counts[r] += np.bincount(buckets, minlength=width)
                 else:
-                    np.add.at(counts[r], idx.astype(np.intp), part)
+                    np.add.at(counts[r], buckets, part)
 
     @property
     def nbytes(self) -> int:
