@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.strategies import topk_texts
+from twitterdesign.topk import _base
 from twitterdesign.topk._base import aggregate, as_batch, distinct_index
 
 int64s = st.integers(min_value=-(2**63), max_value=2**63 - 1)
@@ -54,6 +55,7 @@ def test_int_grouping_survives_a_table_that_always_collides(monkeypatch):
         _packed, "key_digest", lambda keys, round_=0: np.zeros(keys.shape[1], np.uint64)
     )
     ids = np.arange(1, 2001, dtype=np.int64) * 7_919_000_000_003  # sparse: no counting sort
+    assert len(ids) >= _base._INT_GROUPED  # the hash grouping is tried first
     keys, counts = aggregate(as_batch(np.concatenate([ids, ids[:10]])))
     assert keys.tolist() == ids.tolist()
     assert counts.tolist() == [2] * 10 + [1] * 1990

@@ -203,7 +203,7 @@ def test_table_matching_falls_back_when_digests_cannot_decide(monkeypatch, table
         monkeypatch.setattr(module, "key_digest", same)
     ss = SpaceSaving(8)
     ss.update_many(table)  # small batch: the dict path builds the table
-    batch = ["#a", "#c", "#d"] * 30
+    batch = ["#a", "#c", "#d", "#e", "#f"] * 20
     ss.update_many(batch)  # packed batch: digests all equal, so matching must fall back
     ss._check()
     truth = Counter(table) + Counter(batch)
@@ -211,3 +211,24 @@ def test_table_matching_falls_back_when_digests_cannot_decide(monkeypatch, table
         lo, hi = ss.bounds(item)
         assert lo <= true <= hi
     assert len({h.item for h in ss.top_k(8)}) == len(ss.top_k(8))
+
+
+def test_production_thresholds_choose_the_path_by_batch_size(monkeypatch):
+    from tests.topk.conftest import LOW
+    from twitterdesign.topk import _base
+
+    monkeypatch.setattr(_packed, "MIN_PACKED", 512)
+    monkeypatch.setattr(_packed, "MIN_GROUPED", 1 << 15)
+    monkeypatch.setattr(_base, "_INT_GROUPED", 1 << 12)
+    assert LOW < 512
+    assert as_batch(["#a"] * 511).packed is None  # hashed one by one
+    assert as_batch(["#a"] * 512).packed is not None  # hashed in whole-array passes
+    assert _base.group_packed(as_batch(["#a"] * 512)) is None  # summed by a dict
+    grouped = _base.group_packed(as_batch(["#a", "#b"] * (1 << 14)))
+    assert grouped is not None
+    assert grouped[0].tolist() == ["#a", "#b"]
+    sparse = np.arange(5000, dtype=np.int64) * 1_000_003_000_001
+    keys, _ = aggregate(as_batch(sparse[::-1].copy()))
+    assert keys.tolist() == sparse[::-1].tolist()  # grouped: first-seen order
+    keys, _ = aggregate(as_batch(sparse[:100][::-1].copy()))
+    assert keys.tolist() == sparse[:100].tolist()  # sorted by np.unique

@@ -12,8 +12,8 @@ import numpy.typing as npt
 
 from twitterdesign._validate import check_int
 from twitterdesign.errors import InvalidParameterError
+from twitterdesign.topk import _packed
 from twitterdesign.topk._packed import (
-    MIN_PACKED,
     Distinct,
     Packed,
     content_keys,
@@ -265,7 +265,7 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
 def _list_keys(raw: list[Any]) -> tuple[IntArray | list[Item], Packed | None]:
     """Canonical keys for a list of items, and the packed form of a large string batch."""
     # A large batch of strings packs with one join, which also proves every item a str.
-    packed = pack(raw) if len(raw) >= MIN_PACKED else None
+    packed = pack(raw) if len(raw) >= _packed.MIN_PACKED else None
     if packed is not None:
         return raw, packed
     kinds = set(map(type, raw))
@@ -318,8 +318,9 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
 
     Returns:
         ``(keys, counts)``: a list of items in order of first occurrence, or for an int
-        array the distinct keys, in ascending order when they fit a counting sort and
-        otherwise (or if ``first_seen``) in order of first occurrence.
+        array the distinct keys, in order of first occurrence if ``first_seen`` and
+        otherwise in ascending order or (for large, sparse batches) order of first
+        occurrence.
     """
     if isinstance(batch.keys, np.ndarray):
         if not len(batch.keys):
@@ -328,18 +329,24 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
             dense = _dense_counts(batch)
             if dense is not None:
                 return dense
-        grouped_ints = _group_ints(batch.keys, batch.weights)
-        if grouped_ints is not None:
-            return grouped_ints
-        # The hash table kept colliding (crafted keys): sort instead.
+        if len(batch.keys) >= _INT_GROUPED:
+            grouped_ints = _group_ints(batch.keys, batch.weights)
+            if grouped_ints is not None:
+                return grouped_ints
+        # Small batches (or a hash table that kept colliding on crafted keys): sort.
+        if batch.weights is None and not first_seen:
+            uniq, counts = np.unique(batch.keys, return_counts=True)
+            return uniq, counts.astype(np.int64)
         uniq, first, inverse = np.unique(batch.keys, return_index=True, return_inverse=True)
         sums = np.zeros(len(uniq), dtype=np.int64)
         if batch.weights is None:
             sums += np.bincount(inverse, minlength=len(uniq))
         else:
             np.add.at(sums, inverse, batch.weights)
-        order = np.argsort(first, kind="stable")
-        return uniq[order], sums[order]
+        if first_seen:
+            order = np.argsort(first, kind="stable")
+            return uniq[order], sums[order]
+        return uniq, sums
     grouped = group_packed(batch)
     if grouped is not None:
         return grouped[0].tolist(), grouped[1]
@@ -355,6 +362,8 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
 
 _INT_CHUNK = 1 << 18
 """Int64 batches are grouped this many events at a time, so the hash table stays in cache."""
+_INT_GROUPED = 1 << 12
+"""Smaller int64 batches are summed by `np.unique`, which costs less there."""
 
 
 def _group_ints(keys: IntArray, weights: IntArray | None) -> tuple[IntArray, IntArray] | None:
@@ -393,7 +402,7 @@ def distinct_index(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
     rep = None
     if isinstance(batch.keys, np.ndarray):
         rep = first_events(batch.keys.view(np.uint64)[None, :], None) if n else None
-    elif batch.packed is not None:
+    elif batch.packed is not None and n >= _packed.MIN_GROUPED:
         rep = first_events(content_keys(batch.packed), batch.packed)
     if rep is None:
         table: dict[Any, int] = {}
@@ -424,7 +433,7 @@ def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]
 
 def group_packed(batch: Batch) -> tuple[Distinct, IntArray] | None:
     """Sum a packed batch per distinct item, or None if it is not packed (or collides)."""
-    if batch.packed is None:
+    if batch.packed is None or len(batch) < _packed.MIN_GROUPED:
         return None
     content = content_keys(batch.packed)
     grouped = group(content, batch.packed, batch.weights)

@@ -25,10 +25,10 @@ import mmh3
 import numpy as np
 import numpy.typing as npt
 
+from twitterdesign.topk import _packed
 from twitterdesign.topk._base import Item
 from twitterdesign.topk._packed import (
     BYTES_SEED,
-    MIN_PACKED,
     STR_SEED,
     murmur3_h1,
     pack,
@@ -56,7 +56,7 @@ def fingerprints(keys: I64 | Sequence[Item]) -> U64:
     """Return the 64-bit fingerprint of every key (int64 arrays are reinterpreted)."""
     if isinstance(keys, np.ndarray):
         return keys.astype(np.int64, copy=False).view(np.uint64)
-    packed = pack(list(keys)) if len(keys) >= MIN_PACKED else None
+    packed = pack(list(keys)) if len(keys) >= _packed.MIN_PACKED else None
     if packed is not None:
         return murmur3_h1(packed)
     return np.fromiter(map(fingerprint, keys), dtype=np.uint64, count=len(keys))

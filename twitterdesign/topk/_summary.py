@@ -46,13 +46,15 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
         return b_index_of_a, b_in_a
     if not a_keys:
         return b_index_of_a, np.zeros(len(b_keys), dtype=bool)
-    if isinstance(b_keys, Distinct):
+    if isinstance(b_keys, Distinct) and len(b_keys) > len(a_keys):
+        # Many batch keys: match digests rather than building the batch's keys at all.
         matched = _locate_by_digest(a_keys, b_keys)
         if matched is not None:
             b_index_of_a = matched
             b_in_a = np.zeros(len(b_keys), dtype=bool)
             b_in_a[b_index_of_a[b_index_of_a >= 0]] = True
             return b_index_of_a, b_in_a
+    if isinstance(b_keys, Distinct):
         b_keys = b_keys.tolist()
     # Index the (often large) batch side with one C-level dict build, then look up only
     # the table's keys: far cheaper than a Python-level lookup per batch key.
