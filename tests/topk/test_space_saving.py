@@ -170,3 +170,12 @@ def test_corrupt_invariant_is_rejected():
     data[6 + 8 : 6 + 16] = (1).to_bytes(8, "little", signed=True)
     with pytest.raises(CorruptDataError, match="invariant"):
         SpaceSaving.from_bytes(bytes(data))
+
+
+def test_few_item_batches_sum_weights_beyond_one_update():
+    # Two events of weight 2**53 sum to more than one `update` accepts; the batch holds.
+    ss = SpaceSaving(4)
+    ss.update_many(["#a", "#a", "#b"], [2**53, 2**53, 1])
+    ss._check()
+    assert ss.bounds("#a") == (2**54, 2**54)
+    assert ss.total_weight == 2**54 + 1

@@ -160,6 +160,11 @@ def require(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
+def index_of(keys: list[Item]) -> dict[Item, int]:
+    """Map each of ``keys`` (distinct) to its position (one C-level pass)."""
+    return dict(zip(keys, range(len(keys)), strict=True))
+
+
 def check_item(item: Any) -> Item:
     """Return ``item`` in canonical form (numpy integers become ``int``), or raise.
 

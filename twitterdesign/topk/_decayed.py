@@ -14,7 +14,14 @@ import numpy.typing as npt
 
 from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import CorruptDataError, IncompatibleError, InvalidParameterError
-from twitterdesign.topk._base import Item, as_batch, check_item, check_weight, distinct_index
+from twitterdesign.topk._base import (
+    Item,
+    as_batch,
+    check_item,
+    check_weight,
+    distinct_index,
+    index_of,
+)
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_DECAYED, Reader, Writer, check_loaded
 from twitterdesign.topk._summary import space_saving_combine
@@ -260,7 +267,7 @@ class DecayedTopK:
             keys, stored, stored, 0.0,
         )  # fmt: skip
         self._keys, self._up, self._lo = new_keys, up.astype(np.float64), lo.astype(np.float64)
-        self._pos = {k: i for i, k in enumerate(new_keys)}
+        self._pos = index_of(new_keys)
         self._floor = float(floor)
         self._total += float(stored.sum())
 
@@ -367,7 +374,7 @@ class DecayedTopK:
             list(other._keys), other._up * factor, other._lo * factor, other._floor * factor,
         )  # fmt: skip
         self._keys, self._up, self._lo = new_keys, up.astype(np.float64), lo.astype(np.float64)
-        self._pos = {x: i for i, x in enumerate(new_keys)}
+        self._pos = index_of(new_keys)
         self._floor = float(floor)
         self._total += other._total * factor
         return self
@@ -417,7 +424,7 @@ class DecayedTopK:
             raise CorruptDataError(f"serialized DecayedTopK is invalid: {exc}") from None
         out._latest, out._floor, out._total = latest, floor, total
         out._keys, out._up, out._lo = keys, up, lo
-        out._pos = {k: i for i, k in enumerate(keys)}
+        out._pos = index_of(keys)
         check_loaded(out)
         return out
 

@@ -17,6 +17,7 @@ from twitterdesign.topk._base import (
     as_batch,
     check_item,
     check_weight,
+    index_of,
     summarize,
 )
 from twitterdesign.topk._base import require as _require
@@ -145,7 +146,7 @@ class MisraGries:
             self._k, self._keys, self._pos, self._counts, keys, counts
         )
         self._keys = new_keys
-        self._pos = {x: i for i, x in enumerate(new_keys)}
+        self._pos = index_of(new_keys)
         self._counts = new_counts.astype(np.int64)
         self._decrement += delta
         self._total += int(total)
@@ -233,7 +234,7 @@ class MisraGries:
         out = cls.__new__(cls)
         out._k, out._total, out._decrement = k, total, decrement
         out._keys, out._counts = keys, counts
-        out._pos = {x: i for i, x in enumerate(keys)}
+        out._pos = index_of(keys)
         check_loaded(out)
         return out
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from twitterdesign._rng import RngLike, as_generator
 from twitterdesign._validate import check_int
 from twitterdesign.errors import IncompatibleError, InvalidParameterError
-from twitterdesign.topk._base import HeavyHitter, Item, as_batch, check_item
+from twitterdesign.topk._base import HeavyHitter, Item, as_batch, check_item, index_of
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._serial import KIND_SHARDED, Reader, Writer, check_loaded
 
@@ -345,7 +345,7 @@ class ShardedCounter:
             raise CorruptDataError("serialized ShardedCounter has inconsistent sizes")
         counter = cls(shards, rng=rng)
         counter._keys = keys
-        counter._index = {k: i for i, k in enumerate(keys)}
+        counter._index = index_of(keys)
         counter._rows = np.zeros((max(8, len(keys)), shards), dtype=np.int64)
         counter._rows[: len(keys)] = flat.reshape(len(keys), shards)
         counter._writes = writes

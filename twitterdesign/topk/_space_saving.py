@@ -17,6 +17,7 @@ from twitterdesign.topk._base import (
     as_batch,
     check_item,
     check_weight,
+    index_of,
     summarize,
 )
 from twitterdesign.topk._base import require as _require
@@ -24,6 +25,9 @@ from twitterdesign.topk._serial import KIND_SPACE_SAVING, Reader, Writer, check_
 from twitterdesign.topk._summary import space_saving_combine
 
 __all__ = ["SpaceSaving"]
+
+_FEW = 8
+"""Batches with at most this many distinct items are applied one item at a time."""
 
 
 class SpaceSaving:
@@ -124,8 +128,10 @@ class SpaceSaving:
         Raises:
             InvalidParameterError: For an unsupported item or a non-positive weight.
         """
-        key = check_item(item)
-        w = check_weight(weight)
+        self._add(check_item(item), check_weight(weight))
+
+    def _add(self, key: Item, w: int) -> None:
+        """`update` for a validated key and weight."""
         i = self._pos.get(key)
         self._total += w
         if i is not None:
@@ -166,6 +172,13 @@ class SpaceSaving:
         if not len(batch):
             return
         keys, counts = summarize(batch)
+        if len(counts) <= _FEW:
+            # A handful of items: one O(1) update each costs less than a table combine
+            # (each is itself a combine with a one-item batch, so the bounds are kept).
+            few = keys if isinstance(keys, list) else keys.tolist()
+            for key, count in zip(few, counts.tolist(), strict=True):
+                self._add(key, count)
+            return
         self._absorb(keys, counts, counts, 0, batch.total)
 
     def _absorb(self, keys: Any, up: Any, lo: Any, floor: int, total: int) -> None:
@@ -183,7 +196,7 @@ class SpaceSaving:
             floor,
         )
         self._keys = new_keys
-        self._pos = {k: i for i, k in enumerate(new_keys)}
+        self._pos = index_of(new_keys)
         self._counts = ups.astype(np.int64)
         self._errors = (ups - los).astype(np.int64)
         self._floor = int(new_floor)
@@ -315,7 +328,7 @@ class SpaceSaving:
         sketch._capacity = capacity
         sketch._total, sketch._floor = total, floor
         sketch._keys, sketch._counts, sketch._errors = keys, counts, errors
-        sketch._pos = {k: i for i, k in enumerate(keys)}
+        sketch._pos = index_of(keys)
         check_loaded(sketch)
         return sketch
 

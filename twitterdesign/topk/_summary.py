@@ -23,46 +23,59 @@ Arr = npt.NDArray[Any]
 def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Arr, Arr]:
     """Match two key sets.
 
+    Args:
+        a_keys: The table's keys.
+        a_pos: The table's index: each of ``a_keys`` mapped to its position.
+        b_keys: The batch's (or other table's) distinct keys.
+
     Returns:
         ``(b_index_of_a, b_in_a)``: for each key of ``a`` the index of the same key in
         ``b`` (``-1`` if absent), and a boolean mask over ``b`` of keys present in ``a``.
     """
-    n_a = len(a_keys)
-    b_index_of_a = np.full(n_a, -1, dtype=np.int64)
-    if isinstance(b_keys, np.ndarray):
-        b_in_a = np.zeros(len(b_keys), dtype=bool)
-        int_pos = [i for i, k in enumerate(a_keys) if type(k) is int]
-        if not int_pos or not len(b_keys):
-            return b_index_of_a, b_in_a
-        a_int = np.asarray([a_keys[i] for i in int_pos], dtype=np.int64)
-        # Search every batch key in the (small, sorted) table: no sort of the batch.
-        order = np.argsort(a_int)
-        sorted_a = a_int[order]
-        p = np.minimum(np.searchsorted(sorted_a, b_keys), len(sorted_a) - 1)
-        idx_in_b = np.flatnonzero(sorted_a[p] == b_keys)
-        a_idx = np.asarray(int_pos, dtype=np.int64)[order[p[idx_in_b]]]
-        b_index_of_a[a_idx] = idx_in_b
-        b_in_a[idx_in_b] = True
-        return b_index_of_a, b_in_a
-    if not a_keys:
+    b_index_of_a = np.full(len(a_keys), -1, dtype=np.int64)
+    if not a_keys or not len(b_keys):
         return b_index_of_a, np.zeros(len(b_keys), dtype=bool)
-    if isinstance(b_keys, Distinct) and len(b_keys) > len(a_keys):
+    if len(b_keys) < len(a_keys):
+        # A small batch: look its keys up in the table's own index.
+        b_list = b_keys if isinstance(b_keys, list) else b_keys.tolist()
+        pos = a_pos.get
+        a_of_b = np.fromiter((pos(k, -1) for k in b_list), dtype=np.int64, count=len(b_list))
+        b_in_a = a_of_b >= 0
+        b_index_of_a[a_of_b[b_in_a]] = np.flatnonzero(b_in_a)
+        return b_index_of_a, b_in_a
+    if isinstance(b_keys, np.ndarray):
+        return _locate_ints(a_keys, b_keys)
+    if isinstance(b_keys, Distinct):
         # Many batch keys: match digests rather than building the batch's keys at all.
         matched = _locate_by_digest(a_keys, b_keys)
         if matched is not None:
-            b_index_of_a = matched
             b_in_a = np.zeros(len(b_keys), dtype=bool)
-            b_in_a[b_index_of_a[b_index_of_a >= 0]] = True
-            return b_index_of_a, b_in_a
-    if isinstance(b_keys, Distinct):
+            b_in_a[matched[matched >= 0]] = True
+            return matched, b_in_a
         b_keys = b_keys.tolist()
-    # Index the (often large) batch side with one C-level dict build, then look up only
-    # the table's keys: far cheaper than a Python-level lookup per batch key.
-    b_index = dict(zip(b_keys, range(len(b_keys)), strict=True))
-    get = b_index.get
-    b_index_of_a = np.asarray([get(k, -1) for k in a_keys], dtype=np.int64)
+    # Index the (large) batch side with one C-level dict build, then look up only the
+    # table's keys: far cheaper than a Python-level lookup per batch key.
+    get = dict(zip(b_keys, range(len(b_keys)), strict=True)).get
+    b_index_of_a = np.fromiter((get(k, -1) for k in a_keys), dtype=np.int64, count=len(a_keys))
     b_in_a = np.zeros(len(b_keys), dtype=bool)
     b_in_a[b_index_of_a[b_index_of_a >= 0]] = True
+    return b_index_of_a, b_in_a
+
+
+def _locate_ints(a_keys: list[Item], b_keys: npt.NDArray[np.int64]) -> tuple[Arr, Arr]:
+    """`locate` for a large int64 batch: search each batch key in the sorted table."""
+    b_index_of_a = np.full(len(a_keys), -1, dtype=np.int64)
+    b_in_a = np.zeros(len(b_keys), dtype=bool)
+    int_pos = np.asarray([i for i, k in enumerate(a_keys) if type(k) is int], dtype=np.int64)
+    if not len(int_pos):
+        return b_index_of_a, b_in_a
+    a_int = np.asarray([a_keys[i] for i in int_pos.tolist()], dtype=np.int64)
+    order = np.argsort(a_int)
+    sorted_a = a_int[order]
+    p = np.minimum(np.searchsorted(sorted_a, b_keys), len(sorted_a) - 1)
+    idx_in_b = np.flatnonzero(sorted_a[p] == b_keys)
+    b_index_of_a[int_pos[order[p[idx_in_b]]]] = idx_in_b
+    b_in_a[idx_in_b] = True
     return b_index_of_a, b_in_a
 
 
@@ -106,7 +119,7 @@ def take_keys(keys: Keys, idx: Arr) -> list[Item]:
         return list(keys[idx].tolist())
     if isinstance(keys, Distinct):
         return keys.take(idx)
-    return [keys[i] for i in idx.tolist()]
+    return list(map(keys.__getitem__, idx.tolist()))
 
 
 def top_indices(values: Arr, count: int) -> Arr:
@@ -161,7 +174,7 @@ def space_saving_combine(
     n_a = len(a_keys)
     keep_a = keep[keep < n_a]
     keep_new = keep[keep >= n_a] - n_a
-    keys = [a_keys[i] for i in keep_a.tolist()] + take_keys(b_keys, new_idx[keep_new])
+    keys = take_keys(a_keys, keep_a) + take_keys(b_keys, new_idx[keep_new])
     return keys, ups[keep], los[keep], floor
 
 
@@ -195,5 +208,5 @@ def misra_gries_combine(
     n_a = len(a_keys)
     keep_a = keep[keep < n_a]
     keep_new = keep[keep >= n_a] - n_a
-    keys = [a_keys[i] for i in keep_a.tolist()] + take_keys(b_keys, new_idx[keep_new])
+    keys = take_keys(a_keys, keep_a) + take_keys(b_keys, new_idx[keep_new])
     return keys, counts[keep], delta
