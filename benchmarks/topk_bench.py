@@ -9,6 +9,7 @@ machine is shared and noisy. Writes ``benchmarks/results/topk.json``,
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import time
@@ -41,12 +42,22 @@ _M2 = np.uint64(0x94D049BB133111EB)
 
 
 def best_of(repeats: int, fn: Callable[[], Any]) -> float:
-    """Return the best wall time of ``repeats`` calls (the least disturbed run)."""
+    """Return the best wall time of ``repeats`` calls (the least disturbed run).
+
+    As `timeit` does, the cyclic garbage collector is off while a call is timed (after a
+    full collection): with millions of live strings, one collection costs more than
+    some whole paths, and it would fall on whichever path happened to trigger it.
+    """
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
     return min(times)
 
 
