@@ -355,6 +355,11 @@ def aggregate(batch: Batch, *, first_seen: bool = False) -> tuple[IntArray | lis
     grouped = group_packed(batch)
     if grouped is not None:
         return grouped[0].tolist(), grouped[1]
+    return _sum_by_dict(batch)
+
+
+def _sum_by_dict(batch: Batch) -> tuple[list[Item], IntArray]:
+    """Sum a list batch per item with a dict (first-occurrence order)."""
     table: dict[Item, int]
     if batch.weights is None:
         table = Counter(batch.keys)
@@ -406,7 +411,13 @@ def distinct_index(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
     n = len(batch)
     rep = None
     if isinstance(batch.keys, np.ndarray):
-        rep = first_events(batch.keys.view(np.uint64)[None, :], None) if n else None
+        if n < _INT_GROUPED:
+            uniq, first_at, inverse = np.unique(batch.keys, return_index=True, return_inverse=True)
+            order = np.argsort(first_at, kind="stable")
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            return uniq[order], rank[inverse]
+        rep = first_events(batch.keys.view(np.uint64)[None, :], None)
     elif batch.packed is not None and n >= _packed.MIN_GROUPED:
         rep = first_events(content_keys(batch.packed), batch.packed)
     if rep is None:
@@ -432,8 +443,10 @@ def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]
         ``(keys, counts)`` as from `aggregate`, except that for a packed batch ``keys``
         is a `Distinct` view, which materializes only the items a caller takes.
     """
+    if isinstance(batch.keys, np.ndarray):
+        return aggregate(batch)
     grouped = group_packed(batch)
-    return grouped if grouped is not None else aggregate(batch)
+    return grouped if grouped is not None else _sum_by_dict(batch)
 
 
 def group_packed(batch: Batch) -> tuple[Distinct, IntArray] | None:

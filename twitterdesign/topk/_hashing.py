@@ -91,9 +91,14 @@ class RowHash:
         m = mix(fps ^ self._salt)
         return (m >> _S32) ^ (m & _LOW32)
 
-    def _row(self, x: U64, r: int, width: np.uint64) -> U64:
-        g = (self._a[r] * x + self._b[r]) >> _S32
-        out: U64 = (g * width) >> _S32
+    def _row(self, x: U64, r: int, width: np.uint64, out: U64 | None = None) -> U64:
+        """Row ``r``'s bucket of every key, ``((a·x + b) >> 32) · width >> 32``, in place."""
+        out = np.empty_like(x) if out is None else out
+        np.multiply(x, self._a[r], out=out)
+        out += self._b[r]
+        out >>= _S32
+        out *= width
+        out >>= _S32
         return out
 
     def indices(self, fps: U64, width: int) -> I64:
@@ -116,13 +121,7 @@ class RowHash:
             part = None if weights is None else weights[start : start + CHUNK]
             idx = scratch[: len(x)]
             for r in range(depth):
-                # `_row`, computed in place: ((a·x + b) >> 32) · width >> 32.
-                np.multiply(x, self._a[r], out=idx)
-                idx += self._b[r]
-                idx >>= _S32
-                idx *= w
-                idx >>= _S32
-                buckets = idx.view(np.int64)  # < width, so the view is exact
+                buckets = self._row(x, r, w, idx).view(np.int64)  # < width: exact view
                 if part is None:
                     counts[r] += np.bincount(buckets, minlength=width)
                 else:

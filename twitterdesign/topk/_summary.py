@@ -99,9 +99,7 @@ def _locate_by_digest(a_keys: list[Item], b_keys: Distinct) -> Arr | None:
     in_a = order[pos[in_b]]
     out = np.full(len(a_keys), -1, dtype=np.int64)
     out[in_a] = in_b
-    if any(
-        a != b for a, b in zip([a_keys[i] for i in in_a.tolist()], b_keys.take(in_b), strict=True)
-    ):
+    if any(a != b for a, b in zip(take_keys(a_keys, in_a), b_keys.take(in_b), strict=True)):
         return None
     return out
 
