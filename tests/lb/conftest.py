@@ -13,12 +13,18 @@ import pytest
 
 @dataclass
 class Backend:
-    """One local server; ``delay_s`` and ``status`` can be changed while it runs."""
+    """One local server; ``delay_s``, ``status`` and ``drop`` can be changed while it runs.
+
+    With ``drop`` set it reads each request and closes the connection without an answer,
+    as a server process killed mid-request does.
+    """
 
     name: str
     delay_s: float = 0.0
     status: int = 200
+    drop: bool = False
     hits: int = 0
+    bodies: list[bytes] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     thread: threading.Thread | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -43,6 +49,11 @@ def _handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
                 backend.hits += 1
             length = int(self.headers.get("Content-Length") or 0)
             body_in = self.rfile.read(length) if length else b""
+            with backend.lock:
+                backend.bodies.append(body_in)
+            if backend.drop:
+                self.close_connection = True
+                return
             if backend.delay_s:
                 time.sleep(backend.delay_s)
             body = f"{backend.name} {self.command} {self.path} {body_in.decode()}".encode()
@@ -52,7 +63,7 @@ def _handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        do_GET = do_POST = do_PUT = _answer  # noqa: N815 - http.server's names
+        do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - http.server's names
 
         def log_message(self, format: str, *args: object) -> None:
             pass

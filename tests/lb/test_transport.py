@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -162,3 +163,153 @@ def test_importing_lb_does_not_import_httpx() -> None:
     code = "import sys, twitterdesign.lb; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- retries after a backend died, and a supervisor's mark_down / mark_up ----------------
+class _Sticky(RoundRobin):
+    """A policy that always prefers backend 0 (as peak EWMA prefers a fast-failing one)."""
+
+    def pick(self) -> int:
+        return 0
+
+
+def _send(
+    transport: BalancedTransport, method: str, *, path: str = "/", **kwargs: object
+) -> httpx.Response:
+    """One request through ``transport``, on its sync or its async path."""
+    if kwargs.pop("use_async", False):
+
+        async def run() -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+                return await client.request(method, path, **kwargs)  # type: ignore[arg-type]
+
+        return asyncio.run(run())
+    with _client(transport) as client:
+        return client.request(method, path, **kwargs)  # type: ignore[arg-type]
+
+
+paths = pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+
+
+@paths
+def test_a_request_that_died_with_its_backend_is_retried_when_idempotent(
+    backends: list[Backend], use_async: bool
+) -> None:
+    backends[0].drop = True  # reads the request, then the connection closes unanswered
+    urls = [backends[0].url, backends[1].url]
+    for method, headers in [("GET", {}), ("DELETE", {}), ("POST", {"Idempotency-Key": "k1"})]:
+        transport = BalancedTransport(urls, balancer=_Sticky(2), eject_after=100)
+        r = _send(transport, method, content=b"payload", headers=headers, use_async=use_async)
+        assert r.status_code == 200, method
+        # The second backend got the same request and the same body.
+        assert r.text == f"b1 {method} / payload"
+        assert transport.stats().retries == 1
+    assert backends[0].bodies == [b"payload"] * 3
+
+
+@paths
+def test_a_post_without_idempotency_key_that_reached_a_dying_backend_is_not_retried(
+    backends: list[Backend], use_async: bool
+) -> None:
+    backends[0].drop = True
+    transport = BalancedTransport(
+        [backends[0].url, backends[1].url], balancer=_Sticky(2), eject_after=100
+    )
+    with pytest.raises(httpx.RemoteProtocolError):
+        _send(transport, "POST", content=b"once", use_async=use_async)
+    assert backends[0].bodies == [b"once"]
+    assert backends[1].hits == 0  # it may have acted: never sent twice
+
+
+@paths
+def test_a_retry_goes_to_another_backend_even_if_the_policy_keeps_picking_the_dead_one(
+    backends: list[Backend], use_async: bool
+) -> None:
+    dead = backends[0].url
+    backends[0].stop()  # connection refused
+    transport = BalancedTransport([dead, backends[1].url], balancer=_Sticky(2), retries=1)
+    for _ in range(3):
+        assert _send(transport, "POST", content=b"x", use_async=use_async).text == "b1 POST / x"
+    assert transport.stats().requests == (3, 3)
+
+
+@paths
+def test_a_streamed_body_is_replayed_whole_on_the_retry(
+    backends: list[Backend], use_async: bool
+) -> None:
+    backends[0].drop = True
+    transport = BalancedTransport(
+        [backends[0].url, backends[1].url], balancer=_Sticky(2), eject_after=100
+    )
+    parts = [b"a" * 1000, b"b" * 1000, b"c"]
+    if use_async:
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for p in parts:
+                yield p
+
+        content: object = chunks()
+    else:
+        content = iter(parts)
+    r = _send(transport, "PUT", content=content, use_async=use_async)
+    assert r.status_code == 200
+    assert r.text == "b1 PUT / " + b"".join(parts).decode()
+    assert backends[0].bodies == [b"".join(parts)]
+
+
+def test_retries_are_bounded(backends: list[Backend]) -> None:
+    for b in backends:
+        b.drop = True
+    transport = BalancedTransport([b.url for b in backends], retries=2, eject_after=100)
+    with pytest.raises(httpx.RemoteProtocolError):
+        _send(transport, "GET")
+    assert sum(b.hits for b in backends) == 3
+    assert [b.hits for b in backends] == [1, 1, 1]  # each attempt on a backend not yet tried
+
+
+def test_a_backend_marked_down_gets_no_traffic_until_marked_up_at_its_new_address(
+    backends: list[Backend],
+) -> None:
+    now = [0.0]
+    transport = BalancedTransport(
+        [backends[0].url, backends[1].url],
+        balancer=RoundRobin(2, rng=0),
+        probe_after_s=1.0,
+        clock=lambda: now[0],
+    )
+    with _client(transport) as client:
+        transport.mark_down(0)
+        assert transport.is_marked_down(0)
+        for _ in range(4):
+            assert client.get("/").headers["x-backend"] == "b1"
+        now[0] = 100.0  # long past any probe delay: marked down is not ejected
+        for _ in range(4):
+            assert client.get("/").headers["x-backend"] == "b1"
+        transport.mark_down(1)
+        with pytest.raises(NoBackendAvailable):
+            client.get("/")
+        transport.mark_up(1)
+        # The process behind backend 0 came back on another port (b2's).
+        transport.mark_up(0, url=backends[2].url)
+        assert not transport.is_marked_down(0)
+        seen = {client.get("/").headers["x-backend"] for _ in range(4)}
+    assert seen == {"b1", "b2"}
+    assert backends[0].hits == 0
+    assert transport.stats().backends == (backends[2].url, backends[1].url)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.mark_down(2),
+        lambda t: t.mark_down(-1),
+        lambda t: t.mark_up(True),
+        lambda t: t.mark_up(0, url="not a url"),
+        lambda t: t.is_marked_down(5),
+    ],
+)
+def test_mark_down_and_up_reject_bad_arguments(call: Callable[[BalancedTransport], object]) -> None:
+    transport = BalancedTransport(["http://a", "http://b"])
+    with pytest.raises(InvalidParameterError):
+        call(transport)
+    assert transport.stats().backends == ("http://a", "http://b")

@@ -18,10 +18,17 @@ from twitterdesign.errors import InvalidParameterError, NoBackendAvailable
 from twitterdesign.lb._base import Balancer, Clock, default_clock
 from twitterdesign.lb._policies import PowerOfTwoChoices
 
-__all__ = ["IDEMPOTENT_METHODS", "BalancedTransport", "TransportStats"]
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "IDEMPOTENT_METHODS", "BalancedTransport", "TransportStats"]
 
 IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-"""Methods RFC 9110 defines as idempotent; only these are retried after they were sent."""
+"""Methods RFC 9110 defines as idempotent; only these (and requests that carry an
+``Idempotency-Key``) are retried after they were sent."""
+
+_FRAMING_HEADERS = frozenset({b"host", b"content-length", b"transfer-encoding"})
+
+IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+"""The header (IETF draft-ietf-httpapi-idempotency-key-header) that makes a request safe to
+repeat: the server answers a repeated key with the first result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +65,20 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     down; after ``probe_after_s`` it is marked up again and the next request to it is a
     probe (one more failure ejects it again).
 
-    Failed attempts are retried on another backend (up to ``retries`` more attempts)
-    when that is safe: always for a connection that could not be opened (the request
-    never left), and for idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE)
-    also after timeouts, broken connections and the ``retry_statuses`` responses.
-    Responses are read fully before the transport returns them, so the latency the
-    balancer learns includes the body.
+    Failed attempts are retried on another backend (up to ``retries`` more attempts,
+    each on a backend this request has not failed on while there is one) when that is
+    safe: always for a connection that could not be opened (the request never left),
+    and for idempotent requests also after timeouts, broken connections (a backend
+    that died mid-request) and the ``retry_statuses`` responses. A request is
+    idempotent if its method is (GET, HEAD, OPTIONS, PUT, DELETE, TRACE, RFC 9110
+    §9.2.2) or if it carries an ``Idempotency-Key`` header, with which the server
+    answers a repeat with the first result instead of acting twice. The body is read
+    once and replayed on every attempt. Responses are read fully before the transport
+    returns them, so the latency the balancer learns includes the body.
+
+    A supervisor that knows a backend is down (its process died) takes it out with
+    `mark_down` and puts it back, possibly at a new address, with `mark_up`; unlike an
+    ejection, a backend marked down is not probed.
 
     Args:
         backends: Base URLs such as ``"http://127.0.0.1:8001"``, at least one.
@@ -130,6 +145,7 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         n = len(urls)
         self._consecutive = [0] * n
         self._down_until: list[float | None] = [None] * n
+        self._marked_down = [False] * n
         self._requests = [0] * n
         self._failures = [0] * n
         self._ejections = [0] * n
@@ -170,17 +186,30 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     # Probe: eligible again, one more failure ejects it at once.
                     self._down_until[i] = None
                     self._consecutive[i] = self._eject_after - 1
-                    self._balancer.mark_up(i)
-            if all(u is not None for u in self._down_until):
+                    if not self._marked_down[i]:
+                        self._balancer.mark_up(i)
+            usable = [
+                j
+                for j in range(len(self._urls))
+                if self._down_until[j] is None and not self._marked_down[j]
+            ]
+            if not usable:
                 raise NoBackendAvailable(
-                    f"all {len(self._urls)} backends are ejected after repeated failures"
+                    f"all {len(self._urls)} backends are ejected after repeated failures "
+                    "or marked down"
                 )
+            # Prefer a backend this request has not failed on yet. A policy may keep
+            # choosing the failed one (peak EWMA finds a refused connection fast) or, in
+            # its panic mode, an ejected one: after a few picks take the first suitable.
+            preferred = [j for j in usable if j not in tried] or usable
             i = self._balancer.pick()
-            # Prefer a backend this request has not failed on yet.
-            for _ in range(2 * len(self._urls)):
-                if i not in tried or len(tried) >= len(self._urls):
-                    break
-                i = self._balancer.pick()
+            if i not in preferred:
+                for _ in range(2 * len(self._urls)):
+                    i = self._balancer.pick()
+                    if i in preferred:
+                        break
+                else:
+                    i = preferred[0]
             self._balancer.on_start(i)
             self._requests[i] += 1
             return i
@@ -198,13 +227,70 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 self._ejections[i] += 1
                 self._balancer.mark_down(i)
 
+    def _check_index(self, i: int) -> int:
+        return check_int("i", i, minimum=0, maximum=len(self._urls) - 1)
+
+    def mark_down(self, i: int) -> None:
+        """Take backend ``i`` out of rotation until `mark_up` (e.g. its process died).
+
+        Requests already sent to it finish or fail (and are retried where safe); new
+        requests go elsewhere. While every backend is marked down or ejected, requests
+        raise `NoBackendAvailable`.
+
+        Args:
+            i: Backend index, in the order the URLs were given.
+
+        Raises:
+            InvalidParameterError: If ``i`` is not a backend index.
+        """
+        i = self._check_index(i)
+        with self._lock:
+            self._marked_down[i] = True
+            self._balancer.mark_down(i)
+
+    def mark_up(self, i: int, *, url: str | None = None) -> None:
+        """Put backend ``i`` back into rotation, at a new base URL if given.
+
+        Its failure streak and any ejection are forgotten: the caller vouches that it
+        answers (e.g. it passed its health check).
+
+        Args:
+            i: Backend index, in the order the URLs were given.
+            url: The backend's new base URL (a restarted process on another port).
+
+        Raises:
+            InvalidParameterError: If ``i`` is not a backend index or ``url`` is not an
+                absolute http(s) URL.
+        """
+        i = self._check_index(i)
+        parsed = self._check_url(url) if url is not None else None
+        with self._lock:
+            if parsed is not None:
+                self._urls[i] = parsed
+                names = list(self._names)
+                names[i] = str(url)
+                self._names = tuple(names)
+            self._marked_down[i] = False
+            self._down_until[i] = None
+            self._consecutive[i] = 0
+            self._balancer.mark_up(i)
+
+    def is_marked_down(self, i: int) -> bool:
+        """Return whether backend ``i`` is marked down (see `mark_down`)."""
+        i = self._check_index(i)
+        with self._lock:
+            return self._marked_down[i]
+
     def _backend_request(self, request: httpx.Request, i: int) -> httpx.Request:
-        base = self._urls[i]
+        with self._lock:
+            base = self._urls[i]
         prefix = base.path.rstrip("/")
         url = request.url.copy_with(
             scheme=base.scheme, host=base.host, port=base.port, path=prefix + request.url.path
         )
-        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"host"]
+        # The body is sent as the bytes read once (replayable): httpx frames it with a
+        # Content-Length of its own, so the caller's framing (chunked for a stream) goes.
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() not in _FRAMING_HEADERS]
         return httpx.Request(
             request.method,
             url,
@@ -214,7 +300,8 @@ class BalancedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
     def _attempts(self, request: httpx.Request) -> tuple[int, bool]:
-        idempotent = request.method.upper() in IDEMPOTENT_METHODS
+        method = request.method.upper()
+        idempotent = method in IDEMPOTENT_METHODS or IDEMPOTENCY_KEY_HEADER in request.headers
         return 1 + self._retries, idempotent
 
     # -- httpx.BaseTransport ------------------------------------------------------------
