@@ -113,6 +113,7 @@ class ServerProcess:
         self.port = port if port is not None else free_port(host)
         self.startup_timeout_s = startup_timeout_s
         self.process: subprocess.Popen[bytes] | None = None
+        self._exit_code: int | None = None
         self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
 
     @property
@@ -120,10 +121,31 @@ class ServerProcess:
         """``http://host:port`` of the server."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, None before `start` and after `stop`."""
+        return self.process.pid if self.process is not None else None
+
     def start(self) -> None:
         """Start the child and wait until it answers ``/healthz``."""
-        import httpx
+        self.spawn()
+        deadline = time.monotonic() + self.startup_timeout_s
+        while True:
+            if self.poll() is not None:
+                err = self.log_text()
+                self.stop()
+                raise TwitterDesignError(f"the server exited at start: {err.strip()[-500:]}")
+            if self.is_ready():
+                return
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TwitterDesignError(
+                    f"the server did not answer within {self.startup_timeout_s:g} s"
+                )
+            time.sleep(0.1)
 
+    def spawn(self) -> None:
+        """Start the child without waiting for it (see `is_ready`)."""
         env = {**os.environ, **self.settings.to_env(), PARENT_PID_ENV: str(os.getpid())}
         # A file, not a pipe: a pipe nobody reads would block the server once full.
         self._log = tempfile.NamedTemporaryFile(prefix="twitterdesign-serve-", suffix=".log")  # noqa: SIM115 - closed in stop()
@@ -144,26 +166,22 @@ class ServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
         )
-        deadline = time.monotonic() + self.startup_timeout_s
-        while True:
-            if self.process.poll() is not None:
-                err = (
-                    self.process.stderr.read().decode(errors="replace")
-                    if self.process.stderr
-                    else ""
-                )
-                raise TwitterDesignError(f"the server exited at start: {err.strip()[-500:]}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TwitterDesignError(
-                    f"the server did not answer within {self.startup_timeout_s:g} s"
-                )
-            time.sleep(0.1)
+
+    def poll(self) -> int | None:
+        """Return the child's exit code if it has ended (and reap it), else None.
+
+        After `stop`, the code it ended with; None if it was never started.
+        """
+        return self.process.poll() if self.process is not None else self._exit_code
+
+    def is_ready(self, timeout_s: float = 1.0) -> bool:
+        """Return whether the child answers ``/healthz`` with 200 within ``timeout_s``."""
+        import httpx
+
+        try:
+            return httpx.get(f"{self.base_url}/healthz", timeout=timeout_s).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stop(self, timeout_s: float = 15.0) -> None:
         """Stop the child (SIGTERM, then SIGKILL after ``timeout_s``)."""
@@ -183,6 +201,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._exit_code = self.process.returncode
         self.process = None
         if self._log is not None:
             self._log.close()
