@@ -56,8 +56,12 @@ def _wait_healthy(base: str) -> None:
 
 
 def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()]
+    # Per thread: a worker restarted by the supervisor thread is that thread's child.
+    return sorted(
+        int(p)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for p in (task / "children").read_text().split()
+    )
 
 
 def _gone_within(pids: list[int], seconds: float) -> bool:

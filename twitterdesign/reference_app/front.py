@@ -15,14 +15,19 @@ view counts are added up in storage.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twitterdesign._validate import check_choice, check_int
 from twitterdesign.reference_app.settings import Settings
 
-__all__ = ["FRONT_POLICIES", "create_front_app", "run_multiprocess"]
+if TYPE_CHECKING:
+    from twitterdesign.lb.transport import BalancedTransport
+    from twitterdesign.reference_app.supervisor import RestartBackoff
+
+__all__ = ["FRONT_POLICIES", "FrontApp", "create_front_app", "run_multiprocess"]
 
 FRONT_POLICIES = ("p2c", "peak-ewma", "round-robin", "least-loaded")
 """Balancing policies the front accepts (from `twitterdesign.lb`)."""
@@ -46,7 +51,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 async def _json_error(send: Send, status: int, message: str) -> None:
-    body = ('{"error": "' + message.replace('"', "'") + '"}').encode()
+    body = json.dumps({"error": message}).encode()
     await send(
         {
             "type": "http.response.start",
@@ -60,71 +65,71 @@ async def _json_error(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_front_app(
-    backends: Sequence[str],
-    *,
-    policy: str = "p2c",
-    max_body_bytes: int = 10_000_000,
-    timeout_s: float = 30.0,
-) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """Return an ASGI app that forwards every request to one of ``backends``.
+class FrontApp:
+    """The front's ASGI application: forwards every request through a `BalancedTransport`.
 
-    Args:
-        backends: Base URLs of the app processes, e.g. ``["http://127.0.0.1:8001"]``.
-        policy: One of `FRONT_POLICIES`.
-        max_body_bytes: Larger request bodies are refused with 413 at the front.
-        timeout_s: Per-attempt timeout towards a backend.
-
-    Returns:
-        The ASGI application (run it with uvicorn).
-
-    Raises:
-        InvalidParameterError: For an unknown policy or an empty backend list.
-
-    Examples:
-        >>> app = create_front_app(["http://127.0.0.1:8001", "http://127.0.0.1:8002"])
-        >>> callable(app)
-        True
+    Built by `create_front_app`; `transport` is exposed so that a supervisor can take a
+    dead app process out of rotation and put its replacement back.
     """
-    import httpx
 
-    from twitterdesign.errors import NoBackendAvailable
-    from twitterdesign.lb import make_balancer
-    from twitterdesign.lb.transport import BalancedTransport
+    def __init__(self, transport: BalancedTransport, *, max_body_bytes: int, timeout_s: float):
+        import httpx
 
-    check_choice("policy", policy, FRONT_POLICIES)
-    check_int("backends", len(backends), minimum=1)
-    transport = BalancedTransport(list(backends), balancer=make_balancer(policy, len(backends)))
-    client = httpx.AsyncClient(
-        transport=transport, base_url="http://backend", timeout=timeout_s, follow_redirects=False
-    )
+        self._transport = transport
+        self._max_body_bytes = max_body_bytes
+        self._client = httpx.AsyncClient(
+            transport=transport, base_url="http://backend", timeout=timeout_s,
+            follow_redirects=False,
+        )  # fmt: skip
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    @property
+    def transport(self) -> BalancedTransport:
+        """The balancing transport (one backend per app process)."""
+        return self._transport
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection (lifespan or HTTP)."""
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await client.aclose()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._forward(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._client.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _read_body(self, receive: Receive, send: Send) -> bytes | None:
+        """Read the whole request body (so a retry can replay it); None if answered."""
         chunks: list[bytes] = []
         size = 0
         more = True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > max_body_bytes:
+            if size > self._max_body_bytes:
                 await _json_error(send, 413, "request body is too large")
-                return
+                return None
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
+        return b"".join(chunks)
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
+        import httpx
+
+        from twitterdesign.errors import NoBackendAvailable
+
+        body = await self._read_body(receive, send)
+        if body is None:
+            return
         headers = [
             (k.decode("latin-1"), v.decode("latin-1"))
             for k, v in scope.get("headers", [])
@@ -137,28 +142,91 @@ def create_front_app(
         url = path.decode("latin-1")
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
+        method = scope["method"]
         try:
-            reply = await client.request(
-                scope["method"], url, headers=headers, content=b"".join(chunks)
-            )
+            reply = await self._client.request(method, url, headers=headers, content=body)
         except NoBackendAvailable:
-            await _json_error(send, 503, "no backend available")
+            await _json_error(send, 503, "no app process is available; try again shortly")
+            return
+        except httpx.ConnectError:
+            await _json_error(send, 503, "no app process accepted the connection")
+            return
+        except httpx.TimeoutException:
+            await _json_error(send, 504, "the app process did not answer in time")
             return
         except httpx.HTTPError as exc:
-            await _json_error(send, 502, f"backend error: {type(exc).__name__}")
+            await _json_error(send, 502, _broken_message(method, headers, exc))
             return
-        body = reply.content
         out_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))
             for k, v in reply.headers.multi_items()
             if k.lower() not in _HOP_BY_HOP and k.lower() != "content-encoding"
         ]
-        out_headers.append((b"content-length", str(len(body)).encode()))
+        out_headers.append((b"content-length", str(len(reply.content)).encode()))
         await send({"type": "http.response.start", "status": reply.status_code,
                     "headers": out_headers})  # fmt: skip
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": reply.content})
 
-    return app
+
+def _broken_message(method: str, headers: list[tuple[str, str]], exc: Exception) -> str:
+    """Explain a request that broke on its app process and was not (or no more) retried."""
+    from twitterdesign.lb.transport import IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_METHODS
+
+    keyed = any(k.lower() == IDEMPOTENCY_KEY_HEADER for k, _ in headers)
+    if method.upper() in IDEMPOTENT_METHODS or keyed:
+        return f"the app processes failed this request on every retry ({type(exc).__name__})"
+    return (
+        f"the app process handling this {method} request failed before it answered "
+        f"({type(exc).__name__}); it was not retried because it may have taken effect. "
+        "Check before repeating it, or send an Idempotency-Key header to make it safe to retry"
+    )
+
+
+def create_front_app(
+    backends: Sequence[str],
+    *,
+    policy: str = "p2c",
+    max_body_bytes: int = 10_000_000,
+    timeout_s: float = 30.0,
+) -> FrontApp:
+    """Return an ASGI app that forwards every request to one of ``backends``.
+
+    A request that fails on a backend is retried on another one, in at most
+    ``max(2, len(backends))`` attempts in all, when that is safe: when the connection
+    could not be opened, and otherwise for idempotent methods (GET, HEAD, OPTIONS, PUT,
+    DELETE) and requests with an ``Idempotency-Key`` header. A non-idempotent request
+    without a key that broke on its backend may have taken effect and is answered 502
+    with an explanation instead.
+
+    Args:
+        backends: Base URLs of the app processes, e.g. ``["http://127.0.0.1:8001"]``.
+        policy: One of `FRONT_POLICIES`.
+        max_body_bytes: Larger request bodies are refused with 413 at the front.
+        timeout_s: Per-attempt timeout towards a backend.
+
+    Returns:
+        The ASGI application (run it with uvicorn); its ``transport`` is the
+        `BalancedTransport` over ``backends``.
+
+    Raises:
+        InvalidParameterError: For an unknown policy or an empty backend list.
+
+    Examples:
+        >>> app = create_front_app(["http://127.0.0.1:8001", "http://127.0.0.1:8002"])
+        >>> callable(app)
+        True
+        >>> app.transport.stats().backends
+        ('http://127.0.0.1:8001', 'http://127.0.0.1:8002')
+    """
+    from twitterdesign.lb import make_balancer
+    from twitterdesign.lb.transport import BalancedTransport
+
+    check_choice("policy", policy, FRONT_POLICIES)
+    n = check_int("backends", len(backends), minimum=1)
+    transport = BalancedTransport(
+        list(backends), balancer=make_balancer(policy, n), retries=max(1, n - 1)
+    )
+    return FrontApp(transport, max_body_bytes=max_body_bytes, timeout_s=timeout_s)
 
 
 def run_multiprocess(
@@ -169,6 +237,7 @@ def run_multiprocess(
     port: int = 8000,
     policy: str = "p2c",
     log_level: str = "warning",
+    backoff: RestartBackoff | None = None,
 ) -> None:
     """Run ``workers`` app processes and a balancing front on ``host:port`` (blocking).
 
@@ -177,19 +246,27 @@ def run_multiprocess(
     limits (so the limits hold for the whole service when the front spreads requests
     evenly); they trust the front's ``X-Forwarded-For`` to see client addresses.
 
+    The processes are supervised (`WorkerSupervisor`): one that dies is reaped, taken
+    out of the balancer, restarted with the same worker id after a `RestartBackoff`
+    delay, and put back once it answers ``/healthz``; restarts are logged. Requests
+    that broke on it are retried on the others where that is safe (see
+    `create_front_app`). On exit every process is stopped.
+
     Args:
         settings: Settings shared by every process (same data directory).
         workers: Number of app processes (2..64).
         host: Public interface of the front.
         port: Public port of the front.
         policy: Balancing policy, one of `FRONT_POLICIES`.
-        log_level: uvicorn's log level for the front.
+        log_level: uvicorn's log level for the front (also the supervisor's).
+        backoff: Restart delays of a crashing process (default `RestartBackoff()`).
     """
     import signal
 
     import uvicorn
 
     from twitterdesign.reference_app.server import ServerProcess, stop_all
+    from twitterdesign.reference_app.supervisor import WorkerSupervisor
 
     def _exit_on_sigterm(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -201,23 +278,31 @@ def run_multiprocess(
 
     n = check_int("workers", workers, minimum=2, maximum=64)
     check_choice("policy", policy, FRONT_POLICIES)
-    children: list[ServerProcess] = []
+    _log_to_stderr(log_level)
     # Backends see the front's requests on their own port: tell them the public address
     # for the links they put in responses (unless bound to every interface).
     public_url = settings.public_url
     if public_url is None and host not in ("0.0.0.0", "::", ""):
         public_url = f"http://{host}:{port}"
+
+    def make_worker(i: int) -> ServerProcess:
+        # A restarted process keeps its worker id (so Snowflake ids never collide) and
+        # takes a fresh port: the old one may still be held by the dead process' peers.
+        return ServerProcess(
+            settings.replace(
+                worker_id=i,
+                trust_forwarded_for=True,
+                public_url=public_url,
+                rate_limit_per_ip=max(1, math.ceil(settings.rate_limit_per_ip / n)),
+                rate_limit_per_token=max(1, math.ceil(settings.rate_limit_per_token / n)),
+            )
+        )
+
+    children: list[ServerProcess] = []
+    supervisor: WorkerSupervisor | None = None
     try:
         for i in range(n):
-            child = ServerProcess(
-                settings.replace(
-                    worker_id=i,
-                    trust_forwarded_for=True,
-                    public_url=public_url,
-                    rate_limit_per_ip=max(1, math.ceil(settings.rate_limit_per_ip / n)),
-                    rate_limit_per_token=max(1, math.ceil(settings.rate_limit_per_token / n)),
-                )
-            )
+            child = make_worker(i)
             child.start()
             children.append(child)
         front = create_front_app(
@@ -225,6 +310,31 @@ def run_multiprocess(
             policy=policy,
             max_body_bytes=settings.max_request_bytes,
         )
+        supervisor = WorkerSupervisor(
+            children,
+            make_worker=make_worker,
+            on_down=front.transport.mark_down,
+            on_up=lambda i, url: front.transport.mark_up(i, url=url),
+            backoff=backoff,
+        )
+        supervisor.start()
         uvicorn.run(front, host=host, port=port, log_level=log_level, access_log=False)
     finally:
-        stop_all(children)
+        if supervisor is not None:
+            supervisor.close()
+        else:
+            stop_all(children)
+
+
+def _log_to_stderr(log_level: str) -> None:
+    """Send the supervisor's log lines to stderr, formatted as uvicorn's own."""
+    import logging
+
+    logger = logging.getLogger("twitterdesign.front")
+    level = logging.getLevelName(log_level.upper())
+    logger.setLevel(level if isinstance(level, int) else logging.INFO)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     [front] %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
