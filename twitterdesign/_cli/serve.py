@@ -52,7 +52,7 @@ def serve_command(
             min=1,
             max=64,
             help="App processes; above 1, a front balances requests over them "
-            "(twitterdesign.lb, client-side balancing).",
+            "(twitterdesign.lb, client-side balancing) and restarts any that dies.",
         ),
     ] = 1,
     balancer: Annotated[

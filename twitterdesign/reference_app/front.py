@@ -6,7 +6,8 @@ public address. The front forwards every request through an httpx client whose t
 is `twitterdesign.lb.transport.BalancedTransport` — the lesson's client-side load
 balancing (power of two choices, or peak EWMA), for real: it picks a backend per request,
 learns each backend's latency, retries idempotent requests elsewhere and ejects a backend
-that keeps failing.
+that keeps failing. A `WorkerSupervisor` restarts a process that dies (with backoff) and
+keeps it out of the balancer until it answers its health check again.
 
 The processes stay consistent through the database: statuses and follow changes go
 through the fan-out log every process tails, trend sketches are merged across processes,
