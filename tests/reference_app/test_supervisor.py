@@ -299,3 +299,19 @@ def test_bad_backoff_settings_are_rejected(kwargs: dict[str, float]) -> None:
 def test_delay_of_a_non_positive_crash_count_is_rejected(crashes: object) -> None:
     with pytest.raises(InvalidParameterError, match="crashes"):
         RestartBackoff().delay_s(crashes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"workers": []}, {"interval_s": 0.0}, {"startup_timeout_s": float("nan")}],
+)
+def test_bad_supervisor_settings_are_rejected(kwargs: dict[str, object]) -> None:
+    arguments: dict[str, object] = {
+        "workers": [FakeProcess("http://w")],
+        "make_worker": lambda i: FakeProcess("http://new"),
+        "on_down": lambda i: None,
+        "on_up": lambda i, url: None,
+        **kwargs,
+    }
+    with pytest.raises(InvalidParameterError):
+        WorkerSupervisor(**arguments)  # type: ignore[arg-type]

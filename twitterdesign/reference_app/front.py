@@ -73,7 +73,9 @@ class FrontApp:
     dead app process out of rotation and put its replacement back.
     """
 
-    def __init__(self, transport: BalancedTransport, *, max_body_bytes: int, timeout_s: float):
+    def __init__(
+        self, transport: BalancedTransport, *, max_body_bytes: int, timeout_s: float
+    ) -> None:
         import httpx
 
         self._transport = transport
@@ -288,7 +290,8 @@ def run_multiprocess(
 
     def make_worker(i: int) -> ServerProcess:
         # A restarted process keeps its worker id (so Snowflake ids never collide) and
-        # takes a fresh port: the old one may still be held by the dead process' peers.
+        # takes a port that is free now (the dead one's may have been taken since); the
+        # front learns the new address when the supervisor marks it up.
         return ServerProcess(
             settings.replace(
                 worker_id=i,
