@@ -27,6 +27,7 @@ class FakeProcess:
     terminated: bool = False
     stopped: bool = False
     crash_on_spawn: bool = False
+    stderr: str = ""
 
     def spawn(self) -> None:
         self.spawned = True
@@ -46,6 +47,9 @@ class FakeProcess:
         self.stopped = True
         if self.exit_code is None:
             self.exit_code = -15
+
+    def log_text(self) -> str:
+        return "" if self.stopped else self.stderr
 
 
 @dataclass
@@ -76,6 +80,7 @@ class Harness:
             f"http://w{i}-{len(self.made) + 1}",
             pid=200 + len(self.made),
             crash_on_spawn=self.crash_on_spawn,
+            stderr="starting\nERROR: database is locked\n\n",
         )
         self.made.append(proc)
         return proc
@@ -126,6 +131,20 @@ def test_a_dead_worker_is_reaped_taken_out_restarted_after_the_delay_and_put_bac
     assert h.sup.states() == ["running", "running"]
     assert h.sup.restarts() == [0, 1]
     assert "app process 1 is back: pid 200" in caplog.text
+
+
+def test_a_worker_that_exits_while_starting_is_logged_with_its_last_words(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    h = Harness(backoff=RestartBackoff(initial_s=1.0), crash_on_spawn=True)
+    h.process(0).exit_code = -9
+    h.sup.tick()
+    h.now = 1.0
+    h.sup.tick()  # spawned; it dies at once
+    with caplog.at_level(logging.WARNING, logger="twitterdesign.front"):
+        h.sup.tick()
+    assert "exited with code 1 (ERROR: database is locked) while starting" in caplog.text
+    assert "restarting it in 2.00 s (crash 2 in a row)" in caplog.text
 
 
 def test_a_worker_that_never_answers_is_stopped_and_counts_as_a_crash() -> None:

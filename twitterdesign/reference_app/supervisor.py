@@ -127,6 +127,10 @@ class SupervisedProcess(Protocol):
         """Stop the process: SIGTERM, then SIGKILL after ``timeout_s``; reap it."""
         ...
 
+    def log_text(self) -> str:
+        """Return what the process wrote on stderr so far (empty once stopped)."""
+        ...
+
 
 @dataclass(slots=True)
 class _Slot:
@@ -138,13 +142,16 @@ class _Slot:
     restarts: int = 0
 
 
-def _describe_exit(code: int) -> str:
+def _describe_exit(process: SupervisedProcess, code: int) -> str:
     if code < 0:
         try:
             return f"was killed by {signal.Signals(-code).name}"
         except ValueError:
             return f"was killed by signal {-code}"
-    return f"exited with code {code}"
+    # It ended on its own: its last words usually say why (a bad setting, a full disk).
+    lines = [line for line in process.log_text().splitlines() if line.strip()]
+    last = f" ({lines[-1].strip()[:300]})" if lines else ""
+    return f"exited with code {code}{last}"
 
 
 class WorkerSupervisor:
@@ -237,7 +244,9 @@ class WorkerSupervisor:
             return
         now = self._clock()
         self._on_down(i)
-        self._crashed(i, slot, now, f"{_describe_exit(code)} after {now - slot.since:.1f} s up")
+        self._crashed(
+            i, slot, now, f"{_describe_exit(slot.process, code)} after {now - slot.since:.1f} s up"
+        )
 
     def _maybe_restart(self, i: int, slot: _Slot) -> None:
         now = self._clock()
@@ -258,7 +267,7 @@ class WorkerSupervisor:
         code = process.poll()
         now = self._clock()
         if code is not None:
-            self._crashed(i, slot, now, f"{_describe_exit(code)} while starting")
+            self._crashed(i, slot, now, f"{_describe_exit(process, code)} while starting")
         elif process.is_ready():
             slot.state = "running"
             slot.since = self._clock()
