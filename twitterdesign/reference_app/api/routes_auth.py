@@ -204,10 +204,15 @@ def token(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
     openapi_extra=body_doc("RevokeRequest"),
 )
 def revoke(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
-    """Revoke a token issued to this client (RFC 7009: unknown tokens are not an error)."""
+    """Revoke a token issued to this client (RFC 7009: unknown tokens are not an error).
+
+    A token issued to another client is not revoked: 403, as Mastodon answers.
+    """
     s = services(request)
-    s.accounts.check_client(p.text("client_id", max_len=200), p.text("client_secret", max_len=200))
-    s.accounts.revoke_token(p.text("token", max_len=200) or "")
+    app = s.accounts.check_client(
+        p.text("client_id", max_len=200), p.text("client_secret", max_len=200)
+    )
+    s.accounts.revoke_token(app, p.text("token", max_len=200) or "")
     return {}
 
 

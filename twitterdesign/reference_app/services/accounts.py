@@ -11,7 +11,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from twitterdesign.ids import Snowflake
-from twitterdesign.reference_app.services._errors import NotFound, Unauthorized, Unprocessable
+from twitterdesign.reference_app.services._errors import (
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
@@ -201,9 +206,23 @@ class AccountService:
         """Return the live token record for a bearer token, if any."""
         return self._store.get_token(hash_secret(token)) if token else None
 
-    def revoke_token(self, token: str) -> None:
-        """Revoke a token (unknown tokens are ignored, as RFC 7009 asks)."""
-        self._store.revoke_token(hash_secret(token))
+    def revoke_token(self, app: AppRecord, token: str) -> None:
+        """Revoke a token on behalf of the client ``app`` that it was issued to.
+
+        Unknown (or already revoked) tokens are ignored, as RFC 7009 §2.2 asks. A live
+        token issued to another client is left alone and refused, as Mastodon (Doorkeeper)
+        does: any registered client could otherwise log any user out of every other app.
+
+        Raises:
+            Forbidden: The token belongs to a different client.
+        """
+        token_hash = hash_secret(token) if token else ""
+        record = self._store.get_token(token_hash) if token else None
+        if record is None:
+            return
+        if record.app_id != app.id:
+            raise Forbidden("You are not authorized to revoke this token")
+        self._store.revoke_token(token_hash)
 
     def issue_code(self, app: AppRecord, account_id: int, redirect_uri: str, scopes: str) -> str:
         """Create a single-use authorization code valid for ten minutes."""
@@ -221,11 +240,14 @@ class AccountService:
         return code
 
     def redeem_code(self, app: AppRecord, code: str, redirect_uri: str | None) -> AuthCodeRecord:
-        """Consume an authorization code issued to ``app``, or raise Unauthorized."""
-        record = self._store.take_auth_code(hash_secret(code or ""))
+        """Consume an authorization code issued to ``app``, or raise Unauthorized.
+
+        A code presented by another client is refused *without* being consumed, so a
+        client that learns someone else's code cannot burn it before its owner redeems it.
+        """
+        record = self._store.take_auth_code(hash_secret(code or ""), app_id=app.id)
         if (
             record is None
-            or record.app_id != app.id
             or record.expires_at_ms < self._now()
             or (redirect_uri and redirect_uri != record.redirect_uri)
         ):

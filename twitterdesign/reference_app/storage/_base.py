@@ -352,8 +352,11 @@ class Store(Protocol):
     def add_auth_code(self, code: AuthCodeRecord) -> None:
         """Store an authorization code hash."""
 
-    def take_auth_code(self, code_hash: str) -> AuthCodeRecord | None:
-        """Return and delete an authorization code (single use)."""
+    def take_auth_code(self, code_hash: str, *, app_id: int) -> AuthCodeRecord | None:
+        """Return and delete an authorization code issued to ``app_id`` (single use).
+
+        A code issued to another app is neither returned nor deleted.
+        """
 
     # --- fan-out log (pub-sub between server processes) ------------------------------
     def events_since(self, seq: int, limit: int) -> list[tuple[int, int | None, int]]:

@@ -982,13 +982,13 @@ class SQLiteStore:
                 ),
             )
 
-    def take_auth_code(self, code_hash: str) -> AuthCodeRecord | None:
-        """Return and delete an authorization code."""
+    def take_auth_code(self, code_hash: str, *, app_id: int) -> AuthCodeRecord | None:
+        """Return and delete an authorization code issued to ``app_id``."""
         with self._tx() as conn:
             row = conn.execute(
                 "SELECT code_hash, app_id, account_id, redirect_uri, scopes, expires_at "
-                "FROM auth_codes WHERE code_hash = ?",
-                (code_hash,),
+                "FROM auth_codes WHERE code_hash = ? AND app_id = ?",
+                (code_hash, app_id),
             ).fetchone()
             if row is None:
                 return None
