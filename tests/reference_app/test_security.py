@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.reference_app.conftest import Api
 
 
@@ -111,3 +114,49 @@ def test_authorization_code_presented_by_another_client_is_not_consumed(api: Api
     owner = redeem(api.app)
     assert owner.status_code == 200, owner.text
     assert _verify(api, owner.json()["access_token"]) == 200
+
+
+# --- item 2: the lesson routes are no oracle for who wrote a private status -------------
+_LESSON_ROUTES = {
+    "likeTweet": "tweeted_user_id",
+    "replyTweet": "tweeted_user_id",
+    "retweet": "retweet_user_id",
+}
+
+
+def _lesson_call(api: Api, caller: Any, route: str, tweet_id: str, guess: str | None) -> Any:
+    body: dict[str, Any] = {"user_id": caller.id, "tweet_id": tweet_id}
+    if route == "replyTweet":
+        body["reply_content"] = "a reply"
+    if guess is not None:
+        body[_LESSON_ROUTES[route]] = guess
+    return api.client.post(f"/lesson/v1/{route}", headers=caller.headers, json=body)
+
+
+def test_lesson_routes_answer_alike_for_a_hidden_status_whatever_author_is_guessed(
+    api: Api,
+) -> None:
+    ada, bob, cat = api.register(), api.register(), api.register()
+    api.follow(cat, ada)
+    secret = api.post(ada, "followers only", visibility="private")["id"]
+    missing = str(int(secret) + 1_000_003)  # no status has this id
+    guesses = st.one_of(
+        st.none(),
+        st.sampled_from([ada.id, bob.id, cat.id, "0", secret]),
+        st.integers(0, 2**63 - 1).map(str),
+    )
+
+    @settings(max_examples=40, deadline=None)
+    @given(route=st.sampled_from(sorted(_LESSON_ROUTES)), guess=guesses)
+    def probe(route: str, guess: str | None) -> None:
+        hidden = _lesson_call(api, bob, route, secret, guess)
+        absent = _lesson_call(api, bob, route, missing, guess)
+        assert hidden.status_code == absent.status_code == 404
+        assert hidden.json() == absent.json()
+
+    probe()
+    # A caller who may see the status still learns a wrong guess (422).
+    wrong = _lesson_call(api, cat, "likeTweet", secret, bob.id)
+    assert wrong.status_code == 422, wrong.text
+    right = _lesson_call(api, cat, "likeTweet", secret, ada.id)
+    assert right.status_code == 200, right.text
