@@ -160,3 +160,25 @@ def test_lesson_routes_answer_alike_for_a_hidden_status_whatever_author_is_guess
     assert wrong.status_code == 422, wrong.text
     right = _lesson_call(api, cat, "likeTweet", secret, ada.id)
     assert right.status_code == 200, right.text
+
+
+# --- item 6: what counts reveal about followers-only statuses ---------------------------
+def test_statuses_count_includes_followers_only_posts_as_mastodon_does(api: Api) -> None:
+    ada, bob, cat = api.register(), api.register(), api.register()
+    api.post(ada, "public")
+    api.post(ada, "followers only 1", visibility="private")
+    api.post(ada, "followers only 2", visibility="private")
+    # The author's count is one number for every viewer: Mastodon (and Twitter, for
+    # protected posts) count every status of the account, whatever its visibility.
+    for headers in ({}, bob.headers, ada.headers):
+        account = api.client.get(f"/api/v1/accounts/{ada.id}", headers=headers).json()
+        assert account["statuses_count"] == 3
+    shown = api.client.get(f"/api/v1/accounts/{ada.id}/statuses", headers=bob.headers).json()
+    assert [s["content"] for s in shown] == ["<p>public</p>"]
+    # A count on someone else's status never reveals a followers-only reply.
+    api.follow(cat, bob)
+    parent = api.post(bob, "a public question")
+    api.post(cat, "a followers-only answer", visibility="private", in_reply_to_id=parent["id"])
+    for viewer in ({}, ada.headers, bob.headers):
+        got = api.client.get(f"/api/v1/statuses/{parent['id']}", headers=viewer).json()
+        assert got["replies_count"] == 0

@@ -3,8 +3,15 @@
 Visibility is enforced here, once, for every endpoint: ``public`` and ``unlisted``
 statuses are readable by anyone (only ``public`` ones appear in public streams, tags,
 search by strangers and trends); ``private`` (followers-only) statuses are readable only by
-their author and the author's followers — never via a reblog, a reply's context, a count,
-a notification or search.
+their author and the author's followers — never via a reblog, a reply's context, a
+notification, search, or a count on a status (a followers-only reply does not raise its
+parent's ``replies_count``).
+
+The author's own ``statuses_count`` (and ``last_status_at``) do include their
+followers-only statuses, as Mastodon's and Twitter's do for protected posts. The number
+belongs to the author and says nothing of what the posts say, and one count per account
+keeps an account the same for every viewer — cacheable and consistent across clients —
+where a per-viewer count would show one profile with different numbers to different people.
 """
 
 from __future__ import annotations
