@@ -8,7 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.reference_app._images import png
 from tests.reference_app.conftest import Api
+from twitterdesign.reference_app.storage import SQLiteStore, StatusRecord
 
 
 def _client(api: Api, name: str) -> dict[str, Any]:
@@ -182,3 +184,159 @@ def test_statuses_count_includes_followers_only_posts_as_mastodon_does(api: Api)
     for viewer in ({}, ada.headers, bob.headers):
         got = api.client.get(f"/api/v1/statuses/{parent['id']}", headers=viewer).json()
         assert got["replies_count"] == 0
+
+
+# --- item 4: Idempotency-Key: the lookup comes first; another request is refused -------
+def _upload(api: Api, user: Any, seed: int = 0) -> str:
+    reply = api.client.post(
+        "/api/v2/media",
+        headers=user.headers,
+        files={"file": ("p.png", png(3 + seed, 2), "image/png")},
+    )
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["id"])
+
+
+def _count(api: Api, user: Any) -> int:
+    me = api.client.get("/api/v1/accounts/verify_credentials", headers=user.headers)
+    return int(me.json()["statuses_count"])
+
+
+def test_retry_with_media_returns_the_first_status(api: Api) -> None:
+    ada = api.register()
+    media = [_upload(api, ada, 0), _upload(api, ada, 1)]
+    headers = {**ada.headers, "Idempotency-Key": "with-media"}
+    body = {"status": "two pictures", "media_ids": media}
+    first = api.client.post("/api/v1/statuses", headers=headers, json=body)
+    assert first.status_code == 200, first.text
+    again = api.client.post("/api/v1/statuses", headers=headers, json=body)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"]
+    # The same request sent as a form body, ids as strings: still the same request.
+    form = api.client.post(
+        "/api/v1/statuses",
+        headers=headers,
+        data={"status": "two pictures", "media_ids[]": media},
+    )
+    assert form.status_code == 200, form.text
+    assert form.json()["id"] == first.json()["id"]
+    # The lesson's postTweet honours the key the same way.
+    lesson_media = _upload(api, ada, 2)
+    tweet = {
+        "user_id": ada.id,
+        "tweet_type": "media",
+        "content": "pic",
+        "media_field": [lesson_media],
+    }
+    lesson_headers = {**ada.headers, "Idempotency-Key": "lesson-media"}
+    one = api.client.post("/lesson/v1/postTweet", headers=lesson_headers, json=tweet)
+    two = api.client.post("/lesson/v1/postTweet", headers=lesson_headers, json=tweet)
+    assert one.status_code == two.status_code == 200, two.text
+    assert one.json()["tweet_id"] == two.json()["tweet_id"]
+    assert _count(api, ada) == 2
+
+
+def test_retry_of_a_reply_answers_even_after_the_parent_is_gone(api: Api) -> None:
+    ada, bob = api.register(), api.register()
+    parent = api.post(ada, "a public post")
+    headers = {**bob.headers, "Idempotency-Key": "reply-1"}
+    body = {"status": "a reply", "in_reply_to_id": parent["id"]}
+    first = api.client.post("/api/v1/statuses", headers=headers, json=body)
+    assert first.status_code == 200, first.text
+    api.client.delete(f"/api/v1/statuses/{parent['id']}", headers=ada.headers)
+    again = api.client.post("/api/v1/statuses", headers=headers, json=body)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_lesson_reply_retry_answers_after_the_tweet_became_invisible(api: Api) -> None:
+    ada, bob = api.register(), api.register()
+    api.follow(bob, ada)
+    secret = api.post(ada, "followers only", visibility="private")["id"]
+    headers = {**bob.headers, "Idempotency-Key": "lesson-reply"}
+    body = {
+        "user_id": bob.id,
+        "tweet_id": secret,
+        "tweeted_user_id": ada.id,
+        "reply_content": "seen it",
+    }
+    first = api.client.post("/lesson/v1/replyTweet", headers=headers, json=body)
+    assert first.status_code == 200, first.text
+    api.client.post(f"/api/v1/accounts/{ada.id}/unfollow", headers=bob.headers)
+    again = api.client.post("/lesson/v1/replyTweet", headers=headers, json=body)
+    assert again.status_code == 200, again.text
+    assert again.json()["tweet_id"] == first.json()["tweet_id"]
+
+
+def test_reusing_a_key_for_a_different_request_is_422_and_creates_nothing(api: Api) -> None:
+    ada = api.register()
+    media = _upload(api, ada)
+    headers = {**ada.headers, "Idempotency-Key": "k1"}
+    first = api.client.post(
+        "/api/v1/statuses", headers=headers, json={"status": "first", "media_ids": [media]}
+    )
+    assert first.status_code == 200
+    for other in (
+        {"status": "second", "media_ids": [media]},
+        {"status": "first"},
+        {"status": "first", "media_ids": [media], "visibility": "private"},
+    ):
+        reply = api.client.post("/api/v1/statuses", headers=headers, json=other)
+        assert reply.status_code == 422, reply.text
+        assert set(reply.json()) == {"error"}
+        assert "Idempotency-Key" in reply.json()["error"]
+    assert _count(api, ada) == 1
+    # Keys are per account: another account may use the same key for anything.
+    bob = api.register()
+    theirs = api.client.post(
+        "/api/v1/statuses", headers={**bob.headers, "Idempotency-Key": "k1"}, json={"status": "x"}
+    )
+    assert theirs.status_code == 200
+
+
+_request = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from(["same", "same ", "Same", "other", "  same"]),
+        "visibility": st.sampled_from(["public", "unlisted", "private"]),
+    }
+)
+
+
+def test_same_key_answers_the_first_status_iff_the_request_is_the_same(api: Api) -> None:
+    ada = api.register()
+    keys = iter(range(10**6))
+
+    @settings(max_examples=30, deadline=None)
+    @given(first=_request, second=_request, as_form=st.booleans())
+    def check(first: dict[str, str], second: dict[str, str], as_form: bool) -> None:
+        headers = {**ada.headers, "Idempotency-Key": f"prop-{next(keys)}"}
+        before = _count(api, ada)
+        one = api.client.post("/api/v1/statuses", headers=headers, json=first)
+        assert one.status_code == 200, one.text
+        send: dict[str, Any] = {"data": second} if as_form else {"json": second}
+        two = api.client.post("/api/v1/statuses", headers=headers, **send)
+        if first == second:
+            assert two.status_code == 200, two.text
+            assert two.json()["id"] == one.json()["id"]
+        else:
+            assert two.status_code == 422, two.text
+        assert _count(api, ada) == before + 1
+
+    check()
+
+
+def test_store_keeps_the_fingerprint_and_forgets_a_deleted_status(tmp_path: Any) -> None:
+    store = SQLiteStore(tmp_path / "db.sqlite3")
+    try:
+        store.create_user(1, "ada", "a@x.org", "h", 0)
+        record = StatusRecord(1000, 1, "hi", "public", None, None, None, 1000, 0, 0, 0, 0)
+        store.create_status(record, idempotency_key="k", request_fingerprint="f1")
+        found = store.idempotent_request(1, "k")
+        assert found is not None
+        assert (found[0].id, found[1]) == (1000, "f1")
+        assert store.idempotent_request(1, "other") is None
+        assert store.idempotent_request(2, "k") is None
+        store.delete_status(1000)
+        assert store.idempotent_request(1, "k") is None
+    finally:
+        store.close()

@@ -176,14 +176,22 @@ def reply_tweet(
     if body.reply_length is not None and body.reply_length != len(body.reply_content):
         raise Unprocessable("reply_length does not match the length of reply_content")
     tweet = parse_id(body.tweet_id)
-    _check_author(request, me, tweet, body.tweeted_user_id)
-    status = services(request).statuses.create(
-        me,
-        body.reply_content,
-        visibility=_ACCESS[body.reply_type],
-        in_reply_to_id=tweet,
-        idempotency_key=request.headers.get("idempotency-key"),
+    s = services(request)
+    key = request.headers.get("idempotency-key")
+    visibility = _ACCESS[body.reply_type]
+    # A retry gets the first reply even if the tweet has become invisible since.
+    status = s.statuses.replay(
+        me, key, text=body.reply_content, visibility=visibility, in_reply_to_id=tweet
     )
+    if status is None:
+        _check_author(request, me, tweet, body.tweeted_user_id)
+        status = s.statuses.create(
+            me,
+            body.reply_content,
+            visibility=visibility,
+            in_reply_to_id=tweet,
+            idempotency_key=key,
+        )
     return {"tweet_id": str(status.id), "tweet": _r(request, auth).status(status)}
 
 
