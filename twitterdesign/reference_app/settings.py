@@ -37,6 +37,9 @@ class Settings:
         max_status_chars: Longest status text, in characters (the lesson's 280).
         max_media_attachments: Media per status.
         media_max_bytes: Largest accepted image upload.
+        media_max_pixels: Most pixels of an uploaded image, checked from its header before
+            it is decoded (of all frames together, if animated); Mastodon's
+            ``image_matrix_limit``, 4096 x 4096.
         max_request_bytes: Largest request body accepted at all (413 beyond).
         registrations_open: Whether ``POST /api/v1/accounts`` creates accounts.
         rate_limits_enabled: Whether to enforce the three limits below on ``/api/``,
@@ -83,6 +86,7 @@ class Settings:
     max_status_chars: int = 280
     max_media_attachments: int = 4
     media_max_bytes: int = 8_000_000
+    media_max_pixels: int = 16_777_216
     max_request_bytes: int = 10_000_000
     registrations_open: bool = True
     rate_limits_enabled: bool = True
@@ -107,6 +111,7 @@ class Settings:
         for name in (
             "max_status_chars",
             "media_max_bytes",
+            "media_max_pixels",
             "max_request_bytes",
             "rate_limit_per_token",
             "rate_limit_per_account",

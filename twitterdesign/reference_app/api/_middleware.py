@@ -1,7 +1,8 @@
 """One pure-ASGI middleware for the cross-cutting work every request needs.
 
 It strips a trailing slash (Mastodon clients call ``/api/v1/instance/``), refuses
-oversized bodies with 413, applies the rate limits (per token and account for requests
+oversized bodies with 413, sends ``X-Content-Type-Options: nosniff`` on every response,
+applies the rate limits (per token and account for requests
 with a valid token, per client IP for the others) with ``X-RateLimit-*`` headers and 429,
 and records Prometheus metrics per route template.
 A pure ASGI middleware (not ``BaseHTTPMiddleware``) keeps the per-request cost low.
@@ -35,6 +36,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _LIMITED_PREFIXES = ("/api/", "/oauth/", "/lesson/")
+# Every response declares its type; no browser may sniff a JSON body or an image as HTML.
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 class AppMetrics:
@@ -193,8 +196,10 @@ class GatewayMiddleware:
         async def wrapped_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = int(message["status"])
-                if limit_headers:
-                    message["headers"] = [*message.get("headers", []), *limit_headers]
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == _NOSNIFF[0] for k, _ in headers):
+                    headers.append(_NOSNIFF)
+                message["headers"] = [*headers, *limit_headers]
             await send(message)
 
         try:
@@ -242,6 +247,7 @@ class GatewayMiddleware:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
+                    _NOSNIFF,
                     *extra,
                 ],
             }

@@ -48,7 +48,7 @@ def _configuration(request: Request) -> dict[str, Any]:
         "media_attachments": {
             "supported_mime_types": sorted(EXTENSIONS),
             "image_size_limit": s.media_max_bytes,
-            "image_matrix_limit": 16_777_216,
+            "image_matrix_limit": s.media_max_pixels,
             "video_size_limit": 0,
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,

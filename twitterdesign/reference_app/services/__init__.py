@@ -151,6 +151,7 @@ class Services:
             self.ids,
             settings.media_dir,
             max_bytes=settings.media_max_bytes,
+            max_pixels=settings.media_max_pixels,
             clock_ms=self.clock_ms,
         )
         self.token_limiter = RateLimiter(
