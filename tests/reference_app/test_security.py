@@ -118,6 +118,47 @@ def test_authorization_code_presented_by_another_client_is_not_consumed(api: Api
     assert _verify(api, owner.json()["access_token"]) == 200
 
 
+def test_authorization_code_cannot_carry_scopes_the_client_did_not_register(api: Api) -> None:
+    api.register("scoped", password="scoped user pw")
+    reader = _client(api, "read-only app")  # registered for "read" only
+    form = {
+        "client_id": reader["client_id"],
+        "redirect_uri": "urn:ietf:wg:oauth:2.0:oob",
+        "scope": "read write",
+        "username": "scoped",
+        "password": "scoped user pw",
+    }
+    shown = api.client.get("/oauth/authorize", params={**form, "response_type": "code"})
+    assert shown.status_code == 400, shown.text
+    granted = api.client.post("/oauth/authorize", data=form)
+    assert granted.status_code == 400, granted.text
+    assert "<pre id='code'>" not in granted.text
+    # A granular form of a registered scope is fine, and is what the token carries.
+    code = re.search(
+        r"<pre id='code'>([^<]+)</pre>",
+        api.client.post("/oauth/authorize", data={**form, "scope": "read:statuses"}).text,
+    )
+    assert code is not None
+    tok = api.client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": reader["client_id"],
+            "client_secret": reader["client_secret"],
+            "code": code.group(1),
+            "redirect_uri": "urn:ietf:wg:oauth:2.0:oob",
+        },
+    )
+    assert tok.status_code == 200, tok.text
+    assert tok.json()["scope"] == "read:statuses"
+    posted = api.client.post(
+        "/api/v1/statuses",
+        headers={"Authorization": f"Bearer {tok.json()['access_token']}"},
+        json={"status": "should not be allowed"},
+    )
+    assert posted.status_code == 403
+
+
 # --- item 2: the lesson routes are no oracle for who wrote a private status -------------
 _LESSON_ROUTES = {
     "likeTweet": "tweeted_user_id",

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.services._errors import (
+    AppError,
     Forbidden,
     NotFound,
     Unauthorized,
@@ -193,6 +194,23 @@ class AccountService:
         if app is None or not secrets.compare_digest(app.client_secret, client_secret or ""):
             raise Unauthorized("Client authentication failed due to unknown client")
         return app
+
+    def grantable_scopes(self, app: AppRecord, requested: str | None) -> str:
+        """Return the normalized scopes ``app`` asks for, if it registered them.
+
+        ``read:statuses`` is grantable to an app registered with ``read``. Every grant
+        (token or authorization code) goes through this check, so a client registered
+        for ``read`` cannot obtain ``write`` by asking for it at ``/oauth/authorize``.
+
+        Raises:
+            Unprocessable: An unknown scope.
+            AppError: A scope the app did not register (400, as OAuth's invalid_scope).
+        """
+        scopes = normalize_scopes(requested, default="read")
+        allowed = set(app.scopes.split())
+        if not all(sc in allowed or sc.split(":", 1)[0] in allowed for sc in scopes.split()):
+            raise AppError("The requested scope is invalid, unknown, or malformed")
+        return scopes
 
     def issue_token(self, app_id: int | None, account_id: int | None, scopes: str) -> str:
         """Create a random 256-bit access token; only its SHA-256 is stored."""
