@@ -69,8 +69,9 @@ def request_fingerprint(
 
     Two requests are the same when they ask for the same status: the same text (exactly,
     character for character), visibility, ``in_reply_to_id`` and media ids in the same
-    order. How they were encoded (JSON or form body, key order, ids as strings or numbers)
-    and parameters the server ignores do not matter. The fingerprint is the SHA-256 of a
+    order; a parameter left out counts as its default. How they were encoded (JSON or form
+    body, key order, ids as strings or numbers) and parameters the server ignores do not
+    matter. The fingerprint is the SHA-256 of a
     canonical JSON object of those four values (sorted keys, no spaces, ASCII escapes).
 
     Examples:
