@@ -1,4 +1,8 @@
-"""Crash safety: SIGKILL the server mid-write-load, restart, and nothing acknowledged is lost."""
+"""Crash safety: SIGKILL the server mid-write-load, restart, and nothing acknowledged is lost.
+
+Half the posts carry an image uploaded just before, so a retry after the crash also checks
+that an ``Idempotency-Key`` answers the first status although its media are attached by now.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ import sqlite3
 import threading
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.reference_app._images import png
 from twitterdesign.reference_app import Settings
 from twitterdesign.reference_app.server import ServerProcess
 
@@ -41,7 +47,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path) -> None:
         data_dir=tmp_path, rate_limits_enabled=False, argon2_time_cost=1, argon2_memory_kib=8
     )  # synchronous=FULL, the default
     acked: dict[str, str] = {}  # idempotency key -> status id, for every 2xx
-    attempted: list[str] = []
+    attempted: dict[str, dict[str, Any]] = {}  # idempotency key -> the body sent
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -57,12 +63,22 @@ def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path) -> None:
                 while not stop.is_set():
                     key = f"w{w}-{i}"
                     i += 1
-                    with lock:
-                        attempted.append(key)
+                    body: dict[str, Any] = {"status": f"post {key}"}
                     try:
+                        if i % 2:  # every other post carries an image
+                            up = client.post(
+                                "/api/v2/media",
+                                headers=headers,
+                                files={"file": ("p.png", png(1 + i % 7, 1 + w), "image/png")},
+                            )
+                            if up.status_code != 200:
+                                return
+                            body["media_ids"] = [up.json()["id"]]
+                        with lock:
+                            attempted[key] = body
                         reply = client.post(
                             "/api/v1/statuses",
-                            json={"status": f"post {key}"},
+                            json=body,
                             headers={**headers, "Idempotency-Key": key},
                         )
                     except httpx.HTTPError:
@@ -101,16 +117,19 @@ def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path) -> None:
             got = client.get(f"/api/v1/statuses/{sid}", headers=headers)
             assert got.status_code == 200, key
             assert got.json()["content"] == f"<p>post {key}</p>"
-        # Retrying every attempted key creates no duplicates: each key is one status.
+            media = [m["id"] for m in got.json()["media_attachments"]]
+            assert media == attempted[key].get("media_ids", [])
+        assert any("media_ids" in attempted[key] for key in acked)
+        # Retrying every attempted key creates no duplicates: each key is one status,
+        # with its media, even when the first attempt attached them before the crash.
         ids = {}
-        for key in attempted:
+        for key, body in attempted.items():
             reply = client.post(
-                "/api/v1/statuses",
-                json={"status": f"post {key}"},
-                headers={**headers, "Idempotency-Key": key},
+                "/api/v1/statuses", json=body, headers={**headers, "Idempotency-Key": key}
             )
-            assert reply.status_code == 200
+            assert reply.status_code == 200, (key, reply.text)
             ids[key] = reply.json()["id"]
+            assert [m["id"] for m in reply.json()["media_attachments"]] == body.get("media_ids", [])
             if key in acked:
                 assert ids[key] == acked[key]
         me = client.get("/api/v1/accounts/verify_credentials", headers=headers).json()

@@ -299,6 +299,7 @@ def run_multiprocess(
                 public_url=public_url,
                 rate_limit_per_ip=max(1, math.ceil(settings.rate_limit_per_ip / n)),
                 rate_limit_per_token=max(1, math.ceil(settings.rate_limit_per_token / n)),
+                rate_limit_per_account=max(1, math.ceil(settings.rate_limit_per_account / n)),
             )
         )
 

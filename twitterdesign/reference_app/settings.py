@@ -37,12 +37,25 @@ class Settings:
         max_status_chars: Longest status text, in characters (the lesson's 280).
         max_media_attachments: Media per status.
         media_max_bytes: Largest accepted image upload.
+        media_max_pixels: Most pixels of an uploaded image, checked from its header before
+            it is decoded (of all frames together, if animated); Mastodon's
+            ``image_matrix_limit``, 4096 x 4096.
         max_request_bytes: Largest request body accepted at all (413 beyond).
         registrations_open: Whether ``POST /api/v1/accounts`` creates accounts.
-        rate_limits_enabled: Whether to enforce the two limits below.
-        rate_limit_per_token: Requests per window per access token.
-        rate_limit_per_ip: Requests per window per client IP.
-        rate_limit_window_s: Length of the rate-limit window.
+        rate_limits_enabled: Whether to enforce the three limits below on ``/api/``,
+            ``/oauth/`` and ``/lesson/`` requests. The defaults are Mastodon's
+            (``config/initializers/rack_attack.rb``): 300 requests per 5 minutes per
+            access token, 1,500 per account over all its tokens, and 300 per client IP
+            for *unauthenticated* requests only — a request with a valid token counts
+            against its token and account, never against the IP, so users behind one
+            address (a browser tab, an office NAT) do not share a budget. A request with
+            an invalid token counts as unauthenticated. IPv6 clients are limited per /64.
+        rate_limit_per_token: Requests per window per access token (Mastodon: 300).
+        rate_limit_per_account: Requests per window per account, over all its tokens
+            (Mastodon: 1,500).
+        rate_limit_per_ip: Unauthenticated requests per window per client IP
+            (Mastodon: 300).
+        rate_limit_window_s: Length of the rate-limit window (Mastodon: 5 minutes).
         fanout_threshold: Largest follower count whose posts are still pushed into
             followers' caches; accounts with more are "celebrities", pulled at read time
             (``twitterdesign.timeline.HybridThreshold``).
@@ -73,10 +86,12 @@ class Settings:
     max_status_chars: int = 280
     max_media_attachments: int = 4
     media_max_bytes: int = 8_000_000
+    media_max_pixels: int = 16_777_216
     max_request_bytes: int = 10_000_000
     registrations_open: bool = True
     rate_limits_enabled: bool = True
     rate_limit_per_token: int = 300
+    rate_limit_per_account: int = 1_500
     rate_limit_per_ip: int = 300
     rate_limit_window_s: float = 300.0
     fanout_threshold: int = 1_000
@@ -96,8 +111,10 @@ class Settings:
         for name in (
             "max_status_chars",
             "media_max_bytes",
+            "media_max_pixels",
             "max_request_bytes",
             "rate_limit_per_token",
+            "rate_limit_per_account",
             "rate_limit_per_ip",
             "fanout_threshold",
             "timeline_cache_size",

@@ -26,6 +26,7 @@ from twitterdesign.reference_app.storage import Page
 
 __all__ = [
     "MAX_LIMIT",
+    "RESOLVED_TOKEN",
     "Auth",
     "BadRequest",
     "Params",
@@ -45,6 +46,9 @@ __all__ = [
 
 MAX_LIMIT = 40
 """The most items one page returns, as in Mastodon."""
+
+RESOLVED_TOKEN = "twitterdesign.resolved_token"
+"""ASGI scope key under which the gateway leaves ``(token, TokenRecord)`` it looked up."""
 
 
 class BadRequest(AppError):
@@ -284,7 +288,11 @@ def auth_optional(request: Request) -> Auth | None:
     token = _bearer(request)
     if token is None:
         return None
-    record = services(request).accounts.resolve_token(token)
+    resolved = request.scope.get(RESOLVED_TOKEN)  # looked up by the rate limiter already
+    if resolved is not None and resolved[0] == token:
+        record = resolved[1]
+    else:
+        record = services(request).accounts.resolve_token(token)
     if record is None:
         raise Unauthorized("The access token is invalid")
     return Auth(record.account_id, record.app_id, record.scopes, token)

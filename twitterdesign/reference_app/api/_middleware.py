@@ -1,23 +1,31 @@
 """One pure-ASGI middleware for the cross-cutting work every request needs.
 
 It strips a trailing slash (Mastodon clients call ``/api/v1/instance/``), refuses
-oversized bodies with 413, applies the per-IP and per-token rate limits with
-``X-RateLimit-*`` headers and 429, and records Prometheus metrics per route template.
+oversized bodies with 413, sends ``X-Content-Type-Options: nosniff`` on every response,
+applies the rate limits (per token and account for requests
+with a valid token, per client IP for the others) with ``X-RateLimit-*`` headers and 429,
+and records Prometheus metrics per route template.
 A pure ASGI middleware (not ``BaseHTTPMiddleware``) keeps the per-request cost low.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from twitterdesign.reference_app.services import AppError, RateLimitDecision, Services
+from twitterdesign.reference_app.api._deps import RESOLVED_TOKEN
+from twitterdesign.reference_app.services import (
+    AppError,
+    RateLimitDecision,
+    Services,
+    client_key,
+)
 
 __all__ = ["AppMetrics", "GatewayMiddleware"]
 
@@ -28,6 +36,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _LIMITED_PREFIXES = ("/api/", "/oauth/", "/lesson/")
+# Every response declares its type; no browser may sniff a JSON body or an image as HTML.
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 class AppMetrics:
@@ -98,12 +108,17 @@ def _client_ip(scope: Scope) -> str:
 
 
 def _bearer(scope: Scope) -> str | None:
+    """Return the access token as the routes read it: the header, else ``?access_token=``."""
     for key, value in scope.get("headers", []):
         if key == b"authorization":
             text = value.decode("latin-1")
             if text[:7].lower() == "bearer ":
                 return text[7:].strip() or None
-    return None
+    query: bytes = scope.get("query_string", b"")
+    if b"access_token=" not in query:
+        return None
+    found = [v for k, v in parse_qsl(query.decode("latin-1")) if k == "access_token"]
+    return found[-1] if found and found[-1] else None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -145,13 +160,7 @@ class GatewayMiddleware:
 
         limit_headers: list[tuple[bytes, bytes]] = []
         if settings.rate_limits_enabled and path.startswith(_LIMITED_PREFIXES):
-            decisions: list[tuple[str, RateLimitDecision]] = [
-                ("ip", self.services.ip_limiter.hit(_client_ip(scope)))
-            ]
-            token = _bearer(scope)
-            if token is not None:
-                key = hashlib.sha256(token.encode()).hexdigest()
-                decisions.append(("token", self.services.token_limiter.hit(key)))
+            decisions = self._count(scope)
             # Report the tighter limit, as a client can only act on one set of headers.
             kind, tight = min(decisions, key=lambda d: (d[1].allowed, d[1].remaining))
             reset = datetime.fromtimestamp(tight.reset_at_s, tz=UTC).isoformat()
@@ -187,8 +196,10 @@ class GatewayMiddleware:
         async def wrapped_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = int(message["status"])
-                if limit_headers:
-                    message["headers"] = [*message.get("headers", []), *limit_headers]
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == _NOSNIFF[0] for k, _ in headers):
+                    headers.append(_NOSNIFF)
+                message["headers"] = [*headers, *limit_headers]
             await send(message)
 
         try:
@@ -197,6 +208,25 @@ class GatewayMiddleware:
             await self._error(send, 413, "request body is too large", limit_headers)
             status_holder[0] = 413
         self._observe(scope, status_holder[0], start)
+
+    def _count(self, scope: Scope) -> list[tuple[str, RateLimitDecision]]:
+        """Count a request against its token and account, or else its client address.
+
+        Only a token that authenticates gets limiter entries of its own (its record is
+        left in the scope for the route, which then need not look it up again). Anonymous
+        requests and made-up tokens count against the client address, so a flood of
+        random tokens neither escapes the per-IP limit nor grows the token table.
+        """
+        s = self.services
+        token = _bearer(scope)
+        record = s.accounts.resolve_token(token) if token is not None else None
+        if record is None:
+            return [("ip", s.ip_limiter.hit(client_key(_client_ip(scope))))]
+        scope[RESOLVED_TOKEN] = (token, record)
+        decisions = [("token", s.token_limiter.hit(record.token_hash))]
+        if record.account_id is not None:
+            decisions.append(("account", s.account_limiter.hit(str(record.account_id))))
+        return decisions
 
     def _observe(self, scope: Scope, status: int, start: float) -> None:
         route = scope.get("route")
@@ -217,6 +247,7 @@ class GatewayMiddleware:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
+                    _NOSNIFF,
                     *extra,
                 ],
             }

@@ -22,10 +22,8 @@ from twitterdesign.reference_app.api._deps import (
 from twitterdesign.reference_app.api._render import MASTODON_VERSION, Renderer
 from twitterdesign.reference_app.api._schemas import ERROR_SCHEMA, body_doc
 from twitterdesign.reference_app.services import (
-    AppError,
     Unauthorized,
     Unprocessable,
-    normalize_scopes,
 )
 from twitterdesign.reference_app.services.media import EXTENSIONS
 
@@ -48,7 +46,7 @@ def _configuration(request: Request) -> dict[str, Any]:
         "media_attachments": {
             "supported_mime_types": sorted(EXTENSIONS),
             "image_size_limit": s.media_max_bytes,
-            "image_matrix_limit": 16_777_216,
+            "image_matrix_limit": s.media_max_pixels,
             "video_size_limit": 0,
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
@@ -173,12 +171,7 @@ def token(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
     app = s.accounts.check_client(
         p.text("client_id", max_len=200), p.text("client_secret", max_len=200)
     )
-    scopes = normalize_scopes(p.text("scope", max_len=1000), default="read")
-    allowed = set(app.scopes.split())
-    if not set(scopes.split()) <= allowed and not all(
-        sc.split(":", 1)[0] in allowed for sc in scopes.split()
-    ):
-        raise AppError("The requested scope is invalid, unknown, or malformed")
+    scopes = s.accounts.grantable_scopes(app, p.text("scope", max_len=1000))
     if grant == "password":
         account = s.accounts.authenticate(
             p.text("username", max_len=300) or "", p.text("password", max_len=1024) or ""
@@ -204,10 +197,15 @@ def token(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
     openapi_extra=body_doc("RevokeRequest"),
 )
 def revoke(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
-    """Revoke a token issued to this client (RFC 7009: unknown tokens are not an error)."""
+    """Revoke a token issued to this client (RFC 7009: unknown tokens are not an error).
+
+    A token issued to another client is not revoked: 403, as Mastodon answers.
+    """
     s = services(request)
-    s.accounts.check_client(p.text("client_id", max_len=200), p.text("client_secret", max_len=200))
-    s.accounts.revoke_token(p.text("token", max_len=200) or "")
+    app = s.accounts.check_client(
+        p.text("client_id", max_len=200), p.text("client_secret", max_len=200)
+    )
+    s.accounts.revoke_token(app, p.text("token", max_len=200) or "")
     return {}
 
 
@@ -230,6 +228,7 @@ def _authorize_form(p: Params, request: Request, message: str, status: int = 200
     app = s.store.app_by_client_id(client_id)
     if app is None:
         raise Unauthorized("Client authentication failed due to unknown client")
+    s.accounts.grantable_scopes(app, p.text("scope", max_len=1000))
     e = html.escape
     return HTMLResponse(
         _FORM.format(
@@ -277,13 +276,13 @@ def authorize(request: Request, p: Params = Depends(params)) -> Response:
     redirect_uri = p.text("redirect_uri", max_len=2000) or app.redirect_uri.split()[0]
     if redirect_uri not in app.redirect_uri.split():
         raise Unprocessable("redirect_uri does not match the application")
+    scopes = s.accounts.grantable_scopes(app, p.text("scope", max_len=1000))
     try:
         account = s.accounts.authenticate(
             p.text("username", max_len=300) or "", p.text("password", max_len=1024) or ""
         )
     except Unauthorized:
         return _authorize_form(p, request, "Invalid username or password.", status=401)
-    scopes = normalize_scopes(p.text("scope", max_len=1000), default="read")
     code = s.accounts.issue_code(app, account, redirect_uri, scopes)
     if redirect_uri == OOB:
         return HTMLResponse(

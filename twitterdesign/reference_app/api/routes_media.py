@@ -29,6 +29,13 @@ __all__ = ["router"]
 router = APIRouter()
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
+# Served bytes are images: the browser must not guess another type, and should a stored
+# blob ever hold something else, nothing in it may run or load anything.
+_BLOB_HEADERS = {
+    "Cache-Control": _IMMUTABLE,
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
 # A 1x1 grey PNG used as every account's avatar and header.
 _AVATAR = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg=="
@@ -71,7 +78,12 @@ async def upload_v2(
     p: Params = Depends(params),
     auth: Auth = Depends(require("write:media")),
 ) -> dict[str, Any]:
-    """Upload an image (type checked by its bytes, size-limited); attach it by id."""
+    """Upload an image; attach it to a status by its id.
+
+    The type is checked by the bytes, the size in bytes and pixels is limited, and the
+    image is decoded and encoded again so that only its pixels are stored (no metadata;
+    EXIF orientation applied; animations kept). Anything else answers 422.
+    """
     return await _upload(request, p, auth)
 
 
@@ -136,7 +148,7 @@ def serve_media(name: str, request: Request) -> Response:
         raise NotFound("Record not found")
     path, content_type = services(request).media.find_blob(sha)
     etag = f'"{sha}"'
-    headers = {"Cache-Control": _IMMUTABLE, "ETag": etag}
+    headers = {**_BLOB_HEADERS, "ETag": etag}
     inm = request.headers.get("if-none-match", "")
     if etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*":
         return Response(status_code=304, headers=headers)
@@ -146,4 +158,4 @@ def serve_media(name: str, request: Request) -> Response:
 @router.get("/avatars/missing.png", tags=["media"], include_in_schema=False)
 def avatar() -> Response:
     """The default avatar image."""
-    return Response(_AVATAR, media_type="image/png", headers={"Cache-Control": _IMMUTABLE})
+    return Response(_AVATAR, media_type="image/png", headers=_BLOB_HEADERS)

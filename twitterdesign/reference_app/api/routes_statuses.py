@@ -42,7 +42,8 @@ def post_status(
     """The lesson's postTweet (and replyTweet with ``in_reply_to_id``).
 
     Returns as soon as the status is stored; fan-out to followers happens in the
-    background. A repeated ``Idempotency-Key`` returns the status created the first time.
+    background. A repeated ``Idempotency-Key`` returns the status created the first time;
+    the same key with a different request answers 422.
     """
     assert auth.account_id is not None
     s = services(request)

@@ -4,7 +4,7 @@
 layer holds one ``Services`` per app. Each lesson building block has a counterpart here:
 the sequencer (`Snowflake`), pub-sub and timeline caches
 (`TimelineService`), the blob store (`MediaService`), counters and trends
-(`TrendsService`), rate limits (`RateLimiter`).
+(`TrendsService`), rate limits (`RateLimiter`, one per token, account and client IP).
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ from twitterdesign.reference_app.services.accounts import (
     scope_allows,
 )
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
-from twitterdesign.reference_app.services.ratelimit import RateLimitDecision, RateLimiter
+from twitterdesign.reference_app.services.ratelimit import (
+    RateLimitDecision,
+    RateLimiter,
+    client_key,
+)
 from twitterdesign.reference_app.services.search import SearchResults, SearchService
 from twitterdesign.reference_app.services.statuses import (
     StatusService,
@@ -64,6 +68,7 @@ __all__ = [
     "TrendsService",
     "Unauthorized",
     "Unprocessable",
+    "client_key",
     "extract_hashtags",
     "extract_mentions",
     "hash_secret",
@@ -146,10 +151,14 @@ class Services:
             self.ids,
             settings.media_dir,
             max_bytes=settings.media_max_bytes,
+            max_pixels=settings.media_max_pixels,
             clock_ms=self.clock_ms,
         )
         self.token_limiter = RateLimiter(
             settings.rate_limit_per_token, settings.rate_limit_window_s, clock_s=time.time
+        )
+        self.account_limiter = RateLimiter(
+            settings.rate_limit_per_account, settings.rate_limit_window_s, clock_s=time.time
         )
         self.ip_limiter = RateLimiter(
             settings.rate_limit_per_ip, settings.rate_limit_window_s, clock_s=time.time

@@ -11,7 +11,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from twitterdesign.ids import Snowflake
-from twitterdesign.reference_app.services._errors import NotFound, Unauthorized, Unprocessable
+from twitterdesign.reference_app.services._errors import (
+    AppError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
@@ -189,6 +195,23 @@ class AccountService:
             raise Unauthorized("Client authentication failed due to unknown client")
         return app
 
+    def grantable_scopes(self, app: AppRecord, requested: str | None) -> str:
+        """Return the normalized scopes ``app`` asks for, if it registered them.
+
+        ``read:statuses`` is grantable to an app registered with ``read``. Every grant
+        (token or authorization code) goes through this check, so a client registered
+        for ``read`` cannot obtain ``write`` by asking for it at ``/oauth/authorize``.
+
+        Raises:
+            Unprocessable: An unknown scope.
+            AppError: A scope the app did not register (400, as OAuth's invalid_scope).
+        """
+        scopes = normalize_scopes(requested, default="read")
+        allowed = set(app.scopes.split())
+        if not all(sc in allowed or sc.split(":", 1)[0] in allowed for sc in scopes.split()):
+            raise AppError("The requested scope is invalid, unknown, or malformed")
+        return scopes
+
     def issue_token(self, app_id: int | None, account_id: int | None, scopes: str) -> str:
         """Create a random 256-bit access token; only its SHA-256 is stored."""
         token = secrets.token_urlsafe(32)
@@ -201,9 +224,23 @@ class AccountService:
         """Return the live token record for a bearer token, if any."""
         return self._store.get_token(hash_secret(token)) if token else None
 
-    def revoke_token(self, token: str) -> None:
-        """Revoke a token (unknown tokens are ignored, as RFC 7009 asks)."""
-        self._store.revoke_token(hash_secret(token))
+    def revoke_token(self, app: AppRecord, token: str) -> None:
+        """Revoke a token on behalf of the client ``app`` that it was issued to.
+
+        Unknown (or already revoked) tokens are ignored, as RFC 7009 §2.2 asks. A live
+        token issued to another client is left alone and refused, as Mastodon (Doorkeeper)
+        does: any registered client could otherwise log any user out of every other app.
+
+        Raises:
+            Forbidden: The token belongs to a different client.
+        """
+        token_hash = hash_secret(token) if token else ""
+        record = self._store.get_token(token_hash) if token else None
+        if record is None:
+            return
+        if record.app_id != app.id:
+            raise Forbidden("You are not authorized to revoke this token")
+        self._store.revoke_token(token_hash)
 
     def issue_code(self, app: AppRecord, account_id: int, redirect_uri: str, scopes: str) -> str:
         """Create a single-use authorization code valid for ten minutes."""
@@ -221,11 +258,14 @@ class AccountService:
         return code
 
     def redeem_code(self, app: AppRecord, code: str, redirect_uri: str | None) -> AuthCodeRecord:
-        """Consume an authorization code issued to ``app``, or raise Unauthorized."""
-        record = self._store.take_auth_code(hash_secret(code or ""))
+        """Consume an authorization code issued to ``app``, or raise Unauthorized.
+
+        A code presented by another client is refused *without* being consumed, so a
+        client that learns someone else's code cannot burn it before its owner redeems it.
+        """
+        record = self._store.take_auth_code(hash_secret(code or ""), app_id=app.id)
         if (
             record is None
-            or record.app_id != app.id
             or record.expires_at_ms < self._now()
             or (redirect_uri and redirect_uri != record.redirect_uri)
         ):

@@ -3,12 +3,21 @@
 Visibility is enforced here, once, for every endpoint: ``public`` and ``unlisted``
 statuses are readable by anyone (only ``public`` ones appear in public streams, tags,
 search by strangers and trends); ``private`` (followers-only) statuses are readable only by
-their author and the author's followers — never via a reblog, a reply's context, a count,
-a notification or search.
+their author and the author's followers — never via a reblog, a reply's context, a
+notification, search, or a count on a status (a followers-only reply does not raise its
+parent's ``replies_count``).
+
+The author's own ``statuses_count`` (and ``last_status_at``) do include their
+followers-only statuses, as Mastodon's and Twitter's do for protected posts. The number
+belongs to the author and says nothing of what the posts say, and one count per account
+keeps an account the same for every viewer — cacheable and consistent across clients —
+where a per-viewer count would show one profile with different numbers to different people.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 
@@ -23,7 +32,7 @@ from twitterdesign.reference_app.storage import (
     Store,
 )
 
-__all__ = ["StatusService", "extract_hashtags", "extract_mentions"]
+__all__ = ["StatusService", "extract_hashtags", "extract_mentions", "request_fingerprint"]
 
 _HASHTAG = re.compile(r"(?:^|[^\w&/])#(\w{1,100})", re.UNICODE)
 _MENTION = re.compile(r"(?:^|[^\w/])@([A-Za-z0-9_]{1,30})(?:@[\w.-]+)?")
@@ -47,6 +56,42 @@ def extract_mentions(text: str) -> tuple[str, ...]:
         ('ada', 'bob')
     """
     return tuple(dict.fromkeys(_MENTION.findall(text)))
+
+
+def request_fingerprint(
+    text: str,
+    *,
+    visibility: str = "public",
+    in_reply_to_id: int | None = None,
+    media_ids: Sequence[int] = (),
+) -> str:
+    """Return the fingerprint stored with an ``Idempotency-Key``: what "the same request" means.
+
+    Two requests are the same when they ask for the same status: the same text (exactly,
+    character for character), visibility, ``in_reply_to_id`` and media ids in the same
+    order; a parameter left out counts as its default. How they were encoded (JSON or form
+    body, key order, ids as strings or numbers) and parameters the server ignores do not
+    matter. The fingerprint is the SHA-256 of a
+    canonical JSON object of those four values (sorted keys, no spaces, ASCII escapes).
+
+    Examples:
+        >>> a = request_fingerprint("hi", media_ids=[1, 2])
+        >>> a == request_fingerprint("hi", visibility="public", media_ids=(1, 2))
+        True
+        >>> a == request_fingerprint("hi", media_ids=[2, 1])
+        False
+    """
+    canonical = json.dumps(
+        {
+            "in_reply_to_id": in_reply_to_id,
+            "media_ids": [int(m) for m in media_ids],
+            "status": text,
+            "visibility": visibility,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 class StatusService:
@@ -145,12 +190,26 @@ class StatusService:
     ) -> StatusRecord:
         """Store a new status and queue it for fan-out; return it at once.
 
+        With an ``idempotency_key`` the author used before for the same request (see
+        `request_fingerprint`), the status created then is returned before any other
+        check, so a retry succeeds even though, say, its media are attached by now.
+
         Raises:
             Unprocessable: Empty or over-long text, unknown visibility, too many or
-                foreign media.
+                foreign media, or an ``idempotency_key`` used before for another request.
             NotFound: ``in_reply_to_id`` does not exist or is not visible to the author.
         """
         text = text if isinstance(text, str) else ""
+        earlier = self.replay(
+            author,
+            idempotency_key,
+            text=text,
+            visibility=visibility,
+            in_reply_to_id=in_reply_to_id,
+            media_ids=media_ids,
+        )
+        if earlier is not None:
+            return earlier
         if visibility not in VISIBILITIES:
             raise Unprocessable(f"visibility must be one of {', '.join(VISIBILITIES)}")
         if len(text) > self.max_chars:
@@ -159,8 +218,6 @@ class StatusService:
             raise Unprocessable("Text can't be blank")
         if len(media_ids) > self.max_media:
             raise Unprocessable(f"at most {self.max_media} media attachments are allowed")
-        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
-            raise Unprocessable("Idempotency-Key must be 1-200 characters")
         for media_id in media_ids:
             media = self._store.get_media(media_id)
             if media is None or media.account_id != author:
@@ -168,6 +225,7 @@ class StatusService:
             if media.status_id is not None:
                 raise Unprocessable(f"media {media_id} is already attached to a status")
         reply_to_account = None
+        requested_parent = in_reply_to_id
         if in_reply_to_id is not None:
             parent = self.get_visible(author, in_reply_to_id)
             if parent.reblog_of_id is not None:
@@ -194,12 +252,67 @@ class StatusService:
             tags=extract_hashtags(text),
             mention_ids=tuple(mentioned),
         )
+        fingerprint = request_fingerprint(
+            text, visibility=visibility, in_reply_to_id=requested_parent, media_ids=media_ids
+        )
         stored, created = self._store.create_status(
-            record, media_ids=list(media_ids), idempotency_key=idempotency_key
+            record,
+            media_ids=list(media_ids),
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
         )
         if created:
             self._after_create(stored)
-        return stored
+            return stored
+        # A concurrent request with the same key won the race: answer as a retry would.
+        earlier = self.replay(
+            author,
+            idempotency_key,
+            text=text,
+            visibility=visibility,
+            in_reply_to_id=requested_parent,
+            media_ids=media_ids,
+        )
+        return earlier if earlier is not None else stored
+
+    def replay(
+        self,
+        author: int,
+        idempotency_key: str | None,
+        *,
+        text: str,
+        visibility: str = "public",
+        in_reply_to_id: int | None = None,
+        media_ids: Sequence[int] = (),
+    ) -> StatusRecord | None:
+        """Return the status an earlier request with this ``Idempotency-Key`` created.
+
+        Call it before any check that depends on stored state (a route's own checks
+        included), so that a retried request gets the first answer. None when there is no
+        key, the key is new, or the status it created has been deleted.
+
+        Raises:
+            Unprocessable: The key is not 1-200 characters, or the author used it before
+                for a different request (`request_fingerprint`), as payment APIs answer.
+        """
+        if idempotency_key is None:
+            return None
+        if not 1 <= len(idempotency_key) <= 200:
+            raise Unprocessable("Idempotency-Key must be 1-200 characters")
+        found = self._store.idempotent_request(author, idempotency_key)
+        if found is None:
+            return None
+        status, stored_fingerprint = found
+        fingerprint = request_fingerprint(
+            text, visibility=visibility, in_reply_to_id=in_reply_to_id, media_ids=media_ids
+        )
+        # '' is a key stored before fingerprints existed: replay it as before.
+        if stored_fingerprint and stored_fingerprint != fingerprint:
+            raise Unprocessable(
+                "Idempotency-Key was already used for a different request; "
+                "use a new key for a new status"
+            )
+        return status
 
     def _after_create(self, status: StatusRecord) -> None:
         self._timelines.on_new_status(status)

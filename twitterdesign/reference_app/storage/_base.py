@@ -220,11 +220,19 @@ class Store(Protocol):
         *,
         media_ids: Sequence[int] = (),
         idempotency_key: str | None = None,
+        request_fingerprint: str = "",
     ) -> tuple[StatusRecord, bool]:
         """Insert a status (with tags, mentions, media links and counters) atomically.
 
         Returns the stored status and True, or — when ``idempotency_key`` was used before
-        by the same account — the status created then and False.
+        by the same account — the status created then and False. The key is stored with
+        ``request_fingerprint`` (see `idempotent_request`).
+        """
+
+    def idempotent_request(self, account_id: int, key: str) -> tuple[StatusRecord, str] | None:
+        """Return the status an account's ``Idempotency-Key`` created, and its fingerprint.
+
+        None if the key was never used, or the status it created has been deleted.
         """
 
     def delete_status(self, status_id: int) -> list[int]:
@@ -352,8 +360,11 @@ class Store(Protocol):
     def add_auth_code(self, code: AuthCodeRecord) -> None:
         """Store an authorization code hash."""
 
-    def take_auth_code(self, code_hash: str) -> AuthCodeRecord | None:
-        """Return and delete an authorization code (single use)."""
+    def take_auth_code(self, code_hash: str, *, app_id: int) -> AuthCodeRecord | None:
+        """Return and delete an authorization code issued to ``app_id`` (single use).
+
+        A code issued to another app is neither returned nor deleted.
+        """
 
     # --- fan-out log (pub-sub between server processes) ------------------------------
     def events_since(self, seq: int, limit: int) -> list[tuple[int, int | None, int]]:

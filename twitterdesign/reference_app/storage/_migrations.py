@@ -106,5 +106,10 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX fanout_log_by_time ON fanout_log(created_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# v3: a fingerprint of the request stored with each Idempotency-Key, so a key reused with
+# a different request is refused instead of answered with the first status. Rows from
+# before have '' (unknown): they replay as before.
+_V3: tuple[str, ...] = ("ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """Every schema version's statements, oldest first."""

@@ -422,6 +422,7 @@ class SQLiteStore:
         *,
         media_ids: Sequence[int] = (),
         idempotency_key: str | None = None,
+        request_fingerprint: str = "",
     ) -> tuple[StatusRecord, bool]:
         """Insert a status with its links and counters in one transaction."""
         with self._tx() as conn:
@@ -486,12 +487,29 @@ class SQLiteStore:
             )
             if idempotency_key is not None:
                 conn.execute(
-                    "INSERT OR REPLACE INTO idempotency(account_id, key, status_id, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (status.account_id, idempotency_key, status.id, status.created_at_ms),
+                    "INSERT OR REPLACE INTO idempotency"
+                    "(account_id, key, status_id, created_at, fingerprint) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        status.account_id,
+                        idempotency_key,
+                        status.id,
+                        status.created_at_ms,
+                        request_fingerprint,
+                    ),
                 )
             stored = self.get_statuses([status.id])[status.id]
         return stored, True
+
+    def idempotent_request(self, account_id: int, key: str) -> tuple[StatusRecord, str] | None:
+        """Return the live status an Idempotency-Key created, with the request fingerprint."""
+        rows = self._q(
+            "SELECT status_id, fingerprint FROM idempotency WHERE account_id = ? AND key = ?",
+            (account_id, key),
+        )
+        if not rows:
+            return None
+        status = self.get_statuses([rows[0][0]]).get(rows[0][0])
+        return None if status is None else (status, str(rows[0][1]))
 
     def delete_status(self, status_id: int) -> list[int]:
         """Delete a status and its reblogs, fixing every counter; return deleted ids."""
@@ -982,13 +1000,13 @@ class SQLiteStore:
                 ),
             )
 
-    def take_auth_code(self, code_hash: str) -> AuthCodeRecord | None:
-        """Return and delete an authorization code."""
+    def take_auth_code(self, code_hash: str, *, app_id: int) -> AuthCodeRecord | None:
+        """Return and delete an authorization code issued to ``app_id``."""
         with self._tx() as conn:
             row = conn.execute(
                 "SELECT code_hash, app_id, account_id, redirect_uri, scopes, expires_at "
-                "FROM auth_codes WHERE code_hash = ?",
-                (code_hash,),
+                "FROM auth_codes WHERE code_hash = ? AND app_id = ?",
+                (code_hash, app_id),
             ).fetchone()
             if row is None:
                 return None
