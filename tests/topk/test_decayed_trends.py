@@ -233,3 +233,19 @@ def test_global_is_reserved_for_the_merged_view():
     now = RegionalTopK()
     now.update_many(["#a"] * 3, region="US")
     assert set(regional_trending(now, RegionalTopK())) == {"US", "global"}
+
+
+def test_a_query_too_long_before_the_landmark_is_rejected_not_an_overflow():
+    # 2**(100 s / 1 ms) used to raise OverflowError from a plain query.
+    hot = DecayedTopK(half_life_s=1e-3, capacity=4)
+    hot.update("x", timestamp_s=100)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.top_k(1, now_s=0)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.estimate("x", now_s=0)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.bounds("x", now_s=0)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.total_weight(now_s=0)
+    # A query shortly before the events is still answered (counts scale up).
+    assert hot.estimate("x", now_s=100 - 0.002) == pytest.approx(4.0)

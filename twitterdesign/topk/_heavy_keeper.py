@@ -19,6 +19,7 @@ from twitterdesign.topk._base import (
     check_item,
     check_weight,
     distinct_index,
+    row_sums,
 )
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._hashing import RowHash, fingerprint, fingerprints
@@ -340,12 +341,15 @@ class HeavyKeeper:
         fps, counts = src.array("u8"), src.array("i8")
         keys, vals = src.items(), src.array("i8")
         src.done()
+        # Sizes are checked against the arrays present before the constructor allocates.
+        if fps.size != width * depth or counts.size != width * depth or len(keys) != len(vals):
+            raise CorruptDataError("serialized HeavyKeeper has inconsistent sizes")
+        if len(set(keys)) != len(keys):
+            raise CorruptDataError("serialized HeavyKeeper tracks an item twice")
         try:
             out = cls(width, depth, k=k, decay=decay, seed=seed, rng=rng)
         except InvalidParameterError as exc:
             raise CorruptDataError(f"serialized HeavyKeeper is invalid: {exc}") from None
-        if fps.size != width * depth or counts.size != width * depth or len(keys) != len(vals):
-            raise CorruptDataError("serialized HeavyKeeper has inconsistent sizes")
         out._fps = fps.reshape(depth, width).astype(np.uint64)
         out._counts = counts.reshape(depth, width).copy()
         out._top = dict(zip(keys, vals.tolist(), strict=True))
@@ -357,5 +361,5 @@ class HeavyKeeper:
         """Assert counts are non-negative, each row sums to at most N, top-k is small."""
         _require(self._counts.shape == (self._depth, self._width), "bad shape")
         _require(bool(np.all(self._counts >= 0)), "negative count")
-        _require(bool(np.all(self._counts.sum(axis=1) <= self._total)), "row sum above N")
+        _require(all(s <= self._total for s in row_sums(self._counts)), "row sum above N")
         _require(len(self._top) <= self._k, "too many tracked items")
