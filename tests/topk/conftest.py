@@ -4,8 +4,8 @@ The production thresholds (`_packed.MIN_PACKED`, `_packed.MIN_GROUPED`,
 `_base._INT_GROUPED`) only choose between two exact paths by speed; lowered here, the
 property tests drive both paths: batches of 16 or more items take the vectorized one,
 smaller and mixed batches the dict and sort ones. HeavyKeeper's batch replay likewise
-runs its numpy rounds down to two buckets (`_hk_rows._MIN_ROUND`), then its loop. `test_packed.py` checks the
-production thresholds themselves.
+runs its numpy rounds down to two buckets (`_hk_rows._MIN_ROUND`), then its loop.
+`test_packed.py` checks the production thresholds themselves.
 """
 
 from __future__ import annotations

@@ -168,7 +168,9 @@ def test_huge_length_and_size_fields(name, data):
     raw = data.draw(
         st.one_of(
             st.sampled_from(HUGE).map(lambda v: struct.pack("<q", v)),
-            st.sampled_from([v for v in HUGE if 0 <= v < 2**32]).map(lambda v: struct.pack("<I", v)),
+            st.sampled_from([v for v in HUGE if 0 <= v < 2**32]).map(
+                lambda v: struct.pack("<I", v)
+            ),
             st.sampled_from(FLOATS).map(lambda v: struct.pack("<d", v)),
         )
     )

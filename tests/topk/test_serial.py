@@ -122,7 +122,12 @@ def _splice_bucket(outer: bytes, inner_old: bytes, inner_new: bytes) -> bytes:
     at = outer.index(inner_old)
     size = struct.pack("<q", len(inner_old))
     assert outer[at - 8 : at] == size
-    return outer[: at - 8] + struct.pack("<q", len(inner_new)) + inner_new + outer[at + len(inner_old) :]
+    return (
+        outer[: at - 8]
+        + struct.pack("<q", len(inner_new))
+        + inner_new
+        + outer[at + len(inner_old) :]
+    )
 
 
 def test_windowed_bucket_of_another_configuration_is_corrupt():
