@@ -214,3 +214,10 @@ def test_question_check_catches_broken_invariants() -> None:
     assert "answer must be among the options" in broken.problems()
     with pytest.raises(AssertionError):
         broken._check()
+
+
+def test_a_bank_file_that_is_not_utf8_is_corrupt(tmp_path: Path) -> None:
+    # Used to raise a bare UnicodeDecodeError.
+    (tmp_path / "design.toml").write_bytes(b'topic = "design"\n\xff\xfe')
+    with pytest.raises(CorruptDataError, match=r"design\.toml.*UTF-8"):
+        load_bank(directory=tmp_path, templates=False)

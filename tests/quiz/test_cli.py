@@ -184,3 +184,21 @@ def test_interactive_session_in_a_pseudo_terminal(tmp_path: Path) -> None:
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe\x00\x01binary", "not UTF-8 text"),  # used to be a UnicodeDecodeError
+        (b"[" * 100_000, "nested too deeply"),  # used to be a RecursionError
+    ],
+)
+def test_undecodable_answers_file_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
+    path = tmp_path / "a.json"
+    path.write_bytes(content)
+    code, _, err = run(["quiz", "--answers", str(path)], capsys)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1

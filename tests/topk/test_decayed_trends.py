@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.strategies import topk_items, topk_texts
+from tests.strategies import seeds, topk_items, topk_texts
 from twitterdesign.errors import (
     CorruptDataError,
     IncompatibleError,
@@ -20,8 +21,10 @@ from twitterdesign.topk import (
     ExactCounter,
     RegionalTopK,
     SpaceSaving,
+    WindowedTopK,
     regional_trending,
     trending,
+    zipf_stream,
 )
 
 timed_events = st.one_of(
@@ -233,3 +236,49 @@ def test_global_is_reserved_for_the_merged_view():
     now = RegionalTopK()
     now.update_many(["#a"] * 3, region="US")
     assert set(regional_trending(now, RegionalTopK())) == {"US", "global"}
+
+
+def test_a_query_too_long_before_the_landmark_is_rejected_not_an_overflow():
+    # 2**(100 s / 1 ms) used to raise OverflowError from a plain query.
+    hot = DecayedTopK(half_life_s=1e-3, capacity=4)
+    hot.update("x", timestamp_s=100)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.top_k(1, now_s=0)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.estimate("x", now_s=0)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.bounds("x", now_s=0)
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        hot.total_weight(now_s=0)
+    # A query shortly before the events is still answered (counts scale up).
+    assert hot.estimate("x", now_s=100 - 0.002) == pytest.approx(4.0)
+
+
+@settings(max_examples=10)
+@given(seeds, st.sampled_from(["shuffled", "ascending", "descending"]))
+def test_batch_and_item_by_item_both_list_every_frequent_item(stream_seed, order):
+    # The batch paths of the time-aware structures must not depend on arrival order the
+    # way HeavyKeeper's once did: fed as one batch or one event at a time, in shuffled or
+    # sorted order (heaviest last or first), DecayedTopK and a windowed Space-Saving both
+    # list every item above N / capacity, as Space-Saving guarantees for any order.
+    stream = zipf_stream(600, 100, 1.2, rng=stream_seed).tolist()
+    counts = Counter(stream)
+    if order != "shuffled":
+        stream.sort(key=lambda x: (counts[x] if order == "ascending" else -counts[x], x))
+    capacity = 10
+    frequent = {x for x, c in counts.items() if c > len(stream) / capacity}
+    for batch in (True, False):
+        hot = DecayedTopK(half_life_s=1e9, capacity=capacity)
+        win = WindowedTopK(window_s=60, buckets=6, sketch=SpaceSaving(capacity))
+        if batch:
+            hot.update_many(stream, timestamps_s=5.0)
+            win.update_many(stream, timestamp_s=5.0)
+        else:
+            for x in stream:
+                hot.update(x, timestamp_s=5.0)
+                win.update(x, timestamp_s=5.0)
+        assert frequent <= {h.item for h in hot.top_k(capacity)}
+        assert frequent <= {h.item for h in win.top_k(capacity)}
+        for x in frequent:
+            lo, hi = hot.bounds(x)
+            assert lo - 1e-6 <= counts[x] <= hi + 1e-6

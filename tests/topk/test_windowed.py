@@ -148,3 +148,25 @@ def test_timestamps_validation():
         win.update_many(["a"], timestamp_s=1.0, timestamps_s=[1.0])
     with pytest.raises(InvalidParameterError, match="timestamps_s"):
         win.update_many(["a"], timestamps_s=["x"])
+
+
+def test_a_window_too_small_to_cut_into_buckets_is_rejected():
+    # 5e-324 / 100 underflows to 0: every update used to raise ZeroDivisionError.
+    with pytest.raises(InvalidParameterError, match="window_s"):
+        WindowedTopK(window_s=5e-324, buckets=100)
+
+
+@pytest.mark.parametrize("when", [1e300, -1e300, 2.0**63])
+def test_a_time_without_a_64_bit_bucket_number_is_rejected(when):
+    # These used to raise OverflowError (tiny windows), fail in to_bytes with
+    # struct.error, or, as an array, wrap to a garbage bucket number silently.
+    win = WindowedTopK(window_s=1, buckets=1)
+    with pytest.raises(InvalidParameterError, match="timestamp_s"):
+        win.update("x", timestamp_s=when)
+    with pytest.raises(InvalidParameterError, match="timestamps_s"):
+        win.update_many(["x", "y"], timestamps_s=[0.0, when])
+    with pytest.raises(InvalidParameterError, match="now_s"):
+        win.top_k(1, now_s=when)
+    assert win.total_weight == 0
+    win.update("x", timestamp_s=2.0**61)  # far, but its bucket number fits
+    assert WindowedTopK.from_bytes(win.to_bytes()).estimate("x") == 1

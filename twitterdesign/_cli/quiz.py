@@ -130,11 +130,14 @@ def _read_answers(path: Path) -> dict[str, Any]:
 
     from twitterdesign.errors import CorruptDataError
 
-    text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(text)
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise CorruptDataError(f"{path}: not UTF-8 text (expected a JSON file)") from None
     except json.JSONDecodeError as exc:
         raise CorruptDataError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise CorruptDataError(f"{path}: JSON nested too deeply") from None
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):
         data = data["answers"]
     if isinstance(data, list) and all(isinstance(x, dict) and "id" in x for x in data):

@@ -5,9 +5,11 @@ Only Typer and rich are imported here; `twitterdesign.topk` loads inside the com
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 import sys
+from collections.abc import Iterator
 from typing import Annotated, Any, BinaryIO
 
 import typer
@@ -38,22 +40,58 @@ def _make(name: str, capacity: int, k: int) -> Any:
     return topk.ExactCounter()
 
 
-def _tokens(raw: bytes, by: str) -> list[str]:
-    text = raw.decode("utf-8", errors="replace")
+_BLOCK = 1 << 20
+
+
+class _NotText(Exception):
+    """The input is not text in the chosen encoding (the message says where and why)."""
+
+
+def _tokens(line: str, by: str) -> list[str]:
     if by == "word":
-        return text.split()
-    line = text.rstrip("\r\n")
+        return line.split()
+    line = line.rstrip("\r")
     return [line] if line.strip() else []
 
 
-def _stream(source: BinaryIO, total: int | None, by: str, sinks: list[Any]) -> int:
+def _lines(source: BinaryIO, encoding: str, advance: Any) -> Iterator[str]:
+    """Decode ``source`` strictly, block by block, and yield its lines (without ``\\n``).
+
+    Raises:
+        _NotText: At the first byte sequence that is not valid in ``encoding``, or the
+            first NUL character (binary data that happens to decode).
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    pending = ""
+    offset = 0
+    while True:
+        block = source.read(_BLOCK)
+        final = not block
+        try:
+            text = decoder.decode(block, final=final)
+        except UnicodeDecodeError as exc:
+            at = offset + max(0, exc.start)
+            raise _NotText(f"is not {encoding} text (undecodable byte at offset ~{at})") from None
+        nul = text.find("\x00")
+        if nul >= 0:
+            raise _NotText("looks like a binary file (it contains a NUL character)")
+        offset += len(block)
+        advance(len(block))
+        *lines, pending = (pending + text).split("\n")
+        yield from lines
+        if final:
+            if pending:
+                yield pending
+            return
+
+
+def _stream(source: BinaryIO, total: int | None, by: str, encoding: str, sinks: list[Any]) -> int:
     events = 0
     chunk: list[str] = []
     with progress() as bar:
         task = bar.add_task("counting", total=total)
-        for raw in source:
-            chunk.extend(_tokens(raw, by))
-            bar.advance(task, len(raw))
+        for line in _lines(source, encoding, lambda n: bar.advance(task, n)):
+            chunk.extend(_tokens(line, by))
             if len(chunk) >= _CHUNK:
                 for sink in sinks:
                     sink.update_many(chunk)
@@ -64,6 +102,13 @@ def _stream(source: BinaryIO, total: int | None, by: str, sinks: list[Any]) -> i
                 sink.update_many(chunk)
             events += len(chunk)
     return events
+
+
+def _true_top(exact: Any, k: int) -> list[Any]:
+    """The exact top ``k`` items that are surely in it: counts above the (k+1)-th's."""
+    ranked = exact.top_k(k + 1)
+    cut = ranked[k].estimate if len(ranked) > k else 0
+    return [h for h in ranked[:k] if h.estimate > cut]
 
 
 def topk_command(
@@ -85,13 +130,19 @@ def topk_command(
     by: Annotated[
         str, typer.Option("--by", help="Count whole lines (line) or whitespace words (word).")
     ] = "line",
+    encoding: Annotated[
+        str,
+        typer.Option("--encoding", help="Text encoding of the input (binary input is refused)."),
+    ] = "utf-8",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """List the most frequent lines or words of a stream, with error bounds.
 
     Every item is counted by the chosen sketch and, for comparison, exactly; the table
     shows the sketch's estimate and bounds next to the true count, and the memory of
-    each.
+    each. Items of the true top k that the sketch does not list are flagged as missed
+    (``missed`` in JSON). The input must be text in ``--encoding`` (UTF-8 by default):
+    undecodable bytes or NUL characters stop the command with an error.
 
     Examples:
 
@@ -109,18 +160,32 @@ def topk_command(
         fail(f"invalid -k {k}: expected an integer >= 1")
     if capacity < 1:
         fail(f"invalid --capacity {capacity}: expected an integer >= 1")
+    try:
+        codecs.getincrementaldecoder(encoding)
+    except LookupError:
+        fail(f"invalid --encoding {encoding!r}: expected a text encoding such as utf-8")
     from twitterdesign.topk import ExactCounter
 
     counter = _make(sketch, capacity, k)
     exact = counter if sketch == "exact" else ExactCounter()
     sinks = [counter] if counter is exact else [counter, exact]
-    if path == "-":
-        events = _stream(sys.stdin.buffer, None, by, sinks)
-    else:
-        with open(path, "rb") as handle:
-            events = _stream(handle, os.fstat(handle.fileno()).st_size, by, sinks)
+    try:
+        if path == "-":
+            events = _stream(sys.stdin.buffer, None, by, encoding, sinks)
+        else:
+            with open(path, "rb") as handle:
+                events = _stream(handle, os.fstat(handle.fileno()).st_size, by, encoding, sinks)
+    except _NotText as exc:
+        name = "standard input" if path == "-" else path
+        fail(f"{name} {exc}; pass --encoding if it is text in another encoding")
     hitters = counter.top_k(k)
     rows = [{**h.to_dict(), "exact": exact.estimate(h.item)} for h in hitters]
+    listed = {h.item for h in hitters}
+    missed = [
+        {"item": h.item, "exact": h.estimate, "estimate": counter.estimate(h.item)}
+        for h in _true_top(exact, k)
+        if h.item not in listed
+    ]
     sketch_bytes, exact_bytes = counter.nbytes, exact.nbytes
     if as_json:
         print_json(
@@ -131,12 +196,14 @@ def topk_command(
                 "events": events,
                 "distinct": len(exact),
                 "top": rows,
+                "missed": missed,
                 "sketch_bytes": sketch_bytes,
                 "exact_bytes": exact_bytes,
             }
         )
         return
     _print_table(sketch, by, events, len(exact), rows, sketch_bytes, exact_bytes)
+    _print_missed(sketch, k, missed)
 
 
 def _print_table(
@@ -172,6 +239,18 @@ def _print_table(
     out.print(
         f"Memory: {sketch} {format_bytes(sketch_bytes)} vs exact {format_bytes(exact_bytes)}"
         f" ({share:.1%})."
+    )
+
+
+def _print_missed(sketch: str, k: int, missed: list[dict[str, Any]]) -> None:
+    if not missed:
+        return
+    shown = ", ".join(
+        f"{row['item']} (exact {row['exact']:,}, estimate {row['estimate']:,})" for row in missed
+    )
+    console().print(
+        f"Missed: {len(missed)} of the true top {k} are not in {sketch}'s list: {shown}.",
+        markup=False,
     )
 
 

@@ -138,7 +138,13 @@ def _bank_files(directory: str | Path | None) -> list[tuple[str, str]]:
     folder = Path(directory)
     if not folder.is_dir():
         raise InvalidParameterError("directory", str(directory), "an existing folder")
-    return [(str(p), p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.toml"))]
+    out = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            out.append((str(path), path.read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            raise CorruptDataError(f"{path}: not valid TOML: not UTF-8 text") from None
+    return out
 
 
 def _parse_file(name: str, text: str) -> list[Question]:

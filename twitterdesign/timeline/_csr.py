@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import lzma
+import math
 import os
+import struct
 import zipfile
+import zlib
 from typing import Any, Literal
 
 import numpy as np
@@ -26,6 +30,7 @@ IntArray = npt.NDArray[np.int64]
 IdArray = npt.NDArray[np.int32]
 
 _FORMAT = "twitterdesign.FollowerGraph"
+_NEEDED = frozenset({"format", "version", "n_users", "followee_indptr", "followee_indices"})
 _VERSION = 1
 # int32 ids keep a 35M-edge graph near 300 MB; the id space is capped accordingly.
 MAX_USERS = 2**31 - 1
@@ -85,33 +90,106 @@ def write_followee_csr(
 def read_followee_csr(path: str | os.PathLike[str] | Any) -> tuple[int, IntArray, IdArray]:
     """Read and validate a file written by `write_followee_csr`.
 
+    The archive is read member by member: each ``.npy`` header is checked against the
+    bytes its member holds before any array is built, so a damaged or hostile file
+    cannot make the reader allocate more than the file's own size.
+
     Raises:
         CorruptDataError: If the file is not such a file or its arrays are inconsistent.
-        OSError: If the file cannot be read.
+        OSError: If the file cannot be opened.
     """
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise CorruptDataError(f"not a FollowerGraph .npz file: {exc}") from exc
-    if not isinstance(data, np.lib.npyio.NpzFile):
+    if isinstance(path, str | os.PathLike):
+        with open(path, "rb") as handle:  # errors opening the file stay OSErrors
+            return _validate(_read_archive(handle))
+    return _validate(_read_archive(path))
+
+
+# What zipfile, zlib, lzma, bz2 and numpy's header parser raise on damaged bytes:
+# NotImplementedError for unknown compression methods or flags, RuntimeError for
+# encrypted members, zlib.error / lzma.LZMAError / OSError / EOFError for broken
+# streams, struct.error, ValueError and OverflowError for bad fields.
+# Deflate's largest expansion (258-byte matches coded in about 2 bits each).
+_MAX_DEFLATE_RATIO = 1032
+
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    OverflowError,
+    struct.error,
+    zlib.error,
+    lzma.LZMAError,
+)
+
+
+def _read_archive(handle: Any) -> dict[str, Any]:
+    head = handle.read(6)
+    handle.seek(-len(head), os.SEEK_CUR)
+    if head == b"\x93NUMPY":
         raise CorruptDataError("not a FollowerGraph .npz file: a bare .npy array")
     try:
-        with data:
-            arrays = {key: data[key] for key in data.files}
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
+        with zipfile.ZipFile(handle) as archive:
+            members = {
+                info.filename.removesuffix(".npy"): info
+                for info in archive.infolist()
+                if info.filename.endswith(".npy")
+            }
+            missing = _NEEDED - members.keys()
+            if missing:
+                raise CorruptDataError(f"not a FollowerGraph file: missing {sorted(missing)}")
+            return {name: _read_member(archive, members[name]) for name in sorted(_NEEDED)}
+    except zipfile.BadZipFile as exc:
+        raise CorruptDataError(f"not a FollowerGraph .npz file: {exc}") from exc
+    except _DAMAGE as exc:
         raise CorruptDataError(f"corrupt FollowerGraph .npz file: {exc}") from exc
-    return _validate(arrays)
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
+    """One ``.npy`` member as an array, its declared size checked against its bytes."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise CorruptDataError(
+            f"corrupt FollowerGraph .npz file: {info.filename} uses compression method "
+            f"{info.compress_type} (expected stored or deflated)"
+        )
+    if info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024:
+        # No deflate stream expands further: the declared size is a lie (or a zip bomb).
+        raise CorruptDataError(
+            f"corrupt FollowerGraph .npz file: {info.filename} claims {info.file_size} "
+            f"bytes from {info.compress_size} compressed"
+        )
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise CorruptDataError(f"corrupt FollowerGraph: {info.filename} is .npy {version}")
+        if dtype.hasobject:
+            raise CorruptDataError(f"corrupt FollowerGraph: {info.filename} holds objects")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes != info.file_size - member.tell():
+            raise CorruptDataError(
+                f"corrupt FollowerGraph: {info.filename} declares {shape} {dtype} but holds "
+                f"{info.file_size - member.tell()} bytes"
+            )
+        raw = member.read(nbytes)
+    if len(raw) != nbytes:
+        raise CorruptDataError(f"corrupt FollowerGraph: {info.filename} is truncated")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
 
 
 def _validate(arrays: dict[str, Any]) -> tuple[int, IntArray, IdArray]:
-    needed = {"format", "version", "n_users", "followee_indptr", "followee_indices"}
-    missing = needed - arrays.keys()
-    if missing:
-        raise CorruptDataError(f"not a FollowerGraph file: missing {sorted(missing)}")
-    if str(arrays["format"]) != _FORMAT:
-        raise CorruptDataError(f"not a FollowerGraph file: format {arrays['format']!s:.40}")
-    if arrays["version"].shape != () or int(arrays["version"]) != _VERSION:
-        raise CorruptDataError(f"unsupported FollowerGraph version {arrays['version']}")
+    fmt, version = arrays["format"], arrays["version"]
+    if fmt.shape != () or fmt.dtype.kind != "U" or str(fmt) != _FORMAT:
+        raise CorruptDataError(f"not a FollowerGraph file: format {fmt!s:.40}")
+    if version.shape != () or version.dtype.kind not in "iu" or int(version) != _VERSION:
+        raise CorruptDataError(f"unsupported FollowerGraph version {version!s:.40}")
     n_arr, indptr, indices = (
         arrays["n_users"],
         arrays["followee_indptr"],

@@ -320,9 +320,10 @@ class FollowerGraph:
 
         Raises:
             CorruptDataError: If the file is not a FollowerGraph file of a known version,
-                or its arrays are inconsistent (bad shapes, unsorted or out-of-range ids,
-                self-follows).
-            OSError: If the file cannot be read.
+                its archive or an array header is damaged (or uses an unsupported zip
+                compression method), or its arrays are inconsistent (bad shapes or
+                types, unsorted or out-of-range ids, self-follows).
+            OSError: If the file cannot be opened.
 
         Examples:
             >>> import io

@@ -160,6 +160,15 @@ def require(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
+def row_sums(matrix: npt.NDArray[np.int64]) -> list[int]:
+    """Exact sums of the rows of a non-negative int64 matrix (no int64 wrap-around)."""
+    if not matrix.size:
+        return [0] * len(matrix)
+    if int(matrix.max()) * matrix.shape[1] < 2**63:
+        return [int(x) for x in matrix.sum(axis=1)]
+    return [sum(row.tolist()) for row in matrix]
+
+
 def index_of(keys: list[Item]) -> dict[Item, int]:
     """Map each of ``keys`` (distinct) to its position (one C-level pass)."""
     return dict(zip(keys, range(len(keys)), strict=True))

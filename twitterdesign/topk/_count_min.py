@@ -20,6 +20,7 @@ from twitterdesign.topk._base import (
     as_batch,
     check_item,
     check_weight,
+    row_sums,
 )
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._hashing import RowHash, fingerprints
@@ -307,12 +308,14 @@ class CountMinSketch:
 
         width, depth, cons, seed, total = src.i64(), src.i64(), src.u8(), src.i64(), src.i64()
         flat = src.array("i8")
+        # Check the sizes against the counters actually present before the constructor
+        # allocates a (depth, width) matrix.
+        if flat.size != width * depth or cons > 1:
+            raise CorruptDataError("serialized CountMinSketch has inconsistent sizes")
         try:
             sketch = cls(width, depth, conservative=bool(cons), seed=seed)
         except InvalidParameterError as exc:
             raise CorruptDataError(f"serialized CountMinSketch is invalid: {exc}") from None
-        if flat.size != width * depth or cons > 1:
-            raise CorruptDataError("serialized CountMinSketch has inconsistent sizes")
         sketch._counts = flat.reshape(depth, width).copy()
         sketch._total = total
         return sketch
@@ -344,8 +347,8 @@ class CountMinSketch:
         """Assert counters are non-negative and no row sums above N."""
         _require(self._counts.shape == (self._depth, self._width), "bad shape")
         _require(bool(np.all(self._counts >= 0)), "negative counter")
-        sums = self._counts.sum(axis=1)
+        sums = row_sums(self._counts)
         if self._conservative:
-            _require(bool(np.all(sums <= self._total)), "row sum above N")
+            _require(all(s <= self._total for s in sums), "row sum above N")
         else:
-            _require(bool(np.all(sums == self._total)), "row sum differs from N")
+            _require(all(s == self._total for s in sums), "row sum differs from N")

@@ -178,7 +178,7 @@ class CountMinTopK:
 
     def _check(self) -> None:
         """Assert the candidates are distinct, at most k, and the sketch is sound."""
-        _require(self._k >= 1, "k must be positive")
+        _require(1 <= self._k <= 2**31, "k outside [1, 2**31]")
         _require(len(self._keys) <= self._k, "too many candidates")
         _require(len(set(self._keys)) == len(self._keys), "duplicate candidates")
         self._sketch._check()

@@ -31,6 +31,9 @@ __all__ = ["DecayedHitter", "DecayedTopK"]
 # Move the landmark forward once weights grow past 2**_RELANDMARK, long before float64
 # overflows (2**1023); rescaling then happens once per ~_RELANDMARK half-lives.
 _RELANDMARK = 64.0
+# A query time before the landmark scales counts up by 2**exponent; beyond this the
+# factor (times the stored weights) would overflow a float.
+_MAX_SCALE_EXPONENT = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +157,13 @@ class DecayedTopK:
 
     def _scale(self, now_s: float | None) -> float:
         now = self._latest if now_s is None else check_number("now_s", now_s)
-        return float(2.0 ** (-(now - self._landmark) / self._half_life))
+        exponent = -(now - self._landmark) / self._half_life
+        if exponent > _MAX_SCALE_EXPONENT:  # a query long before the landmark
+            earliest = self._landmark - _MAX_SCALE_EXPONENT * self._half_life
+            raise InvalidParameterError(
+                "now_s", now_s, f"a finite time >= {earliest:g} s (decay factor within float range)"
+            )
+        return float(2.0**exponent)
 
     def total_weight(self, *, now_s: float | None = None) -> float:
         """Return the decayed total weight of every event counted, at time ``now_s``.
@@ -435,6 +444,9 @@ class DecayedTopK:
         _require(n <= self._capacity and len(self._pos) == n, "bad key table")
         _require(len(self._up) == n == len(self._lo), "array lengths differ")
         _require(all(math.isfinite(v) for v in (self._floor, self._total)), "non-finite")
+        _require(self._floor >= 0 and self._total >= 0, "negative floor or total")
+        _require(math.isfinite(self._latest), "non-finite latest time")
+        _require(self._latest >= self._landmark, "latest time before the landmark")
         _require(bool(np.all(self._lo >= -tol)), "negative lower bound")
         _require(bool(np.all(self._lo <= self._up + tol)), "lower above upper")
         _require(bool(np.all(self._up - self._lo <= self._floor + tol)), "error above floor")

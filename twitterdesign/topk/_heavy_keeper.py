@@ -15,13 +15,15 @@ from twitterdesign.errors import IncompatibleError, InvalidParameterError
 from twitterdesign.topk._base import (
     HeavyHitter,
     Item,
-    aggregate,
     as_batch,
     check_item,
     check_weight,
+    distinct_index,
+    row_sums,
 )
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._hashing import RowHash, fingerprint, fingerprints
+from twitterdesign.topk._hk_rows import decay_run, replay_row
 from twitterdesign.topk._serial import KIND_HEAVY_KEEPER, Reader, Writer, check_loaded
 
 __all__ = ["HeavyKeeper"]
@@ -42,9 +44,13 @@ class HeavyKeeper:
     item that became heavy late, after others settled — is undercounted, by an amount
     the sketch cannot bound; upper bounds are therefore only the trivial ``N``.
 
-    ``update(item, w)`` is ``w`` consecutive arrivals of ``item``; ``update_many`` sums the
-    batch per distinct item and applies those weighted updates in order of first occurrence.
-    Decay draws come from ``rng``, so a seed makes the sketch reproducible.
+    ``update(item, w)`` is ``w`` consecutive arrivals of ``item``. ``update_many`` keeps
+    the streaming behaviour: every bucket sees the batch's arrivals in arrival order (only
+    consecutive arrivals of one item at one bucket are combined, which is exact), so a
+    batch has the same distribution of outcomes as feeding its items one by one. The
+    buckets are replayed with numpy, many at a time. After a batch, the tracked items are
+    the ``k`` with the largest current estimates among those tracked before and those in
+    the batch. Decay draws come from ``rng``, so a seed makes the sketch reproducible.
 
     Args:
         width: Buckets per row (positive).
@@ -139,11 +145,12 @@ class HeavyKeeper:
         self._apply([key], [check_weight(weight)])
 
     def update_many(self, items: Iterable[Any], weights: Iterable[Any] | None = None) -> None:
-        """Sum the batch per distinct item; apply the sums in order of first occurrence.
+        """Apply a batch of arrivals in order, as if they came one by one.
 
         Args:
             items: An int64 array (the fast path) or an iterable of items.
-            weights: Positive integer weights, one per item; all ones when None.
+            weights: Positive integer weights, one per item (``w`` consecutive
+                arrivals); all ones when None.
 
         Raises:
             InvalidParameterError: For bad items or weights.
@@ -151,52 +158,65 @@ class HeavyKeeper:
         batch = as_batch(items, weights)
         if not len(batch):
             return
-        keys, counts = aggregate(batch, first_seen=True)
-        key_list = keys.tolist() if isinstance(keys, np.ndarray) else keys
-        self._apply(key_list, counts.tolist())
+        keys, index = distinct_index(batch)
+        key_fps = fingerprints(keys)
+        key_cells = self._hash.indices(key_fps, self._width)
+        event_fps = key_fps[index]
+        w = np.ones(len(batch), np.int64) if batch.weights is None else batch.weights
+        for r in range(self._depth):
+            replay_row(
+                self._fps[r], self._counts[r], key_cells[r][index], event_fps, w,
+                self._decay, self._rng,
+            )  # fmt: skip
+        self._total += batch.total
+        self._retrack(keys, key_fps, key_cells)
+
+    def _estimates(self, fps: npt.NDArray[np.uint64], cells: npt.NDArray[np.int64]) -> Any:
+        """Current estimates of items given their fingerprints and ``(depth, n)`` cells."""
+        rows = np.arange(self._depth)[:, None]
+        owned = self._fps[rows, cells] == fps[None, :]
+        return np.where(owned, self._counts[rows, cells], 0).max(axis=0)
+
+    def _retrack(self, keys: Any, fps: npt.NDArray[np.uint64], cells: Any) -> None:
+        """Track the ``k`` best of the tracked items and ``keys`` by current estimate."""
+        est = self._estimates(fps, cells)
+        tracked = list(self._top)
+        pick = np.flatnonzero(est > 0)
+        if len(pick) > self._k + len(tracked):
+            pick = pick[np.argpartition(-est[pick], self._k + len(tracked) - 1)]
+            pick = np.sort(pick[: self._k + len(tracked)])
+        pool: dict[Item, int] = {}
+        if tracked:
+            old_fps = fingerprints(tracked)
+            old_est = self._estimates(old_fps, self._hash.indices(old_fps, self._width))
+            pool.update(zip(tracked, old_est.tolist(), strict=True))
+        chosen = keys[pick].tolist() if isinstance(keys, np.ndarray) else [keys[i] for i in pick]
+        pool.update(zip(chosen, est[pick].tolist(), strict=True))
+        ranked = sorted(pool, key=lambda x: -pool[x])[: self._k]
+        self._top = {x: pool[x] for x in ranked if pool[x] > 0}
+        self._floor = 0
 
     def _apply(self, keys: list[Item], weights: list[int]) -> None:
         fps = fingerprints(keys)
         idx = self._hash.indices(fps, self._width).T.tolist()
-        # Plain lists are fastest for element access; converting costs O(width) per row,
-        # so a small batch (a single update) writes through numpy views instead.
-        small = len(keys) * 8 < self._width
-        fp_rows: list[Any] = list(self._fps) if small else [r.tolist() for r in self._fps]
-        cnt_rows: list[Any] = list(self._counts) if small else [r.tolist() for r in self._counts]
         geometric = self._rng.geometric
         b = self._decay
         for key, fp, cells, w in zip(keys, fps.tolist(), idx, weights, strict=True):
             best = 0
             for r, j in enumerate(cells):
-                fr, cr = fp_rows[r], cnt_rows[r]
-                c = int(cr[j])
-                left = w
-                if c > 0 and int(fr[j]) != fp:
-                    # Each arrival decays the count with probability b**-c; the number
-                    # of arrivals until the next decay is geometric.
-                    while left > 0 and c > 0:
-                        p = b ** (-c)
-                        # A count this large never decays in practice (p underflows).
-                        tries = int(geometric(p)) if p > 1e-300 else left + 1
-                        if tries > left:
-                            left = 0
-                            break
-                        left -= tries
-                        c -= 1
-                    if c > 0:
-                        cr[j] = c
+                c = int(self._counts[r, j])
+                if c > 0 and int(self._fps[r, j]) != fp:
+                    c, taken = decay_run(c, w, b, geometric)
+                    self._counts[r, j] = c
+                    if not taken:
                         continue
-                    # The decay that reached zero is the arrival that takes the bucket.
-                    left += 1
-                if c == 0:
-                    fr[j] = fp
-                cr[j] = c + left
-                best = max(best, c + left)
+                else:
+                    c += w
+                    self._counts[r, j] = c
+                self._fps[r, j] = fp
+                best = max(best, c)
             self._total += w
             self._track(key, best)
-        if not small:
-            self._fps = np.asarray(fp_rows, dtype=np.uint64)
-            self._counts = np.asarray(cnt_rows, dtype=np.int64)
 
     def _track(self, key: Item, est: int) -> None:
         top = self._top
@@ -321,12 +341,15 @@ class HeavyKeeper:
         fps, counts = src.array("u8"), src.array("i8")
         keys, vals = src.items(), src.array("i8")
         src.done()
+        # Sizes are checked against the arrays present before the constructor allocates.
+        if fps.size != width * depth or counts.size != width * depth or len(keys) != len(vals):
+            raise CorruptDataError("serialized HeavyKeeper has inconsistent sizes")
+        if len(set(keys)) != len(keys):
+            raise CorruptDataError("serialized HeavyKeeper tracks an item twice")
         try:
             out = cls(width, depth, k=k, decay=decay, seed=seed, rng=rng)
         except InvalidParameterError as exc:
             raise CorruptDataError(f"serialized HeavyKeeper is invalid: {exc}") from None
-        if fps.size != width * depth or counts.size != width * depth or len(keys) != len(vals):
-            raise CorruptDataError("serialized HeavyKeeper has inconsistent sizes")
         out._fps = fps.reshape(depth, width).astype(np.uint64)
         out._counts = counts.reshape(depth, width).copy()
         out._top = dict(zip(keys, vals.tolist(), strict=True))
@@ -338,5 +361,5 @@ class HeavyKeeper:
         """Assert counts are non-negative, each row sums to at most N, top-k is small."""
         _require(self._counts.shape == (self._depth, self._width), "bad shape")
         _require(bool(np.all(self._counts >= 0)), "negative count")
-        _require(bool(np.all(self._counts.sum(axis=1) <= self._total)), "row sum above N")
+        _require(all(s <= self._total for s in row_sums(self._counts)), "row sum above N")
         _require(len(self._top) <= self._k, "too many tracked items")

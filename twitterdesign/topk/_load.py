@@ -57,3 +57,28 @@ def clone_empty(sketch: Any, name: str = "sketch") -> Any:
     if sketch.total_weight != 0:
         raise InvalidParameterError(name, sketch, "an empty sketch (total_weight == 0)")
     return load_sketch(sketch.to_bytes())
+
+
+def load_nested(data: bytes, prototype: bytes, owner: str) -> Any:
+    """Load a sketch nested in ``owner``'s bytes and check it matches the template.
+
+    A bucket or region must have the template's type and configuration (sizes, seed,
+    ``k``...): the same test `merge` applies, so a loaded structure never fails later
+    when it merges its parts.
+
+    Raises:
+        CorruptDataError: If ``data`` is not a sound sketch of the template's config.
+    """
+    from twitterdesign.errors import IncompatibleError
+
+    sketch = load_sketch(data)
+    probe = load_sketch(prototype)
+    if type(sketch) is not type(probe):
+        raise CorruptDataError(f"serialized {owner} holds a sketch of another type")
+    try:
+        probe.merge(sketch)
+    except IncompatibleError:
+        raise CorruptDataError(
+            f"serialized {owner} holds a sketch whose configuration differs from its template"
+        ) from None
+    return sketch

@@ -241,7 +241,7 @@ class MisraGries:
     def _check(self) -> None:
         """Assert the counters and the decrement respect ``sum + (k+1)·D <= N``."""
         n = len(self._keys)
-        _require(self._k >= 1, "k must be positive")
+        _require(1 <= self._k <= 2**31, "k outside [1, 2**31]")
         _require(n <= self._k and len(self._counts) == n, "too many counters")
         _require(len(self._pos) == n, "duplicate keys")
         _require(all(self._pos[x] == i for i, x in enumerate(self._keys)), "bad index")

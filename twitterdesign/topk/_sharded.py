@@ -343,7 +343,10 @@ class ShardedCounter:
         src.done()
         if shards < 1 or flat.size != len(keys) * shards or writes.size != shards:
             raise CorruptDataError("serialized ShardedCounter has inconsistent sizes")
-        counter = cls(shards, rng=rng)
+        try:
+            counter = cls(shards, rng=rng)
+        except InvalidParameterError as exc:
+            raise CorruptDataError(f"serialized ShardedCounter is invalid: {exc}") from None
         counter._keys = keys
         counter._index = index_of(keys)
         counter._rows = np.zeros((max(8, len(keys)), shards), dtype=np.int64)

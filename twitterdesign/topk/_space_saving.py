@@ -335,7 +335,7 @@ class SpaceSaving:
     def _check(self) -> None:
         """Assert every invariant the guarantees rest on."""
         n = len(self._keys)
-        _require(self._capacity >= 1, "capacity must be positive")
+        _require(1 <= self._capacity <= 2**31, "capacity outside [1, 2**31]")
         _require(n <= self._capacity, "more keys than counters")
         _require(len(self._pos) == n, "duplicate keys or stale index")
         _require(all(self._pos[k] == i for i, k in enumerate(self._keys)), "bad index")

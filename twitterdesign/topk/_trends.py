@@ -15,7 +15,7 @@ from twitterdesign.errors import (
     NotFoundError,
 )
 from twitterdesign.topk._base import HeavyHitter, Item
-from twitterdesign.topk._load import clone_empty, load_sketch
+from twitterdesign.topk._load import clone_empty, load_nested, load_sketch
 from twitterdesign.topk._serial import KIND_REGIONAL, Reader, Writer, check_loaded
 
 __all__ = ["RegionalTopK", "Trend", "regional_trending", "trending"]
@@ -391,15 +391,19 @@ class RegionalTopK:
         limit_names = src.items()
         limits = {name: src.i64() for name in limit_names}
         prototype = load_sketch(src.blob())
-        names = src.items()
-        sketches = [load_sketch(src.blob()) for _ in names]
-        src.done()
-        if not all(isinstance(n, str) and n and n != GLOBAL for n in names):
-            raise CorruptDataError("serialized RegionalTopK has a bad region name")
+        if len(limits) != len(limit_names):
+            raise CorruptDataError("serialized RegionalTopK repeats a threshold's region")
         try:
             out = cls(prototype, min_count=min_count, region_min_count=limits)  # type: ignore[arg-type]
         except InvalidParameterError as exc:
             raise CorruptDataError(f"serialized RegionalTopK is invalid: {exc}") from None
+        names = src.items()
+        if not all(isinstance(n, str) and n and n != GLOBAL for n in names):
+            raise CorruptDataError("serialized RegionalTopK has a bad region name")
+        if len(set(names)) != len(names):
+            raise CorruptDataError("serialized RegionalTopK repeats a region")
+        sketches = [load_nested(src.blob(), out._prototype, "RegionalTopK") for _ in names]
+        src.done()
         out._regions = dict(zip(names, sketches, strict=True))  # type: ignore[arg-type]
         check_loaded(out)
         return out

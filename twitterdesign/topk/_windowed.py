@@ -13,10 +13,14 @@ from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import IncompatibleError, InvalidParameterError
 from twitterdesign.topk._base import HeavyHitter, Item, as_batch, check_weight
 from twitterdesign.topk._base import require as _require
-from twitterdesign.topk._load import clone_empty, load_sketch
+from twitterdesign.topk._load import clone_empty, load_nested, load_sketch
 from twitterdesign.topk._serial import KIND_WINDOWED, Reader, Writer, check_loaded
 
 __all__ = ["WindowedTopK"]
+
+# Largest bucket number in magnitude: well inside int64, so a window's edges
+# (bucket ± buckets) and its serialized epochs never overflow.
+_MAX_EPOCH = float(2**62)
 
 
 class WindowedTopK:
@@ -69,6 +73,10 @@ class WindowedTopK:
         self._window_s = check_number("window_s", window_s, minimum=0, min_inclusive=False)
         self._buckets = check_int("buckets", buckets, minimum=1, maximum=100_000)
         self._width_s = self._window_s / self._buckets
+        if not self._width_s > 0:  # window_s / buckets underflowed to 0
+            raise InvalidParameterError(
+                "window_s", window_s, f"a window whose {self._buckets} buckets are wider than 0 s"
+            )
         template = SpaceSaving(capacity=1000) if sketch is None else sketch
         self._prototype: bytes = clone_empty(template).to_bytes()
         self._ring: dict[int, Any] = {}
@@ -107,9 +115,17 @@ class WindowedTopK:
             f"live={len(self._ring)})"
         )
 
-    def _epoch(self, timestamp_s: Any) -> int:
-        t = time.time() if timestamp_s is None else check_number("timestamp_s", timestamp_s)
-        return math.floor(t / self._width_s)
+    def _epoch(self, timestamp_s: Any, name: str = "timestamp_s") -> int:
+        t = time.time() if timestamp_s is None else check_number(name, timestamp_s)
+        bucket = t / self._width_s
+        if not abs(bucket) < _MAX_EPOCH:
+            raise InvalidParameterError(name, timestamp_s, self._time_range())
+        return math.floor(bucket)
+
+    def _time_range(self) -> str:
+        # Bucket numbers are serialized as int64; a time beyond this range has none.
+        limit = _MAX_EPOCH * self._width_s
+        return f"a finite time within ±{limit:g} s (a bucket number that fits 64 bits)"
 
     def _advance(self, epoch: int) -> None:
         if self._head is None or epoch > self._head:
@@ -193,7 +209,10 @@ class WindowedTopK:
             raise InvalidParameterError(
                 "timestamps_s", timestamps_s, f"one finite time per item ({len(batch)} items)"
             )
-        epochs = np.floor(times / self._width_s).astype(np.int64)
+        buckets = times / self._width_s
+        if not bool(np.all(np.abs(buckets) < _MAX_EPOCH)):
+            raise InvalidParameterError("timestamps_s", timestamps_s, self._time_range())
+        epochs = np.floor(buckets).astype(np.int64)
         order = np.argsort(epochs, kind="stable")
         uniq, starts = np.unique(epochs[order], return_index=True)
         ends = [*starts[1:].tolist(), len(order)]
@@ -226,7 +245,7 @@ class WindowedTopK:
         """The merged window, cached until the next update (callers must not modify it)."""
         if now_s is None and self._head is None:
             return load_sketch(self._prototype)
-        end = self._head if now_s is None else self._epoch(now_s)
+        end = self._head if now_s is None else self._epoch(now_s, "now_s")
         assert end is not None
         if self._cache is not None and self._cache[0] == end:
             return self._cache[1]
@@ -338,18 +357,20 @@ class WindowedTopK:
         window_s, buckets = src.f64(), src.i64()
         has_head, head, dropped = src.u8(), src.i64(), src.i64()
         prototype = load_sketch(src.blob())
-        n = src.i64()
-        if n < 0 or n > buckets:
-            raise CorruptDataError("serialized WindowedTopK has too many buckets")
-        ring = {}
-        for _ in range(n):
-            epoch = src.i64()
-            ring[epoch] = load_sketch(src.blob())
-        src.done()
         try:
             out = cls(window_s=window_s, buckets=buckets, sketch=prototype)
         except InvalidParameterError as exc:
             raise CorruptDataError(f"serialized WindowedTopK is invalid: {exc}") from None
+        n = src.i64()
+        if n < 0 or n > buckets or has_head > 1:
+            raise CorruptDataError("serialized WindowedTopK has too many buckets")
+        ring = {}
+        for _ in range(n):
+            epoch = src.i64()
+            ring[epoch] = load_nested(src.blob(), out._prototype, "WindowedTopK")
+        src.done()
+        if len(ring) != n:
+            raise CorruptDataError("serialized WindowedTopK holds a bucket twice")
         out._ring, out._dropped = ring, dropped
         out._head = head if has_head else None
         check_loaded(out)
