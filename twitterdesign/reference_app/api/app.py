@@ -21,6 +21,7 @@ from twitterdesign.reference_app.api import (
     routes_statuses,
     routes_timelines,
 )
+from twitterdesign.reference_app.api._input import InputGuardMiddleware
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
 from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.api._schemas import ERROR_RESPONSES as _ERRORS
@@ -142,5 +143,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     ):
         app.include_router(module.router, responses=_ERRORS)
 
+    # Inside the gateway: hostile input is refused before any route parses it, once the
+    # gateway has bounded the body.
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(GatewayMiddleware, services=svc, metrics=metrics)
     return app
