@@ -7,6 +7,7 @@ keep-alive client make of it.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +17,6 @@ from typing import Any
 import httpx
 import uvicorn
 
-from twitterdesign.reference_app.server import free_port
-
 
 @contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
@@ -26,17 +25,23 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     The server runs the app's lifespan (startup and shutdown) and is stopped, and its
     thread joined, when the block exits.
     """
+    # Bind the socket here and hand it over: no window for another process to take the port.
+    # Name the protocol: asyncio sets TCP_NODELAY only on sockets whose proto is TCP, and
+    # without it Nagle's algorithm meets delayed ACKs and every response waits ~40 ms.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         app,
-        host="127.0.0.1",
-        port=free_port(),
-        log_level="critical",
+        log_config=None,  # leave the test run's logging configuration alone
         access_log=False,
         lifespan="on",
-        timeout_keep_alive=60,
+        timeout_keep_alive=120,  # an idle pause in a test must not close the connection
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test-server", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-test-server", daemon=True
+    )
     thread.start()
     try:
         deadline = time.monotonic() + 30
@@ -46,10 +51,11 @@ def serve_in_thread(app: Any) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("uvicorn did not start within 30 s")
             time.sleep(0.02)
-        yield f"http://127.0.0.1:{config.port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        sock.close()
 
 
 def local_port(response: httpx.Response) -> int | None:

@@ -327,3 +327,23 @@ def test_any_lone_surrogate_in_any_channel_is_422_naming_the_field(
     else:
         reply = api.client.post(f"{url}?{field}={_percent(text)}", headers=user.headers)
     _error(reply, 422, field)
+
+
+def test_streamed_json_body_over_the_limit_is_still_413(app_factory) -> None:  # type: ignore[no-untyped-def]
+    # The input guard reads JSON bodies whole: it must pass on the gateway's 413 for a
+    # chunked body (no Content-Length to refuse up front) that grows past the limit.
+    api = app_factory(max_request_bytes=2_000)
+    user = api.register()
+
+    def chunks() -> Any:
+        yield b'{"status": "'
+        for _ in range(10):
+            yield b"x" * 500
+        yield b'"}'
+
+    reply = api.client.post(
+        "/api/v1/statuses",
+        headers={**user.headers, "Content-Type": "application/json"},
+        content=chunks(),
+    )
+    _error(reply, 413, "too large")
