@@ -177,7 +177,9 @@ class InputGuardMiddleware:
                 if form:
                     _check_pairs(body)
                 elif body.strip():
-                    scope = {**scope, _SCOPE_KEY: load_json(body)}
+                    # In place, not a copy: the router records the matched route in this
+                    # scope, and the gateway outside labels its metrics with it.
+                    scope[_SCOPE_KEY] = load_json(body)
                 receive = _replay(body, disconnected, receive)
         except AppError as exc:  # includes the gateway's 413 raised from ``receive``
             await _send_error(send, exc.status_code, exc.message)
