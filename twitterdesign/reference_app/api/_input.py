@@ -12,7 +12,9 @@ rejects them before any route runs, the same way on every route:
   are not UTF-8, such as ``%ED%A0%80`` (the surrogate again): Starlette would silently turn
   them into U+FFFD (422, naming the parameter).
 
-`load_json` is the one JSON loader the routes use, so a body is parsed once.
+`load_json` is the one JSON loader: the guard hands the parsed body on in the request's
+scope, where the Mastodon routes' `Params` pick it up (`json_body_of`) instead of parsing
+it again. The lesson's pydantic routes let FastAPI parse the (now checked) body again.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class _MalformedJSON(AppError):
-    """The body is not JSON (400)."""
+    """The body is not JSON, or nests too deeply (400)."""
 
     status_code = 400
 
