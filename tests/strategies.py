@@ -119,3 +119,54 @@ def follow_edge_lists(draw: st.DrawFn, max_users: int = 12, max_edges: int = 60)
         )
     )
     return n, [a for a, _ in pairs], [b for _, b in pairs]
+
+
+# --- reference app: hostile request values ----------------------------------------------
+#: Signed 64-bit bounds: Snowflake ids and every integer SQLite stores.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+#: Integers at and past the edges that break hand-written parsers and SQLite's int64.
+hostile_integers = st.one_of(
+    st.sampled_from(
+        [0, 1, -1, INT64_MAX - 1, INT64_MAX, INT64_MAX + 1, INT64_MIN, INT64_MIN - 1, 2**64]
+    ),
+    st.integers(min_value=-(10**30), max_value=10**30),
+)
+
+#: Text a client may send where an integer or an id is expected.
+hostile_number_texts = st.one_of(
+    hostile_integers.map(str),
+    st.sampled_from(
+        ["--1", "-0", "+1", "1.5", "1e3", "0x10", " 1", "1 ", "-", "²", "١٢٣", "１２", "9" * 5000]
+    ),
+    st.text(alphabet="-+0123456789", min_size=1, max_size=25),
+    st.text(st.characters(categories=["Nd"]), min_size=1, max_size=5),  # non-ASCII digits too
+)
+
+#: Strings holding at least one lone surrogate (legal in a JSON escape, not in Unicode text).
+lone_surrogate_texts = st.builds(
+    lambda before, surrogate, after: before + surrogate + after,
+    st.text(max_size=5),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+    st.text(max_size=5),
+)
+
+#: JSON values of every type (for "wrong JSON type" probes), small and shallow.
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def nested_json(depth: int, *, leaf: str = "1") -> str:
+    """Return JSON text nesting arrays and objects ``depth`` levels deep (alternating)."""
+    opening = "".join('{"a":' if level % 2 else "[" for level in range(depth))
+    closing = "".join("}" if level % 2 else "]" for level in reversed(range(depth)))
+    return opening + leaf + closing

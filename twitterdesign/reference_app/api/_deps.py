@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
+from twitterdesign.reference_app.api._input import json_body_of
 from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.services import (
     AppError,
@@ -37,6 +38,7 @@ __all__ = [
     "link_header",
     "page_from",
     "params",
+    "parse_count",
     "parse_id",
     "render_cache",
     "require",
@@ -152,10 +154,7 @@ async def params(request: Request) -> Params:
         if ctype == "application/json":
             raw = await request.body()
             if raw.strip():
-                try:
-                    body = json.loads(raw)
-                except (ValueError, UnicodeDecodeError):
-                    raise BadRequest("request body is not valid JSON") from None
+                body = json_body_of(request.scope, raw)
                 if not isinstance(body, dict):
                     raise BadRequest("request body must be a JSON object")
                 data.update(body)
@@ -189,6 +188,29 @@ def parse_id(value: Any, *, name: str = "id", bad: type[AppError] = NotFound) ->
     return number
 
 
+_COUNT = re.compile(r"-?[0-9]{1,10}")
+
+
+def parse_count(value: str, *, name: str, minimum: int = 0) -> int:
+    """Parse a count or offset parameter: at most 10 ASCII digits, at least ``minimum``.
+
+    Raises:
+        BadRequest: For anything else (``--1``, ``1.5``, ``²``, 11 digits or more),
+            naming the parameter, the value and what is allowed.
+
+    Examples:
+        >>> parse_count("40", name="limit", minimum=1)
+        40
+    """
+    number = int(value) if _COUNT.fullmatch(value) else None
+    if number is None or number < minimum:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise BadRequest(
+            f"{name} must be an integer >= {minimum} of 10 digits at most, got {shown!r}"
+        )
+    return number
+
+
 def page_from(request: Request, *, default_limit: int = 20, max_limit: int = MAX_LIMIT) -> Page:
     """Read ``max_id``, ``since_id``, ``min_id`` and ``limit`` from the query string.
 
@@ -207,12 +229,7 @@ def page_from(request: Request, *, default_limit: int = 20, max_limit: int = MAX
     limit = default_limit
     raw = q.get("limit")
     if raw is not None and raw != "":
-        if not (raw.lstrip("-").isascii() and raw.lstrip("-").isdigit()) or len(raw) > 10:
-            raise BadRequest("limit must be an integer")
-        limit = int(raw)
-        if limit < 1:
-            raise BadRequest("limit must be at least 1")
-        limit = min(limit, max_limit)
+        limit = min(parse_count(raw, name="limit", minimum=1), max_limit)
     return Page(
         max_id=cursor("max_id"), since_id=cursor("since_id"), min_id=cursor("min_id"), limit=limit
     )

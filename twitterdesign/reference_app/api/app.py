@@ -21,9 +21,11 @@ from twitterdesign.reference_app.api import (
     routes_statuses,
     routes_timelines,
 )
+from twitterdesign.reference_app.api._input import InputGuardMiddleware
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
 from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.api._schemas import ERROR_RESPONSES as _ERRORS
+from twitterdesign.reference_app.api._server_errors import UnexpectedErrorMiddleware
 from twitterdesign.reference_app.services import AppError, Services
 from twitterdesign.reference_app.settings import Settings
 
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, _exc: Exception) -> JSONResponse:
+        # Only reached if UnexpectedErrorMiddleware (the outermost) fails itself.
         return _error(500, "internal server error")
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and readiness", responses=_ERRORS)
@@ -142,5 +145,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     ):
         app.include_router(module.router, responses=_ERRORS)
 
+    # Listed innermost first. Hostile input is refused before any route parses it, after
+    # the gateway has bounded the body; an unexpected error becomes a 500 inside the
+    # gateway (so its metrics count it) and, should the gateway itself fail, outside it:
+    # either way the server never sees the exception, so it keeps the connection open.
+    app.add_middleware(InputGuardMiddleware)
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(GatewayMiddleware, services=svc, metrics=metrics)
+    app.add_middleware(UnexpectedErrorMiddleware)
     return app

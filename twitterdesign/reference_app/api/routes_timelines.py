@@ -17,6 +17,7 @@ from twitterdesign.reference_app.api._deps import (
     json_page,
     page_from,
     params,
+    parse_count,
     parse_id,
     render_cache,
     require,
@@ -26,7 +27,7 @@ from twitterdesign.reference_app.api._deps import (
 )
 from twitterdesign.reference_app.api._render import Renderer
 from twitterdesign.reference_app.services import NotFound
-from twitterdesign.reference_app.storage import StatusRecord
+from twitterdesign.reference_app.storage import Page, StatusRecord
 
 __all__ = ["router"]
 
@@ -122,14 +123,10 @@ async def search(
     kind = p.text("type", max_len=20)
     if kind not in (None, "", "accounts", "hashtags", "statuses"):
         raise BadRequest("type must be accounts, hashtags or statuses")
-    offset_raw = p.text("offset", default="0", max_len=10) or "0"
-    if not (offset_raw.isascii() and offset_raw.isdigit()):
-        raise BadRequest("offset must be a non-negative integer")
+    offset = parse_count(p.text("offset", default="0", max_len=100) or "0", name="offset")
     page = page_from(request)
     s = services(request)
-    found = s.search.search(
-        viewer_of(auth), q, kind=kind or None, limit=page.limit, offset=int(offset_raw)
-    )
+    found = s.search.search(viewer_of(auth), q, kind=kind or None, limit=page.limit, offset=offset)
     r = _r(request, auth)
     return {
         "accounts": [r.account(a) for a in found.accounts],
@@ -191,9 +188,8 @@ def notification(
     assert auth.account_id is not None
     wanted = parse_id(notification_id)
     s = services(request)
-    items = s.store.notifications(
-        auth.account_id, dataclasses.replace(page_from(request), max_id=wanted + 1, limit=1)
-    )
+    # The oldest notification from ``wanted`` on (``wanted + 1`` overflows int64 at the top).
+    items = s.store.notifications(auth.account_id, Page(min_id=wanted - 1, limit=1))
     rendered = _r(request, auth).notifications([n for n in items if n.id == wanted])
     if not rendered:
         raise NotFound("Record not found")
