@@ -222,11 +222,18 @@ class SensitivityReport:
     def for_output(self, output: str) -> tuple[SensitivityBar, ...]:
         """Return the bars of one output, the largest swing first.
 
+        Bars are ordered by swing, largest first. Two swings that agree to 9
+        significant digits count as tied — float noise must not split swings that are
+        equal in exact arithmetic, such as those of two inputs an output is proportional
+        to — and tied bars are ordered by input name. The rule is relative to each
+        swing, so a bar comes before another only if its swing is larger or within a
+        relative 1e-8 of it, however small both are next to the other bars.
+
         Args:
             output: A key of `SENSITIVITY_OUTPUTS`.
 
         Returns:
-            The bars, ordered by swing (ties by input name).
+            The bars, ordered by swing (ties, to 9 significant digits, by input name).
 
         Raises:
             InvalidParameterError: If ``output`` is not a known output.
@@ -238,9 +245,7 @@ class SensitivityReport:
         """
         check_choice("output", output, SENSITIVITY_OUTPUTS)
         chosen = [b for b in self.bars if b.output == output]
-        scale = max((abs(b.output_base) for b in chosen), default=0.0) or 1.0
-        # Round before comparing so float noise does not reorder equal swings.
-        return tuple(sorted(chosen, key=lambda b: (-round(b.swing / scale, 9), b.input)))
+        return tuple(sorted(chosen, key=lambda b: (-_significant(b.swing), b.input)))
 
     def most_influential(self, output: str) -> str:
         """Return the input whose change moves ``output`` the most.
@@ -266,6 +271,11 @@ class SensitivityReport:
             "relative_change": self.relative_change,
             "outputs": {o: [b.to_dict() for b in self.for_output(o)] for o in SENSITIVITY_OUTPUTS},
         }
+
+
+def _significant(value: float) -> float:
+    # Round to 9 significant digits: monotone, so a larger rounded swing is a larger swing.
+    return float(f"{value:.8e}")
 
 
 def _moved(workload: Workload, name: str, factor: float) -> float:
