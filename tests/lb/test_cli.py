@@ -161,3 +161,75 @@ def test_simulate_outage_timeout_retries_and_staleness(capsys: pytest.CaptureFix
     assert data["scenario"]["load_view"] == "global"
     assert data["result"]["retries"] > 0
     assert data["result"]["succeeded"] + data["result"]["failed"] == 4000
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        # Regression: a numpy ValueError traceback.
+        (["--requests", "99999999999999999999"], "requests=99999999999999999999"),
+        # Regression: allocated 23.7 GB until the kernel killed it.
+        (["--servers", "100000000", "--requests", "10"], "servers=100000000"),
+        (["--clients", "1000000000", "--servers", "1000000000"], "clients=1000000000"),
+        (["--requests", "20000000"], "requests=20000000"),
+        (["--requests", "2000", "--max-memory", "1 MB"], "clients=100"),
+        (["--requests", "2000", "--max-memory", "lots"], "--max-memory"),
+        (["--requests", "2000", "--slow-factor", "nan"], "--slow-factor"),
+        (["--requests", "2000", "--service-ms", "inf"], "--service-ms"),
+        (["--requests", "2000", "--rate", "-1"], "--rate"),
+    ],
+)
+@pytest.mark.parametrize("command", ["simulate", "compare"])
+def test_sizes_are_checked_up_front_with_the_memory_they_need(
+    command: str, argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(["lb", command, *argv], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+    if "max-memory" not in needle and needle.split("=")[0] in {"requests", "servers", "clients"}:
+        assert "would need about" in lines[0]  # the estimate
+        assert "GB" in lines[0] or "MB" in lines[0] or "EB" in lines[0] or "TB" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_concurrency_below_one_is_rejected(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Regression: --concurrency 0 ran (as "unlimited") and exited 0.
+    code, out, err = _run(["lb", "simulate", "--concurrency", value, "--requests", "100"], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        f"twitterdesign: error: invalid --concurrency={value}: expected an integer >= 1"
+    ]
+
+
+def test_unlimited_concurrency_is_its_own_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        ["lb", "simulate", "--unlimited-concurrency", "--requests", "500", "--json"], capsys
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["scenario"]["concurrency"] is None
+    assert data["result"]["succeeded"] == 500
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["--clients", "0"], "clients=0"),
+        (["--servers", "-3"], "servers=-3"),
+        (["--requests", "0"], "requests=0"),
+        (["--retries", "8"], "retries=8"),
+        (["--retries", "-1"], "retries=-1"),
+    ],
+)
+def test_sizes_below_their_minimum_are_one_line_errors(
+    argv: list[str], name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(["lb", "simulate", *argv], capsys)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert name in err
