@@ -147,3 +147,19 @@ def test_sensitivity_bad_input() -> None:
         sensitivity(Workload(1e6), relative_change=1.5)
     with pytest.raises(InvalidParameterError, match="output"):
         sensitivity(Workload(1e6)).for_output("happiness")
+
+
+def test_growth_past_the_workload_limit_names_annual_growth() -> None:
+    # 500 billion users doubling for two years passes the 1e12 limit in year 1.
+    with pytest.raises(InvalidParameterError) as info:
+        project_growth(Workload(5e11), annual_growth=1.0, years=2)
+    assert info.value.name == "annual_growth"
+    assert "1e+12" in str(info.value)
+    assert len(project_growth(Workload(5e11), annual_growth=1.0, years=1).years) == 2
+
+
+def test_sensitivity_clips_to_the_field_limits() -> None:
+    w = Workload(1e12, requests_per_server_per_second=1e-3)
+    bars = {b.input: b for b in sensitivity(w, relative_change=0.5).for_output("cache_bytes")}
+    assert bars["daily_active_users"].input_high == 1e12
+    assert bars["requests_per_server_per_second"].input_low == 1e-3
