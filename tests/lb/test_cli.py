@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -190,8 +191,7 @@ def test_sizes_are_checked_up_front_with_the_memory_they_need(
     assert len(lines) == 1, err
     assert needle in lines[0]
     if "max-memory" not in needle and needle.split("=")[0] in {"requests", "servers", "clients"}:
-        assert "would need about" in lines[0]  # the estimate
-        assert "GB" in lines[0] or "MB" in lines[0] or "EB" in lines[0] or "TB" in lines[0]
+        assert re.search(r"would need about [\d.e+]+ [kKMGTPE]?B", lines[0])  # the estimate
 
 
 @pytest.mark.parametrize("value", ["0", "-1"])
@@ -233,3 +233,36 @@ def test_sizes_below_their_minimum_are_one_line_errors(
     assert out == ""
     assert len(err.strip().splitlines()) == 1
     assert name in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        # Regression: a numpy "Maximum allowed dimension exceeded" traceback.
+        (["--keys", "99999999999999999999"], "--keys=99999999999999999999"),
+        (["--keys", "20000000"], "--keys=20000000"),
+        (["--nodes", "5", "--keys", "5000", "--max-memory", "1 MB"], "--keys=5000"),
+    ],
+)
+def test_hash_refuses_keys_past_the_memory_limit(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(["lb", "hash", *argv], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+    assert "--max-memory" in lines[0]
+    assert "would need about" in lines[0]
+
+
+@pytest.mark.parametrize("nodes", ["1", "10001", "99999999999999999999"])
+def test_hash_node_count_is_bounded(nodes: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Regression: --nodes 99999999999999999999 built labels and rings for ever.
+    code, out, err = _run(["lb", "hash", "--nodes", nodes, "--keys", "10"], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.strip() == (
+        f"twitterdesign: error: invalid --nodes={nodes}: expected an integer in [2, 10000]"
+    )

@@ -12,7 +12,15 @@ import typer
 from rich import box
 from rich.table import Table
 
-from twitterdesign._cli._common import console, fail, print_json, progress
+from twitterdesign._cli._common import (
+    DEFAULT_MAX_MEMORY,
+    check_memory,
+    console,
+    fail,
+    memory_limit,
+    print_json,
+    progress,
+)
 
 if TYPE_CHECKING:
     from twitterdesign.lb import Scenario, SimulationResult
@@ -112,20 +120,13 @@ def _scenario(
     max_memory: str,
 ) -> tuple[int, Scenario]:
     from twitterdesign._validate import check_int, check_number
-    from twitterdesign.errors import InvalidParameterError
     from twitterdesign.lb import Outage as OutagePeriod
     from twitterdesign.lb import Scenario, ServiceTime
-    from twitterdesign.units import parse_bytes
 
     # Sizes first, before anything is allocated or looped over per server.
-    try:
-        limit = check_number("--max-memory", parse_bytes(max_memory), minimum=1.0)
-    except InvalidParameterError:
-        raise InvalidParameterError(
-            "--max-memory", max_memory, "a size such as '4 GB' or '512 MB'"
-        ) from None
+    limit = memory_limit(max_memory)
     sizes = Scenario(clients=clients, servers=servers, requests=requests, retries=retries)
-    sizes.check_memory(int(limit))
+    sizes.check_memory(limit)
     mean_s = check_number("--service-ms", service_ms, minimum=0.0, min_inclusive=False) / 1000
     check_number("--slow-factor", slow_factor, minimum=0.0, min_inclusive=False)
     if rate is not None:
@@ -160,7 +161,7 @@ def _scenario(
     if rate is None:
         capacity = sum(speeds) if speeds else float(servers)
         rate = 0.7 * capacity * (conc or 1) / dist.mean()
-    return int(limit), Scenario(
+    return limit, Scenario(
         clients=clients,
         servers=servers,
         requests=requests,
@@ -244,7 +245,7 @@ def simulate_command(
     arrivals: Arrivals = "poisson",
     staleness_ms: StalenessMs = 0.0,
     aperture: Aperture = None,
-    max_memory: MaxMemory = "4 GB",
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
     plot: Plot = None,
@@ -324,7 +325,7 @@ def compare_command(
     arrivals: Arrivals = "poisson",
     staleness_ms: StalenessMs = 0.0,
     aperture: Aperture = None,
-    max_memory: MaxMemory = "4 GB",
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
     plot: Plot = None,
@@ -377,9 +378,19 @@ def compare_command(
         out.print(f"Figure written to {plot}")
 
 
+# Memory of `lb hash`, measured with tracemalloc and rounded up: per key (the keys, three
+# routings, comparisons; the bounded-load ring is the largest), per node (a ring of 160
+# points per node, built three times). Ring construction takes ~12 ms per node, so the
+# node count is capped too (Maglev's default table holds at most 65,537 anyway).
+_HASH_BYTES_PER_KEY = 400
+_HASH_BYTES_PER_NODE = 50_000
+_MAX_HASH_NODES = 10_000
+
+
 def hash_command(
     nodes: Annotated[int, typer.Option("--nodes", help="Nodes before the change.")] = 10,
     keys: Annotated[int, typer.Option("--keys", help="Random keys to route.")] = 1_000_000,
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
 ) -> None:
@@ -393,10 +404,16 @@ def hash_command(
     """
     import numpy as np
 
+    from twitterdesign._validate import check_int
     from twitterdesign.lb import ROUTER_NAMES, measure_router
 
-    if keys < 1:
-        fail(f"--keys must be >= 1, not {keys}")
+    limit = memory_limit(max_memory)
+    check_int("--keys", keys, minimum=1)
+    check_int("--nodes", nodes, minimum=2, maximum=_MAX_HASH_NODES)
+    by_keys, by_nodes = _HASH_BYTES_PER_KEY * keys, _HASH_BYTES_PER_NODE * nodes
+    option, value = ("--keys", keys) if by_keys >= by_nodes else ("--nodes", nodes)
+    what = f"routing {keys:,} keys over {nodes:,} nodes"
+    check_memory(option, value, by_keys + by_nodes, limit, what)
     key_array = np.random.default_rng(seed).integers(0, 2**63 - 1, size=keys, dtype=np.int64)
     reports = []
     with progress(disable=as_json) as bar:

@@ -37,6 +37,10 @@ _BYTES_PER_PAIR = 64
 _KINDS = ("exponential", "lognormal", "bimodal", "constant")
 
 
+def _bytes_text(n: float) -> str:
+    return format_bytes(n) if n < 1e21 else f"{n:.3g} B"
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceTime:
     """A distribution of per-request service time in seconds.
@@ -247,7 +251,7 @@ class Scenario:
                     name,
                     getattr(self, name),
                     f"an integer in [1, {cap:,}] (the simulator would need about "
-                    f"{format_bytes(self.memory_bytes())} for this scenario)",
+                    f"{_bytes_text(self.memory_bytes())} for this scenario)",
                 )
         check_number("rate_per_s", self.rate_per_s, minimum=0.0, min_inclusive=False)
         if not isinstance(self.service, ServiceTime):
@@ -348,7 +352,7 @@ class Scenario:
             getattr(self, name),
             f"a scenario that fits in max_memory_bytes={format_bytes(limit)}: with "
             f"{self.clients:,} clients, {self.servers:,} servers and {self.requests:,} "
-            f"requests the simulator would need about {format_bytes(need)}",
+            f"requests the simulator would need about {_bytes_text(need)}",
         )
 
     def arrival_times(self, rng: np.random.Generator) -> np.ndarray:
