@@ -121,7 +121,7 @@ def project_growth(workload: Workload, *, annual_growth: float, years: int) -> G
                 annual_growth,
                 f"a growth that keeps the users within the Workload limit of "
                 f"{_MAX_USERS:g} for {n_years} years (year {k} would have "
-                f"{max(users, total or 0.0):.3g})",
+                f"{max(users, total or 0.0):,.0f})",
             )
         grown = workload.with_(daily_active_users=users, total_users=total)
         report = estimate(grown)
