@@ -36,7 +36,7 @@ def workloads(**fixed: object) -> st.SearchStrategy[object]:
     image = zero_or(1e-3, 0.5)
     video = zero_or(1e-3, 0.5)
     fields: dict[str, st.SearchStrategy[object]] = {
-        "daily_active_users": zero_or(1.0, 1e10),
+        "daily_active_users": st.floats(min_value=1.0, max_value=1e10),
         "tweets_per_user_per_day": counts,
         "requests_per_user_per_day": counts,
         "tweets_viewed_per_user_per_day": counts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -15,6 +16,7 @@ from twitterdesign.estimation import (
     PRESETS,
     SENSITIVITY_INPUTS,
     SENSITIVITY_OUTPUTS,
+    SensitivityBar,
     Workload,
     estimate,
     project_growth,
@@ -38,9 +40,17 @@ def test_growth_by_hand() -> None:
     assert p.to_dict()["annual_growth"] == 0.5
 
 
-@given(workloads(), st.floats(min_value=0.0, max_value=2.0), st.integers(0, 5))
-def test_growth_never_shrinks_capacity(w: Workload, growth: float, years: int) -> None:
-    p = project_growth(w, annual_growth=growth, years=years)
+@given(
+    workloads(),
+    st.floats(min_value=1.0, max_value=4e9),
+    st.floats(min_value=0.0, max_value=2.0),
+    st.integers(0, 5),
+)
+def test_growth_never_shrinks_capacity(
+    w: Workload, users: float, growth: float, years: int
+) -> None:
+    # At most 4e9 users, so tripling for five years (× 243) stays within the 1e12 limit.
+    p = project_growth(w.with_(daily_active_users=users), annual_growth=growth, years=years)
     assert len(p.years) == years + 1
     for before, after in itertools.pairwise(p.years):
         assert after.report.storage_bytes_per_day >= before.report.storage_bytes_per_day
@@ -98,8 +108,44 @@ def test_sensitivity_proportional_outputs_move_by_the_step(w: Workload, step: fl
         bar = next(b for b in s.for_output(output) if b.input == "daily_active_users")
         assert math.isclose(bar.output_high, bar.output_base * (1 + step), rel_tol=1e-9)
         assert math.isclose(bar.output_low, bar.output_base * (1 - step), rel_tol=1e-9)
-    ordered = s.for_output("storage_bytes_total")
-    assert all(a.swing >= b.swing * (1 - 1e-6) for a, b in itertools.pairwise(ordered))
+    _assert_tornado_order(s.for_output("storage_bytes_total"))
+
+
+def _assert_tornado_order(ordered: tuple[SensitivityBar, ...]) -> None:
+    # The documented rule: largest swing first; swings equal to 9 significant digits
+    # tie and go by input name. Relative to each pair, so it holds at any magnitude.
+    for a, b in itertools.pairwise(ordered):
+        assert a.swing >= b.swing * (1 - 1e-8), (a, b)
+        if a.input > b.input:
+            assert a.swing > b.swing, (a, b)
+
+
+@given(workloads(), st.floats(min_value=0.01, max_value=0.9))
+def test_sensitivity_bars_follow_the_tie_rule_for_every_output(w: Workload, step: float) -> None:
+    s = sensitivity(w, relative_change=step)
+    for output in SENSITIVITY_OUTPUTS:
+        _assert_tornado_order(s.for_output(output))
+
+
+def _bar(name: str, swing: float, base: float) -> SensitivityBar:
+    return SensitivityBar(name, "cache_bytes", 0.9, 1.1, base, base, base + swing)
+
+
+def test_small_swings_are_ordered_relative_to_themselves_not_to_the_largest() -> None:
+    # Regression: swings were rounded to 9 digits of the *largest* output, so two
+    # small bars (1 and 2 bytes next to 1 TB) tied and went by name, smaller first.
+    base = sensitivity(Workload(1e6))
+    bars = (_bar("aaa", 1.0, 10.0), _bar("zzz", 2.0, 10.0), _bar("big", 1e12, 1e12))
+    report = dataclasses.replace(base, bars=bars)
+    assert [b.input for b in report.for_output("cache_bytes")] == ["big", "zzz", "aaa"]
+    # Swings equal to 9 significant digits tie, and ties go by name.
+    noisy = (_bar("zzz", 0.30000000000000004, 1.0), _bar("aaa", 0.3, 1.0))
+    report = dataclasses.replace(base, bars=noisy)
+    assert [b.input for b in report.for_output("cache_bytes")] == ["aaa", "zzz"]
+    # Ten digits apart is no tie: the larger swing comes first, whatever its name.
+    apart = (_bar("aaa", 1.0, 1.0), _bar("zzz", 1.00000001, 1.0))
+    report = dataclasses.replace(base, bars=apart)
+    assert [b.input for b in report.for_output("cache_bytes")] == ["zzz", "aaa"]
 
 
 def test_sensitivity_bad_input() -> None:
@@ -109,3 +155,19 @@ def test_sensitivity_bad_input() -> None:
         sensitivity(Workload(1e6), relative_change=1.5)
     with pytest.raises(InvalidParameterError, match="output"):
         sensitivity(Workload(1e6)).for_output("happiness")
+
+
+def test_growth_past_the_workload_limit_names_annual_growth() -> None:
+    # 500 billion users doubling for two years passes the 1e12 limit in year 1.
+    with pytest.raises(InvalidParameterError) as info:
+        project_growth(Workload(5e11), annual_growth=1.0, years=2)
+    assert info.value.name == "annual_growth"
+    assert "1e+12" in str(info.value)
+    assert len(project_growth(Workload(5e11), annual_growth=1.0, years=1).years) == 2
+
+
+def test_sensitivity_clips_to_the_field_limits() -> None:
+    w = Workload(1e12, requests_per_server_per_second=1e-3)
+    bars = {b.input: b for b in sensitivity(w, relative_change=0.5).for_output("cache_bytes")}
+    assert bars["daily_active_users"].input_high == 1e12
+    assert bars["requests_per_server_per_second"].input_low == 1e-3

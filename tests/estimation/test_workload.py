@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.strategies import bad_numbers, workloads
 from twitterdesign.errors import InvalidParameterError
-from twitterdesign.estimation import Workload, parse_overrides, workload_fields
+from twitterdesign.estimation import (
+    Workload,
+    estimate,
+    field_range,
+    parse_overrides,
+    sensitivity,
+    workload_fields,
+)
 
 NUMERIC_FIELDS = [f for f in workload_fields() if f not in {"total_users", "cost_per_server_hour"}]
 
@@ -141,3 +151,78 @@ def test_parse_overrides_malformed(text: str, name: str) -> None:
     with pytest.raises(InvalidParameterError) as info:
         parse_overrides([text])
     assert info.value.name == name
+
+
+@pytest.mark.parametrize("name", ["daily_active_users", "total_users"])
+def test_zero_users_rejected(name: str) -> None:
+    # Regression: Workload(0) was accepted and estimated a service with no one in it.
+    with pytest.raises(InvalidParameterError) as info:
+        Workload(1e6).with_(**{name: 0.0})
+    assert info.value.name == name
+
+
+@pytest.mark.parametrize("name", [*NUMERIC_FIELDS, "total_users", "cost_per_server_hour"])
+def test_values_above_the_limit_rejected_naming_field_and_limit(name: str) -> None:
+    low, high = field_range(name)
+    assert low < high
+    over = high * 1.5 if high > 1 else high + 0.5
+    with pytest.raises(InvalidParameterError) as info:
+        Workload(1e6, image_fraction=0, video_fraction=0).with_(**{name: over})
+    assert info.value.name == name
+    assert f"{high:g}" in str(info.value)
+
+
+def test_limits_are_what_the_docs_say() -> None:
+    assert field_range("daily_active_users") == (0.0, 1e12)
+    assert field_range("peak_to_average") == (1.0, 86_400.0)  # a whole day in one second
+    assert field_range("requests_per_server_per_second") == (1e-3, 1e12)
+    with pytest.raises(InvalidParameterError, match="field"):
+        field_range("happiness")
+
+
+# Any finite non-negative float, from subnormal to the largest, for a few fields of a
+# valid workload: the validation, not the strategy, decides what is a workload.
+_extreme = st.floats(min_value=0.0, allow_infinity=False) | st.sampled_from(
+    [5e-324, 1e-300, 1e-3, 1e12, 1e15, 86_400.0, 1e300, 1.7976931348623157e308]
+)
+
+
+@given(workloads(), st.dictionaries(st.sampled_from(NUMERIC_FIELDS), _extreme, max_size=4))
+def test_every_accepted_workload_has_finite_non_negative_outputs(
+    base: Workload, changes: dict[str, float]
+) -> None:
+    if any(
+        not low <= v <= high for name, v in changes.items() for low, high in [field_range(name)]
+    ):
+        with pytest.raises(InvalidParameterError) as info:
+            base.with_(total_users=None, **changes)
+        assert info.value.name in changes
+        return
+    if changes.get("daily_active_users") == 0:
+        return  # the excluded minimum; test_zero_users_rejected covers it
+    try:
+        w = base.with_(total_users=None, **changes)
+    except InvalidParameterError as exc:  # only media fractions that add up past 1
+        assert exc.name == "video_fraction"  # noqa: PT017
+        return
+    report = estimate(w)
+    for name, value in report.to_dict().items():
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            assert math.isfinite(value), (name, value)
+            assert value >= 0, (name, value)
+    for bar in sensitivity(w).bars:
+        for value in (bar.output_base, bar.output_low, bar.output_high, bar.swing):
+            assert math.isfinite(value), bar
+            assert value >= 0, bar
+
+
+@given(workloads(), st.sampled_from(NUMERIC_FIELDS), st.floats(0.0, 1.0))
+def test_every_value_within_the_range_is_accepted(w: Workload, name: str, t: float) -> None:
+    low, high = field_range(name)
+    value = low + t * (high - low)
+    if name == "daily_active_users":
+        value = max(value, 1.0)
+    changes: dict[str, float | None] = {name: value, "total_users": None}
+    if name in {"image_fraction", "video_fraction"}:
+        changes["video_fraction" if name == "image_fraction" else "image_fraction"] = 0.0
+    assert getattr(w.with_(**changes), name) == value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,107 @@ def test_simulate_outage_timeout_retries_and_staleness(capsys: pytest.CaptureFix
     assert data["scenario"]["load_view"] == "global"
     assert data["result"]["retries"] > 0
     assert data["result"]["succeeded"] + data["result"]["failed"] == 4000
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        # Regression: a numpy ValueError traceback.
+        (["--requests", "99999999999999999999"], "requests=99999999999999999999"),
+        # Regression: allocated 23.7 GB until the kernel killed it.
+        (["--servers", "100000000", "--requests", "10"], "servers=100000000"),
+        (["--clients", "1000000000", "--servers", "1000000000"], "clients=1000000000"),
+        (["--requests", "20000000"], "requests=20000000"),
+        (["--requests", "2000", "--max-memory", "1 MB"], "clients=100"),
+        (["--requests", "2000", "--max-memory", "lots"], "--max-memory"),
+        (["--requests", "2000", "--slow-factor", "nan"], "--slow-factor"),
+        (["--requests", "2000", "--service-ms", "inf"], "--service-ms"),
+        (["--requests", "2000", "--rate", "-1"], "--rate"),
+    ],
+)
+@pytest.mark.parametrize("command", ["simulate", "compare"])
+def test_sizes_are_checked_up_front_with_the_memory_they_need(
+    command: str, argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(["lb", command, *argv], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+    if "max-memory" not in needle and needle.split("=")[0] in {"requests", "servers", "clients"}:
+        assert re.search(r"would need about [\d.e+]+ [kKMGTPE]?B", lines[0])  # the estimate
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_concurrency_below_one_is_rejected(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Regression: --concurrency 0 ran (as "unlimited") and exited 0.
+    code, out, err = _run(["lb", "simulate", "--concurrency", value, "--requests", "100"], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        f"twitterdesign: error: invalid --concurrency={value}: expected an integer >= 1"
+    ]
+
+
+def test_unlimited_concurrency_is_its_own_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        ["lb", "simulate", "--unlimited-concurrency", "--requests", "500", "--json"], capsys
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["scenario"]["concurrency"] is None
+    assert data["result"]["succeeded"] == 500
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["--clients", "0"], "clients=0"),
+        (["--servers", "-3"], "servers=-3"),
+        (["--requests", "0"], "requests=0"),
+        (["--retries", "8"], "retries=8"),
+        (["--retries", "-1"], "retries=-1"),
+    ],
+)
+def test_sizes_below_their_minimum_are_one_line_errors(
+    argv: list[str], name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(["lb", "simulate", *argv], capsys)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert name in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        # Regression: a numpy "Maximum allowed dimension exceeded" traceback.
+        (["--keys", "99999999999999999999"], "--keys=99999999999999999999"),
+        (["--keys", "20000000"], "--keys=20000000"),
+        (["--nodes", "5", "--keys", "5000", "--max-memory", "1 MB"], "--keys=5000"),
+    ],
+)
+def test_hash_refuses_keys_past_the_memory_limit(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(["lb", "hash", *argv], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+    assert "--max-memory" in lines[0]
+    assert "would need about" in lines[0]
+
+
+@pytest.mark.parametrize("nodes", ["1", "10001", "99999999999999999999"])
+def test_hash_node_count_is_bounded(nodes: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Regression: --nodes 99999999999999999999 built labels and rings for ever.
+    code, out, err = _run(["lb", "hash", "--nodes", nodes, "--keys", "10"], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.strip() == (
+        f"twitterdesign: error: invalid --nodes={nodes}: expected an integer in [2, 10000]"
+    )

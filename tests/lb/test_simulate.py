@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from tests.strategies import seeds
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.lb import (
+    DEFAULT_MAX_MEMORY_BYTES,
     POLICY_NAMES,
     DeterministicAperture,
     Outage,
@@ -212,11 +215,16 @@ def test_kll_quantiles_agree_with_exact() -> None:
     exact = simulate(sc, "p2c", quantiles="exact", rng=8)
     kll = simulate(sc, "p2c", quantiles="kll", rng=8)
     assert kll.quantile_method == "kll"
-    # Same run; the sketch's rank error is ~1.3%, so compare at a ±2% rank band.
-    lo, hi = np.quantile(np.asarray(exact.latency_cdf_s), [0.0, 1.0])
-    assert lo <= kll.latency_p50_s <= hi
-    assert kll.latency_p50_s == pytest.approx(exact.latency_p50_s, rel=0.1)
-    assert kll.latency_p99_s == pytest.approx(exact.latency_p99_s, rel=0.1)
+    # Same run. KLL's guarantee is on ranks, not values (its coin flips are its own,
+    # not seeded by rng): the rank of each KLL quantile among the exact latencies is
+    # within about 1.3% of the target with 99% confidence. A value comparison failed
+    # at the p99 of a long tail; compare ranks, at a band (5%) the sketch exceeds with
+    # a probability far below one in a million, plus the 0.5% of the 201-point CDF.
+    cdf = np.asarray(exact.latency_cdf_s)
+    for target, value in ((0.5, kll.latency_p50_s), (0.99, kll.latency_p99_s)):
+        low = np.searchsorted(cdf, value, side="left") / (cdf.size - 1)
+        high = np.searchsorted(cdf, value, side="right") / (cdf.size - 1)
+        assert low - 0.055 <= target <= high + 0.055, (target, value)
 
 
 def test_bursty_arrivals_keep_the_mean_rate_and_hurt_the_tail() -> None:
@@ -333,3 +341,89 @@ def test_connections_never_exceed_the_aperture_slices(shape: tuple[int, int], se
         for c in range(clients)
     )
     assert r.connections_total <= limit
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("requests", 10**20), ("servers", 10**8), ("clients", 10**9)]
+)
+def test_absurd_sizes_rejected_with_the_memory_they_would_take(name: str, value: int) -> None:
+    # Regression: requests=1e20 raised numpy's ValueError from inside the simulator, and
+    # servers=1e8 allocated until the kernel killed the process.
+    with pytest.raises(InvalidParameterError) as info:
+        Scenario(**{name: value})
+    assert info.value.name == name
+    assert info.value.value == value
+    assert "B for this scenario" in str(info.value)  # the memory estimate, in bytes
+
+
+@pytest.mark.parametrize(
+    ("sizes", "name"),
+    [
+        ({"requests": 20_000_000}, "requests"),
+        ({"clients": 100_000}, "clients"),
+        ({"clients": 2, "servers": 3_000_000}, "servers"),
+        ({"clients": 20_000, "servers": 20_000}, "clients"),
+    ],
+)
+def test_simulate_refuses_scenarios_above_the_memory_limit(
+    sizes: dict[str, int], name: str
+) -> None:
+    sc = Scenario(**sizes)  # type: ignore[arg-type]
+    assert sc.memory_bytes() > DEFAULT_MAX_MEMORY_BYTES
+    with pytest.raises(InvalidParameterError) as info:
+        simulate(sc, "p2c", rng=0)
+    assert info.value.name == name
+    assert "4 GB" in str(info.value)  # the limit
+    assert "would need about" in str(info.value)  # the estimate
+
+
+def test_max_memory_bytes_is_the_callers_choice() -> None:
+    sc = Scenario(clients=2, servers=2, requests=1000, rate_per_s=100.0)
+    assert simulate(sc, "p2c", max_memory_bytes=sc.memory_bytes(), rng=0).succeeded == 1000
+    with pytest.raises(InvalidParameterError, match="max_memory_bytes"):
+        simulate(sc, "p2c", max_memory_bytes=sc.memory_bytes() - 1, rng=0)
+    with pytest.raises(InvalidParameterError, match="max_memory_bytes"):
+        simulate(sc, "p2c", max_memory_bytes=0, rng=0)
+
+
+def test_memory_estimate_grows_with_every_size() -> None:
+    base = Scenario(clients=3, servers=3, requests=100)
+    for change in ({"clients": 4}, {"servers": 4}, {"requests": 101}, {"retries": 1}):
+        assert dataclasses.replace(base, **change).memory_bytes() > base.memory_bytes()
+
+
+@pytest.mark.parametrize("policy", POLICY_NAMES)
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # Many requests, overloaded (every request queues), with retries and timeouts.
+        {
+            "clients": 2,
+            "servers": 2,
+            "requests": 6000,
+            "rate_per_s": 600.0,
+            "retries": 3,
+            "timeout_s": 0.05,
+        },
+        # Many clients and servers with per-client load views.
+        {
+            "clients": 40,
+            "servers": 40,
+            "requests": 150,
+            "rate_per_s": 600.0,
+            "staleness_s": 0.001,
+        },
+    ],
+)
+def test_memory_estimate_bounds_what_the_simulator_allocates(
+    policy: str, shape: dict[str, object]
+) -> None:
+    sc = Scenario(**shape)  # type: ignore[arg-type]
+    simulate(sc, policy, rng=0)  # warm caches and lazy imports outside the measurement
+    tracemalloc.start()
+    try:
+        simulate(sc, policy, rng=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= sc.memory_bytes()

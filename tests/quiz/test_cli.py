@@ -152,6 +152,20 @@ def test_export_writes_the_bank(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "variants" in err
 
 
+def test_export_refuses_more_variants_than_it_can_write_quickly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Regression: --variants 99999999999 ran for hours, growing the bank in memory.
+    target = tmp_path / "bank.json"
+    code, out, err = run(["quiz", "export", str(target), "--variants", "99999999999"], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.strip() == (
+        "twitterdesign: error: invalid variants=99999999999: expected an integer in [1, 100]"
+    )
+    assert not target.exists()
+
+
 def test_interactive_session_in_a_pseudo_terminal(tmp_path: Path) -> None:
     # The same seed gives the same quiz, so the test knows the questions in advance.
     quiz = Quiz(BANK, topics=["design"], count=2, rng=3)

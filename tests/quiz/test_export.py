@@ -73,3 +73,11 @@ def test_docs_hook_adds_the_bank_to_the_site(tmp_path: Path) -> None:
     script = paths["assets/quiz-bank.js"].content_string
     assert script.startswith("window.TWITTERDESIGN_QUIZ_BANK = {")
     assert json.loads(script.split("=", 1)[1].strip().rstrip(";")) == bank
+
+
+@pytest.mark.parametrize("variants", [0, 101, 10**11])
+def test_variants_outside_the_range_are_rejected(variants: int) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        export_data(BANK, variants=variants)
+    assert info.value.name == "variants"
+    assert "[1, 100]" in str(info.value)

@@ -95,3 +95,56 @@ def test_bad_input_is_one_line_exit_2(
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        # Regression: tried to build a billion-user graph (hours, then out of memory).
+        (["simulate", "--users", "1000000000"], "--users=1000000000"),
+        # Regression: numpy's "lam value too large" traceback.
+        (["simulate", "--users", "1000", "--duration", "1e300"], "--duration=1e+300"),
+        (["simulate", "--users", "100000", "--max-memory", "1 MB"], "--users=100000"),
+        (["sweep", "--users", "1000000000"], "--users=1000000000"),
+    ],
+)
+def test_sizes_past_the_memory_limit_are_refused_up_front(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["timeline", *argv], capsys)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert needle in lines[0]
+    assert "--max-memory" in lines[0]  # the limit
+    assert "would need about" in lines[0]  # the estimate
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        # Regression: a 745 GiB MemoryError traceback.
+        (["sweep", "--users", "1000", "--points", "99999999999"], "--points=99999999999"),
+        (["sweep", "--users", "1000", "--points", "0"], "--points=0"),
+        (["simulate", "--users", "1000", "--max-memory", "plenty"], "--max-memory"),
+        (["simulate", "--users", "1000", "--mean-followees", "nan"], "--mean-followees"),
+    ],
+)
+def test_bad_sizes_are_one_line_errors(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["timeline", *argv], capsys)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert needle in err
+
+
+def test_a_run_within_the_limit_still_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["timeline", "simulate", *SMALL, "--duration", "60", "--max-memory", "1 GB", "--json"],
+        capsys,
+    )
+    assert code == 0
+    assert json.loads(out)["result"]["n_users"] > 0

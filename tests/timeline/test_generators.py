@@ -28,13 +28,33 @@ def _mle_approx(values: np.ndarray, xmin: int) -> float:
     recip=st.floats(0.0, 0.5),
     exponent=st.floats(2.05, 3.5),
 )
-def test_size_and_reciprocity_match_the_request(
+def test_size_matches_the_request(
     seed: int, n: int, mean: float, recip: float, exponent: float
 ) -> None:
     g = power_law_graph(n, mean_followees=mean, reciprocity=recip, exponent=exponent, rng=seed)
     assert g.n_users == n
     # 0.2% top-up tolerance plus 3 standard deviations of the Poisson edge count.
     assert g.n_edges / n == pytest.approx(mean, rel=0.002 + 3 / math.sqrt(n * mean))
+
+
+@settings(max_examples=10)
+@given(
+    seed=seeds,
+    n=st.integers(2_000, 20_000),
+    mean=st.floats(25.0, 50.0),
+    recip=st.floats(0.0, 0.5),
+    exponent=st.floats(2.5, 3.5),
+)
+def test_reciprocity_matches_the_request(
+    seed: int, n: int, mean: float, recip: float, exponent: float
+) -> None:
+    # The measured share differs from the requested one by the hubs' repeated and
+    # coinciding edges (a bias up to ~0.013) plus noise that a few hubs dominate. With
+    # exponents near 2 that noise does not shrink with the graph: 2,000 users following
+    # 5 each at exponent 2.05 measured a standard deviation of 0.025 over seeds, so any
+    # fixed band failed for some seeds. From exponent 2.5 and 50,000 edges the worst
+    # corner measured bias 0.011 and deviation 0.003 over 40 seeds: 0.04 is 9 deviations.
+    g = power_law_graph(n, mean_followees=mean, reciprocity=recip, exponent=exponent, rng=seed)
     assert g.reciprocity() == pytest.approx(recip, abs=0.04)
 
 

@@ -45,6 +45,46 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+#: Default of every ``--max-memory`` option.
+DEFAULT_MAX_MEMORY = "4 GB"
+
+
+def memory_limit(text: str) -> int:
+    """Return the bytes of a ``--max-memory`` value such as ``"4 GB"``.
+
+    Raises:
+        InvalidParameterError: If ``text`` is not a positive size.
+    """
+    from twitterdesign._validate import check_number
+    from twitterdesign.errors import InvalidParameterError
+    from twitterdesign.units import parse_bytes
+
+    try:
+        return int(check_number("--max-memory", parse_bytes(text), minimum=1.0))
+    except InvalidParameterError:
+        raise InvalidParameterError(
+            "--max-memory", text, "a size such as '4 GB' or '512 MB'"
+        ) from None
+
+
+def check_memory(option: str, value: object, need_bytes: float, limit: int, what: str) -> None:
+    """Raise if ``need_bytes`` (what ``option=value`` would take) is above ``limit``.
+
+    Raises:
+        InvalidParameterError: Naming ``option``, ``value``, the limit and the estimate.
+    """
+    from twitterdesign.errors import InvalidParameterError
+    from twitterdesign.units import format_bytes
+
+    if need_bytes > limit:
+        raise InvalidParameterError(
+            option,
+            value,
+            f"a size that fits in --max-memory {format_bytes(limit)}: {what} would need "
+            f"about {format_bytes(need_bytes) if need_bytes < 1e21 else f'{need_bytes:.3g} B'}",
+        )
+
+
 def print_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout."""
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=_default) + "\n")

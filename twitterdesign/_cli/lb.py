@@ -12,7 +12,15 @@ import typer
 from rich import box
 from rich.table import Table
 
-from twitterdesign._cli._common import console, fail, print_json, progress
+from twitterdesign._cli._common import (
+    DEFAULT_MAX_MEMORY,
+    check_memory,
+    console,
+    fail,
+    memory_limit,
+    print_json,
+    progress,
+)
 
 if TYPE_CHECKING:
     from twitterdesign.lb import Scenario, SimulationResult
@@ -25,6 +33,13 @@ _POLICY_HELP = (
 Clients = Annotated[int, typer.Option("--clients", help="Clients, each with its own balancer.")]
 Servers = Annotated[int, typer.Option("--servers", help="Servers (backends).")]
 Requests = Annotated[int, typer.Option("--requests", help="Requests to simulate.")]
+MaxMemory = Annotated[
+    str,
+    typer.Option(
+        "--max-memory",
+        help="Refuse scenarios the simulator estimates to need more memory than this.",
+    ),
+]
 Rate = Annotated[
     float | None,
     typer.Option(
@@ -38,7 +53,14 @@ Service = Annotated[
 ]
 MeanMs = Annotated[float, typer.Option("--service-ms", help="Mean (median for lognormal), ms.")]
 Concurrency = Annotated[
-    int, typer.Option("--concurrency", help="Requests a server runs at once (0: unlimited).")
+    int, typer.Option("--concurrency", help="Requests a server runs at once (at least 1).")
+]
+Unlimited = Annotated[
+    bool,
+    typer.Option(
+        "--unlimited-concurrency",
+        help="Servers run every request at once: a pure delay, no queue (Linkerd 2016).",
+    ),
 ]
 SlowServer = Annotated[
     list[int] | None,
@@ -87,6 +109,7 @@ def _scenario(
     service: str,
     service_ms: float,
     concurrency: int,
+    unlimited: bool,
     slow_server: list[int] | None,
     slow_factor: float,
     outage: list[str] | None,
@@ -94,11 +117,24 @@ def _scenario(
     retries: int,
     arrivals: str,
     staleness_ms: float,
-) -> Scenario:
+    max_memory: str,
+) -> tuple[int, Scenario]:
+    from twitterdesign._validate import check_int, check_number
     from twitterdesign.lb import Outage as OutagePeriod
     from twitterdesign.lb import Scenario, ServiceTime
 
-    mean_s = service_ms / 1000
+    # Sizes first, before anything is allocated or looped over per server.
+    limit = memory_limit(max_memory)
+    sizes = Scenario(clients=clients, servers=servers, requests=requests, retries=retries)
+    sizes.check_memory(limit)
+    mean_s = check_number("--service-ms", service_ms, minimum=0.0, min_inclusive=False) / 1000
+    check_number("--slow-factor", slow_factor, minimum=0.0, min_inclusive=False)
+    if rate is not None:
+        check_number("--rate", rate, minimum=0.0, min_inclusive=False)
+    if timeout_ms is not None:
+        check_number("--timeout-ms", timeout_ms, minimum=0.0, min_inclusive=False)
+    check_number("--staleness-ms", staleness_ms, minimum=0.0)
+    check_int("--concurrency", concurrency, minimum=1)
     if service == "exponential":
         dist = ServiceTime.exponential(mean_s)
     elif service == "lognormal":
@@ -107,8 +143,6 @@ def _scenario(
         dist = ServiceTime.bimodal(mean_s, 10 * mean_s, 0.05)
     else:
         fail(f"--service must be exponential, lognormal or bimodal, not {service!r}")
-    if slow_factor <= 0:
-        fail(f"--slow-factor must be > 0, not {slow_factor}")
     speeds: tuple[float, ...] = ()
     if slow_server:
         bad = [i for i in slow_server if not 0 <= i < servers]
@@ -123,11 +157,11 @@ def _scenario(
         except (ValueError, IndexError):
             fail(f"--outage must look like INDEX:START_S:END_S, not {spec!r}")
         outages.append(OutagePeriod(index, start, end))
-    conc = None if concurrency == 0 else concurrency
+    conc = None if unlimited else concurrency
     if rate is None:
         capacity = sum(speeds) if speeds else float(servers)
         rate = 0.7 * capacity * (conc or 1) / dist.mean()
-    return Scenario(
+    return limit, Scenario(
         clients=clients,
         servers=servers,
         requests=requests,
@@ -202,6 +236,7 @@ def simulate_command(
     service: Service = "exponential",
     service_ms: MeanMs = 10.0,
     concurrency: Concurrency = 1,
+    unlimited: Unlimited = False,
     slow_server: SlowServer = None,
     slow_factor: SlowFactor = 5.0,
     outage: Outage = None,
@@ -210,6 +245,7 @@ def simulate_command(
     arrivals: Arrivals = "poisson",
     staleness_ms: StalenessMs = 0.0,
     aperture: Aperture = None,
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
     plot: Plot = None,
@@ -226,7 +262,7 @@ def simulate_command(
     """
     from twitterdesign.lb import simulate
 
-    sc = _scenario(
+    limit, sc = _scenario(
         clients,
         servers,
         requests,
@@ -234,6 +270,7 @@ def simulate_command(
         service,
         service_ms,
         concurrency,
+        unlimited,
         slow_server,
         slow_factor,
         outage,
@@ -241,10 +278,11 @@ def simulate_command(
         retries,
         arrivals,
         staleness_ms,
+        max_memory,
     )
     with progress(disable=as_json) as bar:
         task = bar.add_task(f"simulating {requests:,} requests with {policy}", total=1)
-        result = simulate(sc, policy, aperture=aperture, rng=seed)
+        result = simulate(sc, policy, aperture=aperture, max_memory_bytes=limit, rng=seed)
         bar.advance(task)
     if plot is not None:
         _plot([result], plot)
@@ -278,6 +316,7 @@ def compare_command(
     service: Service = "exponential",
     service_ms: MeanMs = 10.0,
     concurrency: Concurrency = 1,
+    unlimited: Unlimited = False,
     slow_server: SlowServer = None,
     slow_factor: SlowFactor = 5.0,
     outage: Outage = None,
@@ -286,6 +325,7 @@ def compare_command(
     arrivals: Arrivals = "poisson",
     staleness_ms: StalenessMs = 0.0,
     aperture: Aperture = None,
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
     plot: Plot = None,
@@ -303,7 +343,7 @@ def compare_command(
     from twitterdesign.lb import POLICY_NAMES, simulate
 
     names = list(policies) if policies else list(POLICY_NAMES)
-    sc = _scenario(
+    limit, sc = _scenario(
         clients,
         servers,
         requests,
@@ -311,6 +351,7 @@ def compare_command(
         service,
         service_ms,
         concurrency,
+        unlimited,
         slow_server,
         slow_factor,
         outage,
@@ -318,12 +359,13 @@ def compare_command(
         retries,
         arrivals,
         staleness_ms,
+        max_memory,
     )
     results = []
     with progress(disable=as_json) as bar:
         task = bar.add_task("simulating policies", total=len(names))
         for name in names:
-            results.append(simulate(sc, name, aperture=aperture, rng=seed))
+            results.append(simulate(sc, name, aperture=aperture, max_memory_bytes=limit, rng=seed))
             bar.advance(task)
     if plot is not None:
         _plot(results, plot)
@@ -336,9 +378,19 @@ def compare_command(
         out.print(f"Figure written to {plot}")
 
 
+# Memory of `lb hash`, measured with tracemalloc and rounded up: per key (the keys, three
+# routings, comparisons; the bounded-load ring is the largest), per node (a ring of 160
+# points per node, built three times). Ring construction takes ~12 ms per node, so the
+# node count is capped too (Maglev's default table holds at most 65,537 anyway).
+_HASH_BYTES_PER_KEY = 400
+_HASH_BYTES_PER_NODE = 50_000
+_MAX_HASH_NODES = 10_000
+
+
 def hash_command(
     nodes: Annotated[int, typer.Option("--nodes", help="Nodes before the change.")] = 10,
     keys: Annotated[int, typer.Option("--keys", help="Random keys to route.")] = 1_000_000,
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
 ) -> None:
@@ -352,10 +404,16 @@ def hash_command(
     """
     import numpy as np
 
+    from twitterdesign._validate import check_int
     from twitterdesign.lb import ROUTER_NAMES, measure_router
 
-    if keys < 1:
-        fail(f"--keys must be >= 1, not {keys}")
+    limit = memory_limit(max_memory)
+    check_int("--keys", keys, minimum=1)
+    check_int("--nodes", nodes, minimum=2, maximum=_MAX_HASH_NODES)
+    by_keys, by_nodes = _HASH_BYTES_PER_KEY * keys, _HASH_BYTES_PER_NODE * nodes
+    option, value = ("--keys", keys) if by_keys >= by_nodes else ("--nodes", nodes)
+    what = f"routing {keys:,} keys over {nodes:,} nodes"
+    check_memory(option, value, by_keys + by_nodes, limit, what)
     key_array = np.random.default_rng(seed).integers(0, 2**63 - 1, size=keys, dtype=np.int64)
     reports = []
     with progress(disable=as_json) as bar:

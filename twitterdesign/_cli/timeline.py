@@ -13,7 +13,15 @@ import typer
 from rich import box
 from rich.table import Table
 
-from twitterdesign._cli._common import console, fail, print_json, progress
+from twitterdesign._cli._common import (
+    DEFAULT_MAX_MEMORY,
+    check_memory,
+    console,
+    fail,
+    memory_limit,
+    print_json,
+    progress,
+)
 
 if TYPE_CHECKING:
     from twitterdesign.timeline import (
@@ -55,6 +63,58 @@ Plot = Annotated[
     Path | None,
     typer.Option("--plot", help="Write a PNG figure to this path.", dir_okay=False),
 ]
+
+
+MaxMemory = Annotated[
+    str,
+    typer.Option(
+        "--max-memory", help="Refuse graphs and runs estimated to need more memory than this."
+    ),
+]
+
+# Memory, measured with tracemalloc and rounded up: the follower graph in both directions
+# (~57 B per follow), per-user rates and counts, and the simulator's per-event and
+# per-delivery arrays. Sweeps evaluate thresholds on the grid; more points than this say
+# nothing new.
+_BYTES_PER_FOLLOW = 64
+_BYTES_PER_USER = 256
+_BYTES_PER_EVENT = 8
+_BYTES_PER_DELIVERY = 16
+_MAX_SWEEP_POINTS = 1_000
+
+
+def _check_sizes(
+    users: int,
+    mean_followees: float,
+    preset: str,
+    celebrity: bool,
+    duration: float | None,
+    max_memory: str,
+) -> None:
+    """Refuse populations and runs whose estimated memory is above ``--max-memory``."""
+    from twitterdesign._validate import check_int, check_number
+    from twitterdesign.timeline import timeline_preset
+
+    limit = memory_limit(max_memory)
+    check_int("--users", users, minimum=2, maximum=2**31 - 1)
+    follows_per_user = check_number(
+        "--mean-followees", mean_followees, minimum=0.0, min_inclusive=False
+    )
+    chosen = timeline_preset(preset)
+    scaled = chosen.scaled(min(users, chosen.active_users))
+    follows = users * follows_per_user + (scaled.celebrity_followers if celebrity else 0)
+    graph = _BYTES_PER_FOLLOW * follows + _BYTES_PER_USER * users
+    what = f"a follower graph of {users:,} users following {follows_per_user:g} each"
+    check_memory("--users", users, graph, limit, what)
+    if duration is None:
+        return
+    days = check_number("--duration", duration, minimum=0.0, min_inclusive=False) / 86_400
+    tweets = users * scaled.tweets_per_user_per_day * days
+    events = tweets + users * scaled.reads_per_user_per_day * days
+    deliveries = tweets * follows / users
+    need = graph + _BYTES_PER_EVENT * events + _BYTES_PER_DELIVERY * deliveries
+    what = f"{duration:g} s with {users:,} users (about {events:.3g} tweets and reads)"
+    check_memory("--duration", duration, need, limit, what)
 
 
 def _population(
@@ -181,6 +241,7 @@ def simulate_command(
     exponent: Exponent = 2.276,
     preset: Preset = "twitter-2012",
     celebrity: Celebrity = True,
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
     plot: Plot = None,
@@ -198,6 +259,7 @@ def simulate_command(
     from twitterdesign.timeline import simulate_fanout
 
     chosen = _policy(policy, threshold, skip_inactive)
+    _check_sizes(users, mean_followees, preset, celebrity, duration, max_memory)
     graph, activity, scaled = _population(
         users, mean_followees, exponent, preset, celebrity, seed, as_json
     )
@@ -254,7 +316,9 @@ def _plot_sweep(sweep: ThresholdSweep, path: Path) -> None:
 
 def sweep_command(
     users: Users = 100_000,
-    points: Annotated[int, typer.Option("--points", help="Thresholds on the grid.", min=1)] = 30,
+    points: Annotated[
+        int, typer.Option("--points", help="Thresholds on the grid (1 to 1,000).")
+    ] = 30,
     push_cost: Annotated[float, typer.Option("--push-cost", help="Cost of one write.")] = 1.0,
     pull_cost: Annotated[float, typer.Option("--pull-cost", help="Cost of one fetch.")] = 1.0,
     workers: Annotated[
@@ -270,6 +334,7 @@ def sweep_command(
     exponent: Exponent = 2.276,
     preset: Preset = "twitter-2012",
     celebrity: Celebrity = True,
+    max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
     plot: Plot = None,
@@ -284,8 +349,11 @@ def sweep_command(
 
       twitterdesign timeline sweep --pull-cost 3 --json
     """
+    from twitterdesign._validate import check_int
     from twitterdesign.timeline import default_thresholds, threshold_sweep
 
+    check_int("--points", points, minimum=1, maximum=_MAX_SWEEP_POINTS)
+    _check_sizes(users, mean_followees, preset, celebrity, None, max_memory)
     graph, activity, _ = _population(
         users, mean_followees, exponent, preset, celebrity, seed, as_json
     )

@@ -53,7 +53,12 @@ from twitterdesign.estimation._whatif import (
     project_growth,
     sensitivity,
 )
-from twitterdesign.estimation._workload import Workload, parse_overrides, workload_fields
+from twitterdesign.estimation._workload import (
+    Workload,
+    field_range,
+    parse_overrides,
+    workload_fields,
+)
 
 __all__ = [
     "PRESETS",
@@ -77,6 +82,7 @@ __all__ = [
     "allocate_regions",
     "apportion",
     "estimate",
+    "field_range",
     "get_preset",
     "load_userbase",
     "parse_overrides",

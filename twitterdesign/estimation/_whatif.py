@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from twitterdesign._validate import check_choice, check_int, check_number
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.estimation._report import CapacityReport, estimate
-from twitterdesign.estimation._workload import Workload
+from twitterdesign.estimation._workload import Workload, field_range
+
+_MAX_USERS = field_range("daily_active_users")[1]
 
 __all__ = [
     "SENSITIVITY_INPUTS",
@@ -91,7 +94,8 @@ def project_growth(workload: Workload, *, annual_growth: float, years: int) -> G
         The `GrowthProjection` with ``years + 1`` entries.
 
     Raises:
-        InvalidParameterError: If ``annual_growth`` is not > -1, ``years`` is outside
+        InvalidParameterError: If ``annual_growth`` is not > -1 or would take the users
+            past the `Workload` limit (1e12) within ``years``, ``years`` is outside
             [0, 100], or ``workload`` is not a Workload.
 
     Examples:
@@ -110,9 +114,16 @@ def project_growth(workload: Workload, *, annual_growth: float, years: int) -> G
     for k in range(n_years + 1):
         factor = (1.0 + growth) ** k
         total = None if workload.total_users is None else workload.total_users * factor
-        grown = workload.with_(
-            daily_active_users=workload.daily_active_users * factor, total_users=total
-        )
+        users = workload.daily_active_users * factor
+        if users > _MAX_USERS or (total is not None and total > _MAX_USERS):
+            raise InvalidParameterError(
+                "annual_growth",
+                annual_growth,
+                f"a growth that keeps the users within the Workload limit of "
+                f"{_MAX_USERS:g} for {n_years} years (year {k} would have "
+                f"{max(users, total or 0.0):,.0f})",
+            )
+        grown = workload.with_(daily_active_users=users, total_users=total)
         report = estimate(grown)
         written.append(report.storage_bytes_per_year * workload.replication_factor)
         kept = sum(written[j] for j in range(k + 1) if k - j < workload.retention_years)
@@ -222,11 +233,18 @@ class SensitivityReport:
     def for_output(self, output: str) -> tuple[SensitivityBar, ...]:
         """Return the bars of one output, the largest swing first.
 
+        Bars are ordered by swing, largest first. Two swings that agree to 9
+        significant digits count as tied — float noise must not split swings that are
+        equal in exact arithmetic, such as those of two inputs an output is proportional
+        to — and tied bars are ordered by input name. The rule is relative to each
+        swing, so a bar comes before another only if its swing is larger or within a
+        relative 1e-8 of it, however small both are next to the other bars.
+
         Args:
             output: A key of `SENSITIVITY_OUTPUTS`.
 
         Returns:
-            The bars, ordered by swing (ties by input name).
+            The bars, ordered by swing (ties, to 9 significant digits, by input name).
 
         Raises:
             InvalidParameterError: If ``output`` is not a known output.
@@ -238,9 +256,7 @@ class SensitivityReport:
         """
         check_choice("output", output, SENSITIVITY_OUTPUTS)
         chosen = [b for b in self.bars if b.output == output]
-        scale = max((abs(b.output_base) for b in chosen), default=0.0) or 1.0
-        # Round before comparing so float noise does not reorder equal swings.
-        return tuple(sorted(chosen, key=lambda b: (-round(b.swing / scale, 9), b.input)))
+        return tuple(sorted(chosen, key=lambda b: (-_significant(b.swing), b.input)))
 
     def most_influential(self, output: str) -> str:
         """Return the input whose change moves ``output`` the most.
@@ -268,15 +284,20 @@ class SensitivityReport:
         }
 
 
+def _significant(value: float) -> float:
+    # Round to 9 significant digits: monotone, so a larger rounded swing is a larger swing.
+    return float(f"{value:.8e}")
+
+
 def _moved(workload: Workload, name: str, factor: float) -> float:
-    value = float(getattr(workload, name)) * factor
+    low, high = field_range(name)
+    value = min(max(float(getattr(workload, name)) * factor, low), high)
     if name in {"image_fraction", "video_fraction"}:
         other = "video_fraction" if name == "image_fraction" else "image_fraction"
-        return min(max(value, 0.0), 1.0 - float(getattr(workload, other)))
-    if name == "cache_hot_fraction":
-        return min(max(value, 0.0), 1.0)
-    if name in {"peak_to_average", "replication_factor"}:
-        return max(value, 1.0)
+        return min(value, 1.0 - float(getattr(workload, other)))
+    if name == "daily_active_users":
+        # Zero users is no workload; only a subnormal count can round down to it.
+        return max(value, math.nextafter(0.0, 1.0))
     return value
 
 
@@ -285,7 +306,8 @@ def sensitivity(workload: Workload, *, relative_change: float = 0.1) -> Sensitiv
 
     One-at-a-time sensitivity: each field of `SENSITIVITY_INPUTS` is multiplied
     by ``1 - relative_change`` and ``1 + relative_change`` (clipped to its valid range:
-    fractions stay in [0, 1], factors at least 1) with the others unchanged. Outputs
+    fractions stay in [0, 1], factors at least 1, nothing above its `field_range`
+    limit) with the others unchanged. Outputs
     proportional to an input move by exactly ``±relative_change``; ``total_users`` and
     the cost are left out because no output depends on them.
 

@@ -12,7 +12,7 @@ from twitterdesign._validate import check_fraction, check_number
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.units import parse_bytes, parse_count
 
-__all__ = ["FieldKind", "Workload", "parse_overrides", "workload_fields"]
+__all__ = ["FieldKind", "Workload", "field_range", "parse_overrides", "workload_fields"]
 
 FieldKind = Literal["count", "bytes", "fraction", "factor", "years", "usd"]
 
@@ -36,6 +36,40 @@ _KINDS: dict[str, FieldKind] = {
     "cost_per_server_hour": "usd",
 }
 _OPTIONAL = frozenset({"total_users", "cost_per_server_hour"})
+
+#: Largest value each field accepts: far beyond any real service, yet small enough that
+#: every output of `estimate` stays a finite float. A peak can be at most a whole day of
+#: requests in one second (86,400 × the average).
+_MAX_USERS = 1e12
+_MAX_PER_USER_PER_DAY = 1e6
+_MAX_BYTES = 1e15
+_MAXIMA: dict[str, float] = {
+    "daily_active_users": _MAX_USERS,
+    "total_users": _MAX_USERS,
+    "tweets_per_user_per_day": _MAX_PER_USER_PER_DAY,
+    "requests_per_user_per_day": _MAX_PER_USER_PER_DAY,
+    "tweets_viewed_per_user_per_day": _MAX_PER_USER_PER_DAY,
+    "text_bytes_per_tweet": _MAX_BYTES,
+    "image_fraction": 1.0,
+    "image_bytes": _MAX_BYTES,
+    "video_fraction": 1.0,
+    "video_bytes": _MAX_BYTES,
+    "requests_per_server_per_second": 1e12,
+    "peak_to_average": 86_400.0,
+    "replication_factor": 1_000.0,
+    "retention_years": 1_000.0,
+    "cache_hot_fraction": 1.0,
+    "cost_per_server_hour": 1e6,
+}
+#: Smallest value, and whether it is allowed itself (no daily users is no workload; a
+#: server must handle at least one request per 1,000 seconds).
+_MINIMA: dict[str, tuple[float, bool]] = {
+    "daily_active_users": (0.0, False),
+    "total_users": (0.0, False),
+    "requests_per_server_per_second": (1e-3, True),
+    "peak_to_average": (1.0, True),
+    "replication_factor": (1.0, True),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +103,12 @@ class Workload:
 
     Raises:
         InvalidParameterError: If a field is negative, NaN, infinite, not a number, a
-            fraction outside [0, 1], a factor below 1, or ``total_users`` is below
-            ``daily_active_users``. The error names the field.
+            fraction outside [0, 1], a factor below 1, ``daily_active_users`` is 0,
+            ``total_users`` is below ``daily_active_users``, or a field is above its
+            limit (see `field_range`: 1e12 users, 1e6 tweets, requests or views per
+            user per day, 1 PB per item, a peak of 86,400 × the average, 1,000 copies,
+            1,000 years, 1e12 requests per server per second and at least 0.001). The
+            limits keep every output finite. The error names the field.
 
     Examples:
         >>> w = Workload(500e6)
@@ -166,14 +204,37 @@ def workload_fields() -> tuple[str, ...]:
     return tuple(_KINDS)
 
 
+def field_range(name: str) -> tuple[float, float]:
+    """Return the smallest and largest value ``Workload`` accepts for field ``name``.
+
+    The smallest is itself excluded for ``daily_active_users`` and ``total_users``
+    (the range is then ``(0, max]``).
+
+    Args:
+        name: A field name (see `workload_fields`).
+
+    Returns:
+        ``(minimum, maximum)``.
+
+    Raises:
+        InvalidParameterError: If ``name`` is not a field.
+
+    Examples:
+        >>> field_range("peak_to_average")
+        (1.0, 86400.0)
+    """
+    if name not in _KINDS:
+        raise InvalidParameterError("field", name, "one of " + ", ".join(_KINDS))
+    return _MINIMA.get(name, (0.0, True))[0], _MAXIMA[name]
+
+
 def _check_field(name: str, kind: FieldKind, value: Any) -> float:
     if kind == "fraction":
         return check_fraction(name, value)
-    if kind == "factor":
-        return check_number(name, value, minimum=1.0)
-    if name == "requests_per_server_per_second":
-        return check_number(name, value, minimum=0.0, min_inclusive=False)
-    return check_number(name, value, minimum=0.0)
+    minimum, inclusive = _MINIMA.get(name, (0.0, True))
+    return check_number(
+        name, value, minimum=minimum, min_inclusive=inclusive, maximum=_MAXIMA[name]
+    )
 
 
 def parse_overrides(assignments: Iterable[str]) -> dict[str, float | None]:

@@ -55,13 +55,20 @@ from twitterdesign.lb._routers import (
     RendezvousRouter,
     RouterBase,
 )
-from twitterdesign.lb._scenario import Outage, Scenario, ServiceTime, SlowPeriod
+from twitterdesign.lb._scenario import (
+    DEFAULT_MAX_MEMORY_BYTES,
+    Outage,
+    Scenario,
+    ServiceTime,
+    SlowPeriod,
+)
 from twitterdesign.lb._simulate import PolicyFactory, SimulationResult, simulate
 
 if TYPE_CHECKING:
     from twitterdesign.lb.transport import BalancedTransport
 
 __all__ = [
+    "DEFAULT_MAX_MEMORY_BYTES",
     "PLAN_KINDS",
     "POLICY_NAMES",
     "ROUTER_NAMES",

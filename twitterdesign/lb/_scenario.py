@@ -10,10 +10,35 @@ import numpy as np
 
 from twitterdesign._validate import check_choice, check_int, check_number
 from twitterdesign.errors import InvalidParameterError
+from twitterdesign.units import format_bytes
 
-__all__ = ["Outage", "Scenario", "ServiceTime", "SlowPeriod"]
+__all__ = ["DEFAULT_MAX_MEMORY_BYTES", "Outage", "Scenario", "ServiceTime", "SlowPeriod"]
+
+#: Memory `simulate` may use by default (4 GB); pass ``max_memory_bytes`` to change it.
+DEFAULT_MAX_MEMORY_BYTES = 4_000_000_000
+
+# Hard limits on a scenario's sizes, whatever the memory: the simulator is a Python
+# event loop (about a million events a second), so even these take hours.
+_MAX_CLIENTS = 10**7
+_MAX_SERVERS = 10**7
+_MAX_REQUESTS = 10**9
+
+# Bytes the simulator holds, measured with tracemalloc on CPython 3.11-3.13 and rounded
+# up: per request (arrival, client, bookkeeping, queue and heap entries when every
+# request waits) plus per attempt (a service time), per server (queue, fault lists,
+# counters), per client (its balancer, generator and batch of 2,048 random numbers)
+# and per (client, server) pair (connection flags, failure counts, load views).
+_BYTES_PER_REQUEST = 300
+_BYTES_PER_ATTEMPT = 40
+_BYTES_PER_SERVER = 1_200
+_BYTES_PER_CLIENT = 70_000
+_BYTES_PER_PAIR = 64
 
 _KINDS = ("exponential", "lognormal", "bimodal", "constant")
+
+
+def _bytes_text(n: float) -> str:
+    return format_bytes(n) if n < 1e21 else f"{n:.3g} B"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +206,8 @@ class Scenario:
 
     Raises:
         InvalidParameterError: If a field is out of range (zero servers, a negative or
-            NaN rate, a fault naming a server that does not exist, ...).
+            NaN rate, a fault naming a server that does not exist, more than 10 million
+            clients or servers or a billion requests, ...).
 
     Examples:
         >>> s = Scenario(clients=4, servers=3, requests=1000, rate_per_s=100.0)
@@ -214,6 +240,19 @@ class Scenario:
         check_int("clients", self.clients, minimum=1)
         servers = check_int("servers", self.servers, minimum=1)
         check_int("requests", self.requests, minimum=1)
+        check_int("retries", self.retries, minimum=0, maximum=7)
+        for name, cap in (
+            ("clients", _MAX_CLIENTS),
+            ("servers", _MAX_SERVERS),
+            ("requests", _MAX_REQUESTS),
+        ):
+            if getattr(self, name) > cap:
+                raise InvalidParameterError(
+                    name,
+                    getattr(self, name),
+                    f"an integer in [1, {cap:,}] (the simulator would need about "
+                    f"{_bytes_text(self.memory_bytes())} for this scenario)",
+                )
         check_number("rate_per_s", self.rate_per_s, minimum=0.0, min_inclusive=False)
         if not isinstance(self.service, ServiceTime):
             raise InvalidParameterError("service", self.service, "a ServiceTime")
@@ -234,7 +273,6 @@ class Scenario:
         check_number("burst_period_s", self.burst_period_s, minimum=0.0, min_inclusive=False)
         if self.timeout_s is not None:
             check_number("timeout_s", self.timeout_s, minimum=0.0, min_inclusive=False)
-        check_int("retries", self.retries, minimum=0, maximum=7)
         check_number("error_latency_s", self.error_latency_s, minimum=0.0)
         check_int("eject_after", self.eject_after, minimum=1)
         check_number("probe_after_s", self.probe_after_s, minimum=0.0)
@@ -249,8 +287,73 @@ class Scenario:
         """Return utilisation: arrival rate × mean service ÷ total capacity (0 if unlimited)."""
         if self.concurrency is None:
             return 0.0
-        capacity = sum(self.speed(i) for i in range(self.servers)) * self.concurrency
+        capacity = (sum(self.speeds) if self.speeds else self.servers) * self.concurrency
         return self.rate_per_s * self.service.mean() / capacity
+
+    def memory_bytes(self) -> int:
+        """Return an upper estimate of the memory `simulate` needs for this scenario.
+
+        The simulator keeps a few Python objects per request and per attempt (a
+        service time is drawn for every possible retry), one balancer per client and
+        a few flags per (client, server) pair; the estimate adds them up with the
+        sizes measured on CPython and rounds up, for any policy.
+
+        Returns:
+            Bytes, about ``340 × requests`` (no retries) ``+ 70 KB × clients
+            + 1.2 KB × servers + 64 × clients × servers``.
+
+        Examples:
+            >>> Scenario(clients=100, servers=20, requests=200_000).memory_bytes()
+            75152000
+        """
+        return (
+            self.requests * (_BYTES_PER_REQUEST + _BYTES_PER_ATTEMPT * (1 + self.retries))
+            + self.servers * _BYTES_PER_SERVER
+            + self.clients * _BYTES_PER_CLIENT
+            + self.clients * self.servers * _BYTES_PER_PAIR
+        )
+
+    def check_memory(self, max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> int:
+        """Return `memory_bytes`, or raise if it is above ``max_memory_bytes``.
+
+        Args:
+            max_memory_bytes: The most memory the simulation may take.
+
+        Returns:
+            The estimated bytes.
+
+        Raises:
+            InvalidParameterError: If the estimate is above ``max_memory_bytes``. The
+                error names the size that takes the most memory (``requests``,
+                ``clients`` or ``servers``), its value, the limit and the estimate.
+
+        Examples:
+            >>> Scenario(requests=10**8).check_memory()  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            twitterdesign.errors.InvalidParameterError: invalid requests=100000000: ...
+        """
+        limit = check_int("max_memory_bytes", max_memory_bytes, minimum=1)
+        need = self.memory_bytes()
+        if need <= limit:
+            return need
+        pairs = self.clients * self.servers * _BYTES_PER_PAIR
+        by_clients = self.clients * _BYTES_PER_CLIENT
+        by_servers = self.servers * _BYTES_PER_SERVER
+        # Name the size that takes the most; the pairs count for the larger side.
+        shares = {
+            "requests": need - by_clients - by_servers - pairs,
+            "clients": by_clients + (pairs if self.clients >= self.servers else 0),
+            "servers": by_servers + (pairs if self.clients < self.servers else 0),
+        }
+        name = max(shares, key=lambda k: shares[k])
+        raise InvalidParameterError(
+            name,
+            getattr(self, name),
+            f"a scenario that fits in max_memory_bytes={format_bytes(limit)}: with "
+            f"{self.clients:,} clients, {self.servers:,} servers and {self.requests:,} "
+            f"requests the simulator would need about {_bytes_text(need)}",
+        )
 
     def arrival_times(self, rng: np.random.Generator) -> np.ndarray:
         """Return the sorted arrival times (seconds) of all requests."""

@@ -15,7 +15,7 @@ from twitterdesign._validate import check_choice
 from twitterdesign.errors import InvalidParameterError, NoBackendAvailable
 from twitterdesign.lb._base import Balancer, Clock
 from twitterdesign.lb._factory import POLICY_NAMES, make_balancer
-from twitterdesign.lb._scenario import Scenario
+from twitterdesign.lb._scenario import DEFAULT_MAX_MEMORY_BYTES, Scenario
 
 __all__ = ["PolicyFactory", "SimulationResult", "simulate"]
 
@@ -110,6 +110,7 @@ def simulate(
     *,
     aperture: int | None = None,
     quantiles: str = "auto",
+    max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES,
     rng: RngLike = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` with every client balancing by ``policy``.
@@ -132,13 +133,17 @@ def simulate(
         quantiles: ``"exact"`` (keep every latency), ``"kll"`` (a datasketches KLL
             sketch in bounded memory, rank error about 1.3%) or ``"auto"`` (exact up to
             2 million requests).
+        max_memory_bytes: Refuse scenarios whose `Scenario.memory_bytes` estimate is
+            above this (default 4 GB) before allocating anything.
         rng: Random source; the same seed gives the same result.
 
     Returns:
         The measurements.
 
     Raises:
-        InvalidParameterError: If the policy name or an argument is invalid.
+        InvalidParameterError: If the policy name or an argument is invalid, or the
+            scenario would need more than ``max_memory_bytes`` (the error names the
+            size to lower, the limit and the estimate).
 
     Examples:
         >>> s = Scenario(clients=5, servers=4, requests=2000, rate_per_s=200.0)
@@ -155,6 +160,7 @@ def simulate(
     if not isinstance(scenario, Scenario):
         raise InvalidParameterError("scenario", scenario, "a Scenario")
     check_choice("quantiles", quantiles, ("auto", "exact", "kll"))
+    scenario.check_memory(max_memory_bytes)
     if isinstance(policy, str):
         check_choice("policy", policy, POLICY_NAMES)
     elif not callable(policy):

@@ -17,6 +17,10 @@ __all__ = ["EXPORT_FORMAT_VERSION", "export_data", "export_json"]
 EXPORT_FORMAT_VERSION = 1
 
 
+#: Most instances `export_data` makes of each parametric template.
+_MAX_VARIANTS = 100
+
+
 def export_data(bank: QuestionBank, *, variants: int = 3, seed: int = 0) -> dict[str, Any]:
     """Return the bank as a JSON-ready dict: topics, then every question with its answer.
 
@@ -26,14 +30,15 @@ def export_data(bank: QuestionBank, *, variants: int = 3, seed: int = 0) -> dict
 
     Args:
         bank: The question bank.
-        variants: Instances to export per parametric template (at least 1).
+        variants: Instances to export per parametric template, 1 to 100 (more would
+            only repeat the same questions with other numbers, and take minutes).
         seed: First seed; instance ``i`` of every template uses ``seed + i``.
 
     Returns:
         ``{"format": 1, "generator": ..., "topics": [...], "questions": [...]}``.
 
     Raises:
-        InvalidParameterError: If ``variants`` < 1 or ``seed`` < 0.
+        InvalidParameterError: If ``variants`` is outside [1, 100] or ``seed`` < 0.
 
     Examples:
         >>> from twitterdesign.quiz import load_bank
@@ -43,7 +48,7 @@ def export_data(bank: QuestionBank, *, variants: int = 3, seed: int = 0) -> dict
     """
     if not isinstance(bank, QuestionBank):
         raise InvalidParameterError("bank", bank, "a QuestionBank from load_bank()")
-    variants = check_int("variants", variants, minimum=1)
+    variants = check_int("variants", variants, minimum=1, maximum=_MAX_VARIANTS)
     seed = check_int("seed", seed, minimum=0)
     questions = [q.to_dict() for q in bank.questions]
     for template in bank.templates:
