@@ -14,6 +14,36 @@ from pathlib import Path
 import httpx
 
 
+def register_user(
+    client: httpx.Client,
+    username: str,
+    *,
+    scopes: str = "read write",
+    password: str = "live test password",
+) -> dict[str, str]:
+    """Register an app and a user through the public API; return the user's auth header.
+
+    ``client`` has the server's ``base_url``; the app gets ``scopes`` and so does the
+    user's token.
+    """
+    creds = client.post("/api/v1/apps", data={"client_name": "t", "scopes": scopes}).json()
+    app_token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "scope": scopes,
+        },
+    ).json()["access_token"]
+    token = client.post(
+        "/api/v1/accounts",
+        headers={"Authorization": f"Bearer {app_token}"},
+        data={"username": username, "email": f"{username}@example.org", "password": password},
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def free_port() -> int:
     """Return a TCP port that was free on 127.0.0.1 a moment ago."""
     with socket.socket() as sock:

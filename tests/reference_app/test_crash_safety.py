@@ -16,30 +16,11 @@ import httpx
 import pytest
 
 from tests.reference_app._images import png
+from tests.reference_app._live import register_user
 from twitterdesign.reference_app import Settings
 from twitterdesign.reference_app.server import ServerProcess
 
 pytestmark = pytest.mark.slow
-
-
-def _setup(base: str) -> str:
-    app = httpx.post(f"{base}/api/v1/apps", data={"client_name": "crash", "scopes": "read write"})
-    creds = app.json()
-    app_token = httpx.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "scope": "read write",
-        },
-    ).json()["access_token"]
-    reply = httpx.post(
-        f"{base}/api/v1/accounts",
-        headers={"Authorization": f"Bearer {app_token}"},
-        data={"username": "writer", "email": "w@example.org", "password": "crash test pw"},
-    )
-    return str(reply.json()["access_token"])
 
 
 def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path) -> None:
@@ -54,8 +35,8 @@ def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path) -> None:
     server = ServerProcess(settings)
     server.start()
     try:
-        token = _setup(server.base_url)
-        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.base_url, timeout=30) as setup:
+            headers = register_user(setup, "writer")
 
         def writer(w: int) -> None:
             with httpx.Client(base_url=server.base_url, timeout=5.0) as client:

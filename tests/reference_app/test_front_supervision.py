@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.reference_app._live import register_user
 from tests.reference_app.test_front import _children, _gone_within, _wait_healthy, needs_proc
 from twitterdesign.ids import decode
 from twitterdesign.reference_app.server import free_port
@@ -56,25 +57,6 @@ def _worker_id(pid: int) -> int:
     raise AssertionError(f"process {pid} has no TWITTERDESIGN_WORKER_ID")
 
 
-def _register(c: httpx.Client) -> dict[str, str]:
-    creds = c.post("/api/v1/apps", data={"client_name": "t", "scopes": "read write"}).json()
-    app_token = c.post(
-        "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"],
-            "scope": "read write",
-        },
-    ).json()["access_token"]
-    token = c.post(
-        "/api/v1/accounts",
-        headers={"Authorization": f"Bearer {app_token}"},
-        data={"username": "ada", "email": "ada@x.org", "password": "supervision test pw"},
-    ).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_a_worker_killed_under_load_loses_no_idempotent_request_and_comes_back(
     tmp_path: Path,
 ) -> None:
@@ -86,7 +68,7 @@ def test_a_worker_killed_under_load_loses_no_idempotent_request_and_comes_back(
         _wait_healthy(base)
         limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
         with httpx.Client(base_url=base, timeout=30, limits=limits) as c:
-            ada = _register(c)
+            ada = register_user(c, "ada")
             seed = c.post("/api/v1/statuses", headers=ada, json={"status": "seed"}).json()["id"]
             posted: dict[str, tuple[int, int]] = {}  # key -> (worker id, Unix ms) of the id
             failures: list[str] = []

@@ -31,6 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.reference_app._live import register_user
 from tests.reference_app._threaded import local_port, serve_in_thread
 from tests.reference_app.conftest import make_settings
 from tests.strategies import (
@@ -191,26 +192,9 @@ class KeepAliveProbe:
 def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeepAliveProbe]:
     app = create_app(make_settings(tmp_path_factory.mktemp("fuzz")))
     with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as setup:
-        registered = setup.post(
-            "/api/v1/apps",
-            data={"client_name": "fuzz", "scopes": "read write follow push"},
-        ).json()
-        app_token = setup.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": registered["client_id"],
-                "client_secret": registered["client_secret"],
-                "scope": "read write follow push",
-            },
-        ).json()["access_token"]
-        token = setup.post(
-            "/api/v1/accounts",
-            headers={"Authorization": f"Bearer {app_token}"},
-            data={"username": "fuzzer", "email": "f@example.org", "password": "fuzz fuzz"},
-        ).json()["access_token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = register_user(setup, "fuzzer", scopes="read write follow push")
         assert setup.post("/api/v1/statuses", headers=auth, json={"status": "#seed"}).is_success
+        token = auth["Authorization"].removeprefix("Bearer ")
         probe = KeepAliveProbe(url, token)
         try:
             yield probe

@@ -16,12 +16,12 @@ view counts are added up in storage.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from twitterdesign._validate import check_choice, check_int
+from twitterdesign.reference_app._asgi import Receive, Scope, Send, send_json_error
 from twitterdesign.reference_app.settings import Settings
 
 if TYPE_CHECKING:
@@ -44,26 +44,6 @@ _HOP_BY_HOP = {
     "upgrade",
     "content-length",
 }
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-
-async def _json_error(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"error": message}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class FrontApp:
@@ -119,7 +99,7 @@ class FrontApp:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self._max_body_bytes:
-                await _json_error(send, 413, "request body is too large")
+                await send_json_error(send, 413, "request body is too large")
                 return None
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
@@ -149,16 +129,16 @@ class FrontApp:
         try:
             reply = await self._client.request(method, url, headers=headers, content=body)
         except NoBackendAvailable:
-            await _json_error(send, 503, "no app process is available; try again shortly")
+            await send_json_error(send, 503, "no app process is available; try again shortly")
             return
         except httpx.ConnectError:
-            await _json_error(send, 503, "no app process accepted the connection")
+            await send_json_error(send, 503, "no app process accepted the connection")
             return
         except httpx.TimeoutException:
-            await _json_error(send, 504, "the app process did not answer in time")
+            await send_json_error(send, 504, "the app process did not answer in time")
             return
         except httpx.HTTPError as exc:
-            await _json_error(send, 502, _broken_message(method, headers, exc))
+            await send_json_error(send, 502, _broken_message(method, headers, exc))
             return
         out_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))

@@ -21,19 +21,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from twitterdesign.reference_app._asgi import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    send_json_error,
+)
 from twitterdesign.reference_app.services import AppError, Unprocessable
 
 __all__ = ["MAX_JSON_DEPTH", "InputGuardMiddleware", "json_body_of", "load_json"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_JSON_DEPTH = 100
 """The deepest nesting of arrays and objects a JSON body may have: Ruby's JSON default
@@ -184,7 +186,7 @@ class InputGuardMiddleware:
                     scope[_SCOPE_KEY] = load_json(body)
                 receive = _replay(body, disconnected, receive)
         except AppError as exc:  # includes the gateway's 413 raised from ``receive``
-            await _send_error(send, exc.status_code, exc.message)
+            await send_json_error(send, exc.status_code, exc.message)
             return
         await self.app(scope, receive, send)
 
@@ -213,18 +215,3 @@ def _replay(body: bytes, disconnected: bool, receive: Receive) -> Receive:
         return await receive()  # after the body: wait for the client to disconnect
 
     return replay
-
-
-async def _send_error(send: Send, status: int, message: str) -> None:
-    payload = json.dumps({"error": message}, separators=(",", ":")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})

@@ -10,15 +10,20 @@ A pure ASGI middleware (not ``BaseHTTPMiddleware``) keeps the per-request cost l
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from twitterdesign.reference_app._asgi import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    send_json_error,
+)
 from twitterdesign.reference_app.api._deps import RESOLVED_TOKEN
 from twitterdesign.reference_app.services import (
     AppError,
@@ -29,11 +34,6 @@ from twitterdesign.reference_app.services import (
 
 __all__ = ["AppMetrics", "GatewayMiddleware"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _LIMITED_PREFIXES = ("/api/", "/oauth/", "/lesson/")
 # Every response declares its type; no browser may sniff a JSON body or an image as HTML.
@@ -154,7 +154,7 @@ class GatewayMiddleware:
         if length is not None and (
             not (length.isascii() and length.isdigit()) or int(length) > settings.max_request_bytes
         ):
-            await self._error(send, 413, "request body is too large", [])
+            await send_json_error(send, 413, "request body is too large", [_NOSNIFF])
             self._observe(scope, 413, start)
             return
 
@@ -172,11 +172,11 @@ class GatewayMiddleware:
             if not tight.allowed:
                 retry = max(1, int(tight.reset_at_s - time.time()) + 1)
                 self.metrics.rate_limited.labels(kind).inc()
-                await self._error(
+                await send_json_error(
                     send,
                     429,
                     "Too many requests",
-                    [*limit_headers, (b"retry-after", str(retry).encode())],
+                    [_NOSNIFF, *limit_headers, (b"retry-after", str(retry).encode())],
                 )
                 self._observe(scope, 429, start)
                 return
@@ -205,7 +205,9 @@ class GatewayMiddleware:
         try:
             await self.app(scope, limited_receive, wrapped_send)
         except _BodyTooLarge:
-            await self._error(send, 413, "request body is too large", limit_headers)
+            await send_json_error(
+                send, 413, "request body is too large", [_NOSNIFF, *limit_headers]
+            )
             status_holder[0] = 413
         self._observe(scope, status_holder[0], start)
 
@@ -234,25 +236,6 @@ class GatewayMiddleware:
         method = str(scope.get("method", "GET"))
         self.metrics.requests.labels(template, method, str(status)).inc()
         self.metrics.latency.labels(template, method).observe(time.perf_counter() - start)
-
-    @staticmethod
-    async def _error(
-        send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]]
-    ) -> None:
-        body = json.dumps({"error": message}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    _NOSNIFF,
-                    *extra,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 class _BodyTooLarge(AppError):

@@ -10,21 +10,21 @@ so the server keeps the connection open for the next request.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+
+from twitterdesign.reference_app._asgi import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    send_json_error,
+)
 
 __all__ = ["UnexpectedErrorMiddleware"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _log = logging.getLogger("twitterdesign.reference_app")
-_BODY = json.dumps({"error": "internal server error"}, separators=(",", ":")).encode()
 
 
 class UnexpectedErrorMiddleware:
@@ -63,14 +63,4 @@ class UnexpectedErrorMiddleware:
                 return
             if started:
                 raise
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(_BODY)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": _BODY})
+            await send_json_error(send, 500, "internal server error")
