@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,18 @@ from twitterdesign.reference_app import Settings, create_app
 
 FAST = {"argon2_time_cost": 1, "argon2_memory_kib": 8}
 _counter = itertools.count()
+
+
+def openapi_spec() -> dict[str, Any]:
+    """The app's OpenAPI document (built from a throwaway app; no server is started)."""
+    tmp = tempfile.mkdtemp(prefix="td-openapi-")
+    try:
+        app = create_app(make_settings(Path(tmp)))
+        spec = app.openapi()
+        app.state.services.store.close()
+        return spec
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:

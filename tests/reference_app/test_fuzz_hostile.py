@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +30,7 @@ from hypothesis import strategies as st
 
 from tests.reference_app._live import register_user
 from tests.reference_app._threaded import local_port, serve_in_thread
-from tests.reference_app.conftest import make_settings
+from tests.reference_app.conftest import make_settings, openapi_spec
 from tests.strategies import (
     INT64_MAX,
     hostile_integers,
@@ -78,18 +75,6 @@ _BODY_KINDS = (
 _COMMON_FIELDS = ("status", "in_reply_to_id", "media_ids[]", "visibility", "description", "id")
 
 
-def _openapi() -> dict[str, Any]:
-    """The app's OpenAPI document (built from a throwaway app; no server is started)."""
-    tmp = tempfile.mkdtemp(prefix="td-openapi-")
-    try:
-        app = create_app(make_settings(Path(tmp)))
-        spec = app.openapi()
-        app.state.services.store.close()
-        return spec
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 @dataclass(frozen=True)
 class Operation:
     """One method and path of /openapi.json, with the names of what it reads."""
@@ -127,7 +112,7 @@ def _operations(spec: dict[str, Any]) -> list[Operation]:
     return found
 
 
-SPEC = _openapi()
+SPEC = openapi_spec()
 OPERATIONS = _operations(SPEC)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,26 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from tests.reference_app.conftest import Api, make_settings
+from tests.reference_app.conftest import Api, make_settings, openapi_spec
 from twitterdesign.reference_app import create_app
 
 schemathesis = pytest.importorskip("schemathesis")
 checks = pytest.importorskip("schemathesis.checks")
 
 
-def _openapi() -> dict[str, Any]:
-    """The app's OpenAPI document (built from a throwaway app; no server is started)."""
-    tmp = tempfile.mkdtemp(prefix="td-openapi-")
-    try:
-        app = create_app(make_settings(Path(tmp)))
-        spec = app.openapi()
-        app.state.services.store.close()
-        return spec
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-schema = schemathesis.openapi.from_dict(_openapi())
+schema = schemathesis.openapi.from_dict(openapi_spec())
 
 
 @pytest.fixture(scope="module")
