@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from twitterdesign.reference_app.api._input import json_body_of
 from twitterdesign.reference_app.api._render_cache import RenderCache
+from twitterdesign.reference_app.errors import BadRequest, NotFound
 from twitterdesign.reference_app.services import (
     AppError,
     Forbidden,
@@ -22,7 +23,6 @@ from twitterdesign.reference_app.services import (
     Unprocessable,
     scope_allows,
 )
-from twitterdesign.reference_app.services._errors import NotFound
 from twitterdesign.reference_app.storage import Page
 
 __all__ = [
@@ -51,12 +51,6 @@ MAX_LIMIT = 40
 
 RESOLVED_TOKEN = "twitterdesign.resolved_token"
 """ASGI scope key under which the gateway leaves ``(token, TokenRecord)`` it looked up."""
-
-
-class BadRequest(AppError):
-    """Malformed input: unparsable body, wrong parameter types (400)."""
-
-    status_code = 400
 
 
 def services(request: Request) -> Services:

@@ -32,7 +32,8 @@ from twitterdesign.reference_app._asgi import (
     Send,
     send_json_error,
 )
-from twitterdesign.reference_app.services import AppError, Unprocessable
+from twitterdesign.reference_app.api._errors import http_status
+from twitterdesign.reference_app.errors import AppError, BadRequest, Unprocessable
 
 __all__ = ["MAX_JSON_DEPTH", "InputGuardMiddleware", "json_body_of", "load_json"]
 
@@ -44,12 +45,6 @@ MAX_JSON_DEPTH = 100
 _SCOPE_KEY = "twitterdesign.json_body"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class _MalformedJSON(AppError):
-    """The body is not JSON, or nests too deeply (400)."""
-
-    status_code = 400
 
 
 def _reject_constant(name: str) -> Any:
@@ -74,7 +69,7 @@ def _check_tree(root: Any) -> None:
                 )
         elif isinstance(value, dict | list):
             if depth >= MAX_JSON_DEPTH:
-                raise _MalformedJSON(
+                raise BadRequest(
                     f"request body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels"
                 )
             if isinstance(value, dict):
@@ -106,17 +101,17 @@ def load_json(raw: bytes) -> Any:
         >>> load_json(b'{"status": "x\\\\ud800y"}')
         Traceback (most recent call last):
         ...
-        twitterdesign.reference_app.services._errors.Unprocessable: status is not valid \
+        twitterdesign.reference_app.errors.Unprocessable: status is not valid \
 Unicode text: it contains a lone surrogate
     """
     try:
         value = json.loads(raw, parse_constant=_reject_constant)
     except RecursionError:
-        raise _MalformedJSON(
+        raise BadRequest(
             f"request body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels"
         ) from None
     except (ValueError, UnicodeDecodeError):
-        raise _MalformedJSON("request body is not valid JSON") from None
+        raise BadRequest("request body is not valid JSON") from None
     _check_tree(value)
     return value
 
@@ -186,7 +181,7 @@ class InputGuardMiddleware:
                     scope[_SCOPE_KEY] = load_json(body)
                 receive = _replay(body, disconnected, receive)
         except AppError as exc:  # includes the gateway's 413 raised from ``receive``
-            await send_json_error(send, exc.status_code, exc.message)
+            await send_json_error(send, http_status(exc), exc.message)
             return
         await self.app(scope, receive, send)
 

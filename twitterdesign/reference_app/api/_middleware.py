@@ -25,8 +25,8 @@ from twitterdesign.reference_app._asgi import (
     send_json_error,
 )
 from twitterdesign.reference_app.api._deps import RESOLVED_TOKEN
+from twitterdesign.reference_app.errors import PayloadTooLarge
 from twitterdesign.reference_app.services import (
-    AppError,
     RateLimitDecision,
     Services,
     client_key,
@@ -190,7 +190,7 @@ class GatewayMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
-                    raise _BodyTooLarge
+                    raise PayloadTooLarge
             return message
 
         async def wrapped_send(message: Message) -> None:
@@ -204,7 +204,7 @@ class GatewayMiddleware:
 
         try:
             await self.app(scope, limited_receive, wrapped_send)
-        except _BodyTooLarge:
+        except PayloadTooLarge:
             await send_json_error(
                 send, 413, "request body is too large", [_NOSNIFF, *limit_headers]
             )
@@ -236,12 +236,3 @@ class GatewayMiddleware:
         method = str(scope.get("method", "GET"))
         self.metrics.requests.labels(template, method, str(status)).inc()
         self.metrics.latency.labels(template, method).observe(time.perf_counter() - start)
-
-
-class _BodyTooLarge(AppError):
-    """Raised inside ``receive`` when a streamed body passes the limit (413)."""
-
-    status_code = 413
-
-    def __init__(self) -> None:
-        super().__init__("request body is too large")

@@ -21,6 +21,7 @@ from twitterdesign.reference_app.api import (
     routes_statuses,
     routes_timelines,
 )
+from twitterdesign.reference_app.api._errors import http_status
 from twitterdesign.reference_app.api._input import InputGuardMiddleware
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
 from twitterdesign.reference_app.api._render_cache import RenderCache
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return _error(exc.status_code, exc.message)
+        return _error(http_status(exc), exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

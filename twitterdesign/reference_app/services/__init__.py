@@ -13,8 +13,10 @@ import time
 from collections.abc import Callable
 
 from twitterdesign.ids import Snowflake
-from twitterdesign.reference_app.services._errors import (
+from twitterdesign.reference_app.errors import (
     AppError,
+    BadRequest,
+    ConflictError,
     Forbidden,
     NotFound,
     RateLimited,
@@ -51,6 +53,8 @@ from twitterdesign.reference_app.storage import SQLiteStore, Store
 __all__ = [
     "AccountService",
     "AppError",
+    "BadRequest",
+    "ConflictError",
     "FanoutStats",
     "Forbidden",
     "MediaService",

@@ -11,8 +11,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from twitterdesign.ids import Snowflake
-from twitterdesign.reference_app.services._errors import (
-    AppError,
+from twitterdesign.reference_app.errors import (
+    BadRequest,
+    ConflictError,
     Forbidden,
     NotFound,
     Unauthorized,
@@ -22,7 +23,6 @@ from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
     AuthCodeRecord,
-    ConflictError,
     Store,
     TokenRecord,
 )
@@ -204,12 +204,12 @@ class AccountService:
 
         Raises:
             Unprocessable: An unknown scope.
-            AppError: A scope the app did not register (400, as OAuth's invalid_scope).
+            BadRequest: A scope the app did not register (OAuth's invalid_scope).
         """
         scopes = normalize_scopes(requested, default="read")
         allowed = set(app.scopes.split())
         if not all(sc in allowed or sc.split(":", 1)[0] in allowed for sc in scopes.split()):
-            raise AppError("The requested scope is invalid, unknown, or malformed")
+            raise BadRequest("The requested scope is invalid, unknown, or malformed")
         return scopes
 
     def issue_token(self, app_id: int | None, account_id: int | None, scopes: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from PIL import Image, ImageSequence
 
 from twitterdesign.ids import Snowflake
-from twitterdesign.reference_app.services._errors import NotFound, Unprocessable
+from twitterdesign.reference_app.errors import NotFound, Unprocessable
 from twitterdesign.reference_app.storage import MediaRecord, Store
 
 __all__ = [

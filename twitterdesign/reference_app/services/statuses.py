@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from twitterdesign.ids import Snowflake
-from twitterdesign.reference_app.services._errors import Forbidden, NotFound, Unprocessable
+from twitterdesign.reference_app.errors import Forbidden, NotFound, Unprocessable
 from twitterdesign.reference_app.services.timelines import TimelineService
 from twitterdesign.reference_app.storage import (
     VISIBILITIES,

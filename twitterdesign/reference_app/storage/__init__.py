@@ -7,6 +7,7 @@ implementing the same protocol.
 
 from __future__ import annotations
 
+from twitterdesign.reference_app.errors import ConflictError
 from twitterdesign.reference_app.storage._base import (
     VISIBILITIES,
     AccountRecord,
@@ -19,7 +20,7 @@ from twitterdesign.reference_app.storage._base import (
     Store,
     TokenRecord,
 )
-from twitterdesign.reference_app.storage._sqlite import ConflictError, SQLiteStore, fts_query
+from twitterdesign.reference_app.storage._sqlite import SQLiteStore, fts_query
 
 __all__ = [
     "VISIBILITIES",

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from twitterdesign._validate import check_choice
+from twitterdesign.reference_app.errors import ConflictError
 from twitterdesign.reference_app.storage._base import (
     AccountRecord,
     AppRecord,
@@ -32,7 +33,7 @@ from twitterdesign.reference_app.storage._base import (
 )
 from twitterdesign.reference_app.storage._migrations import MIGRATIONS
 
-__all__ = ["ConflictError", "SQLiteStore"]
+__all__ = ["SQLiteStore"]
 
 _ACCOUNT_COLS = (
     "id, username, display_name, note, created_at, followers_count, following_count, "
@@ -48,10 +49,6 @@ _MEDIA_COLS = (
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CHUNK = 500  # ids per IN (...) list, below SQLite's variable limit
-
-
-class ConflictError(Exception):
-    """A uniqueness rule was violated (username or email taken)."""
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
