@@ -290,9 +290,20 @@ class Auth:
 
 @dataclass(frozen=True, slots=True)
 class User(Auth):
-    """A caller acting for an account: what ``require(scope)`` gives a route."""
+    """A caller acting for an account: what ``require(scope)`` gives a route.
+
+    ``account_id`` is an ``int``, checked when the object is made (not by ``assert``,
+    which ``python -O`` strips), so a route never acts for "no account".
+
+    Raises:
+        TypeError: ``account_id`` is not an int.
+    """
 
     account_id: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.account_id, int) or isinstance(self.account_id, bool):
+            raise TypeError(f"User needs an int account_id, got {self.account_id!r}")
 
 
 def _bearer(request: Request) -> str | None:
