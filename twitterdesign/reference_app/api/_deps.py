@@ -361,9 +361,9 @@ def require(scope: str, *, user: bool = True) -> Callable[[Request], Awaitable[A
             raise Unprocessable("This method requires an authenticated user")
         if not scope_allows(auth.scopes, scope):
             raise Forbidden("This action is outside the authorized scopes")
-        if auth.account_id is not None and user:
-            return User(auth.account_id, auth.app_id, auth.scopes, auth.token)
-        return auth
+        if not user or auth.account_id is None:  # None only when not ``user`` (see above)
+            return auth
+        return User(auth.account_id, auth.app_id, auth.scopes, auth.token)
 
     return dependency
 
