@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -31,6 +31,7 @@ __all__ = [
     "Auth",
     "BadRequest",
     "Params",
+    "User",
     "auth_optional",
     "base_url",
     "json_list",
@@ -43,6 +44,7 @@ __all__ = [
     "render_cache",
     "require",
     "services",
+    "set_link",
     "viewer_of",
 ]
 
@@ -286,6 +288,24 @@ class Auth:
     token: str
 
 
+@dataclass(frozen=True, slots=True)
+class User(Auth):
+    """A caller acting for an account: what ``require(scope)`` gives a route.
+
+    ``account_id`` is an ``int``, checked when the object is made (not by ``assert``,
+    which ``python -O`` strips), so a route never acts for "no account".
+
+    Raises:
+        TypeError: ``account_id`` is not an int.
+    """
+
+    account_id: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.account_id, int) or isinstance(self.account_id, bool):
+            raise TypeError(f"User needs an int account_id, got {self.account_id!r}")
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
@@ -309,8 +329,29 @@ def auth_optional(request: Request) -> Auth | None:
     return Auth(record.account_id, record.app_id, record.scopes, token)
 
 
+@overload
+def require(scope: str) -> Callable[[Request], Awaitable[User]]: ...
+
+
+@overload
+def require(scope: str, *, user: Literal[True]) -> Callable[[Request], Awaitable[User]]: ...
+
+
+@overload
+def require(scope: str, *, user: Literal[False]) -> Callable[[Request], Awaitable[Auth]]: ...
+
+
 def require(scope: str, *, user: bool = True) -> Callable[[Request], Awaitable[Auth]]:
-    """Dependency factory: demand a valid token with ``scope`` (and a user, by default)."""
+    """Dependency factory: demand a valid token with ``scope`` (and a user, by default).
+
+    With ``user`` (the default) the dependency returns a `User`, whose ``account_id`` is
+    an ``int``: the check is an ``if``, not an ``assert``, so it holds under ``python -O``.
+
+    Raises:
+        Unauthorized: No token, or an invalid one.
+        Unprocessable: ``user`` and an app-only token.
+        Forbidden: The token lacks ``scope``.
+    """
 
     async def dependency(request: Request) -> Auth:
         auth = auth_optional(request)
@@ -320,7 +361,9 @@ def require(scope: str, *, user: bool = True) -> Callable[[Request], Awaitable[A
             raise Unprocessable("This method requires an authenticated user")
         if not scope_allows(auth.scopes, scope):
             raise Forbidden("This action is outside the authorized scopes")
-        return auth
+        if not user or auth.account_id is None:  # None only when not ``user`` (see above)
+            return auth
+        return User(auth.account_id, auth.app_id, auth.scopes, auth.token)
 
     return dependency
 

@@ -12,13 +12,12 @@ from typing import Any
 
 from twitterdesign import __version__
 from twitterdesign.reference_app.api._render_cache import RenderCache
-from twitterdesign.reference_app.services import Services
+from twitterdesign.reference_app.services import Relationship, Services
 from twitterdesign.reference_app.services.media import EXTENSIONS
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
     MediaRecord,
-    NotificationRecord,
     StatusRecord,
 )
 
@@ -128,20 +127,18 @@ class Renderer:
 
     def accounts_by_id(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Render accounts in the order of ``ids`` (missing ones skipped)."""
-        found = self._s.store.get_accounts(ids)
+        found = self._s.accounts.get_many(ids)
         return [self.account(found[i]) for i in ids if i in found]
 
-    def relationship(
-        self, target: int, following: set[int], followed_by: set[int]
-    ) -> dict[str, Any]:
-        """Render a Relationship between the viewer and ``target``."""
+    def relationship(self, rel: Relationship) -> dict[str, Any]:
+        """Render a Relationship between the viewer and ``rel.id``."""
         return {
-            "id": str(target),
-            "following": target in following,
-            "showing_reblogs": target in following,
+            "id": str(rel.id),
+            "following": rel.following,
+            "showing_reblogs": rel.following,
             "notifying": False,
             "languages": None,
-            "followed_by": target in followed_by,
+            "followed_by": rel.followed_by,
             "blocking": False,
             "blocked_by": False,
             "muting": False,
@@ -203,17 +200,17 @@ class Renderer:
 
     def _related(self, items: Sequence[StatusRecord]) -> _Related:
         """Read what rendering ``items`` needs, fresh, and record one view of each."""
-        originals = self._s.store.get_statuses(
+        originals = self._s.statuses.get_many(
             s.reblog_of_id for s in items if s.reblog_of_id is not None
         )
         every = [*items, *originals.values()]
         account_ids = {s.account_id for s in every} | {m for s in every for m in s.mention_ids}
-        accounts = self._s.store.get_accounts(account_ids)
+        accounts = self._s.accounts.get_many(account_ids)
         ids = [s.id for s in every]
         faved: set[int] = set()
         reblogged: set[int] = set()
         if self.viewer is not None:
-            faved, reblogged = self._s.store.interactions(self.viewer, ids)
+            faved, reblogged = self._s.engagement.interactions(self.viewer, ids)
         self._s.trends.record_views(items)
         pending = self._s.trends.pending_views_many(ids)
         return _Related(originals, accounts, faved, reblogged, pending)
@@ -358,30 +355,6 @@ class Renderer:
         return self.statuses([s])[0]
 
     # --- others ----------------------------------------------------------------------
-    def notifications(self, items: Sequence[NotificationRecord]) -> list[dict[str, Any]]:
-        """Render notifications, dropping any whose status is gone or no longer visible."""
-        accounts = self._s.store.get_accounts({n.from_account_id for n in items})
-        status_ids = [n.status_id for n in items if n.status_id is not None]
-        visible = {s.id: s for s in self._s.statuses.hydrate(self.viewer, status_ids)}
-        rendered = {s["id"]: s for s in self.statuses(list(visible.values()))}
-        out: list[dict[str, Any]] = []
-        for n in items:
-            if n.from_account_id not in accounts:
-                continue
-            if n.status_id is not None and str(n.status_id) not in rendered:
-                continue
-            out.append(
-                {
-                    "id": str(n.id),
-                    "type": n.type,
-                    "created_at": iso_ms(n.created_at_ms),
-                    "group_key": f"ungrouped-{n.id}",
-                    "account": self.account(accounts[n.from_account_id]),
-                    "status": rendered.get(str(n.status_id)) if n.status_id else None,
-                }
-            )
-        return out
-
     def app(self, a: AppRecord, *, with_secret: bool) -> dict[str, Any]:
         """Render an Application (with client credentials right after creation)."""
         out: dict[str, Any] = {

@@ -88,10 +88,15 @@ class RenderCache:
             self._entries.clear()
 
     def _check(self) -> None:
-        """Assert the invariants: within capacity, every entry a (signature, str) pair."""
+        """Check the invariants (for tests): within capacity, every entry a (signature, str).
+
+        Raises:
+            AssertionError: An invariant does not hold (raised, not ``assert``-ed, so the
+                check also runs under ``python -O``).
+        """
         with self._lock:
-            assert len(self._entries) <= self.capacity
+            if len(self._entries) > self.capacity:
+                raise AssertionError(f"{len(self._entries)} entries > capacity {self.capacity}")
             for entry in self._entries.values():
-                assert isinstance(entry, tuple)
-                assert len(entry) == 2
-                assert isinstance(entry[1], str)
+                if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], str)):
+                    raise AssertionError(f"malformed entry {entry!r}")

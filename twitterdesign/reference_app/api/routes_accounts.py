@@ -11,6 +11,7 @@ from twitterdesign.reference_app.api._deps import (
     Auth,
     BadRequest,
     Params,
+    User,
     auth_optional,
     base_url,
     json_page,
@@ -66,10 +67,9 @@ def register(
 
 @router.get("/verify_credentials", summary="The caller's own account")
 async def verify_credentials(
-    request: Request, auth: Auth = Depends(require("read:accounts"))
+    request: Request, auth: User = Depends(require("read:accounts"))
 ) -> dict[str, Any]:
     """Return the authenticated account, with its ``source``."""
-    assert auth.account_id is not None
     account = services(request).accounts.get(auth.account_id)
     return _r(request, auth).account(account, credentials=True)
 
@@ -88,16 +88,12 @@ async def lookup(
 async def relationships(
     request: Request,
     p: Params = Depends(params),
-    auth: Auth = Depends(require("read:follows")),
+    auth: User = Depends(require("read:follows")),
 ) -> list[dict[str, Any]]:
     """Return following / followed_by for each ``id[]``."""
-    assert auth.account_id is not None
     ids = p.ids("id")[:100]
-    s = services(request)
-    following = s.store.following_set(auth.account_id, ids)
-    followed_by = s.store.followed_by_set(auth.account_id, ids)
     r = _r(request, auth)
-    return [r.relationship(i, following, followed_by) for i in ids]
+    return [r.relationship(x) for x in services(request).graph.relationships(auth.account_id, ids)]
 
 
 @router.get("/{account_id}", summary="One account")
@@ -138,14 +134,10 @@ async def account_statuses(
 def _edges(
     request: Request, response: Response, auth: Auth | None, account_id: str, followers: bool
 ) -> list[dict[str, Any]]:
-    s = services(request)
-    target = s.accounts.get(parse_id(account_id))
+    graph = services(request).graph
+    target = parse_id(account_id)
     page = page_from(request)
-    pairs = (
-        s.store.followers_page(target.id, page)
-        if followers
-        else s.store.following_page(target.id, page)
-    )
+    pairs = graph.followers(target, page) if followers else graph.following(target, page)
     set_link(request, response, [edge for edge, _ in pairs])
     return _r(request, auth).accounts_by_id([acc for _, acc in pairs])
 
@@ -172,31 +164,26 @@ async def following(
     return _edges(request, response, auth, account_id, False)
 
 
-def _relationship(request: Request, auth: Auth, target: int) -> dict[str, Any]:
-    assert auth.account_id is not None
-    s = services(request)
-    following_ = s.store.following_set(auth.account_id, [target])
-    followed_by = s.store.followed_by_set(auth.account_id, [target])
-    return _r(request, auth).relationship(target, following_, followed_by)
+def _relationship(request: Request, auth: User, target: int) -> dict[str, Any]:
+    (found,) = services(request).graph.relationships(auth.account_id, [target])
+    return _r(request, auth).relationship(found)
 
 
 @router.post("/{account_id}/follow", summary="Follow an account")
 def follow(
-    account_id: str, request: Request, auth: Auth = Depends(require("write:follows"))
+    account_id: str, request: Request, auth: User = Depends(require("write:follows"))
 ) -> dict[str, Any]:
     """The lesson's followAccount; returns the new Relationship."""
-    assert auth.account_id is not None
     target = parse_id(account_id)
-    services(request).follow(auth.account_id, target)
+    services(request).graph.follow(auth.account_id, target)
     return _relationship(request, auth, target)
 
 
 @router.post("/{account_id}/unfollow", summary="Unfollow an account")
 def unfollow(
-    account_id: str, request: Request, auth: Auth = Depends(require("write:follows"))
+    account_id: str, request: Request, auth: User = Depends(require("write:follows"))
 ) -> dict[str, Any]:
     """Stop following; returns the new Relationship."""
-    assert auth.account_id is not None
     target = parse_id(account_id)
-    services(request).unfollow(auth.account_id, target)
+    services(request).graph.unfollow(auth.account_id, target)
     return _relationship(request, auth, target)

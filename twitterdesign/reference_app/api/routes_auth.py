@@ -75,8 +75,8 @@ def instance_v1(request: Request) -> dict[str, Any]:
         "version": MASTODON_VERSION,
         "urls": {"streaming_api": base.replace("http", "ws", 1)},
         "stats": {
-            "user_count": s.store.count_accounts(),
-            "status_count": s.store.count_statuses(),
+            "user_count": s.accounts.count(),
+            "status_count": s.statuses.count(),
             "domain_count": 0,
         },
         "thumbnail": f"{base}/avatars/missing.png",
@@ -101,7 +101,7 @@ def instance_v2(request: Request) -> dict[str, Any]:
         "version": MASTODON_VERSION,
         "source_url": "https://github.com/",
         "description": "A reference Twitter backend from the System Design lesson.",
-        "usage": {"users": {"active_month": s.store.count_accounts()}},
+        "usage": {"users": {"active_month": s.accounts.count()}},
         "thumbnail": {"url": f"{base}/avatars/missing.png"},
         "icon": [],
         "languages": ["en"],
@@ -143,9 +143,7 @@ def verify_app(
 ) -> dict[str, Any]:
     """Return the application the token belongs to."""
     s = services(request)
-    app = s.store.get_app(auth.app_id) if auth.app_id is not None else None
-    if app is None:
-        raise Unauthorized("The access token is invalid")
+    app = s.accounts.get_app(auth.app_id)
     return Renderer(s, base_url(request), None).app(app, with_secret=False)
 
 
@@ -225,9 +223,7 @@ _FORM = """<!doctype html><html><head><meta charset="utf-8"><title>Authorize {ap
 def _authorize_form(p: Params, request: Request, message: str, status: int = 200) -> HTMLResponse:
     s = services(request)
     client_id = p.text("client_id", max_len=200) or ""
-    app = s.store.app_by_client_id(client_id)
-    if app is None:
-        raise Unauthorized("Client authentication failed due to unknown client")
+    app = s.accounts.app_by_client_id(client_id)
     s.accounts.grantable_scopes(app, p.text("scope", max_len=1000))
     e = html.escape
     return HTMLResponse(
@@ -270,9 +266,7 @@ def authorize_page(request: Request, p: Params = Depends(params)) -> HTMLRespons
 def authorize(request: Request, p: Params = Depends(params)) -> Response:
     """Check the credentials and redirect with ``?code=`` (or show it for the OOB URI)."""
     s = services(request)
-    app = s.store.app_by_client_id(p.text("client_id", max_len=200) or "")
-    if app is None:
-        raise Unauthorized("Client authentication failed due to unknown client")
+    app = s.accounts.app_by_client_id(p.text("client_id", max_len=200) or "")
     redirect_uri = p.text("redirect_uri", max_len=2000) or app.redirect_uri.split()[0]
     if redirect_uri not in app.redirect_uri.split():
         raise Unprocessable("redirect_uri does not match the application")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from twitterdesign.reference_app.api._deps import (
     Auth,
     BadRequest,
+    User,
     auth_optional,
     base_url,
     parse_id,
@@ -88,8 +89,7 @@ class Retweet(BaseModel):
     retweet_user_id: str | None = None
 
 
-def _me(auth: Auth, user_id: str) -> int:
-    assert auth.account_id is not None
+def _me(auth: User, user_id: str) -> int:
     if parse_id(user_id, name="user_id", bad=BadRequest) != auth.account_id:
         raise Forbidden("user_id must be the authenticated account")
     return auth.account_id
@@ -125,7 +125,7 @@ def _tweet_page(
 
 @router.post("/postTweet", summary="postTweet")
 def post_tweet(
-    body: PostTweet, request: Request, auth: Auth = Depends(require("write:statuses"))
+    body: PostTweet, request: Request, auth: User = Depends(require("write:statuses"))
 ) -> dict[str, Any]:
     """Post a tweet; hashtags and tagged people missing from the text are appended."""
     me = _me(auth, body.user_id)
@@ -157,19 +157,19 @@ def post_tweet(
 
 @router.post("/likeTweet", summary="likeTweet")
 def like_tweet(
-    body: LikeTweet, request: Request, auth: Auth = Depends(require("write:favourites"))
+    body: LikeTweet, request: Request, auth: User = Depends(require("write:favourites"))
 ) -> dict[str, Any]:
     """Like a tweet."""
     me = _me(auth, body.user_id)
     tweet = parse_id(body.tweet_id)
     _check_author(request, me, tweet, body.tweeted_user_id)
-    status = services(request).statuses.favourite(me, tweet)
+    status = services(request).engagement.favourite(me, tweet)
     return {"liked": True, "tweet": _r(request, auth).status(status)}
 
 
 @router.post("/replyTweet", summary="replyTweet")
 def reply_tweet(
-    body: ReplyTweet, request: Request, auth: Auth = Depends(require("write:statuses"))
+    body: ReplyTweet, request: Request, auth: User = Depends(require("write:statuses"))
 ) -> dict[str, Any]:
     """Reply to a tweet."""
     me = _me(auth, body.user_id)
@@ -197,25 +197,25 @@ def reply_tweet(
 
 @router.post("/retweet", summary="retweet")
 def retweet(
-    body: Retweet, request: Request, auth: Auth = Depends(require("write:statuses"))
+    body: Retweet, request: Request, auth: User = Depends(require("write:statuses"))
 ) -> dict[str, Any]:
     """Retweet a tweet (``retweet_user_id``, if given, must be the tweet's author)."""
     me = _me(auth, body.user_id)
     tweet = parse_id(body.tweet_id)
     _check_author(request, me, tweet, body.retweet_user_id)
-    status = services(request).statuses.reblog(me, tweet)
+    status = services(request).engagement.reblog(me, tweet)
     return {"tweet_id": str(status.id), "tweet": _r(request, auth).status(status)}
 
 
 @router.post("/followAccount", summary="followAccount")
 def follow_account(
-    body: FollowAccount, request: Request, auth: Auth = Depends(require("write:follows"))
+    body: FollowAccount, request: Request, auth: User = Depends(require("write:follows"))
 ) -> dict[str, Any]:
     """Follow ``followed_account_id``."""
     me = _me(auth, body.account_id)
     target = parse_id(body.followed_account_id, name="followed_account_id", bad=BadRequest)
     s = services(request)
-    s.follow(me, target)
+    s.graph.follow(me, target)
     return {"account_id": str(me), "followed_account_id": str(target), "following": True}
 
 
@@ -243,7 +243,7 @@ def search_tweet(
     sort_order: Literal["recency", "relevancy"] = "recency",
     next_token: str | None = Query(None, max_length=40),
     user_location: str | None = Query(None, max_length=200),
-    auth: Auth = Depends(require("read:search")),
+    auth: User = Depends(require("read:search")),
 ) -> dict[str, Any]:
     """Search tweets: 10 results by default, the next page by ``next_token``.
 
@@ -262,9 +262,7 @@ def search_tweet(
     cap = 800 if "replies" in ex else 3200
     if offset >= cap:
         return {"data": [], "meta": {"result_count": 0, "next_token": None}}
-    ids = s.store.search_status_ids(
-        search_term, me, max_result + 1, order=sort_order, offset=offset
-    )
+    ids = s.search.status_ids(me, search_term, max_result + 1, order=sort_order, offset=offset)
     items = s.statuses.hydrate(me, ids)
     if "replies" in ex:
         items = [x for x in items if x.in_reply_to_id is None]
@@ -288,7 +286,7 @@ def view_home_timeline(
     exclude: str | None = Query(None, max_length=100),
     next_token: str | None = Query(None, max_length=40),
     user_location: str | None = Query(None, max_length=200),
-    auth: Auth = Depends(require("read:statuses")),
+    auth: User = Depends(require("read:statuses")),
 ) -> dict[str, Any]:
     """The home timeline; ``tweets_count`` (if given) caps ``max_result``."""
     me = _me(auth, user_id)
@@ -311,7 +309,7 @@ def view_user_timeline(
     exclude: str | None = Query(None, max_length=100),
     next_token: str | None = Query(None, max_length=40),
     user_location: str | None = Query(None, max_length=200),
-    auth: Auth = Depends(require("read:statuses")),
+    auth: User = Depends(require("read:statuses")),
 ) -> dict[str, Any]:
     """A user's own timeline (``target_user_id``, default the caller)."""
     me = _me(auth, user_id)

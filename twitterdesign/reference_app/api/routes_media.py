@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from twitterdesign.reference_app.api._deps import (
-    Auth,
     Params,
+    User,
     base_url,
     params,
     parse_id,
@@ -59,8 +59,7 @@ _UPLOAD_DOC: dict[str, Any] = {
 }
 
 
-async def _upload(request: Request, p: Params, auth: Auth) -> dict[str, Any]:
-    assert auth.account_id is not None
+async def _upload(request: Request, p: Params, auth: User) -> dict[str, Any]:
     upload = p.files.get("file")
     if upload is None:
         raise Unprocessable("file is required (multipart/form-data)")
@@ -76,7 +75,7 @@ async def _upload(request: Request, p: Params, auth: Auth) -> dict[str, Any]:
 async def upload_v2(
     request: Request,
     p: Params = Depends(params),
-    auth: Auth = Depends(require("write:media")),
+    auth: User = Depends(require("write:media")),
 ) -> dict[str, Any]:
     """Upload an image; attach it to a status by its id.
 
@@ -93,7 +92,7 @@ async def upload_v2(
 async def upload_v1(
     request: Request,
     p: Params = Depends(params),
-    auth: Auth = Depends(require("write:media")),
+    auth: User = Depends(require("write:media")),
 ) -> dict[str, Any]:
     """Same as ``POST /api/v2/media``."""
     return await _upload(request, p, auth)
@@ -101,10 +100,9 @@ async def upload_v1(
 
 @router.get("/api/v1/media/{media_id}", tags=["media"], summary="One of your uploads")
 def get_media(
-    media_id: str, request: Request, auth: Auth = Depends(require("write:media"))
+    media_id: str, request: Request, auth: User = Depends(require("write:media"))
 ) -> dict[str, Any]:
     """Return a media attachment the caller uploaded."""
-    assert auth.account_id is not None
     s = services(request)
     record = s.media.get(parse_id(media_id), auth.account_id)
     return Renderer(s, base_url(request), auth.account_id).media(record)
@@ -120,14 +118,13 @@ def update_media(
     media_id: str,
     request: Request,
     p: Params = Depends(params),
-    auth: Auth = Depends(require("write:media")),
+    auth: User = Depends(require("write:media")),
 ) -> dict[str, Any]:
     """Set the description of a media attachment the caller uploaded."""
-    assert auth.account_id is not None
     s = services(request)
-    record = s.media.get(parse_id(media_id), auth.account_id)
-    s.store.update_media_description(record.id, p.text("description", max_len=1500))
-    record = s.media.get(record.id, auth.account_id)
+    record = s.media.update_description(
+        auth.account_id, parse_id(media_id), p.text("description", max_len=1500)
+    )
     return Renderer(s, base_url(request), auth.account_id).media(record)
 
 

@@ -11,6 +11,7 @@ from twitterdesign.reference_app.api._deps import (
     Auth,
     BadRequest,
     Params,
+    User,
     auth_optional,
     base_url,
     page_from,
@@ -37,7 +38,7 @@ def _r(request: Request, auth: Auth | None) -> Renderer:
 def post_status(
     request: Request,
     p: Params = Depends(params),
-    auth: Auth = Depends(require("write:statuses")),
+    auth: User = Depends(require("write:statuses")),
 ) -> dict[str, Any]:
     """The lesson's postTweet (and replyTweet with ``in_reply_to_id``).
 
@@ -45,7 +46,6 @@ def post_status(
     background. A repeated ``Idempotency-Key`` returns the status created the first time;
     the same key with a different request answers 422.
     """
-    assert auth.account_id is not None
     s = services(request)
     reply = p.text("in_reply_to_id", max_len=40)
     key = request.headers.get("idempotency-key")
@@ -71,10 +71,9 @@ async def get_status(
 
 @router.delete("/{status_id}", summary="Delete a status")
 def delete_status(
-    status_id: str, request: Request, auth: Auth = Depends(require("write:statuses"))
+    status_id: str, request: Request, auth: User = Depends(require("write:statuses"))
 ) -> dict[str, Any]:
     """Delete one's own status; returns it with its source ``text``, as Mastodon does."""
-    assert auth.account_id is not None
     s = services(request)
     status = s.statuses.delete(auth.account_id, parse_id(status_id))
     out = _r(request, auth).status(status)
@@ -95,22 +94,20 @@ async def context(
 
 @router.post("/{status_id}/favourite", summary="Like a status")
 def favourite(
-    status_id: str, request: Request, auth: Auth = Depends(require("write:favourites"))
+    status_id: str, request: Request, auth: User = Depends(require("write:favourites"))
 ) -> dict[str, Any]:
     """The lesson's likeTweet."""
-    assert auth.account_id is not None
     s = services(request)
-    return _r(request, auth).status(s.statuses.favourite(auth.account_id, parse_id(status_id)))
+    return _r(request, auth).status(s.engagement.favourite(auth.account_id, parse_id(status_id)))
 
 
 @router.post("/{status_id}/unfavourite", summary="Unlike a status")
 def unfavourite(
-    status_id: str, request: Request, auth: Auth = Depends(require("write:favourites"))
+    status_id: str, request: Request, auth: User = Depends(require("write:favourites"))
 ) -> dict[str, Any]:
     """Remove a like."""
-    assert auth.account_id is not None
     s = services(request)
-    return _r(request, auth).status(s.statuses.unfavourite(auth.account_id, parse_id(status_id)))
+    return _r(request, auth).status(s.engagement.unfavourite(auth.account_id, parse_id(status_id)))
 
 
 @router.post(
@@ -122,12 +119,11 @@ def reblog(
     status_id: str,
     request: Request,
     p: Params = Depends(params),
-    auth: Auth = Depends(require("write:statuses")),
+    auth: User = Depends(require("write:statuses")),
 ) -> dict[str, Any]:
     """The lesson's retweet; returns the reblog, with the original inside ``reblog``."""
-    assert auth.account_id is not None
     s = services(request)
-    status = s.statuses.reblog(
+    status = s.engagement.reblog(
         auth.account_id,
         parse_id(status_id),
         visibility=p.text("visibility", default="public", max_len=20) or "public",
@@ -137,12 +133,11 @@ def reblog(
 
 @router.post("/{status_id}/unreblog", summary="Undo a reblog")
 def unreblog(
-    status_id: str, request: Request, auth: Auth = Depends(require("write:statuses"))
+    status_id: str, request: Request, auth: User = Depends(require("write:statuses"))
 ) -> dict[str, Any]:
     """Remove one's reblog; returns the original status."""
-    assert auth.account_id is not None
     s = services(request)
-    return _r(request, auth).status(s.statuses.unreblog(auth.account_id, parse_id(status_id)))
+    return _r(request, auth).status(s.engagement.unreblog(auth.account_id, parse_id(status_id)))
 
 
 @router.get("/{status_id}/favourited_by", summary="Who liked a status")
@@ -154,7 +149,7 @@ async def favourited_by(
 ) -> list[dict[str, Any]]:
     """Accounts that favourited a status the caller may see, newest first."""
     s = services(request)
-    pairs = s.statuses.favourited_by(viewer_of(auth), parse_id(status_id), page_from(request))
+    pairs = s.engagement.favourited_by(viewer_of(auth), parse_id(status_id), page_from(request))
     set_link(request, response, [i for i, _ in pairs])
     return _r(request, auth).accounts_by_id([a for _, a in pairs])
 
@@ -168,6 +163,6 @@ async def reblogged_by(
 ) -> list[dict[str, Any]]:
     """Accounts that reblogged a status the caller may see, newest first."""
     s = services(request)
-    pairs = s.statuses.reblogged_by(viewer_of(auth), parse_id(status_id), page_from(request))
+    pairs = s.engagement.reblogged_by(viewer_of(auth), parse_id(status_id), page_from(request))
     set_link(request, response, [i for i, _ in pairs])
     return _r(request, auth).accounts_by_id([a for _, a in pairs])

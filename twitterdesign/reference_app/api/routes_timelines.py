@@ -12,6 +12,7 @@ from twitterdesign.reference_app.api._deps import (
     Auth,
     BadRequest,
     Params,
+    User,
     auth_optional,
     base_url,
     json_page,
@@ -26,8 +27,9 @@ from twitterdesign.reference_app.api._deps import (
     viewer_of,
 )
 from twitterdesign.reference_app.api._render import Renderer
+from twitterdesign.reference_app.api._render_notifications import notifications_json
 from twitterdesign.reference_app.services import NotFound
-from twitterdesign.reference_app.storage import Page, StatusRecord
+from twitterdesign.reference_app.storage import StatusRecord
 
 __all__ = ["router"]
 
@@ -58,14 +60,13 @@ def _page_out(
     response_model=list[dict[str, Any]],
 )
 async def home(
-    request: Request, response: Response, auth: Auth = Depends(require("read:statuses"))
+    request: Request, response: Response, auth: User = Depends(require("read:statuses"))
 ) -> Response:
     """The lesson's viewHome_timeline: followed accounts' statuses, newest first.
 
     Served from the caller's timeline cache (filled by the fan-out worker), merged with
     celebrities' recent statuses pulled at read time.
     """
-    assert auth.account_id is not None
     s = services(request)
     page = page_from(request)
     # Ask for a few extra candidates: some may no longer be visible (an unfollow).
@@ -166,31 +167,28 @@ async def notifications(
     request: Request,
     response: Response,
     p: Params = Depends(params),
-    auth: Auth = Depends(require("read:notifications")),
+    auth: User = Depends(require("read:notifications")),
 ) -> list[dict[str, Any]]:
     """Follows, favourites, reblogs and mentions of the caller, newest first."""
-    assert auth.account_id is not None
-    s = services(request)
     types = [str(t) for t in (p.raw("types") or [])] if isinstance(p.raw("types"), list) else None
     exclude = p.raw("exclude_types")
-    items = s.store.notifications(auth.account_id, page_from(request), types=types)
-    if isinstance(exclude, list):
-        items = [n for n in items if n.type not in set(exclude)]
-    set_link(request, response, [n.id for n in items])
-    return _r(request, auth).notifications(items)
+    found = services(request).notifications.list_page(
+        auth.account_id,
+        page_from(request),
+        types=types,
+        exclude_types=[str(t) for t in exclude] if isinstance(exclude, list) else (),
+    )
+    set_link(request, response, found.ids)
+    return notifications_json(_r(request, auth), found.items)
 
 
 @router.get("/api/v1/notifications/{notification_id}", tags=["notifications"])
 def notification(
-    notification_id: str, request: Request, auth: Auth = Depends(require("read:notifications"))
+    notification_id: str, request: Request, auth: User = Depends(require("read:notifications"))
 ) -> dict[str, Any]:
     """One notification of the caller."""
-    assert auth.account_id is not None
-    wanted = parse_id(notification_id)
-    s = services(request)
-    # The oldest notification from ``wanted`` on (``wanted + 1`` overflows int64 at the top).
-    items = s.store.notifications(auth.account_id, Page(min_id=wanted - 1, limit=1))
-    rendered = _r(request, auth).notifications([n for n in items if n.id == wanted])
+    found = services(request).notifications.get(auth.account_id, parse_id(notification_id))
+    rendered = notifications_json(_r(request, auth), [found])
     if not rendered:
         raise NotFound("Record not found")
     return rendered[0]
@@ -198,9 +196,8 @@ def notification(
 
 @router.post("/api/v1/notifications/clear", tags=["notifications"])
 def clear_notifications(
-    request: Request, auth: Auth = Depends(require("write:notifications"))
+    request: Request, auth: User = Depends(require("write:notifications"))
 ) -> dict[str, Any]:
     """Delete all of the caller's notifications."""
-    assert auth.account_id is not None
-    services(request).store.clear_notifications(auth.account_id)
+    services(request).notifications.clear(auth.account_id)
     return {}

@@ -23,13 +23,21 @@ from twitterdesign.reference_app.errors import (
     Unauthorized,
     Unprocessable,
 )
+from twitterdesign.reference_app.services._text import request_fingerprint
 from twitterdesign.reference_app.services.accounts import (
     AccountService,
     hash_secret,
     normalize_scopes,
     scope_allows,
 )
+from twitterdesign.reference_app.services.engagement import EngagementService
+from twitterdesign.reference_app.services.graph import GraphService, Relationship
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
+from twitterdesign.reference_app.services.notifications import (
+    Notification,
+    NotificationPage,
+    NotificationService,
+)
 from twitterdesign.reference_app.services.ratelimit import (
     RateLimitDecision,
     RateLimiter,
@@ -55,13 +63,19 @@ __all__ = [
     "AppError",
     "BadRequest",
     "ConflictError",
+    "EngagementService",
     "FanoutStats",
     "Forbidden",
+    "GraphService",
     "MediaService",
     "NotFound",
+    "Notification",
+    "NotificationPage",
+    "NotificationService",
     "RateLimitDecision",
     "RateLimited",
     "RateLimiter",
+    "Relationship",
     "SearchResults",
     "SearchService",
     "Services",
@@ -77,6 +91,7 @@ __all__ = [
     "extract_mentions",
     "hash_secret",
     "normalize_scopes",
+    "request_fingerprint",
     "scope_allows",
     "sniff_image_type",
 ]
@@ -167,6 +182,16 @@ class Services:
         self.ip_limiter = RateLimiter(
             settings.rate_limit_per_ip, settings.rate_limit_window_s, clock_s=time.time
         )
+        self.notifications: NotificationService = self.statuses.notifications
+        self.engagement: EngagementService = self.statuses.engagement
+        self.graph = GraphService(
+            self.store,
+            self.ids,
+            self.clock_ms,
+            accounts=self.accounts,
+            timelines=self.timelines,
+            notifications=self.notifications,
+        )
 
     def start(self) -> None:
         """Start the background workers (fan-out, view flusher)."""
@@ -179,17 +204,11 @@ class Services:
         self.trends.stop()
         self.store.close()
 
-    def follow(self, follower: int, followee: int) -> None:
-        """Follow an account and refresh the follower's home timeline cache."""
-        if follower == followee:
-            raise Unprocessable("You cannot follow yourself")
-        self.accounts.get(followee)
-        if self.store.follow(follower, followee, self.ids.next_id(), self.clock_ms()):
-            self.timelines.invalidate(follower)
-            self.statuses.notify(followee, "follow", follower, None)
+    def healthy(self) -> dict[str, int]:
+        """Check that the store answers; return the fan-out queue depth.
 
-    def unfollow(self, follower: int, followee: int) -> None:
-        """Unfollow an account and refresh the follower's home timeline cache."""
-        self.accounts.get(followee)
-        if self.store.unfollow(follower, followee):
-            self.timelines.invalidate(follower)
+        Raises:
+            Exception: Whatever the store raises when it cannot answer.
+        """
+        self.accounts.count()
+        return {"fanout_queue_depth": self.timelines.queue_depth}

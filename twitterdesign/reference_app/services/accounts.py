@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -158,6 +158,14 @@ class AccountService:
             raise NotFound("Record not found")
         return found
 
+    def get_many(self, ids: Iterable[int]) -> dict[int, AccountRecord]:
+        """Return the accounts that exist among ``ids``, by id (accounts are public)."""
+        return self._store.get_accounts(ids)
+
+    def count(self) -> int:
+        """Return how many accounts exist."""
+        return self._store.count_accounts()
+
     def lookup(self, acct: str) -> AccountRecord:
         """Return the account for ``name`` or ``name@domain`` (local accounts only)."""
         name = acct.lstrip("@").split("@", 1)[0]
@@ -186,6 +194,20 @@ class AccountService:
             created_at_ms=self._now(),
         )
         self._store.add_app(app)
+        return app
+
+    def app_by_client_id(self, client_id: str) -> AppRecord:
+        """Return the app with this public client id, or raise Unauthorized."""
+        app = self._store.app_by_client_id(client_id)
+        if app is None:
+            raise Unauthorized("Client authentication failed due to unknown client")
+        return app
+
+    def get_app(self, app_id: int | None) -> AppRecord:
+        """Return the app a token was issued to, or raise Unauthorized if there is none."""
+        app = self._store.get_app(app_id) if app_id is not None else None
+        if app is None:
+            raise Unauthorized("The access token is invalid")
         return app
 
     def check_client(self, client_id: str | None, client_secret: str | None) -> AppRecord:

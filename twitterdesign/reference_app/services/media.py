@@ -282,6 +282,18 @@ class MediaService:
             raise NotFound("Record not found")
         return record
 
+    def update_description(
+        self, account_id: int, media_id: int, description: str | None
+    ) -> MediaRecord:
+        """Change the description of one of the account's own media; return it updated.
+
+        Raises:
+            NotFound: The media does not exist or belongs to another account.
+        """
+        record = self.get(media_id, account_id)
+        self._store.update_media_description(record.id, description)
+        return self.get(record.id, account_id)
+
     def find_blob(self, sha256: str) -> tuple[Path, str]:
         """Return (path, content type) of a stored blob, or raise NotFound."""
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):

@@ -64,3 +64,14 @@ class SearchService:
             ids = self._store.search_status_ids(text, viewer, want)[offset:]
             statuses = self._statuses.hydrate(viewer, ids)
         return SearchResults(accounts[:limit], statuses[:limit], hashtags[:limit])
+
+    def status_ids(
+        self, viewer: int | None, q: str, limit: int, *, order: str = "recency", offset: int = 0
+    ) -> list[int]:
+        """Return ids of statuses matching ``q`` that ``viewer`` may find, best first.
+
+        The same candidates as `search` (public posts, the viewer's own and those of
+        accounts the viewer follows); ``order`` is ``recency`` or ``relevancy``. Ids only,
+        for callers that page through results: load them with `StatusService.hydrate`.
+        """
+        return self._store.search_status_ids(q, viewer, limit, order=order, offset=offset)

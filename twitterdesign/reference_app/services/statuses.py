@@ -1,4 +1,7 @@
-"""Statuses: post, read, delete, reply, favourite, reblog, context and notifications.
+"""Statuses: post, read, delete, reply and context; visibility for every path.
+
+Favourites and reblogs live in `engagement`, notifications in `notifications`, text
+parsing in `_text`.
 
 Visibility is enforced here, once, for every endpoint: ``public`` and ``unlisted``
 statuses are readable by anyone (only ``public`` ones appear in public streams, tags,
@@ -16,82 +19,21 @@ where a per-viewer count would show one profile with different numbers to differ
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import Forbidden, NotFound, Unprocessable
-from twitterdesign.reference_app.services.timelines import TimelineService
-from twitterdesign.reference_app.storage import (
-    VISIBILITIES,
-    NotificationRecord,
-    Page,
-    StatusRecord,
-    Store,
+from twitterdesign.reference_app.services._text import (
+    extract_hashtags,
+    extract_mentions,
+    request_fingerprint,
 )
+from twitterdesign.reference_app.services.engagement import EngagementService
+from twitterdesign.reference_app.services.notifications import NotificationService
+from twitterdesign.reference_app.services.timelines import TimelineService
+from twitterdesign.reference_app.storage import VISIBILITIES, Page, StatusRecord, Store
 
 __all__ = ["StatusService", "extract_hashtags", "extract_mentions", "request_fingerprint"]
-
-_HASHTAG = re.compile(r"(?:^|[^\w&/])#(\w{1,100})", re.UNICODE)
-_MENTION = re.compile(r"(?:^|[^\w/])@([A-Za-z0-9_]{1,30})(?:@[\w.-]+)?")
-
-
-def extract_hashtags(text: str) -> tuple[str, ...]:
-    """Return the distinct lower-cased hashtags of a text, in order of appearance.
-
-    Examples:
-        >>> extract_hashtags("Hello #World, #python and #world again")
-        ('world', 'python')
-    """
-    return tuple(dict.fromkeys(t.lower() for t in _HASHTAG.findall(text)))
-
-
-def extract_mentions(text: str) -> tuple[str, ...]:
-    """Return the distinct usernames mentioned as ``@name`` (or ``@name@domain``).
-
-    Examples:
-        >>> extract_mentions("hi @ada and @bob@example.org, mail me@x.org")
-        ('ada', 'bob')
-    """
-    return tuple(dict.fromkeys(_MENTION.findall(text)))
-
-
-def request_fingerprint(
-    text: str,
-    *,
-    visibility: str = "public",
-    in_reply_to_id: int | None = None,
-    media_ids: Sequence[int] = (),
-) -> str:
-    """Return the fingerprint stored with an ``Idempotency-Key``: what "the same request" means.
-
-    Two requests are the same when they ask for the same status: the same text (exactly,
-    character for character), visibility, ``in_reply_to_id`` and media ids in the same
-    order; a parameter left out counts as its default. How they were encoded (JSON or form
-    body, key order, ids as strings or numbers) and parameters the server ignores do not
-    matter. The fingerprint is the SHA-256 of a
-    canonical JSON object of those four values (sorted keys, no spaces, ASCII escapes).
-
-    Examples:
-        >>> a = request_fingerprint("hi", media_ids=[1, 2])
-        >>> a == request_fingerprint("hi", visibility="public", media_ids=(1, 2))
-        True
-        >>> a == request_fingerprint("hi", media_ids=[2, 1])
-        False
-    """
-    canonical = json.dumps(
-        {
-            "in_reply_to_id": in_reply_to_id,
-            "media_ids": [int(m) for m in media_ids],
-            "status": text,
-            "visibility": visibility,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 class StatusService:
@@ -127,7 +69,30 @@ class StatusService:
         self.max_chars = max_chars
         self.max_media = max_media
         self._on_created = on_created
-        self._on_interaction = on_interaction
+        self.notifications = NotificationService(store, ids, clock_ms, hydrate=self.hydrate)
+        """Where statuses send their notifications (`Services.notifications`)."""
+        self.engagement = EngagementService(
+            store,
+            ids,
+            clock_ms,
+            statuses=self,
+            timelines=timelines,
+            notifications=self.notifications,
+            on_interaction=on_interaction,
+        )
+        """Favourites and reblogs of these statuses (`Services.engagement`)."""
+
+    def count(self) -> int:
+        """Return how many statuses exist (every visibility: a number, not their content)."""
+        return self._store.count_statuses()
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, StatusRecord]:
+        """Return statuses by id, *without* a visibility check, for rendering.
+
+        Only for statuses already checked, and the originals of reblogs already checked
+        (a reblog is visible only with its original, see `visible`).
+        """
+        return self._store.get_statuses(ids)
 
     # --- visibility ------------------------------------------------------------------
     def visible(self, viewer: int | None, statuses: Iterable[StatusRecord]) -> list[StatusRecord]:
@@ -322,19 +287,9 @@ class StatusService:
         notify.discard(status.account_id)
         for account_id in notify:
             if self.visible(account_id, [status]):
-                self.notify(account_id, "mention", status.account_id, status.id)
+                self.notifications.add(account_id, "mention", status.account_id, status.id)
         if self._on_created is not None:
             self._on_created(status)
-
-    def notify(self, account_id: int, kind: str, from_id: int, status_id: int | None) -> None:
-        """Store a notification of ``kind`` for ``account_id`` (never for oneself)."""
-        if account_id == from_id:
-            return
-        self._store.add_notification(
-            NotificationRecord(
-                self._ids.next_id(), account_id, kind, from_id, status_id, self._now()
-            )
-        )
 
     def delete(self, actor: int, status_id: int) -> StatusRecord:
         """Delete a status; only its author may.
@@ -348,71 +303,6 @@ class StatusService:
             raise Forbidden("This action is not allowed")
         self._store.delete_status(status_id)
         return status
-
-    def favourite(self, actor: int, status_id: int) -> StatusRecord:
-        """Favourite a visible status (idempotent) and notify its author."""
-        status = self._unwrap(self.get_visible(actor, status_id), actor)
-        if self._store.favourite(actor, status.id, self._ids.next_id(), self._now()):
-            self.notify(status.account_id, "favourite", actor, status.id)
-            if self._on_interaction is not None:
-                self._on_interaction("favourite", status)
-        return self._store.get_statuses([status.id])[status.id]
-
-    def unfavourite(self, actor: int, status_id: int) -> StatusRecord:
-        """Remove a favourite (idempotent)."""
-        status = self._unwrap(self.get_visible(actor, status_id), actor)
-        self._store.unfavourite(actor, status.id)
-        return self._store.get_statuses([status.id])[status.id]
-
-    def reblog(self, actor: int, status_id: int, *, visibility: str = "public") -> StatusRecord:
-        """Reblog (retweet) a visible status; returns the reblog wrapper status.
-
-        Raises:
-            Forbidden: The status is followers-only (private statuses cannot be reblogged).
-        """
-        original = self._unwrap(self.get_visible(actor, status_id), actor)
-        if original.visibility == "private":
-            raise Forbidden("Private statuses cannot be reblogged")
-        existing = self._store.reblog_of(actor, original.id)
-        if existing is not None:
-            return self._store.get_statuses([existing])[existing]
-        if visibility not in VISIBILITIES or visibility == "private":
-            visibility = "public"
-        if original.visibility == "unlisted":
-            visibility = "unlisted"
-        record = StatusRecord(
-            id=self._ids.next_id(),
-            account_id=actor,
-            text="",
-            visibility=visibility,
-            in_reply_to_id=None,
-            in_reply_to_account_id=None,
-            reblog_of_id=original.id,
-            created_at_ms=self._now(),
-            replies_count=0,
-            reblogs_count=0,
-            favourites_count=0,
-            views_count=0,
-        )
-        stored, _ = self._store.create_status(record)
-        self._timelines.on_new_status(stored)
-        self.notify(original.account_id, "reblog", actor, original.id)
-        if self._on_interaction is not None:
-            self._on_interaction("reblog", original)
-        return stored
-
-    def unreblog(self, actor: int, status_id: int) -> StatusRecord:
-        """Undo a reblog; returns the original status."""
-        original = self._unwrap(self.get_visible(actor, status_id), actor)
-        existing = self._store.reblog_of(actor, original.id)
-        if existing is not None:
-            self._store.delete_status(existing)
-        return self._store.get_statuses([original.id])[original.id]
-
-    def _unwrap(self, status: StatusRecord, viewer: int) -> StatusRecord:
-        if status.reblog_of_id is None:
-            return status
-        return self.get_visible(viewer, status.reblog_of_id)
 
     # --- reads -----------------------------------------------------------------------
     def context(
@@ -479,15 +369,3 @@ class StatusService:
     ) -> list[StatusRecord]:
         """Return the public (or one hashtag's) timeline, newest first."""
         return self.hydrate(viewer, self._store.public_status_ids(page, tag=tag))
-
-    def favourited_by(
-        self, viewer: int | None, status_id: int, page: Page
-    ) -> list[tuple[int, int]]:
-        """Return (favourite id, account id) pairs for a status the viewer may see."""
-        self.get_visible(viewer, status_id)
-        return self._store.favourited_by(status_id, page)
-
-    def reblogged_by(self, viewer: int | None, status_id: int, page: Page) -> list[tuple[int, int]]:
-        """Return (reblog id, account id) pairs for a status the viewer may see."""
-        self.get_visible(viewer, status_id)
-        return self._store.reblogged_by(status_id, page)
