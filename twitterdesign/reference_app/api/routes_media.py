@@ -7,7 +7,7 @@ import base64
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from twitterdesign.reference_app.api._deps import (
@@ -135,24 +135,30 @@ def update_media(
     "/media/{name}",
     tags=["media"],
     summary="Serve a stored image (CDN-style)",
-    response_class=FileResponse,
+    response_class=Response,
     responses={
         200: {"content": {t: {} for t in EXTENSIONS}, "description": "The image bytes"},
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
     },
 )
 def serve_media(name: str, request: Request) -> Response:
-    """Serve blob bytes by content hash with immutable caching and an ETag."""
+    """Serve blob bytes by content hash with immutable caching and an ETag.
+
+    When the blob store serves the bytes itself (an object store or CDN), redirect there.
+    """
     sha, _, ext = name.partition(".")
     if ext not in set(EXTENSIONS.values()):
         raise NotFound("Record not found")
-    path, content_type = services(request).media.find_blob(sha)
     etag = f'"{sha}"'
-    headers = {**_BLOB_HEADERS, "ETag": etag}
     inm = request.headers.get("if-none-match", "")
-    if etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*":
+    not_modified = etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+    blob = services(request).media.find_blob(sha, with_data=not not_modified)
+    if blob.url is not None:
+        return RedirectResponse(blob.url, status_code=302)
+    headers = {**_BLOB_HEADERS, "ETag": etag}
+    if not_modified:
         return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type=content_type, headers=headers)
+    return Response(blob.data, media_type=blob.content_type, headers=headers)
 
 
 @router.get("/avatars/missing.png", tags=["media"], include_in_schema=False)
