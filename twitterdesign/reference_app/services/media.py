@@ -206,12 +206,14 @@ class Blob:
         content_type: The image type recorded at upload.
         data: The bytes, or None when ``url`` is set (the bytes are not fetched then).
         url: A public URL the blob store serves the bytes from, or None.
+        created_at_ms: When the content was first uploaded (its ``Last-Modified``).
     """
 
     sha256: str
     content_type: str
     data: bytes | None
     url: str | None
+    created_at_ms: int
 
 
 class MediaService:
@@ -306,4 +308,4 @@ class MediaService:
                 found = self.blobs.exists(sha256)
             if not found:
                 raise NotFound("Record not found")
-        return Blob(sha256, record.content_type, data, url)
+        return Blob(sha256, record.content_type, data, url, record.created_at_ms)
