@@ -56,7 +56,12 @@ from twitterdesign.reference_app.services.trends import (
     TrendsService,
 )
 from twitterdesign.reference_app.settings import Settings
-from twitterdesign.reference_app.storage import BlobStore, Store, TimelineStore
+from twitterdesign.reference_app.storage import (
+    BlobStore,
+    Store,
+    TimelineStore,
+    ViewCounterStore,
+)
 
 __all__ = [
     "AccountService",
@@ -106,6 +111,7 @@ class Services:
             process's memory by default) if None.
         blob_store: Media bytes; opened from ``settings.blob_url`` (``media/`` in
             ``settings.data_dir`` by default) if None.
+        view_counter: Where flushed view counts are added; the store if None.
         clock_ms: Current Unix time in milliseconds (tests may pass a fake).
 
     Raises:
@@ -129,6 +135,7 @@ class Services:
         store: Store | None = None,
         timeline_store: TimelineStore | None = None,
         blob_store: BlobStore | None = None,
+        view_counter: ViewCounterStore | None = None,
         clock_ms: Callable[[], int] | None = None,
     ) -> None:
         self.settings = settings
@@ -156,6 +163,7 @@ class Services:
             flush_interval_s=settings.view_flush_interval_s,
             persist_interval_s=settings.sketch_persist_interval_s,
             worker_id=settings.worker_id,
+            view_counter=view_counter,
         )
         self.accounts = AccountService(
             self.store,

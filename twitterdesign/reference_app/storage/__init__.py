@@ -22,6 +22,7 @@ from twitterdesign.reference_app.storage._base import (
 )
 from twitterdesign.reference_app.storage._sqlite import SQLiteStore, fts_query
 from twitterdesign.reference_app.storage.blobs import BlobStore, FileBlobStore, InMemoryBlobStore
+from twitterdesign.reference_app.storage.counters import ViewCounterStore
 from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
 
 __all__ = [
@@ -42,5 +43,6 @@ __all__ = [
     "Store",
     "TimelineStore",
     "TokenRecord",
+    "ViewCounterStore",
     "fts_query",
 ]
