@@ -104,6 +104,9 @@ def test_capacity_keeps_the_newest_n(
         expected = sorted(seen, reverse=True)[:capacity]
         assert store.read(1, limit=capacity + 5) == expected
         assert store.is_full(1) == (len(seen) >= capacity)
+    check = getattr(store, "_check", None)  # implementations with invariants expose it
+    if check is not None:
+        check()
 
 
 @stores
