@@ -17,6 +17,9 @@ __all__ = ["ENV_PREFIX", "Settings"]
 ENV_PREFIX = "TWITTERDESIGN_"
 """Prefix of the environment variables `Settings.from_env` reads."""
 
+_SQLITE = "sqlite:///"
+_FILE = "file://"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -27,7 +30,17 @@ class Settings:
     ``TWITTERDESIGN_RATE_LIMITS_ENABLED=false``.
 
     Attributes:
-        data_dir: Directory holding the database and the media blob store.
+        data_dir: Directory holding the database and the media blob store (unless
+            ``database_url`` or ``blob_url`` put them elsewhere).
+        database_url: Where accounts, statuses and the outbox live:
+            ``sqlite:///<path>`` (everything after ``sqlite:///`` is the file's path, so
+            ``sqlite:////var/lib/tw.db`` is absolute). None means
+            ``sqlite:///<data_dir>/twitterdesign.sqlite3`` (`resolved_database_url`).
+        cache_url: Where home timelines are cached: ``memory://`` (this process's memory,
+            the default).
+        blob_url: Where media bytes live: ``file://<directory>`` (everything after
+            ``file://`` is the path) or ``memory://`` (lost at exit; for tests). None
+            means ``file://<data_dir>/media`` (`resolved_blob_url`).
         sqlite_synchronous: ``"FULL"`` (an acknowledged write survives power loss) or
             ``"NORMAL"`` (survives a process crash; faster).
         worker_id: Snowflake worker id of this process (0..1023).
@@ -73,11 +86,16 @@ class Settings:
     Examples:
         >>> Settings(data_dir="/tmp/tw").database_path.name
         'twitterdesign.sqlite3'
+        >>> Settings(data_dir="/tmp/tw").resolved_blob_url
+        'file:///tmp/tw/media'
         >>> Settings.from_env({"TWITTERDESIGN_MAX_STATUS_CHARS": "500"}).max_status_chars
         500
     """
 
     data_dir: Path = field(default_factory=lambda: Path("twitterdesign-data"))
+    database_url: str | None = None
+    cache_url: str = "memory://"
+    blob_url: str | None = None
     sqlite_synchronous: str = "FULL"
     worker_id: int = 0
     instance_title: str = "twitterdesign"
@@ -106,6 +124,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        for name in ("database_url", "cache_url", "blob_url"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or "://" not in value):
+                # Which schemes are supported is the factory's business; this only
+                # catches a value that is not a URL at all.
+                raise InvalidParameterError(name, value, "a URL such as scheme://...")
         check_choice("sqlite_synchronous", self.sqlite_synchronous, ["FULL", "NORMAL"])
         check_int("worker_id", self.worker_id, minimum=0, maximum=1023)
         for name in (
@@ -133,13 +157,38 @@ class Settings:
             check_number(name, getattr(self, name), minimum=0.0, min_inclusive=False)
 
     @property
+    def resolved_database_url(self) -> str:
+        """``database_url``, or the SQLite file inside ``data_dir`` when it is None."""
+        if self.database_url is not None:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'twitterdesign.sqlite3'}"
+
+    @property
+    def resolved_cache_url(self) -> str:
+        """``cache_url`` (it has a default; the property exists for symmetry)."""
+        return self.cache_url
+
+    @property
+    def resolved_blob_url(self) -> str:
+        """``blob_url``, or the ``media`` directory inside ``data_dir`` when it is None."""
+        if self.blob_url is not None:
+            return self.blob_url
+        return f"file://{self.data_dir / 'media'}"
+
+    @property
     def database_path(self) -> Path:
-        """The SQLite file inside ``data_dir``."""
+        """The SQLite file: from a ``sqlite:///`` database URL, else inside ``data_dir``."""
+        url = self.resolved_database_url
+        if url.startswith(_SQLITE):
+            return Path(url[len(_SQLITE) :])
         return self.data_dir / "twitterdesign.sqlite3"
 
     @property
     def media_dir(self) -> Path:
-        """The blob store directory inside ``data_dir``."""
+        """The blob directory: from a ``file://`` blob URL, else ``media`` in ``data_dir``."""
+        url = self.resolved_blob_url
+        if url.startswith(_FILE):
+            return Path(url[len(_FILE) :])
         return self.data_dir / "media"
 
     def replace(self, **changes: Any) -> Settings:

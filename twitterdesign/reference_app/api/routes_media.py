@@ -4,12 +4,14 @@ from __future__ import annotations
 
 # ruff: noqa: B008  (FastAPI declares dependencies as parameter defaults)
 import base64
+from email.utils import formatdate
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from twitterdesign.reference_app.api._byte_ranges import byte_range_response
 from twitterdesign.reference_app.api._deps import (
     Params,
     User,
@@ -132,7 +134,7 @@ def update_media(
     "/media/{name}",
     tags=["media"],
     summary="Serve a stored image (CDN-style)",
-    response_class=FileResponse,
+    response_class=Response,
     responses={
         200: {"content": {t: {} for t in EXTENSIONS}, "description": "The image bytes"},
         304: {"description": "Not modified (If-None-Match matched the ETag)"},
@@ -143,13 +145,25 @@ def serve_media(name: str, request: Request) -> Response:
     sha, _, ext = name.partition(".")
     if ext not in set(EXTENSIONS.values()):
         raise NotFound("Record not found")
-    path, content_type = services(request).media.find_blob(sha)
     etag = f'"{sha}"'
-    headers = {**_BLOB_HEADERS, "ETag": etag}
     inm = request.headers.get("if-none-match", "")
-    if etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*":
+    not_modified = etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+    # A 304 needs no bytes: the service then only checks that they exist.
+    blob = services(request).media.find_blob(sha, with_data=not not_modified)
+    if blob.url is not None:
+        # The blob store serves the bytes itself (an object store or a CDN in front).
+        return RedirectResponse(blob.url, status_code=302)
+    headers = {**_BLOB_HEADERS, "ETag": etag}
+    if not_modified:
         return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type=content_type, headers=headers)
+    assert blob.data is not None
+    return byte_range_response(
+        blob.data,
+        media_type=blob.content_type,
+        headers={**headers, "Last-Modified": formatdate(blob.created_at_ms / 1000, usegmt=True)},
+        range_header=request.headers.get("range"),
+        if_range=request.headers.get("if-range"),
+    )
 
 
 @router.get("/avatars/missing.png", tags=["media"], include_in_schema=False)

@@ -1,6 +1,7 @@
 """Services: the reference app's business logic, between the API and storage.
 
-`Services` wires one instance of each service around a `Store`; the API
+`Services` wires one instance of each service around a `Store`, a `TimelineStore` and a
+`BlobStore` (opened from the settings' URLs by ``_factory`` unless injected); the API
 layer holds one ``Services`` per app. Each lesson building block has a counterpart here:
 the sequencer (`Snowflake`), pub-sub and timeline caches
 (`TimelineService`), the blob store (`MediaService`), counters and trends
@@ -23,6 +24,12 @@ from twitterdesign.reference_app.errors import (
     Unauthorized,
     Unprocessable,
 )
+from twitterdesign.reference_app.services._factory import (
+    check_settings_urls,
+    open_blob_store,
+    open_store,
+    open_timeline_store,
+)
 from twitterdesign.reference_app.services._text import request_fingerprint
 from twitterdesign.reference_app.services.accounts import (
     AccountService,
@@ -31,6 +38,7 @@ from twitterdesign.reference_app.services.accounts import (
     scope_allows,
 )
 from twitterdesign.reference_app.services.engagement import EngagementService
+from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
 from twitterdesign.reference_app.services.notifications import (
@@ -56,7 +64,12 @@ from twitterdesign.reference_app.services.trends import (
     TrendsService,
 )
 from twitterdesign.reference_app.settings import Settings
-from twitterdesign.reference_app.storage import SQLiteStore, Store
+from twitterdesign.reference_app.storage import (
+    BlobStore,
+    Store,
+    TimelineStore,
+    ViewCounterStore,
+)
 
 __all__ = [
     "AccountService",
@@ -65,6 +78,7 @@ __all__ = [
     "ConflictError",
     "EngagementService",
     "FanoutStats",
+    "FanoutWorker",
     "Forbidden",
     "GraphService",
     "MediaService",
@@ -106,8 +120,18 @@ class Services:
 
     Args:
         settings: The app's settings.
-        store: Persistence; a `SQLiteStore` in ``settings.data_dir`` if None.
+        store: Persistence; opened from ``settings.database_url`` (a `SQLiteStore` in
+            ``settings.data_dir`` by default) if None.
+        timeline_store: Home timelines; opened from ``settings.cache_url`` (this
+            process's memory by default) if None.
+        blob_store: Media bytes; opened from ``settings.blob_url`` (``media/`` in
+            ``settings.data_dir`` by default) if None.
+        view_counter: Where flushed view counts are added; the store if None.
         clock_ms: Current Unix time in milliseconds (tests may pass a fake).
+
+    Raises:
+        InvalidParameterError: A settings URL with a scheme this version cannot open
+            (checked before anything is opened).
 
     Examples:
         >>> import tempfile
@@ -124,21 +148,29 @@ class Services:
         settings: Settings,
         *,
         store: Store | None = None,
+        timeline_store: TimelineStore | None = None,
+        blob_store: BlobStore | None = None,
+        view_counter: ViewCounterStore | None = None,
         clock_ms: Callable[[], int] | None = None,
     ) -> None:
         self.settings = settings
         self.clock_ms = clock_ms or _now_ms
-        self.store: Store = store or SQLiteStore(
-            settings.database_path, synchronous=settings.sqlite_synchronous
+        check_settings_urls(settings)
+        self.store: Store = store or open_store(
+            settings.resolved_database_url, synchronous=settings.sqlite_synchronous
         )
+        self.timeline_store: TimelineStore = timeline_store or open_timeline_store(
+            settings.resolved_cache_url,
+            capacity=settings.timeline_cache_size,
+            inactive_after_s=settings.active_user_window_s,
+        )
+        self.blob_store: BlobStore = blob_store or open_blob_store(settings.resolved_blob_url)
         # Seed the sequencer above every stored id so a restart never reissues one.
         self.ids = Snowflake(settings.worker_id, after=self.store.max_id())
         self.timelines = TimelineService(
-            self.store,
-            threshold=settings.fanout_threshold,
-            capacity=settings.timeline_cache_size,
-            active_window_s=settings.active_user_window_s,
+            self.store, self.timeline_store, threshold=settings.fanout_threshold
         )
+        self.fanout = self.timelines.fanout
         self.trends = TrendsService(
             self.store,
             self.clock_ms,
@@ -146,6 +178,7 @@ class Services:
             flush_interval_s=settings.view_flush_interval_s,
             persist_interval_s=settings.sketch_persist_interval_s,
             worker_id=settings.worker_id,
+            view_counter=view_counter,
         )
         self.accounts = AccountService(
             self.store,
@@ -168,7 +201,7 @@ class Services:
         self.media = MediaService(
             self.store,
             self.ids,
-            settings.media_dir,
+            self.blob_store,
             max_bytes=settings.media_max_bytes,
             max_pixels=settings.media_max_pixels,
             clock_ms=self.clock_ms,
@@ -194,14 +227,15 @@ class Services:
         )
 
     def start(self) -> None:
-        """Start the background workers (fan-out, view flusher)."""
-        self.timelines.start()
+        """Start the background workers (fan-out consumer, view flusher)."""
+        self.fanout.start()
         self.trends.start()
 
     def close(self) -> None:
-        """Stop the workers, flush buffered counts and close the store."""
-        self.timelines.stop()
+        """Stop the workers, flush buffered counts and close the stores."""
+        self.fanout.stop()
         self.trends.stop()
+        self.timeline_store.close()
         self.store.close()
 
     def healthy(self) -> dict[str, int]:

@@ -11,30 +11,29 @@ frame and for all frames together (and animations at ``MAX_FRAMES``), so a small
 that would decode to gigabytes (a decompression bomb) is refused. Blobs are stored once
 per distinct content under their SHA-256 (``media/ab/cd/<sha256>``); a stored blob never
 changes, so it is served with ``Cache-Control: public, max-age=31536000, immutable`` and
-its hash as ``ETag``.
+its hash as ``ETag``. The bytes live in a `BlobStore` (a local directory by default, an
+object store in cluster mode); this module only ever calls its protocol.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageSequence
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import NotFound, Unprocessable
-from twitterdesign.reference_app.storage import MediaRecord, Store
+from twitterdesign.reference_app.storage import BlobStore, MediaRecord, Store
+from twitterdesign.reference_app.storage.blobs import is_blob_key
 
 __all__ = [
     "EXTENSIONS",
     "MAX_FRAMES",
     "MAX_PIXELS",
+    "Blob",
     "CleanImage",
     "MediaService",
     "clean_image",
@@ -198,13 +197,32 @@ def _reencode(im: Image.Image, content_type: str, max_pixels: int) -> CleanImage
     return CleanImage(out.getvalue(), content_type, first.width, first.height)
 
 
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A stored blob as the media route serves it.
+
+    Attributes:
+        sha256: The content hash (the blob's key and its ``ETag``).
+        content_type: The image type recorded at upload.
+        data: The bytes, or None when ``url`` is set (the bytes are not fetched then).
+        url: A public URL the blob store serves the bytes from, or None.
+        created_at_ms: When the content was first uploaded (its ``Last-Modified``).
+    """
+
+    sha256: str
+    content_type: str
+    data: bytes | None
+    url: str | None
+    created_at_ms: int
+
+
 class MediaService:
     """Accept, store and find uploaded images.
 
     Args:
         store: Where media metadata lives.
         ids: Snowflake ids.
-        root: Blob store directory.
+        blobs: Where the image bytes live.
         max_bytes: Largest upload accepted.
         clock_ms: Current Unix time in milliseconds.
         max_pixels: Most pixels of an image (of all its frames, if animated).
@@ -214,7 +232,7 @@ class MediaService:
         self,
         store: Store,
         ids: Snowflake,
-        root: Path,
+        blobs: BlobStore,
         *,
         max_bytes: int,
         clock_ms: Callable[[], int],
@@ -222,15 +240,10 @@ class MediaService:
     ) -> None:
         self._store = store
         self._ids = ids
-        self._root = Path(root)
-        self._root.mkdir(parents=True, exist_ok=True)
+        self.blobs = blobs
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self._now = clock_ms
-
-    def blob_path(self, sha256: str) -> Path:
-        """Return where the blob with this hash lives."""
-        return self._root / sha256[:2] / sha256[2:4] / sha256
 
     def upload(self, account_id: int, data: bytes, description: str | None = None) -> MediaRecord:
         """Check, clean (`clean_image`), store (once per content) and record an image.
@@ -246,20 +259,7 @@ class MediaService:
         if description is not None and len(description) > 1500:
             raise Unprocessable("description must be at most 1500 characters")
         image = clean_image(data, max_pixels=self.max_pixels)
-        digest = hashlib.sha256(image.data).hexdigest()
-        path = self.blob_path(digest)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(image.data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        digest = self.blobs.put(image.data)
         record = MediaRecord(
             id=self._ids.next_id(),
             account_id=account_id,
@@ -294,12 +294,30 @@ class MediaService:
         self._store.update_media_description(record.id, description)
         return self.get(record.id, account_id)
 
-    def find_blob(self, sha256: str) -> tuple[Path, str]:
-        """Return (path, content type) of a stored blob, or raise NotFound."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    def find_blob(self, sha256: str, *, with_data: bool = True) -> Blob:
+        """Return a recorded blob: its URL if the blob store has one, else its bytes.
+
+        Args:
+            sha256: The content hash from the media URL (anything else is not found).
+            with_data: False to check existence only (a conditional request that will
+                answer 304 needs no bytes).
+
+        Raises:
+            NotFound: A malformed hash, no media record with it, or no stored bytes.
+        """
+        if not is_blob_key(sha256):
             raise NotFound("Record not found")
         record = self._store.media_by_hash(sha256)
-        path = self.blob_path(sha256)
-        if record is None or not path.exists():
+        if record is None:
             raise NotFound("Record not found")
-        return path, record.content_type
+        url = self.blobs.url(sha256)
+        data: bytes | None = None
+        if url is None:
+            if with_data:
+                data = self.blobs.get(sha256)
+                found = data is not None
+            else:
+                found = self.blobs.exists(sha256)
+            if not found:
+                raise NotFound("Record not found")
+        return Blob(sha256, record.content_type, data, url, record.created_at_ms)

@@ -35,6 +35,7 @@ import numpy as np
 
 from twitterdesign.errors import CorruptDataError, IncompatibleError, InvalidParameterError
 from twitterdesign.reference_app.storage import StatusRecord, Store
+from twitterdesign.reference_app.storage.counters import ViewCounterStore
 from twitterdesign.topk import ShardedCounter, SpaceSaving, WindowedTopK
 
 __all__ = ["TrendingStatus", "TrendingTag", "TrendsService"]
@@ -100,6 +101,7 @@ class TrendsService:
         persist_interval_s: How often the trend sketches are saved.
         capacity: Counters per SpaceSaving bucket sketch.
         worker_id: This process's Snowflake worker id; names its saved sketches.
+        view_counter: Where flushed view counts are added; ``store`` if None.
     """
 
     def __init__(
@@ -112,8 +114,10 @@ class TrendsService:
         persist_interval_s: float = 30.0,
         capacity: int = 1000,
         worker_id: int = 0,
+        view_counter: ViewCounterStore | None = None,
     ) -> None:
         self._store = store
+        self._view_counter: ViewCounterStore = view_counter or store
         self._now = clock_ms
         self.window_s = window_s
         self.flush_interval_s = flush_interval_s
@@ -259,7 +263,7 @@ class TrendsService:
             self._pending = Counter()
         pending = {int(h.item): h.estimate for h in counter.top_k(max(1, len(counter)))}
         if pending:
-            self._store.add_views(pending)
+            self._view_counter.add_views(pending)
 
     def _check(self) -> None:
         """Assert that the pending counts equal the counter plus the unapplied log."""

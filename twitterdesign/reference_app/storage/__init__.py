@@ -21,19 +21,28 @@ from twitterdesign.reference_app.storage._base import (
     TokenRecord,
 )
 from twitterdesign.reference_app.storage._sqlite import SQLiteStore, fts_query
+from twitterdesign.reference_app.storage.blobs import BlobStore, FileBlobStore, InMemoryBlobStore
+from twitterdesign.reference_app.storage.counters import ViewCounterStore
+from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
 
 __all__ = [
     "VISIBILITIES",
     "AccountRecord",
     "AppRecord",
     "AuthCodeRecord",
+    "BlobStore",
     "ConflictError",
+    "FileBlobStore",
+    "InMemoryBlobStore",
+    "InProcessTimelineStore",
     "MediaRecord",
     "NotificationRecord",
     "Page",
     "SQLiteStore",
     "StatusRecord",
     "Store",
+    "TimelineStore",
     "TokenRecord",
+    "ViewCounterStore",
     "fts_query",
 ]

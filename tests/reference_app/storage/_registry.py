@@ -1,0 +1,62 @@
+"""The implementations every storage contract suite runs against.
+
+Adding an implementation (Redis timelines, an S3 blob store) is one entry here; the
+contract suites beside this module then run it through every guarantee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from twitterdesign.reference_app.storage import (
+    BlobStore,
+    FileBlobStore,
+    InMemoryBlobStore,
+    InProcessTimelineStore,
+    TimelineStore,
+    ViewCounterStore,
+)
+
+TimelineStoreFactory = Callable[[Path, int, "float | None"], TimelineStore]
+"""Build an empty store: (scratch directory, capacity, inactivity window in seconds)."""
+
+BlobStoreFactory = Callable[[Path], BlobStore]
+"""Build an empty blob store in a scratch directory."""
+
+TIMELINE_STORES: dict[str, TimelineStoreFactory] = {
+    "in-process": lambda tmp, capacity, window: InProcessTimelineStore(
+        capacity, inactive_after_s=window
+    ),
+}
+
+BLOB_STORES: dict[str, BlobStoreFactory] = {
+    "file": lambda tmp: FileBlobStore(tmp / "media"),
+    "memory": lambda tmp: InMemoryBlobStore(),
+    "memory-with-url": lambda tmp: InMemoryBlobStore(base_url="https://cdn.example/media/"),
+}
+
+
+class ViewCounterFixture:
+    """A view counter store, statuses it can count, and a way to read the totals back."""
+
+    def __init__(self, tmp: Path) -> None:
+        from tests.reference_app.conftest import make_settings
+        from twitterdesign.reference_app.services import Services
+
+        self._services = Services(make_settings(tmp))
+        author = self._services.accounts.register("counted", "c@example.org", "correct horse")
+        self.status_ids = [self._services.statuses.create(author.id, f"s{i}").id for i in range(4)]
+        self.counter: ViewCounterStore = self._services.store
+
+    def totals(self) -> dict[int, int]:
+        found = self._services.store.get_statuses(self.status_ids)
+        return {i: found[i].views_count for i in self.status_ids}
+
+    def close(self) -> None:
+        self._services.close()
+
+
+VIEW_COUNTERS: dict[str, Callable[[Path], ViewCounterFixture]] = {
+    "sqlite": ViewCounterFixture,
+}

@@ -1,0 +1,161 @@
+"""One factory from settings URLs to the stores behind the services.
+
+`Services` calls these for whatever was not injected; a cluster mode adds its schemes
+here (one entry per scheme) and nowhere else. This version supports:
+
+========================  ==================  ====================================
+setting                   scheme              store
+========================  ==================  ====================================
+``database_url``          ``sqlite:///path``  `SQLiteStore` (WAL file)
+``cache_url``             ``memory://``       `InProcessTimelineStore`
+``blob_url``              ``file://path``     `FileBlobStore` (``ab/cd/<sha256>``)
+``blob_url``              ``memory://``       `InMemoryBlobStore` (tests)
+========================  ==================  ====================================
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from twitterdesign.errors import InvalidParameterError
+from twitterdesign.reference_app.settings import Settings
+from twitterdesign.reference_app.storage import (
+    BlobStore,
+    FileBlobStore,
+    InMemoryBlobStore,
+    InProcessTimelineStore,
+    SQLiteStore,
+    Store,
+    TimelineStore,
+)
+
+__all__ = [
+    "SUPPORTED_SCHEMES",
+    "check_settings_urls",
+    "open_blob_store",
+    "open_store",
+    "open_timeline_store",
+    "url_scheme",
+]
+
+SUPPORTED_SCHEMES: dict[str, tuple[str, ...]] = {
+    "database_url": ("sqlite",),
+    "cache_url": ("memory",),
+    "blob_url": ("file", "memory"),
+}
+"""The URL schemes this version opens, per setting."""
+
+# Schemes a later cluster mode brings, named in the error so nobody hunts for a typo.
+_CLUSTER_ONLY = {
+    "database_url": "postgresql",
+    "cache_url": "redis",
+    "blob_url": "s3",
+}
+
+
+def url_scheme(url: str) -> str:
+    """Return the lowercased scheme of ``url`` ('' if it has none).
+
+    Examples:
+        >>> url_scheme("SQLite:///tmp/x.db"), url_scheme("/tmp/x")
+        ('sqlite', '')
+    """
+    scheme, sep, _ = url.partition("://")
+    return scheme.lower() if sep else ""
+
+
+def _redact(url: str) -> str:
+    """Hide a password in ``scheme://user:password@host`` before it goes into a message."""
+    return re.sub(r"^([a-zA-Z][\w+.-]*://[^/:@]*):[^/@]*@", r"\1:***@", url)
+
+
+def _unsupported(setting: str, url: str, kind: str) -> InvalidParameterError:
+    supported = SUPPORTED_SCHEMES[kind]
+    allowed = " or ".join(f"a {s}:// URL" for s in supported)
+    later = _CLUSTER_ONLY[kind]
+    return InvalidParameterError(
+        setting,
+        _redact(url),
+        f"{allowed} ({later}:// and other schemes are not supported by this version)",
+    )
+
+
+def open_store(url: str, *, synchronous: str = "FULL", setting: str = "database_url") -> Store:
+    """Open the database a ``database_url`` names.
+
+    Args:
+        url: ``sqlite:///<path>``; everything after ``sqlite:///`` is the file's path.
+        synchronous: SQLite's ``synchronous`` pragma (``"FULL"`` or ``"NORMAL"``).
+        setting: The setting's name, for the error message.
+
+    Raises:
+        InvalidParameterError: For any other scheme, or an empty path.
+    """
+    if url_scheme(url) != "sqlite":
+        raise _unsupported(setting, url, "database_url")
+    path = url.partition("://")[2].removeprefix("/")
+    if not path:
+        raise InvalidParameterError(setting, url, "sqlite:///<path to a database file>")
+    return SQLiteStore(Path(path), synchronous=synchronous)
+
+
+def open_timeline_store(
+    url: str,
+    *,
+    capacity: int,
+    inactive_after_s: float | None,
+    setting: str = "cache_url",
+) -> TimelineStore:
+    """Open the home-timeline store a ``cache_url`` names.
+
+    Args:
+        url: ``memory://`` (this process's memory).
+        capacity: Ids kept per user.
+        inactive_after_s: Users not active for this long get no pushes.
+        setting: The setting's name, for the error message.
+
+    Raises:
+        InvalidParameterError: For any other scheme.
+    """
+    if url_scheme(url) != "memory":
+        raise _unsupported(setting, url, "cache_url")
+    return InProcessTimelineStore(capacity, inactive_after_s=inactive_after_s)
+
+
+def open_blob_store(url: str, *, setting: str = "blob_url") -> BlobStore:
+    """Open the media blob store a ``blob_url`` names.
+
+    Args:
+        url: ``file://<directory>`` (everything after ``file://`` is the path; the
+            directory is created if missing) or ``memory://``.
+        setting: The setting's name, for the error message.
+
+    Raises:
+        InvalidParameterError: For any other scheme, or an empty path.
+    """
+    scheme = url_scheme(url)
+    if scheme == "memory":
+        return InMemoryBlobStore()
+    if scheme != "file":
+        raise _unsupported(setting, url, "blob_url")
+    path = url.partition("://")[2]
+    if not path:
+        raise InvalidParameterError(setting, url, "file://<path to a directory>")
+    return FileBlobStore(path)
+
+
+def check_settings_urls(settings: Settings) -> None:
+    """Raise for the first settings URL whose scheme this version cannot open.
+
+    Raises:
+        InvalidParameterError: Naming the setting, its value and the supported schemes.
+    """
+    urls = {
+        "database_url": settings.resolved_database_url,
+        "cache_url": settings.resolved_cache_url,
+        "blob_url": settings.resolved_blob_url,
+    }
+    for setting, url in urls.items():
+        if url_scheme(url) not in SUPPORTED_SCHEMES[setting]:
+            raise _unsupported(setting, url, setting)

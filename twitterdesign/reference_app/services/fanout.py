@@ -1,0 +1,168 @@
+"""The fan-out consumer: tails the outbox and pushes new statuses into home timelines.
+
+The write side of the lesson's hybrid policy (`twitterdesign.timeline.HybridThreshold`).
+A new status is appended to an outbox (the store's event log) in the same transaction
+that stores it; follows and unfollows append an entry too. `FanoutWorker` tails that log
+— woken at once for this process's own writes, polling every 50 ms for other processes'
+— and for each status pushes its id into the `TimelineStore` of the author and, unless
+the author is a celebrity (more than ``threshold`` followers), of every active follower.
+A follow or unfollow drops the follower's timeline, to be rebuilt on their next read.
+
+The worker knows nothing of reads (`twitterdesign.reference_app.services.timelines.
+TimelineService` does those), so a cluster can run it in separate worker processes over
+a shared `TimelineStore`. In embedded mode every server process runs its own over its
+own in-process timelines.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from twitterdesign.reference_app.storage import Store, TimelineStore
+from twitterdesign.timeline import HybridThreshold
+
+__all__ = ["FanoutWorker"]
+
+_BATCH = 500
+_TRIM_EVERY_S = 60.0
+
+
+class FanoutWorker:
+    """Deliver logged statuses into timelines (push to active followers, skip celebrities).
+
+    Args:
+        store: The database whose outbox is tailed.
+        timelines: Where the status ids are pushed.
+        policy: Which authors are pushed (at most ``threshold`` followers).
+        poll_interval_s: How often the log is polled for other processes' writes.
+        log_retention_ms: Log entries older than this are trimmed (about once a minute):
+            a consumer that lagged that long has its readers rebuild from storage anyway.
+
+    Attributes:
+        on_delivered: Called with ``(status_id, deliveries)`` after each pushed status.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        timelines: TimelineStore,
+        *,
+        policy: HybridThreshold,
+        poll_interval_s: float = 0.05,
+        log_retention_ms: int = 10 * 60 * 1000,
+    ) -> None:
+        self._store = store
+        self._timelines = timelines
+        self.policy = policy
+        self.poll_interval_s = poll_interval_s
+        self.log_retention_ms = log_retention_ms
+        # Start at the head of the log: timelines are rebuilt from storage, not replayed.
+        self._last_seq = store.event_head()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._drain_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.statuses_pushed = self.statuses_pulled = self.deliveries = 0
+        self.on_delivered: Callable[[int, int], None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether the background thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the background thread (idempotent)."""
+        if not self.running:
+            self._stopping.clear()
+            self._thread = threading.Thread(
+                target=self._run, name="twitterdesign-fanout", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Fan out what is already logged, then stop the thread."""
+        if self._thread is not None and self._thread.is_alive():
+            self._stopping.set()
+            self._wake.set()
+            self._thread.join(timeout)
+        self._thread = None
+
+    def notify(self) -> None:
+        """Say that this process just logged something: wake the thread, or drain inline.
+
+        Without a running thread (e.g. a unit test) the log is processed before this
+        returns, so the caller sees its write delivered.
+        """
+        if self._thread is None:
+            self.drain()
+        else:
+            self._wake.set()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until every entry logged at call time is processed; False on timeout."""
+        target = self._store.event_head()
+        deadline = time.monotonic() + timeout
+        while self._last_seq < target:
+            if self._thread is None:
+                self.drain()
+                continue
+            if time.monotonic() > deadline:
+                return False
+            self._wake.set()
+            time.sleep(0.005)
+        return True
+
+    @property
+    def queue_depth(self) -> int:
+        """Log entries this consumer has not processed yet."""
+        return max(0, self._store.event_head() - self._last_seq)
+
+    # --- consuming -------------------------------------------------------------------
+    def drain(self) -> None:
+        """Process every log entry after the last one seen (any process may have written)."""
+        with self._drain_lock:
+            while True:
+                events = self._store.events_since(self._last_seq, _BATCH)
+                if not events:
+                    return
+                for seq, status_id, account_id in events:
+                    try:
+                        if status_id is None:
+                            self._timelines.drop(account_id)
+                        else:
+                            self.fan_out(status_id, account_id)
+                    except Exception:  # pragma: no cover - one bad entry must not stop fan-out
+                        pass
+                    self._last_seq = seq
+
+    def _run(self) -> None:
+        last_trim = time.monotonic()
+        while True:
+            self._wake.wait(self.poll_interval_s)
+            self._wake.clear()
+            self.drain()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - last_trim > _TRIM_EVERY_S:
+                self._store.trim_events(int(time.time() * 1000) - self.log_retention_ms)
+                self._timelines.drop_inactive()
+                last_trim = time.monotonic()
+
+    def fan_out(self, status_id: int, author_id: int) -> None:
+        """Push one status to its author and, if not a celebrity, their active followers."""
+        author = self._store.get_accounts([author_id]).get(author_id)
+        if author is None:
+            return
+        self._timelines.push(status_id, [author_id])  # the author sees their own post
+        if not self.policy.pushes(follower_count=author.followers_count):
+            self._timelines.mark_pulled(author_id)
+            self.statuses_pulled += 1
+            return
+        delivered = self._timelines.push(status_id, self._store.follower_ids(author_id))
+        self.statuses_pushed += 1
+        self.deliveries += delivered
+        if self.on_delivered is not None:
+            self.on_delivered(status_id, delivered)
