@@ -26,7 +26,7 @@ def test_a_separate_consumer_fills_a_store_another_reader_reads(app: Services) -
     worker = FanoutWorker(app.store, shared, policy=HybridThreshold(1))
     reader = TimelineService(app.store, shared, threshold=1, fanout=worker)
     ada, bob, cy = (app.accounts.register(n, f"{n}@example.org", "correct horse") for n in "abc")
-    app.follow(bob.id, ada.id)
+    app.graph.follow(bob.id, ada.id)
     assert reader.home_ids(bob.id, Page(limit=20)) == []  # bob is active from now on
     delivered: list[tuple[int, int]] = []
     worker.on_delivered = lambda status_id, n: delivered.append((status_id, n))
@@ -38,7 +38,7 @@ def test_a_separate_consumer_fills_a_store_another_reader_reads(app: Services) -
         assert delivered == [(first.id, 1)]
         assert shared.read(bob.id, limit=5) == [first.id]
         # Two followers: ada is a celebrity now; her next status is pulled, not pushed.
-        app.follow(cy.id, ada.id)
+        app.graph.follow(cy.id, ada.id)
         second = app.statuses.create(ada.id, "two followers: pulled")
         assert worker.wait_idle(10.0)
         assert ada.id in shared.pulled_authors()
@@ -54,7 +54,7 @@ def test_a_follow_drops_the_followers_timeline(app: Services) -> None:
     ada, bob = (app.accounts.register(n, f"{n}@example.org", "correct horse") for n in "ab")
     app.timelines.home_ids(bob.id, Page(limit=20))
     status = app.statuses.create(ada.id, "before the follow")
-    app.follow(bob.id, ada.id)  # logged; the consumer drops bob's timeline
+    app.graph.follow(bob.id, ada.id)  # logged; the consumer drops bob's timeline
     assert app.timelines.wait_idle(10.0)
     assert app.timeline_store.claim_rebuild(bob.id)  # dropped: a rebuild is due
     app.timeline_store.drop(bob.id)  # hand the rebuild back to the reader

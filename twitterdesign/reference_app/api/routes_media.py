@@ -154,9 +154,8 @@ def serve_media(name: str, request: Request) -> Response:
         # The blob store serves the bytes itself (an object store or a CDN in front).
         return RedirectResponse(blob.url, status_code=302)
     headers = {**_BLOB_HEADERS, "ETag": etag}
-    if not_modified:
+    if blob.data is None:  # bytes are fetched exactly when the answer is not a 304
         return Response(status_code=304, headers=headers)
-    assert blob.data is not None
     return byte_range_response(
         blob.data,
         media_type=blob.content_type,
