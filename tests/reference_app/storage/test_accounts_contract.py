@@ -80,19 +80,13 @@ def test_count_accounts(store: Store) -> None:
 
 @pytest.mark.parametrize("clash", ["username", "email"])
 def test_two_threads_registering_the_same_name_exactly_one_wins(store: Store, clash: str) -> None:
+    def register(round_: int, i: int) -> object:
+        username = f"name{round_}" if clash == "username" else f"name{round_}_{i}"
+        email = f"e{round_}@x.org" if clash == "email" else f"e{round_}_{i}@x.org"
+        return store.create_user(1000 * round_ + i, username, email, "h", 0)
+
     for round_ in range(5):
-        jobs = [
-            (
-                lambda i=i: store.create_user(
-                    1000 * round_ + i,
-                    f"name{round_}" if clash == "username" else f"name{round_}_{i}",
-                    f"e{round_}@x.org" if clash == "email" else f"e{round_}_{i}@x.org",
-                    "h",
-                    0,
-                )
-            )
-            for i in range(2)
-        ]
+        jobs = [(lambda r=round_, i=i: register(r, i)) for i in range(2)]
         results = run_together(jobs)
         winners = [r for r in results if not isinstance(r, Exception)]
         losers = [r for r in results if isinstance(r, Exception)]

@@ -12,7 +12,9 @@ from twitterdesign.reference_app.storage import NotificationRecord, Page, Store
 from ._factories import add_users, expected_page, status
 
 
-def _note(nid: int, to: int, kind: str = "mention", status_id: int | None = None) -> NotificationRecord:
+def _note(
+    nid: int, to: int, kind: str = "mention", status_id: int | None = None
+) -> NotificationRecord:
     return NotificationRecord(nid, to, kind, 9, status_id, nid * 10)
 
 

@@ -1,46 +1,24 @@
-"""The SQLite store: migrations, counters, atomic idempotency, FTS, integrity."""
+"""What only the SQLite engine promises: migrations, WAL, durability settings, FTS5 quoting."""
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twitterdesign.reference_app.storage import (
-    ConflictError,
-    Page,
-    SQLiteStore,
-    StatusRecord,
-    fts_query,
-)
+from twitterdesign.errors import InvalidParameterError
+from twitterdesign.reference_app.storage import SQLiteStore
+from twitterdesign.reference_app.storage.sqlite._migrations import MIGRATIONS
+from twitterdesign.reference_app.storage.sqlite._search import _fts_query
 
-
-def _status(sid: int, author: int, text: str = "hello", **kw: object) -> StatusRecord:
-    fields: dict[str, object] = {
-        "id": sid,
-        "account_id": author,
-        "text": text,
-        "visibility": "public",
-        "in_reply_to_id": None,
-        "in_reply_to_account_id": None,
-        "reblog_of_id": None,
-        "created_at_ms": sid,
-        "replies_count": 0,
-        "reblogs_count": 0,
-        "favourites_count": 0,
-        "views_count": 0,
-    }
-    fields.update(kw)
-    return StatusRecord(**fields)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    s = SQLiteStore(tmp_path / "db.sqlite3")
-    yield s  # type: ignore[misc]
-    s.close()
+from ._factories import media, status
 
 
 def test_migrations_apply_once_and_reopen(tmp_path: Path) -> None:
@@ -54,83 +32,119 @@ def test_migrations_apply_once_and_reopen(tmp_path: Path) -> None:
     assert second.account_by_username("ADA") is not None  # case-insensitive
     assert second.integrity_ok()
     second.close()
+    assert version == len(MIGRATIONS)
 
 
-def test_unique_username_and_email(store: SQLiteStore) -> None:
-    store.create_user(1, "ada", "ada@example.org", "h", 0)
-    with pytest.raises(ConflictError, match="username"):
-        store.create_user(2, "Ada", "other@example.org", "h", 0)
-    with pytest.raises(ConflictError, match="email"):
-        store.create_user(3, "bob", "ADA@example.org", "h", 0)
-    assert store.count_accounts() == 1  # the failed inserts left nothing behind
+@pytest.mark.parametrize("applied", range(1, len(MIGRATIONS)))
+def test_an_old_database_is_migrated_in_place(tmp_path: Path, applied: int) -> None:
+    path = tmp_path / "old.sqlite3"
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute(
+            "CREATE TABLE schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TEXT DEFAULT CURRENT_TIMESTAMP)"
+        )
+        for version, statements in enumerate(MIGRATIONS[:applied], start=1):
+            for stmt in statements:
+                conn.execute(stmt)
+            conn.execute("INSERT INTO schema_migrations(version) VALUES (?)", (version,))
+        conn.execute("INSERT INTO accounts(id, username, created_at) VALUES (1, 'ada', 0)")
+        conn.execute(
+            "INSERT INTO statuses(id, account_id, text, visibility, created_at) "
+            "VALUES (100, 1, 'from before', 'public', 100)"
+        )
+        conn.execute(
+            "INSERT INTO idempotency(account_id, key, status_id, created_at) "
+            "VALUES (1, 'k', 100, 100)"
+        )
+        conn.commit()
+    store = SQLiteStore(path)
+    try:
+        assert store.schema_version() == len(MIGRATIONS)
+        found = store.idempotent_request(1, "k")
+        assert found is not None
+        assert (found[0].text, found[1]) == ("from before", "")  # an unknown fingerprint
+        assert store.search_status_ids("before", None, 5) == [100]
+        store.create_status(status(101, 1))
+        assert [sid for _, sid, _ in store.events_since(0, 10)] == [101]
+        assert store.integrity_ok()
+    finally:
+        store.close()
 
 
-def test_counters_follow_writes_and_deletes(store: SQLiteStore) -> None:
+@pytest.mark.parametrize(("synchronous", "level"), [("FULL", 2), ("NORMAL", 1)])
+def test_wal_and_synchronous(tmp_path: Path, synchronous: str, level: int) -> None:
+    store = SQLiteStore(tmp_path / "db.sqlite3", synchronous=synchronous)
+    try:
+        conn = store._conn()
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == level
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    finally:
+        store.close()
+
+
+def test_synchronous_is_validated(tmp_path: Path) -> None:
+    with pytest.raises(InvalidParameterError, match="synchronous"):
+        SQLiteStore(tmp_path / "db.sqlite3", synchronous="OFF")
+
+
+def test_max_id_looks_at_every_table(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "db.sqlite3")
+    try:
+        assert store.max_id() is None
+        store.create_user(1, "ada", "a@x.org", "h", 0)
+        store.create_status(status(100, 1))
+        store.add_media(media(700, 1))
+        assert store.max_id() == 700
+        store.follow(1, 1, 900, 0)
+        assert store.max_id() == 900
+    finally:
+        store.close()
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    from twitterdesign.reference_app.storage import SQLiteStore, StatusRecord
+    store = SQLiteStore(sys.argv[1])
     store.create_user(1, "ada", "a@x.org", "h", 0)
-    store.create_user(2, "bob", "b@x.org", "h", 0)
-    assert store.follow(2, 1, 10, 0)
-    assert not store.follow(2, 1, 11, 0)
-    store.create_status(_status(100, 1))
-    store.create_status(_status(101, 2, in_reply_to_id=100, in_reply_to_account_id=1))
-    store.create_status(_status(102, 2, text="", reblog_of_id=100))
-    assert store.favourite(2, 100, 12, 0)
-    s = store.get_statuses([100])[100]
-    assert (s.replies_count, s.reblogs_count, s.favourites_count) == (1, 1, 1)
-    assert store.get_accounts([1])[1].followers_count == 1
-    assert store.get_accounts([2])[2].statuses_count == 2
-    deleted = store.delete_status(100)
-    assert sorted(deleted) == [100, 102]  # its reblog goes with it
-    assert store.get_accounts([2])[2].statuses_count == 1
-    assert store.get_statuses([100, 102]) == {}
+    sid = 1000
+    while True:
+        sid += 1
+        store.create_status(StatusRecord(sid, 1, "x" * 200, "public", None, None, None,
+                                         sid, 0, 0, 0, 0, tags=("t",)))
+        print(sid, flush=True)
+    """
+)
 
 
-def test_idempotency_key_returns_the_first_status(store: SQLiteStore) -> None:
-    store.create_user(1, "ada", "a@x.org", "h", 0)
-    first, created = store.create_status(_status(100, 1), idempotency_key="k")
-    again, created_again = store.create_status(_status(101, 1), idempotency_key="k")
-    assert created
-    assert not created_again
-    assert again.id == first.id == 100
-    assert store.get_statuses([101]) == {}
-
-
-def test_full_text_search_and_delete_keep_index_in_sync(store: SQLiteStore) -> None:
-    store.create_user(1, "ada", "a@x.org", "h", 0)
-    store.create_status(_status(100, 1, text="Kafka carries the events"))
-    store.create_status(_status(101, 1, text="Manhattan stores tweets"))
-    assert store.search_status_ids("kafka", None, 10) == [100]
-    store.delete_status(100)
-    assert store.search_status_ids("kafka", None, 10) == []
-    assert store.integrity_ok()
+def test_acknowledged_writes_survive_a_kill(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        acknowledged = [int(proc.stdout.readline()) for _ in range(40)]
+    finally:
+        proc.kill()
+        proc.wait()
+    store = SQLiteStore(path)
+    try:
+        assert store.integrity_ok()
+        assert set(acknowledged) <= set(store.get_statuses(acknowledged))
+        assert store.count_statuses() >= len(acknowledged)
+        assert store.get_accounts([1])[1].statuses_count == store.count_statuses()
+    finally:
+        store.close()
 
 
 @given(st.text(max_size=40))
 def test_fts_query_is_always_valid_syntax(text: str) -> None:
-    query = fts_query(text)
+    query = _fts_query(text)
     # Every token is a quoted string: no bare operators or unbalanced quotes.
     assert query.count('"') % 2 == 0
-
-
-@given(ids=st.lists(st.integers(1, 10_000), unique=True, max_size=30), limit=st.integers(1, 7))
-def test_max_id_paging_is_complete_and_ordered(
-    tmp_path_factory: pytest.TempPathFactory, ids: list[int], limit: int
-) -> None:
-    store = SQLiteStore(tmp_path_factory.mktemp("p") / "db.sqlite3")
-    try:
-        store.create_user(1, "ada", "a@x.org", "h", 0)
-        for sid in ids:
-            store.create_status(_status(sid + 10, 1))
-        seen: list[int] = []
-        cursor = None
-        while True:
-            page = store.account_status_ids(
-                1, Page(max_id=cursor, limit=limit), visibilities=["public"]
-            )
-            if not page:
-                break
-            assert len(page) <= limit
-            seen += page
-            cursor = page[-1]
-        assert seen == sorted((i + 10 for i in ids), reverse=True)
-    finally:
-        store.close()
+    if query:
+        with closing(sqlite3.connect(":memory:")) as conn:
+            conn.execute("CREATE VIRTUAL TABLE t USING fts5(text, tokenize='unicode61')")
+            conn.execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
