@@ -355,8 +355,7 @@ class OutboxStore(Protocol):
 class SketchStore(Protocol):
     """Serialized top-k sketches, one per worker and kind, merged by every reader.
 
-    These are the trend sketches' bytes (``to_bytes``), not media: media bytes live in
-    the blob store.
+    The trend sketches' ``to_bytes()``, not media (media bytes are in the blob store).
 
     Units of work: ``save_sketch`` replaces one sketch whole; a reader sees the old
     bytes or the new, never a mix.
