@@ -18,7 +18,7 @@ from twitterdesign.reference_app.storage import SQLiteStore
 from twitterdesign.reference_app.storage.sqlite._migrations import MIGRATIONS
 from twitterdesign.reference_app.storage.sqlite._search import _fts_query
 
-from ._factories import media, status
+from ._factories import status
 
 
 def test_migrations_apply_once_and_reopen(tmp_path: Path) -> None:
@@ -86,20 +86,6 @@ def test_wal_and_synchronous(tmp_path: Path, synchronous: str, level: int) -> No
 def test_synchronous_is_validated(tmp_path: Path) -> None:
     with pytest.raises(InvalidParameterError, match="synchronous"):
         SQLiteStore(tmp_path / "db.sqlite3", synchronous="OFF")
-
-
-def test_max_id_looks_at_every_table(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "db.sqlite3")
-    try:
-        assert store.max_id() is None
-        store.create_user(1, "ada", "a@x.org", "h", 0)
-        store.create_status(status(100, 1))
-        store.add_media(media(700, 1))
-        assert store.max_id() == 700
-        store.follow(1, 1, 900, 0)
-        assert store.max_id() == 900
-    finally:
-        store.close()
 
 
 _WRITER = textwrap.dedent(
