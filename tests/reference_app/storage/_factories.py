@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from twitterdesign.reference_app.storage import (
@@ -77,7 +77,7 @@ def expected_page(ids: Iterable[int], page: Page) -> list[int]:
     return sorted(keep, reverse=True)[: page.limit]
 
 
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
+def run_together(jobs: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run ``jobs`` on one thread each, released together; return results (or exceptions)."""
     barrier = threading.Barrier(len(jobs))
     results: list[Any] = [None] * len(jobs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from twitterdesign.reference_app.errors import ConflictError
@@ -86,7 +88,7 @@ def test_two_threads_registering_the_same_name_exactly_one_wins(store: Store, cl
         return store.create_user(1000 * round_ + i, username, email, "h", 0)
 
     for round_ in range(5):
-        jobs = [(lambda r=round_, i=i: register(r, i)) for i in range(2)]
+        jobs = [partial(register, round_, i) for i in range(2)]
         results = run_together(jobs)
         winners = [r for r in results if not isinstance(r, Exception)]
         losers = [r for r in results if isinstance(r, Exception)]

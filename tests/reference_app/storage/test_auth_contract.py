@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from twitterdesign.reference_app.storage import AppRecord, AuthCodeRecord, Store, TokenRecord
 
@@ -52,7 +53,7 @@ def test_concurrent_redemptions_of_one_code_succeed_once(store: Store) -> None:
     for round_ in range(5):
         store.add_auth_code(_code(f"c{round_}"))
         jobs: list[Callable[[], AuthCodeRecord | None]] = [
-            (lambda r=round_: store.take_auth_code(f"c{r}", app_id=1)) for _ in range(4)
+            partial(store.take_auth_code, f"c{round_}", app_id=1) for _ in range(4)
         ]
         results = run_together(jobs)
         assert not [r for r in results if isinstance(r, Exception)]

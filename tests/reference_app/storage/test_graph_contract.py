@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import partial
 
 from hypothesis import given, settings
 
@@ -92,9 +93,7 @@ def test_pages_of_followers_and_following_obey_the_page_contract(store: Store) -
 
 def test_counters_stay_exact_under_concurrent_follows(store: Store) -> None:
     add_users(store, *range(1, 18))
-    jobs: list[Callable[[], bool]] = [
-        (lambda f=f: store.follow(f, 1, 100 + f, 0)) for f in range(2, 18)
-    ]
+    jobs: list[Callable[[], bool]] = [partial(store.follow, f, 1, 100 + f, 0) for f in range(2, 18)]
     assert all(r is True for r in run_together(jobs))
     assert _counts(store, 1) == (16, 0)
     assert all(_counts(store, f) == (0, 1) for f in range(2, 18))
@@ -112,7 +111,7 @@ def test_counters_stay_exact_under_concurrent_follow_and_unfollow(store: Store) 
         return changed
 
     jobs: list[Callable[[], int]] = [
-        (lambda a=a, b=b: toggle(a, b, 15)) for a, b in [(2, 1), (2, 1), (3, 1), (3, 1), (1, 2)]
+        partial(toggle, a, b, 15) for a, b in [(2, 1), (2, 1), (3, 1), (3, 1), (1, 2)]
     ]
     results = run_together(jobs)
     assert not [r for r in results if isinstance(r, Exception)]

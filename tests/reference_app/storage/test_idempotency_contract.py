@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from twitterdesign.reference_app.storage import Store
 
@@ -70,7 +71,7 @@ def test_the_key_of_a_deleted_status_is_forgotten(store: Store) -> None:
 def test_concurrent_requests_with_one_key_store_one_status(store: Store) -> None:
     add_users(store, 1)
     jobs: list[Callable[[], object]] = [
-        (lambda sid=sid: store.create_status(status(sid, 1), idempotency_key="race"))
+        partial(store.create_status, status(sid, 1), idempotency_key="race")
         for sid in range(100, 108)
     ]
     results = run_together(jobs)

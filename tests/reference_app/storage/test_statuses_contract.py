@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -201,7 +202,7 @@ def test_counters_stay_exact_under_concurrent_favourites(store: Store) -> None:
         if account_id % 2:
             store.unfavourite(account_id, 100)
 
-    jobs: list[Callable[[], None]] = [(lambda a=a: churn(a)) for a in range(1, 9)]
+    jobs: list[Callable[[], None]] = [partial(churn, a) for a in range(1, 9)]
     assert run_together(jobs) == [None] * 8
     assert store.get_statuses([100])[100].favourites_count == 4
     assert len(store.favourited_by(100, Page(limit=40))) == 4
