@@ -170,3 +170,18 @@ def nested_json(depth: int, *, leaf: str = "1") -> str:
     opening = "".join('{"a":' if level % 2 else "[" for level in range(depth))
     closing = "".join("}" if level % 2 else "]" for level in reversed(range(depth)))
     return opening + leaf + closing
+
+
+# --- reference_app storage ----------------------------------------------------------------
+def pages(*, ids_up_to: int = 60, max_limit: int = 8) -> st.SearchStrategy[object]:
+    """``reference_app.storage.Page`` values: any mix of cursors in ``[0, ids_up_to]``."""
+    from twitterdesign.reference_app.storage import Page
+
+    cursor = st.none() | st.integers(min_value=0, max_value=ids_up_to)
+    return st.builds(
+        Page,
+        max_id=cursor,
+        since_id=cursor,
+        min_id=cursor,
+        limit=st.integers(min_value=1, max_value=max_limit),
+    )

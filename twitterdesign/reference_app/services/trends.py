@@ -144,7 +144,7 @@ class TrendsService:
         return f"{prefix}{self._worker_id}"
 
     def _restore(self, name: str) -> WindowedTopK | None:
-        data = self._store.load_blob(name)
+        data = self._store.load_sketch(name)
         if data is None:
             return None
         try:
@@ -154,7 +154,7 @@ class TrendsService:
         return restored if restored.window_s == self.window_s else None
 
     def _restore_space_saving(self, name: str) -> SpaceSaving | None:
-        data = self._store.load_blob(name)
+        data = self._store.load_sketch(name)
         if data is None:
             return None
         try:
@@ -280,9 +280,9 @@ class TrendsService:
             tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
             viewed = self._viewed.to_bytes()
         now = self._now()
-        self._store.save_blob(self._name(_TAGS_BLOB), tags, now)
-        self._store.save_blob(self._name(_STATUSES_BLOB), engagement, now)
-        self._store.save_blob(self._name(_VIEWED_BLOB), viewed, now)
+        self._store.save_sketch(self._name(_TAGS_BLOB), tags, now)
+        self._store.save_sketch(self._name(_STATUSES_BLOB), engagement, now)
+        self._store.save_sketch(self._name(_VIEWED_BLOB), viewed, now)
 
     def on_created(self, status: StatusRecord) -> None:
         """Count the hashtags of a new public status."""
@@ -305,7 +305,7 @@ class TrendsService:
         Call with ``self._lock`` held. With one process there is nothing to merge and the
         live sketch itself is returned.
         """
-        others = [n for n in self._store.blob_names(prefix) if n != self._name(prefix)]
+        others = [n for n in self._store.sketch_names(prefix) if n != self._name(prefix)]
         if not others:
             return own
         cached = self._merged_cache.get(prefix)
@@ -314,7 +314,7 @@ class TrendsService:
         kind = type(own)
         merged = kind.from_bytes(own.to_bytes())
         for name in others:
-            data = self._store.load_blob(name)
+            data = self._store.load_sketch(name)
             if data is None:
                 continue
             try:

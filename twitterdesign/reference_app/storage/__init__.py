@@ -1,14 +1,28 @@
-"""Storage: the ``Store`` protocol and its embedded SQLite implementation.
+"""Storage: small protocols by area, the records they return, and the SQLite engine.
 
-The services talk only to `Store`; `SQLiteStore` (WAL, FTS5, migrations) is
-the default so ``twitterdesign serve`` needs nothing installed. Another engine plugs in by
-implementing the same protocol.
+The services talk only to the protocols (`Store` is all of them together, plus
+``close``); `SQLiteStore` (WAL, FTS5, migrations) is the default so
+``twitterdesign serve`` needs nothing installed. Another engine plugs in by implementing
+the same protocols and passing the contract suite in ``tests/reference_app/storage``.
+Each protocol's docstring states its units of work; `Page` states the paging contract.
 """
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.errors import ConflictError
-from twitterdesign.reference_app.storage._base import (
+from twitterdesign.reference_app.storage._protocols import (
+    AccountStore,
+    AuthStore,
+    GraphStore,
+    IdempotencyStore,
+    MediaStore,
+    NotificationStore,
+    OutboxStore,
+    SearchStore,
+    SketchStore,
+    StatusStore,
+    Store,
+)
+from twitterdesign.reference_app.storage._records import (
     VISIBILITIES,
     AccountRecord,
     AppRecord,
@@ -17,32 +31,39 @@ from twitterdesign.reference_app.storage._base import (
     NotificationRecord,
     Page,
     StatusRecord,
-    Store,
     TokenRecord,
 )
-from twitterdesign.reference_app.storage._sqlite import SQLiteStore, fts_query
 from twitterdesign.reference_app.storage.blobs import BlobStore, FileBlobStore, InMemoryBlobStore
 from twitterdesign.reference_app.storage.counters import ViewCounterStore
+from twitterdesign.reference_app.storage.sqlite import SQLiteStore
 from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
 
 __all__ = [
     "VISIBILITIES",
     "AccountRecord",
+    "AccountStore",
     "AppRecord",
     "AuthCodeRecord",
+    "AuthStore",
     "BlobStore",
-    "ConflictError",
     "FileBlobStore",
+    "GraphStore",
+    "IdempotencyStore",
     "InMemoryBlobStore",
     "InProcessTimelineStore",
     "MediaRecord",
+    "MediaStore",
     "NotificationRecord",
+    "NotificationStore",
+    "OutboxStore",
     "Page",
     "SQLiteStore",
+    "SearchStore",
+    "SketchStore",
     "StatusRecord",
+    "StatusStore",
     "Store",
     "TimelineStore",
     "TokenRecord",
     "ViewCounterStore",
-    "fts_query",
 ]

@@ -1,0 +1,155 @@
+"""The records the stores hand back: frozen rows, engine-neutral, plus ``Page``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "VISIBILITIES",
+    "AccountRecord",
+    "AppRecord",
+    "AuthCodeRecord",
+    "MediaRecord",
+    "NotificationRecord",
+    "Page",
+    "StatusRecord",
+    "TokenRecord",
+]
+
+VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private")
+"""Status visibilities: ``private`` means followers-only, as in Mastodon."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Mastodon-style cursor pagination over id-ordered rows; the one contract of every list.
+
+    Every paged listing of every store orders its rows by one unique id (a status id, a
+    follow edge id, a favourite id, a notification id) and obeys the same rules:
+
+    - The filters combine: ``max_id`` keeps ids strictly below it, ``since_id`` and
+      ``min_id`` keep ids strictly above them. A row equal to a cursor is never returned.
+    - Without ``min_id`` the page holds the ``limit`` *largest* ids that pass; with
+      ``min_id`` it holds the ``limit`` *smallest* ids above it (the page right after the
+      cursor). Either way the page comes back newest (largest id) first.
+    - A page has at most ``limit`` rows; fewer than ``limit`` means nothing more passes the
+      filters (at the time of the read).
+    - So ``Page(max_id=page[-1])`` reads the next older page and ``Page(min_id=page[0])``
+      the next newer one, with no row skipped or repeated while nothing is written.
+
+    Attributes:
+        max_id: Only rows with an id strictly below this.
+        since_id: Only rows with an id strictly above this (newest page first).
+        min_id: Only rows with an id strictly above this, the page right after it.
+        limit: At most this many rows.
+
+    Examples:
+        >>> Page(max_id=100, limit=2)
+        Page(max_id=100, since_id=None, min_id=None, limit=2)
+    """
+
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """One account (a Twitter user) with its denormalized counters."""
+
+    id: int
+    username: str
+    display_name: str
+    note: str
+    created_at_ms: int
+    followers_count: int
+    following_count: int
+    statuses_count: int
+    last_status_at_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRecord:
+    """An uploaded image: its bytes live in the blob store under ``sha256``."""
+
+    id: int
+    account_id: int
+    sha256: str
+    content_type: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    description: str | None
+    status_id: int | None
+    created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRecord:
+    """One status (tweet) with its counters, hashtags, mentions and media."""
+
+    id: int
+    account_id: int
+    text: str
+    visibility: str
+    in_reply_to_id: int | None
+    in_reply_to_account_id: int | None
+    reblog_of_id: int | None
+    created_at_ms: int
+    replies_count: int
+    reblogs_count: int
+    favourites_count: int
+    views_count: int
+    tags: tuple[str, ...] = ()
+    mention_ids: tuple[int, ...] = ()
+    media: tuple[MediaRecord, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    """A notification for ``account_id`` caused by ``from_account_id``."""
+
+    id: int
+    account_id: int
+    type: str
+    from_account_id: int
+    status_id: int | None
+    created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AppRecord:
+    """A registered OAuth client application."""
+
+    id: int
+    name: str
+    website: str | None
+    redirect_uri: str
+    client_id: str
+    client_secret: str
+    scopes: str
+    created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An access token (only its hash is stored)."""
+
+    token_hash: str
+    app_id: int | None
+    account_id: int | None
+    scopes: str
+    created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuthCodeRecord:
+    """A one-time OAuth authorization code (stored hashed)."""
+
+    code_hash: str
+    app_id: int
+    account_id: int
+    redirect_uri: str
+    scopes: str
+    expires_at_ms: int
