@@ -1,4 +1,4 @@
-"""The demo against a live server, and the ``twitterdesign demo`` command."""
+"""The load generator against a live reference server, and the ``twitterdesign demo`` command."""
 
 from __future__ import annotations
 
@@ -9,19 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from twitterdesign.errors import InvalidParameterError
+from twitterdesign.loadgen import DemoConfig, run_demo
 from twitterdesign.reference_app import Settings
-from twitterdesign.reference_app.demo import ACTION_MIX, DemoConfig, run_demo
 from twitterdesign.reference_app.server import ServerProcess
-
-
-def test_config_validates_its_arguments() -> None:
-    with pytest.raises(InvalidParameterError, match="mean_followees"):
-        DemoConfig(users=10, mean_followees=8)
-    with pytest.raises(InvalidParameterError, match="celebrity_followers"):
-        DemoConfig(celebrity_followers=(1.5,))
-    assert DemoConfig(users=100).fanout_threshold == 50
-    assert abs(sum(w for _, w in ACTION_MIX) - 1.0) < 1e-9
 
 
 @pytest.mark.slow
