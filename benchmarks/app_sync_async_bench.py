@@ -23,7 +23,8 @@ rounds as median and min–max: the machine is shared, so absolute numbers mean 
 
 Writes ``benchmarks/results/app.sync_async.md`` and ``app.sync_async.json``.
 
-Run: ``python benchmarks/app_sync_async_bench.py`` (about four minutes).
+Run: ``python benchmarks/app_sync_async_bench.py`` (7 rounds of 4 s per variant, about
+four minutes); ``--rounds 12 --duration 3`` is the run quoted in the docs.
 """
 
 from __future__ import annotations
@@ -216,8 +217,8 @@ def store_calls_per_request(base: str, token: str, path: str, *, requests: int =
     return float(after - before) / requests
 
 
-def measure(tmp: Path) -> dict[str, Any]:
-    """Run ``ROUNDS`` interleaved rounds: each round's results per variant, store calls."""
+def measure(tmp: Path, *, rounds: int = ROUNDS, duration_s: float = DURATION_S) -> dict[str, Any]:
+    """Run interleaved rounds: each round's results per variant, and the store calls."""
     me = str(Path(__file__).resolve())
     ports = {name: free_port() for name in ("hello", "embedded", "network")}
     hello = "import gc; gc.disable()\n" + HELLO.replace("{port}", str(ports["hello"]))
@@ -231,8 +232,8 @@ def measure(tmp: Path) -> dict[str, Any]:
         network, token = f"http://127.0.0.1:{ports['network']}", tokens["network"]
         assert token is not None
         calls = {path: store_calls_per_request(network, token, path) for path in PATHS}
-        rounds = []
-        for r in range(ROUNDS):
+        results_per_round = []
+        for r in range(rounds):
             order = VARIANTS[r % len(VARIANTS) :] + VARIANTS[: r % len(VARIANTS)]
             results = {}
             for label, server, path in order:
@@ -241,11 +242,15 @@ def measure(tmp: Path) -> dict[str, Any]:
                 gc.collect()
                 query = "?limit=20" if server != "hello" else ""
                 results[label] = load(
-                    ports[server], path + query, tokens[server], duration_s=DURATION_S
+                    ports[server], path + query, tokens[server], duration_s=duration_s
                 )
-            rounds.append(results)
-            sys.stderr.write(f"round {r + 1}/{ROUNDS} done\n")
-        return {"rounds": rounds, "store_calls_per_request": calls}
+            results_per_round.append(results)
+            sys.stderr.write(f"round {r + 1}/{rounds} done\n")
+        return {
+            "rounds": results_per_round,
+            "duration_s": duration_s,
+            "store_calls_per_request": calls,
+        }
     finally:
         for proc in procs:
             proc.terminate()
@@ -267,7 +272,7 @@ def summarize(measured: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "rounds": len(rounds),
-        "duration_s": DURATION_S,
+        "duration_s": measured["duration_s"],
         "concurrency": CONCURRENCY,
         "rtt_s": RTT_S,
         "requests_per_second_ratios": ratios("requests_per_second"),
@@ -324,6 +329,8 @@ def write(summary: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="interleaved rounds (>= 5)")
+    parser.add_argument("--duration", type=float, default=DURATION_S, help="seconds per variant")
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "DATA_DIR", "RTT_S"))
     args = parser.parse_args(argv)
     if args.serve:
@@ -331,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
         serve(int(port), Path(data_dir), float(rtt))
         return
     with tempfile.TemporaryDirectory(prefix="app-sync-async-") as tmp:
-        measured = measure(Path(tmp))
+        measured = measure(Path(tmp), rounds=args.rounds, duration_s=args.duration)
     sys.stdout.write(write(summarize(measured)))
 
 
