@@ -11,7 +11,7 @@ import typer
 from twitterdesign._cli._common import console, err_console, fail, print_json, progress
 
 if TYPE_CHECKING:
-    from twitterdesign.reference_app.demo import DemoReport
+    from twitterdesign.loadgen import DemoReport
 
 _HELP = (
     "Run the reference Twitter backend: a Mastodon-compatible client API plus the\n"
@@ -143,8 +143,8 @@ def demo_command(
     """Populate a fresh server, replay a workload through its API, report what happened."""
     import tempfile
 
+    from twitterdesign.loadgen import DemoConfig, run_demo
     from twitterdesign.reference_app import Settings
-    from twitterdesign.reference_app.demo import DemoConfig, run_demo
     from twitterdesign.reference_app.server import ServerProcess
 
     config = DemoConfig(users=users, requests=requests, concurrency=concurrency, seed=seed)
@@ -185,7 +185,7 @@ def demo_command(
 
 
 def _demo_password() -> str:
-    from twitterdesign.reference_app.demo import DEMO_PASSWORD
+    from twitterdesign.loadgen import DEMO_PASSWORD
 
     return DEMO_PASSWORD
 

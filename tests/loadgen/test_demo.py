@@ -1,4 +1,4 @@
-"""The demo against a live server, and the ``twitterdesign demo`` command."""
+"""The load generator against a live reference server, and the ``twitterdesign demo`` command."""
 
 from __future__ import annotations
 
@@ -9,19 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from twitterdesign.errors import InvalidParameterError
+from twitterdesign.loadgen import DemoConfig, run_demo
 from twitterdesign.reference_app import Settings
-from twitterdesign.reference_app.demo import ACTION_MIX, DemoConfig, run_demo
 from twitterdesign.reference_app.server import ServerProcess
-
-
-def test_config_validates_its_arguments() -> None:
-    with pytest.raises(InvalidParameterError, match="mean_followees"):
-        DemoConfig(users=10, mean_followees=8)
-    with pytest.raises(InvalidParameterError, match="celebrity_followers"):
-        DemoConfig(celebrity_followers=(1.5,))
-    assert DemoConfig(users=100).fanout_threshold == 50
-    assert abs(sum(w for _, w in ACTION_MIX) - 1.0) < 1e-9
 
 
 @pytest.mark.slow
@@ -87,3 +77,37 @@ def test_demo_command_prints_json_and_exits_0(tmp_path: Path) -> None:
     assert report["users"] == 43
     assert report["replay_requests"] == 120
     assert report["server"].startswith("http://127.0.0.1:")
+
+
+_BOUNDS_9 = {"lower_bound": 9, "upper_bound": 9}
+
+
+def test_demo_command_prints_the_report_as_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from twitterdesign._cli.serve import _print_report
+    from twitterdesign.loadgen import DemoReport, EndpointStats
+    from twitterdesign.loadgen._capacity import capacity_at_scale
+
+    report = DemoReport(
+        users=13,
+        follows=40,
+        celebrities=[{"username": "celebrity0", "followers": 8}],
+        fanout_threshold=5,
+        setup_s=1.5,
+        replay_requests=100,
+        replay_s=2.0,
+        requests_per_second=50.0,
+        endpoints=[EndpointStats("GET /api/v1/timelines/home", 100, 0, 3.0, 9.0)],
+        fanout={"statuses_pushed": 7.0, "deliveries": 20.0, "statuses_pulled": 2.0},
+        delivery_delays_s=[0.004, None],
+        trending_tags=[{"name": "python", "uses": 5, "lower_bound": 5, "upper_bound": 6}],
+        most_viewed=[{"status_id": "42", "author": "user00001", "score": 9} | _BOUNDS_9],
+        capacity=capacity_at_scale(50.0),
+    )
+    _print_report(report, "http://127.0.0.1:1")
+    out = " ".join(capsys.readouterr().out.split())  # the console wraps at its width
+    assert "50 requests/s" in out
+    assert "GET /api/v1/timelines/home" in out
+    assert "#python" in out
+    assert "1 not within 10 s" in out
+    assert "celebrity0 (8)" in out
+    assert "servers like this one" in out
