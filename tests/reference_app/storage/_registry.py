@@ -1,12 +1,13 @@
 """The implementations every storage contract suite runs against.
 
-Adding an implementation (Redis timelines, an S3 blob store) is one entry here; the
-contract suites beside this module then run it through every guarantee.
+Adding an implementation (a database engine, Redis timelines, an S3 blob store) is one
+entry here; the contract suites beside this module then run it through every guarantee.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from twitterdesign.reference_app.storage import (
@@ -14,9 +15,34 @@ from twitterdesign.reference_app.storage import (
     FileBlobStore,
     InMemoryBlobStore,
     InProcessTimelineStore,
+    SQLiteStore,
+    Store,
     TimelineStore,
     ViewCounterStore,
 )
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How the contract suite gets a fresh store of one implementation, and disposes of it."""
+
+    open: Callable[[Path], Store]
+    dispose: Callable[[Store], None]
+
+
+def _open_sqlite(tmp: Path) -> Store:
+    return SQLiteStore(tmp / "db.sqlite3")
+
+
+def _close(store: Store) -> None:
+    store.close()
+
+
+ENGINES: dict[str, Engine] = {
+    "sqlite": Engine(open=_open_sqlite, dispose=_close),
+}
+"""Every implementation of `Store` the contract suite runs against."""
+
 
 TimelineStoreFactory = Callable[[Path, int, "float | None"], TimelineStore]
 """Build an empty store: (scratch directory, capacity, inactivity window in seconds)."""

@@ -1,41 +1,13 @@
-"""The storage contract suite's engines: every engine registered here runs every contract.
-
-Adding an engine is one line in `ENGINES`: a name, a function that opens a new, empty
-store whose files (if any) live under the directory it is given, and a function that
-disposes of it (close connections, drop the database).
-"""
+"""Fixtures of the storage contract suites: a fresh store of every engine in `ENGINES`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from twitterdesign.reference_app.storage import SQLiteStore, Store
-
-
-@dataclass(frozen=True)
-class Engine:
-    """How the contract suite gets a fresh store of one implementation, and disposes of it."""
-
-    open: Callable[[Path], Store]
-    dispose: Callable[[Store], None]
-
-
-def _open_sqlite(tmp: Path) -> Store:
-    return SQLiteStore(tmp / "db.sqlite3")
-
-
-def _close(store: Store) -> None:
-    store.close()
-
-
-ENGINES: dict[str, Engine] = {
-    "sqlite": Engine(open=_open_sqlite, dispose=_close),
-}
-"""Every implementation of `Store` the contract suite runs against."""
+from tests.reference_app.storage._registry import ENGINES
+from twitterdesign.reference_app.storage import Store
 
 
 @pytest.fixture(params=sorted(ENGINES))
