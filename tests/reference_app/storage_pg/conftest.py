@@ -33,13 +33,21 @@ def store(schema: str) -> Iterator[PostgresStore]:
 
 
 @pytest.fixture(scope="module")
-def module_store() -> Iterator[PostgresStore]:
-    """One store shared by a module's hypothesis tests (examples use fresh ids)."""
+def module_schema() -> Iterator[str]:
+    """One schema shared by a module's hypothesis tests, dropped after the module."""
     name = new_schema_name()
-    s = make_postgres_store(name)
+    yield name
+    with contextlib.suppress(Exception):
+        drop_schema(name)
+
+
+@pytest.fixture(scope="module")
+def module_store(module_schema: str) -> Iterator[PostgresStore]:
+    """One store shared by a module's hypothesis tests (examples use fresh ids or
+    `truncate_all`)."""
+    s = make_postgres_store(module_schema)
     yield s
     s.close()
-    drop_schema(name)
 
 
 @pytest.fixture
