@@ -70,7 +70,11 @@ def drop_schema(schema: str) -> None:
 
 
 def truncate_all(schema: str) -> None:
-    """Empty every table of ``schema`` (fast reset between hypothesis examples)."""
+    """Empty every table of ``schema`` (a reset between hypothesis examples).
+
+    DELETE, not TRUNCATE: on a few rows it is several times faster (TRUNCATE swaps
+    every table's files).
+    """
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         tables = [
@@ -81,9 +85,8 @@ def truncate_all(schema: str) -> None:
                 (schema,),
             ).fetchall()
         ]
-        conn.execute(
-            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                sql.SQL(", ").join(sql.Identifier(t) for t in tables)
-            )
-        )
-        conn.execute("ALTER SEQUENCE fanout_pos RESTART")
+        with conn.transaction():
+            for table in sorted(tables, key=lambda t: t == "accounts"):  # FKs point at it
+                conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+            conn.execute("ALTER SEQUENCE fanout_pos RESTART")
+            conn.execute("ALTER TABLE fanout_log ALTER COLUMN seq RESTART")
