@@ -123,7 +123,8 @@ class GraphMixin(OutboxMixin):
     def followers_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         """Return (edge_id, follower_id) pairs, newest edge first.
 
-        Plan on 50k edges: ``Index Scan Backward using follows_by_followee``.
+        Plan on 50k edges: ``Bitmap Index Scan on follows_by_followee`` (then a top-N sort
+        of the account's few edges; a backward index scan for accounts with many).
         """
         tail, params, asc = page_sql(page, "id")
         rows = self._q(

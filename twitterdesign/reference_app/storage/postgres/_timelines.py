@@ -27,7 +27,7 @@ class TimelinesMixin(Connected):
     ) -> list[int]:
         """Return ids of an account's statuses with one of ``visibilities``, newest first.
 
-        Plan: ``Index Scan Backward using statuses_by_account`` from ``max_id``.
+        Plan on 50k statuses: ``Bitmap Index Scan on statuses_by_account``.
         """
         if not visibilities:
             return []
@@ -55,7 +55,7 @@ class TimelinesMixin(Connected):
 
         Plans on 50k statuses: ``Index Only Scan Backward using statuses_public`` (the
         partial index of public ids); with a tag, ``Index Only Scan Backward using
-        status_tags_pkey`` joined to the statuses by primary key.
+        status_tags_pkey`` in a nested loop with ``Index Only Scan using statuses_public``.
         """
         if tag is None:
             tail, params, asc = page_sql(page, "id")
@@ -80,7 +80,7 @@ class TimelinesMixin(Connected):
         ``limit`` of those. The work is ``authors x limit`` index entries, however long
         each author's history. Plan on 50k statuses, 200 authors: ``Nested Loop`` over
         ``Function Scan on unnest`` with ``Index Only Scan Backward using
-        statuses_by_account``, under a top-N ``Sort``.
+        statuses_by_account`` (under a per-author ``Limit``), then a top-N ``Sort``.
         """
         authors = unique_ids(author_ids)
         if not authors:
