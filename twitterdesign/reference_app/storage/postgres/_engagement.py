@@ -20,6 +20,9 @@ class EngagementMixin(Connected):
         Exact under concurrency: a duplicate waits on the unique index and does nothing,
         and ``favourites_count + 1`` is applied to the latest row version under its lock.
         """
+        return self._retry(lambda: self._favourite_once(account_id, status_id, fav_id, now_ms))
+
+    def _favourite_once(self, account_id: int, status_id: int, fav_id: int, now_ms: int) -> bool:
         with self._tx() as conn:
             cur = conn.execute(
                 "INSERT INTO favourites(id, account_id, status_id, created_at) "
@@ -36,6 +39,9 @@ class EngagementMixin(Connected):
 
     def unfavourite(self, account_id: int, status_id: int) -> bool:
         """Remove a favourite and decrement the counter; return False if there was none."""
+        return self._retry(lambda: self._unfavourite_once(account_id, status_id))
+
+    def _unfavourite_once(self, account_id: int, status_id: int) -> bool:
         with self._tx() as conn:
             cur = conn.execute(
                 "DELETE FROM favourites WHERE account_id = %s AND status_id = %s",

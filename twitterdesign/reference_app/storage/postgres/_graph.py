@@ -27,6 +27,9 @@ class GraphMixin(OutboxMixin):
         ``ON CONFLICT DO NOTHING`` makes a concurrent duplicate wait for the first insert
         and then report False: the counters move exactly once.
         """
+        return self._retry(lambda: self._follow_once(follower_id, followee_id, edge_id, now_ms))
+
+    def _follow_once(self, follower_id: int, followee_id: int, edge_id: int, now_ms: int) -> bool:
         with self._tx() as conn:
             cur = conn.execute(
                 "INSERT INTO follows(follower_id, followee_id, id, created_at) "
@@ -41,6 +44,9 @@ class GraphMixin(OutboxMixin):
 
     def unfollow(self, follower_id: int, followee_id: int) -> bool:
         """Remove an edge, decrement both counters, log an invalidation; False if none."""
+        return self._retry(lambda: self._unfollow_once(follower_id, followee_id))
+
+    def _unfollow_once(self, follower_id: int, followee_id: int) -> bool:
         with self._tx() as conn:
             cur = conn.execute(
                 "DELETE FROM follows WHERE follower_id = %s AND followee_id = %s",
@@ -56,16 +62,20 @@ class GraphMixin(OutboxMixin):
     def _bump_counts(
         conn: psycopg.Connection[Any], follower_id: int, followee_id: int, delta: int
     ) -> None:
-        # Both rows in one statement, locked in id order: two opposite follows between the
-        # same pair of accounts cannot deadlock on the two counter rows.
+        # Lock both counter rows in id order first: an UPDATE locks rows in the order it
+        # finds them on disk, which changes as rows are rewritten, so opposite follows
+        # between the same accounts (or a ring of them) could deadlock without it.
         conn.execute(
-            "UPDATE accounts SET "
-            "following_count = GREATEST(following_count + "
-            "CASE WHEN id = %(er)s THEN %(d)s ELSE 0 END, 0), "
-            "followers_count = GREATEST(followers_count + "
-            "CASE WHEN id = %(ee)s THEN %(d)s ELSE 0 END, 0) "
-            "WHERE id IN (%(er)s, %(ee)s)",
-            {"er": follower_id, "ee": followee_id, "d": delta},
+            "SELECT id FROM accounts WHERE id IN (%s, %s) ORDER BY id FOR UPDATE",
+            (follower_id, followee_id),
+        )
+        conn.execute(
+            "UPDATE accounts SET following_count = following_count + %s WHERE id = %s",
+            (delta, follower_id),
+        )
+        conn.execute(
+            "UPDATE accounts SET followers_count = followers_count + %s WHERE id = %s",
+            (delta, followee_id),
         )
 
     def follows(self, follower_id: int, followee_id: int) -> bool:

@@ -19,11 +19,24 @@ from twitterdesign.reference_app.storage.postgres._status_reads import STATUS_CO
 __all__ = ["StatusesMixin"]
 
 
+def _lock_in_id_order(conn: Any, table: str, ids: Sequence[int]) -> None:
+    """Row-lock ``ids`` of ``table`` in ascending id order (a fixed order cannot deadlock).
+
+    An UPDATE joined to a list locks rows in whatever order its plan meets them, which
+    need not be the same in two concurrent transactions; ``ORDER BY ... FOR UPDATE`` is.
+    """
+    conn.execute(
+        f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+        (sorted(ids),),
+    )
+
+
 def _subtract_counts(conn: Any, table: str, column: str, deltas: Mapping[int, int]) -> None:
     """Subtract ``deltas[id]`` from ``column`` (never below 0), rows locked in id order."""
     if not deltas:
         return
     ids = sorted(deltas)
+    _lock_in_id_order(conn, table, ids)
     conn.execute(
         f"UPDATE {table} t SET {column} = GREATEST(t.{column} - d.n, 0) "
         "FROM unnest(%s::bigint[], %s::int[]) AS d(id, n) WHERE t.id = d.id",
@@ -189,9 +202,15 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin):
         if not counts:
             return
         items = sorted((int(sid), int(n)) for sid, n in counts.items())
-        with self._tx() as conn:  # rows locked in id order: concurrent batches cannot deadlock
-            conn.execute(
-                "UPDATE statuses s SET views_count = s.views_count + d.n "
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, n) WHERE s.id = d.id",
-                ([i for i, _ in items], [n for _, n in items]),
-            )
+        ids = [i for i, _ in items]
+
+        def unit() -> None:
+            with self._tx() as conn:
+                _lock_in_id_order(conn, "statuses", ids)
+                conn.execute(
+                    "UPDATE statuses s SET views_count = s.views_count + d.n "
+                    "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, n) WHERE s.id = d.id",
+                    (ids, [n for _, n in items]),
+                )
+
+        self._retry(unit)
