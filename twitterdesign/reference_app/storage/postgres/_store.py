@@ -206,6 +206,12 @@ class PostgresStore(
                         problems.append(f"{what} ({n} rows)")
         return problems
 
+    def _check(self) -> None:
+        """Raise AssertionError naming every broken invariant (for tests)."""
+        problems = self.integrity_problems()
+        if problems:
+            raise AssertionError("; ".join(problems))
+
     def integrity_ok(self) -> bool:
         """Return True if `integrity_problems` finds nothing."""
         return not self.integrity_problems()
