@@ -129,9 +129,9 @@ def run_migrations(pool: ConnectionPool[psycopg.Connection[Any]], schema: str | 
     finds every version recorded and applies nothing.
     """
     with pool.connection() as conn, conn.transaction():
-        target = schema if schema is not None else conn.execute("SELECT current_schema()")
-        if not isinstance(target, str):
-            row = target.fetchone()
+        target = schema
+        if target is None:  # the server's search_path decides
+            row = conn.execute("SELECT current_schema()").fetchone()
             target = str(row[0]) if row and row[0] is not None else "public"
         conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_MIGRATION_LOCK + target,)
