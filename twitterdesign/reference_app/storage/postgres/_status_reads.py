@@ -1,0 +1,119 @@
+"""Reading statuses back: hydration with tags, mentions and media, and reblog lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from twitterdesign.reference_app.storage._base import MediaRecord, Page, StatusRecord
+from twitterdesign.reference_app.storage.postgres._connection import Connected, page_sql
+from twitterdesign.reference_app.storage.postgres._media import MEDIA_COLS
+
+__all__ = ["STATUS_COLS", "StatusReadsMixin", "unique_ids"]
+
+STATUS_COLS = (
+    "id, account_id, text, visibility, in_reply_to_id, in_reply_to_account_id, reblog_of_id, "
+    "created_at, replies_count, reblogs_count, favourites_count, views_count"
+)
+
+
+def unique_ids(values: Iterable[int]) -> list[int]:
+    """Return the distinct ids in first-seen order, as Python ints."""
+    return list(dict.fromkeys(int(v) for v in values))
+
+
+class StatusReadsMixin(Connected):
+    """``get_statuses`` and the reads about reblogs and replies."""
+
+    def _hydrate(self, conn: Any, ids: list[int]) -> dict[int, StatusRecord]:
+        """Read statuses with their tags, mentions and media on ``conn`` (one snapshot)."""
+        rows = conn.execute(
+            f"SELECT {STATUS_COLS}, "
+            "ARRAY(SELECT t.tag FROM status_tags t WHERE t.status_id = s.id ORDER BY t.tag), "
+            "ARRAY(SELECT m.account_id FROM mentions m WHERE m.status_id = s.id "
+            "ORDER BY m.account_id), "
+            "EXISTS (SELECT 1 FROM media d WHERE d.status_id = s.id) "
+            "FROM statuses s WHERE s.id = ANY(%s::bigint[])",
+            (ids,),
+        ).fetchall()
+        with_media = [int(r[0]) for r in rows if r[14]]
+        media: dict[int, list[MediaRecord]] = {}
+        if with_media:
+            for mrow in conn.execute(
+                f"SELECT {MEDIA_COLS} FROM media WHERE status_id = ANY(%s::bigint[]) ORDER BY id",
+                (with_media,),
+            ).fetchall():
+                media.setdefault(int(mrow[8]), []).append(MediaRecord(*mrow))
+        out: dict[int, StatusRecord] = {}
+        for r in rows:
+            out[int(r[0])] = StatusRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                tags=tuple(sorted(r[12])),
+                mention_ids=tuple(sorted(int(m) for m in r[13])),
+                media=tuple(media.get(int(r[0]), ())),
+            )
+        return out
+
+    def get_statuses(self, ids: Iterable[int]) -> dict[int, StatusRecord]:
+        """Return the statuses that exist among ``ids``, with tags, mentions and media.
+
+        Tags and mentions come sorted (Python order, as the SQLite store returns them);
+        media in upload (id) order.
+        """
+        wanted = unique_ids(ids)
+        if not wanted:
+            return {}
+        with self._tx() as conn:  # one snapshot for the statuses and their media
+            return self._hydrate(conn, wanted)
+
+    def reblog_of(self, account_id: int, status_id: int) -> int | None:
+        """Return the id of ``account_id``'s reblog of ``status_id``, if any."""
+        rows = self._q(
+            "SELECT id FROM statuses WHERE account_id = %s AND reblog_of_id = %s",
+            (account_id, status_id),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def reblogged_set(self, account_id: int, status_ids: Iterable[int]) -> set[int]:
+        """Return which of ``status_ids`` the account has reblogged."""
+        wanted = unique_ids(status_ids)
+        if not wanted:
+            return set()
+        rows = self._q(
+            "SELECT reblog_of_id FROM statuses WHERE account_id = %s "
+            "AND reblog_of_id = ANY(%s::bigint[])",
+            (account_id, wanted),
+        )
+        return {int(r[0]) for r in rows}
+
+    def reblogged_by(self, status_id: int, page: Page) -> list[tuple[int, int]]:
+        """Return (reblog_status_id, account_id) pairs, newest first."""
+        tail, params, asc = page_sql(page, "id")
+        rows = self._q(
+            "SELECT id, account_id FROM statuses WHERE reblog_of_id = %s" + tail,
+            [status_id, *params],
+        )
+        out = [(int(r[0]), int(r[1])) for r in rows]
+        return out[::-1] if asc else out
+
+    def replies_to(self, status_ids: Iterable[int]) -> list[int]:
+        """Return ids of direct replies to any of ``status_ids``, oldest first."""
+        wanted = unique_ids(status_ids)
+        if not wanted:
+            return []
+        rows = self._q(
+            "SELECT id FROM statuses WHERE in_reply_to_id = ANY(%s::bigint[]) ORDER BY id",
+            (wanted,),
+        )
+        return [int(r[0]) for r in rows]
