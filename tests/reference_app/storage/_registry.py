@@ -38,8 +38,24 @@ def _close(store: Store) -> None:
     store.close()
 
 
+def _open_postgres(tmp: Path) -> Store:
+    # A schema of its own per store; skips the test when the server is not reachable.
+    from tests.reference_app.storage_pg._postgres import make_postgres_store, new_schema_name
+
+    return make_postgres_store(new_schema_name(), max_size=16)
+
+
+def _drop_postgres(store: Store) -> None:
+    from twitterdesign.reference_app.storage.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    store.drop_schema()
+    store.close()
+
+
 ENGINES: dict[str, Engine] = {
     "sqlite": Engine(open=_open_sqlite, dispose=_close),
+    "postgres": Engine(open=_open_postgres, dispose=_drop_postgres),
 }
 """Every implementation of `Store` the contract suite runs against."""
 

@@ -312,24 +312,28 @@ def test_engagement_lists_obey_the_page_contract(store: Store) -> None:
     check()
 
 
-def test_max_id_paging_is_complete_and_ordered(make_store: Callable[[], Store]) -> None:
+def test_max_id_paging_is_complete_and_ordered(store: Store) -> None:
+    # One store for every example: each example posts as a new account, with ids of its own.
+    examples = iter(range(1, 10**6))
+
     @given(ids=st.lists(st.integers(1, 10_000), unique=True, max_size=30), limit=st.integers(1, 7))
     def check(ids: list[int], limit: int) -> None:
-        store = make_store()
-        store.create_user(1, "ada", "a@x.org", "h", 0)
+        n = next(examples)
+        base = n * 100_000
+        store.create_user(n, f"user{n}", f"u{n}@x.org", "h", 0)
         for sid in ids:
-            store.create_status(status(sid + 10, 1))
+            store.create_status(status(base + sid, n))
         seen: list[int] = []
         cursor = None
         while True:
             page = store.account_status_ids(
-                1, Page(max_id=cursor, limit=limit), visibilities=["public"]
+                n, Page(max_id=cursor, limit=limit), visibilities=["public"]
             )
             if not page:
                 break
             assert len(page) <= limit
             seen += page
             cursor = page[-1]
-        assert seen == sorted((i + 10 for i in ids), reverse=True)
+        assert seen == sorted((base + i for i in ids), reverse=True)
 
     check()

@@ -9,7 +9,7 @@ import psycopg
 
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.errors import ConflictError
-from twitterdesign.reference_app.storage._base import AccountRecord
+from twitterdesign.reference_app.storage._records import AccountRecord
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["ACCOUNT_COLS", "AccountsMixin", "like_prefix"]

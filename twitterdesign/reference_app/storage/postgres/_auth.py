@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.storage._base import AppRecord, AuthCodeRecord, TokenRecord
+from twitterdesign.reference_app.storage._records import AppRecord, AuthCodeRecord, TokenRecord
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["AuthMixin"]

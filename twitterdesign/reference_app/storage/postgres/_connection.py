@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from twitterdesign._validate import check_int
 from twitterdesign.errors import InvalidParameterError, TwitterDesignError
-from twitterdesign.reference_app.storage._base import Page
+from twitterdesign.reference_app.storage._records import Page
 from twitterdesign.reference_app.storage.postgres._migrations import MIGRATIONS
 
 __all__ = [

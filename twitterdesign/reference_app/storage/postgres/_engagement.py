@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from twitterdesign.reference_app.storage._base import Page
+from twitterdesign.reference_app.storage._records import Page
 from twitterdesign.reference_app.storage.postgres._connection import Connected, page_sql
 from twitterdesign.reference_app.storage.postgres._status_reads import unique_ids
 

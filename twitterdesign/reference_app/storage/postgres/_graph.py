@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from twitterdesign.reference_app.storage._base import Page
+from twitterdesign.reference_app.storage._records import Page
 from twitterdesign.reference_app.storage.postgres._connection import page_sql
 from twitterdesign.reference_app.storage.postgres._outbox import OutboxMixin
 

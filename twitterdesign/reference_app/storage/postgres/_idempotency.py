@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from twitterdesign.reference_app.storage._base import StatusRecord
+from twitterdesign.reference_app.storage._records import StatusRecord
 from twitterdesign.reference_app.storage.postgres._connection import has_nul
 from twitterdesign.reference_app.storage.postgres._status_reads import StatusReadsMixin
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from twitterdesign.errors import InvalidParameterError
-from twitterdesign.reference_app.storage._base import MediaRecord
+from twitterdesign.reference_app.storage._records import MediaRecord
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["MEDIA_COLS", "MediaMixin"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from twitterdesign.reference_app.storage._base import NotificationRecord, Page
+from twitterdesign.reference_app.storage._records import NotificationRecord, Page
 from twitterdesign.reference_app.storage.postgres._connection import Connected, page_sql
 
 __all__ = ["NotificationsMixin"]

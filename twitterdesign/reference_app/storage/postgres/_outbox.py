@@ -113,7 +113,12 @@ class OutboxMixin(Connected):
         return int(self._q("SELECT COALESCE(MAX(pos), 0) FROM fanout_log")[0][0])
 
     def trim_events(self, before_ms: int) -> int:
-        """Delete published entries older than ``before_ms``; return how many."""
+        """Delete entries older than ``before_ms``; return how many.
+
+        Committed entries are published first, so trimming sees every entry committed
+        before the call (an entry still being written is not yet in the log).
+        """
+        self._publish()
         with self._tx() as conn:
             cur = conn.execute(
                 "DELETE FROM fanout_log WHERE created_at < %s AND pos IS NOT NULL", (before_ms,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from twitterdesign.reference_app.storage._base import MediaRecord, Page, StatusRecord
+from twitterdesign.reference_app.storage._records import MediaRecord, Page, StatusRecord
 from twitterdesign.reference_app.storage.postgres._connection import Connected, page_sql
 from twitterdesign.reference_app.storage.postgres._media import MEDIA_COLS
 

@@ -10,7 +10,7 @@ import psycopg
 
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.errors import ConflictError
-from twitterdesign.reference_app.storage._base import StatusRecord
+from twitterdesign.reference_app.storage._records import StatusRecord
 from twitterdesign.reference_app.storage.postgres._connection import has_nul
 from twitterdesign.reference_app.storage.postgres._idempotency import IdempotencyMixin
 from twitterdesign.reference_app.storage.postgres._outbox import OutboxMixin
