@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Page",
     "StatusRecord",
     "TokenRecord",
+    "row_of",
 ]
 
 VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private")
@@ -153,3 +155,20 @@ class AuthCodeRecord:
     redirect_uri: str
     scopes: str
     expires_at_ms: int
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def row_of(record: object) -> tuple[object, ...]:
+    """Return a flat record's fields in declaration order: the columns of its table row.
+
+    Examples:
+        >>> row_of(TokenRecord("h", 1, 2, "read", 0))
+        ('h', 1, 2, 'read', 0)
+    """
+    cls = type(record)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    return tuple(getattr(record, name) for name in names)

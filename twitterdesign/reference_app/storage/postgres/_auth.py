@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.storage._records import AppRecord, AuthCodeRecord, TokenRecord
+from twitterdesign.reference_app.storage._records import (
+    AppRecord,
+    AuthCodeRecord,
+    TokenRecord,
+    row_of,
+)
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["AuthMixin"]
@@ -19,16 +24,7 @@ class AuthMixin(Connected):
         with self._tx() as conn:
             conn.execute(
                 f"INSERT INTO apps({_APP_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    app.id,
-                    app.name,
-                    app.website,
-                    app.redirect_uri,
-                    app.client_id,
-                    app.client_secret,
-                    app.scopes,
-                    app.created_at_ms,
-                ),
+                row_of(app),
             )
 
     def app_by_client_id(self, client_id: str) -> AppRecord | None:
@@ -49,13 +45,7 @@ class AuthMixin(Connected):
             conn.execute(
                 "INSERT INTO tokens(token_hash, app_id, account_id, scopes, created_at) "
                 "VALUES (%s, %s, %s, %s, %s)",
-                (
-                    token.token_hash,
-                    token.app_id,
-                    token.account_id,
-                    token.scopes,
-                    token.created_at_ms,
-                ),
+                row_of(token),
             )
 
     def get_token(self, token_hash: str) -> TokenRecord | None:
@@ -84,14 +74,7 @@ class AuthMixin(Connected):
         with self._tx() as conn:
             conn.execute(
                 f"INSERT INTO auth_codes({_CODE_COLS}) VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    code.code_hash,
-                    code.app_id,
-                    code.account_id,
-                    code.redirect_uri,
-                    code.scopes,
-                    code.expires_at_ms,
-                ),
+                row_of(code),
             )
 
     def take_auth_code(self, code_hash: str, *, app_id: int) -> AuthCodeRecord | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from twitterdesign.errors import InvalidParameterError
-from twitterdesign.reference_app.storage._records import MediaRecord
+from twitterdesign.reference_app.storage._records import MediaRecord, row_of
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["MEDIA_COLS", "MediaMixin"]
@@ -26,18 +26,7 @@ class MediaMixin(Connected):
         with self._tx() as conn:
             conn.execute(
                 f"INSERT INTO media({MEDIA_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    media.id,
-                    media.account_id,
-                    media.sha256,
-                    media.content_type,
-                    media.size_bytes,
-                    media.width,
-                    media.height,
-                    media.description,
-                    media.status_id,
-                    media.created_at_ms,
-                ),
+                row_of(media),
             )
 
     def get_media(self, media_id: int) -> MediaRecord | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from twitterdesign.reference_app.storage._records import NotificationRecord, Page
+from twitterdesign.reference_app.storage._records import NotificationRecord, Page, row_of
 from twitterdesign.reference_app.storage.postgres._connection import Connected, page_sql
 
 __all__ = ["NotificationsMixin"]
@@ -20,14 +20,7 @@ class NotificationsMixin(Connected):
             conn.execute(
                 "INSERT INTO notifications(id, account_id, type, from_account_id, status_id, "
                 "created_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                (
-                    note.id,
-                    note.account_id,
-                    note.type,
-                    note.from_account_id,
-                    note.status_id,
-                    note.created_at_ms,
-                ),
+                row_of(note),
             )
 
     def notifications(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.storage._records import AppRecord, AuthCodeRecord, TokenRecord
+from twitterdesign.reference_app.storage._records import (
+    AppRecord,
+    AuthCodeRecord,
+    TokenRecord,
+    row_of,
+)
 from twitterdesign.reference_app.storage.sqlite._connection import SQLiteConnection
 
 __all__ = ["SQLiteAuth"]
@@ -19,16 +24,7 @@ class SQLiteAuth(SQLiteConnection):
             conn.execute(
                 "INSERT INTO apps(id, name, website, redirect_uri, client_id, client_secret, "
                 "scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    app.id,
-                    app.name,
-                    app.website,
-                    app.redirect_uri,
-                    app.client_id,
-                    app.client_secret,
-                    app.scopes,
-                    app.created_at_ms,
-                ),
+                row_of(app),
             )
 
     def app_by_client_id(self, client_id: str) -> AppRecord | None:
@@ -47,13 +43,7 @@ class SQLiteAuth(SQLiteConnection):
             conn.execute(
                 "INSERT INTO tokens(token_hash, app_id, account_id, scopes, created_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (
-                    token.token_hash,
-                    token.app_id,
-                    token.account_id,
-                    token.scopes,
-                    token.created_at_ms,
-                ),
+                row_of(token),
             )
 
     def get_token(self, token_hash: str) -> TokenRecord | None:
@@ -77,14 +67,7 @@ class SQLiteAuth(SQLiteConnection):
             conn.execute(
                 "INSERT INTO auth_codes(code_hash, app_id, account_id, redirect_uri, scopes, "
                 "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    code.code_hash,
-                    code.app_id,
-                    code.account_id,
-                    code.redirect_uri,
-                    code.scopes,
-                    code.expires_at_ms,
-                ),
+                row_of(code),
             )
 
     def take_auth_code(self, code_hash: str, *, app_id: int) -> AuthCodeRecord | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.storage._records import MediaRecord
+from twitterdesign.reference_app.storage._records import MediaRecord, row_of
 from twitterdesign.reference_app.storage.sqlite._connection import SQLiteConnection, qmarks
 
 __all__ = ["MEDIA_COLS", "SQLiteMedia"]
@@ -21,18 +21,7 @@ class SQLiteMedia(SQLiteConnection):
         with self._tx() as conn:
             conn.execute(
                 f"INSERT INTO media({MEDIA_COLS}) VALUES ({qmarks(10)})",
-                (
-                    media.id,
-                    media.account_id,
-                    media.sha256,
-                    media.content_type,
-                    media.size_bytes,
-                    media.width,
-                    media.height,
-                    media.description,
-                    media.status_id,
-                    media.created_at_ms,
-                ),
+                row_of(media),
             )
 
     def get_media(self, media_id: int) -> MediaRecord | None:

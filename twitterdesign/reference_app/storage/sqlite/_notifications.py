@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from twitterdesign.reference_app.storage._records import NotificationRecord, Page
+from twitterdesign.reference_app.storage._records import NotificationRecord, Page, row_of
 from twitterdesign.reference_app.storage.sqlite._connection import (
     SQLiteConnection,
     page_sql,
@@ -23,14 +23,7 @@ class SQLiteNotifications(SQLiteConnection):
             conn.execute(
                 "INSERT INTO notifications(id, account_id, type, from_account_id, status_id, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    note.id,
-                    note.account_id,
-                    note.type,
-                    note.from_account_id,
-                    note.status_id,
-                    note.created_at_ms,
-                ),
+                row_of(note),
             )
 
     def notifications(
