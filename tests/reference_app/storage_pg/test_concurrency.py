@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import sql
 
+from tests.reference_app.storage._factories import status as make_status
 from tests.reference_app.storage_pg._postgres import POSTGRES_URL
-from tests.reference_app.storage_pg._records import make_status
 from twitterdesign.reference_app.errors import ConflictError
 from twitterdesign.reference_app.storage import AuthCodeRecord
 from twitterdesign.reference_app.storage.postgres import PostgresStore

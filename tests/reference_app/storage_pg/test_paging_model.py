@@ -12,27 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.reference_app.storage._factories import expected_page
+from tests.reference_app.storage._factories import status as make_status
 from tests.reference_app.storage_pg._postgres import truncate_all
-from tests.reference_app.storage_pg._records import make_status
 from twitterdesign.reference_app.storage import Page, SQLiteStore
 from twitterdesign.reference_app.storage.postgres import PostgresStore
 
 AUTHORS = (1, 2, 3)
 VISIBILITY = st.sampled_from(["public", "unlisted", "private"])
-
-
-def model_page(ids: list[int], page: Page) -> list[int]:
-    """Mastodon page semantics over ``ids``, as the stores implement them."""
-    keep = [
-        i
-        for i in ids
-        if (page.max_id is None or i < page.max_id)
-        and (page.since_id is None or i > page.since_id)
-        and (page.min_id is None or i > page.min_id)
-    ]
-    if page.min_id is not None:
-        return sorted(keep)[: page.limit][::-1]
-    return sorted(keep, reverse=True)[: page.limit]
 
 
 cursor = st.one_of(st.none(), st.integers(0, 120))
@@ -67,11 +54,11 @@ def test_pages_match_the_model(
     for sid, author, visibility in posts:
         store.create_status(make_status(sid, author, visibility=visibility))
     public = [sid for sid, _, v in posts if v == "public"]
-    assert store.public_status_ids(page) == model_page(public, page)
+    assert store.public_status_ids(page) == expected_page(public, page)
     by_authors = [sid for sid, a, _ in posts if a in authors]
-    assert store.status_ids_by_authors(sorted(authors), page) == model_page(by_authors, page)
+    assert store.status_ids_by_authors(sorted(authors), page) == expected_page(by_authors, page)
     mine = [sid for sid, a, v in posts if a == 1 and v != "private"]
-    assert store.account_status_ids(1, page, visibilities=["public", "unlisted"]) == model_page(
+    assert store.account_status_ids(1, page, visibilities=["public", "unlisted"]) == expected_page(
         mine, page
     )
     assert store.integrity_ok()
@@ -223,6 +210,6 @@ def test_postgres_answers_like_sqlite(
 
 
 def test_model_page_examples() -> None:
-    assert model_page([1, 2, 3, 4], Page(limit=2)) == [4, 3]
-    assert model_page([1, 2, 3, 4], Page(min_id=1, limit=2)) == [3, 2]
-    assert model_page([1, 2, 3, 4], Page(max_id=4, since_id=1)) == [3, 2]
+    assert expected_page([1, 2, 3, 4], Page(limit=2)) == [4, 3]
+    assert expected_page([1, 2, 3, 4], Page(min_id=1, limit=2)) == [3, 2]
+    assert expected_page([1, 2, 3, 4], Page(max_id=4, since_id=1)) == [3, 2]

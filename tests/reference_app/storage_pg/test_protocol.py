@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from tests.reference_app.storage_pg._records import make_status
+from tests.reference_app.storage._factories import status as make_status
 from twitterdesign.reference_app.storage import Store
 from twitterdesign.reference_app.storage.postgres import PostgresStore
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.reference_app.storage_pg._records import make_status
+from tests.reference_app.storage._factories import status as make_status
 from twitterdesign.reference_app.storage.postgres import PostgresStore
 
 HOSTILE = [

@@ -4,10 +4,8 @@ plus every other method of the protocol on small, hand-checked data."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from tests.reference_app.storage_pg._records import make_status
+from tests.reference_app.storage._factories import status as make_status
 from twitterdesign.reference_app.errors import ConflictError
 from twitterdesign.reference_app.storage import (
     AppRecord,
@@ -32,65 +30,6 @@ def test_migrations_apply_once_and_reopen(store: PostgresStore, store_factory) -
     assert second.integrity_ok()
 
 
-def test_unique_username_and_email(store: PostgresStore) -> None:
-    store.create_user(1, "ada", "ada@example.org", "h", 0)
-    with pytest.raises(ConflictError, match="username"):
-        store.create_user(2, "Ada", "other@example.org", "h", 0)
-    with pytest.raises(ConflictError, match="email"):
-        store.create_user(3, "bob", "ADA@example.org", "h", 0)
-    assert store.count_accounts() == 1  # the failed inserts left nothing behind
-
-
-def test_counters_follow_writes_and_deletes(store: PostgresStore) -> None:
-    store.create_user(1, "ada", "a@x.org", "h", 0)
-    store.create_user(2, "bob", "b@x.org", "h", 0)
-    assert store.follow(2, 1, 10, 0)
-    assert not store.follow(2, 1, 11, 0)
-    store.create_status(make_status(100, 1))
-    store.create_status(make_status(101, 2, in_reply_to_id=100, in_reply_to_account_id=1))
-    store.create_status(make_status(102, 2, text="", reblog_of_id=100))
-    assert store.favourite(2, 100, 12, 0)
-    s = store.get_statuses([100])[100]
-    assert (s.replies_count, s.reblogs_count, s.favourites_count) == (1, 1, 1)
-    assert store.get_accounts([1])[1].followers_count == 1
-    assert store.get_accounts([2])[2].statuses_count == 2
-    assert store.integrity_ok()
-    deleted = store.delete_status(100)
-    assert deleted == [102, 100]  # its reblog goes with it, first
-    assert store.get_accounts([2])[2].statuses_count == 1
-    assert store.get_statuses([100, 102]) == {}
-    assert store.delete_status(100) == []
-    assert store.integrity_problems() == []
-
-
-def test_idempotency_key_returns_the_first_status(store: PostgresStore) -> None:
-    store.create_user(1, "ada", "a@x.org", "h", 0)
-    first, created = store.create_status(make_status(100, 1), idempotency_key="k")
-    again, created_again = store.create_status(make_status(101, 1), idempotency_key="k")
-    assert created
-    assert not created_again
-    assert again.id == first.id == 100
-    assert store.get_statuses([101]) == {}
-    assert store.idempotent_request(1, "k") == (first, "")
-    assert store.idempotent_request(2, "k") is None
-    assert store.get_accounts([1])[1].statuses_count == 1
-
-
-def test_idempotency_key_of_a_deleted_status_creates_anew(store: PostgresStore) -> None:
-    store.create_user(1, "ada", "a@x.org", "h", 0)
-    store.create_status(make_status(100, 1), idempotency_key="k", request_fingerprint="f1")
-    store.delete_status(100)
-    assert store.idempotent_request(1, "k") is None
-    status, created = store.create_status(
-        make_status(101, 1), idempotency_key="k", request_fingerprint="f2"
-    )
-    assert created
-    assert status.id == 101
-    found = store.idempotent_request(1, "k")
-    assert found is not None
-    assert (found[0].id, found[1]) == (101, "f2")
-
-
 def test_full_text_search_and_delete_keep_index_in_sync(store: PostgresStore) -> None:
     store.create_user(1, "ada", "a@x.org", "h", 0)
     store.create_status(make_status(100, 1, text="Kafka carries the events"))
@@ -99,30 +38,6 @@ def test_full_text_search_and_delete_keep_index_in_sync(store: PostgresStore) ->
     store.delete_status(100)
     assert store.search_status_ids("kafka", None, 10) == []
     assert store.integrity_ok()
-
-
-@given(ids=st.lists(st.integers(1, 10_000), unique=True, max_size=30), limit=st.integers(1, 7))
-def test_max_id_paging_is_complete_and_ordered(
-    module_store: PostgresStore, ids: list[int], limit: int
-) -> None:
-    store = module_store
-    author = store.count_accounts() + 1
-    store.create_user(author, f"u{author}", f"u{author}@x.org", "h", 0)
-    base = author * 100_000
-    for sid in ids:
-        store.create_status(make_status(base + sid, author))
-    seen: list[int] = []
-    cursor = None
-    while True:
-        page = store.account_status_ids(
-            author, Page(max_id=cursor, limit=limit), visibilities=["public"]
-        )
-        if not page:
-            break
-        assert len(page) <= limit
-        seen += page
-        cursor = page[-1]
-    assert seen == sorted((base + i for i in ids), reverse=True)
 
 
 def test_status_records_round_trip(store: PostgresStore) -> None:
