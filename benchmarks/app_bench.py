@@ -153,6 +153,33 @@ def register(base: str, names: list[str]) -> dict[str, tuple[str, str]]:
         return out
 
 
+def populate_home(base: str) -> tuple[str, str, str]:
+    """A reader following 20 authors with 40 statuses; return (reader id, token, a status id).
+
+    Every benchmark of the home timeline reads this same page of 20 statuses.
+    """
+    users = register(base, ["reader"] + [f"author{i}" for i in range(20)])
+    reader_id, reader = users["reader"]
+    auth = {"Authorization": f"Bearer {reader}"}
+    with httpx.Client(base_url=base, timeout=60) as c:
+        for i in range(20):
+            aid, _ = users[f"author{i}"]
+            c.post(f"/api/v1/accounts/{aid}/follow", headers=auth)
+        for j in range(40):
+            _, tok = users[f"author{j % 20}"]
+            c.post(
+                "/api/v1/statuses",
+                headers={"Authorization": f"Bearer {tok}"},
+                data={"status": f"status {j} about #systemdesign"},
+            )
+        while c.get("/healthz").json()["fanout_queue_depth"] > 0:
+            time.sleep(0.05)
+        home = c.get("/api/v1/timelines/home", params={"limit": 20}, headers=auth)
+        if home.status_code != 200 or len(home.json()) != 20:
+            raise RuntimeError(f"home timeline is not 20 statuses: {home.text[:200]}")
+    return reader_id, reader, home.json()[0]["id"]
+
+
 def home_vs_hello(tmp: Path) -> dict[str, Any]:
     """Part 1: the home timeline's throughput as a fraction of hello world's."""
     port = free_port()
@@ -171,25 +198,7 @@ def home_vs_hello(tmp: Path) -> dict[str, Any]:
 
     settings = Settings(data_dir=tmp / "home", rate_limits_enabled=False, **FAST_HASH)
     with ServerProcess(settings) as server:
-        base = server.base_url
-        users = register(base, ["reader"] + [f"author{i}" for i in range(20)])
-        reader_id, reader = users["reader"]
-        with httpx.Client(base_url=base, timeout=30) as c:
-            for i in range(20):
-                aid, _ = users[f"author{i}"]
-                c.post(
-                    f"/api/v1/accounts/{aid}/follow", headers={"Authorization": f"Bearer {reader}"}
-                )
-            for j in range(40):
-                _, tok = users[f"author{j % 20}"]
-                c.post(
-                    "/api/v1/statuses",
-                    headers={"Authorization": f"Bearer {tok}"},
-                    data={"status": f"status {j} about #systemdesign"},
-                )
-            home = c.get("/api/v1/timelines/home", headers={"Authorization": f"Bearer {reader}"})
-            assert len(home.json()) == 20
-            one = home.json()[0]["id"]
+        reader_id, reader, one = populate_home(server.base_url)
         port = server.port
         results["GET /api/v1/timelines/home (20, cached)"] = load(
             port, "/api/v1/timelines/home?limit=20", reader

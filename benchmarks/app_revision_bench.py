@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_bench import FAST_HASH, HELLO, RESULTS, load, register
+from app_bench import FAST_HASH, HELLO, RESULTS, load, populate_home
 
 from twitterdesign.reference_app import Settings
 from twitterdesign.reference_app.server import ServerProcess, free_port
@@ -68,27 +68,6 @@ def _source(rev: str | None) -> Iterator[None]:
             )
 
 
-def _prepare(server: ServerProcess) -> str:
-    """Register a reader following 20 authors with 40 statuses; return its token."""
-    users = register(server.base_url, ["reader"] + [f"author{i}" for i in range(20)])
-    _, reader = users["reader"]
-    with httpx.Client(base_url=server.base_url, timeout=30) as c:
-        for i in range(20):
-            aid, _ = users[f"author{i}"]
-            c.post(f"/api/v1/accounts/{aid}/follow", headers={"Authorization": f"Bearer {reader}"})
-        for j in range(40):
-            _, tok = users[f"author{j % 20}"]
-            c.post(
-                "/api/v1/statuses",
-                headers={"Authorization": f"Bearer {tok}"},
-                data={"status": f"status {j} about #systemdesign"},
-            )
-        home = c.get(HOME, headers={"Authorization": f"Bearer {reader}"})
-        if len(home.json()) != 20:
-            raise RuntimeError(f"home timeline has {len(home.json())} statuses, not 20")
-    return reader
-
-
 def _row(name: str, values: list[float]) -> str:
     return f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |"
 
@@ -114,7 +93,9 @@ def main() -> None:
             )
             after.start()
             servers["after"] = (after, "")
-            servers = {name: (srv, _prepare(srv)) for name, (srv, _) in servers.items()}
+            servers = {
+                name: (srv, populate_home(srv.base_url)[1]) for name, (srv, _) in servers.items()
+            }
             for _ in range(100):
                 try:
                     httpx.get(f"http://127.0.0.1:{hello_port}/hello", timeout=1)

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from app_bench import CONCURRENCY, FAST_HASH, HELLO, load, register
+from app_bench import CONCURRENCY, FAST_HASH, HELLO, load, populate_home
 from fastapi import Request, Response  # module level: FastAPI resolves the annotations here
 
 from twitterdesign.reference_app.server import free_port
@@ -182,21 +182,8 @@ def _without_views(status: dict[str, Any]) -> dict[str, Any]:
 
 def populate(base: str) -> str:
     """A reader following 20 authors with 40 statuses (as app_bench); return its token."""
-    users = register(base, ["reader"] + [f"author{i}" for i in range(20)])
-    _, reader = users["reader"]
+    _, reader, _ = populate_home(base)
     with httpx.Client(base_url=base, timeout=60) as c:
-        for i in range(20):
-            aid, _ = users[f"author{i}"]
-            c.post(f"/api/v1/accounts/{aid}/follow", headers={"Authorization": f"Bearer {reader}"})
-        for j in range(40):
-            _, tok = users[f"author{j % 20}"]
-            c.post(
-                "/api/v1/statuses",
-                headers={"Authorization": f"Bearer {tok}"},
-                data={"status": f"status {j} about #systemdesign"},
-            )
-        while c.get("/healthz").json()["fanout_queue_depth"] > 0:
-            time.sleep(0.05)
         auth = {"Authorization": f"Bearer {reader}"}
         pages = [c.get(path, params={"limit": 20}, headers=auth) for path in (HOME_PATH, POOL_PATH)]
         assert all(p.status_code == 200 for p in pages), pages[0].text
