@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from twitterdesign.errors import TwitterDesignError
 from twitterdesign.loadgen import DemoConfig, run_demo
 from twitterdesign.reference_app import Settings
 from twitterdesign.reference_app.server import ServerProcess
@@ -111,3 +114,44 @@ def test_demo_command_prints_the_report_as_text(capsys: pytest.CaptureFixture[st
     assert "1 not within 10 s" in out
     assert "celebrity0 (8)" in out
     assert "servers like this one" in out
+
+
+def _dropping_server() -> tuple[socket.socket, threading.Event, threading.Thread]:
+    """A loopback server that accepts every connection and closes it without answering."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                conn.recv(65536)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, stop, thread
+
+
+def test_a_lost_connection_is_one_clear_error_naming_the_server() -> None:
+    server, stop, thread = _dropping_server()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        with pytest.raises(TwitterDesignError, match=f"lost its connection to {url}") as info:
+            run_demo(url, DemoConfig(users=50, requests=1, concurrency=1))
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+    assert "RemoteProtocolError" in str(info.value) or "ReadError" in str(info.value)
+
+
+def test_a_server_that_is_not_there_is_one_clear_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with pytest.raises(TwitterDesignError, match=f"lost its connection to {url}.*ConnectError"):
+        run_demo(url, DemoConfig(users=50, requests=1, concurrency=1))

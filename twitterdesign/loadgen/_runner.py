@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable
 
 from twitterdesign._rng import as_generator
+from twitterdesign.errors import TwitterDesignError
 from twitterdesign.loadgen._capacity import capacity_at_scale
 from twitterdesign.loadgen._config import DemoConfig
 from twitterdesign.loadgen._measure import delivery_delays, fanout_metrics, trends, wait_idle
@@ -38,10 +39,17 @@ def run_demo(
         The `DemoReport`.
 
     Raises:
-        TwitterDesignError: If the server refuses the setup (e.g. registrations closed).
+        TwitterDesignError: If the server refuses the setup (e.g. registrations closed), or
+            the connection to it fails (the message names the server and the error).
     """
+    import httpx
+
     cfg = config or DemoConfig()
-    return asyncio.run(_run(base_url.rstrip("/"), cfg, progress))
+    try:
+        return asyncio.run(_run(base_url.rstrip("/"), cfg, progress))
+    except httpx.TransportError as exc:
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise TwitterDesignError(f"the demo lost its connection to {base_url} ({what})") from exc
 
 
 async def _seconds(work: Awaitable[None]) -> float:
@@ -61,7 +69,10 @@ async def _run(base_url: str, cfg: DemoConfig, progress: ProgressFn | None) -> D
 
     rng = as_generator(cfg.seed)
     population = Population.generate(cfg)
-    limits = httpx.Limits(max_connections=cfg.concurrency + 4)
+    # Idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive timeout: at
+    # equal timeouts a request sent on a connection the server is just closing fails
+    # with a ReadError (seen on a loaded machine between two setup phases).
+    limits = httpx.Limits(max_connections=cfg.concurrency + 4, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=limits) as client:
         session = Session(client, concurrency=cfg.concurrency, progress=progress)
         setup_s = await _seconds(_set_up(session, population))
