@@ -18,7 +18,7 @@ import redis
 
 from twitterdesign.reference_app.storage.redis import mask_password
 
-__all__ = ["REDIS_URL", "delete_prefix", "new_prefix", "require_redis", "test_client"]
+__all__ = ["REDIS_URL", "delete_prefix", "new_prefix", "redis_client", "require_redis"]
 
 REDIS_URL = os.environ.get("TWITTERDESIGN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -51,7 +51,7 @@ def new_prefix() -> str:
 
 
 @functools.cache
-def test_client() -> redis.Redis:
+def redis_client() -> redis.Redis:
     """One shared client (decoded replies) per test process."""
     require_redis()
     return redis.Redis.from_url(REDIS_URL, decode_responses=True)
@@ -60,7 +60,7 @@ def test_client() -> redis.Redis:
 def delete_prefix(prefix: str) -> int:
     """Delete every key under ``prefix``; return how many there were."""
     assert prefix.startswith("td_test:"), prefix  # never sweep a real key space
-    client = test_client()
+    client = redis_client()
     deleted = 0
     batch: list[str] = []
     for key in client.scan_iter(match=prefix + "*", count=1_000):
