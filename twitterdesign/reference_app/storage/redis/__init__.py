@@ -12,5 +12,6 @@ from twitterdesign.reference_app.storage.redis._connection import (
     mask_password,
 )
 from twitterdesign.reference_app.storage.redis._timelines import RedisTimelineStore
+from twitterdesign.reference_app.storage.redis._window_counts import RedisWindowCounter
 
-__all__ = ["RedisTimelineStore", "RedisUnavailableError", "mask_password"]
+__all__ = ["RedisTimelineStore", "RedisUnavailableError", "RedisWindowCounter", "mask_password"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import redis
 
@@ -40,11 +40,15 @@ def mask_password(url: str) -> str:
         'redis://127.0.0.1:6379/0'
     """
     parts = urlsplit(url)
+    netloc = parts.netloc
     if parts.password is not None:
-        host = parts.netloc.rsplit("@", 1)[1]
-        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+        netloc = f"{parts.username or ''}:***@{netloc.rsplit('@', 1)[1]}"
     query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
-    return urlunsplit(parts._replace(query=query))
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    # Rebuilt by hand: urlunsplit drops the '//' of an empty netloc (unix:///path).
+    rest = f"{parts.path}?{query}" if query else parts.path
+    return f"{parts.scheme}://{netloc}{rest}" + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _describe(client: redis.Redis) -> str:
