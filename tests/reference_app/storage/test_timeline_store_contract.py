@@ -92,6 +92,39 @@ def test_read_pages_like_mastodon(
 
 
 @stores
+@settings(max_examples=40, deadline=None)
+@given(
+    held=st.lists(status_ids, max_size=30),
+    limit=st.integers(1, 12),
+    max_id=bounds,
+    since_id=bounds,
+    min_id=bounds,
+)
+def test_read_pages_like_mastodon_past_two_to_the_53(
+    name: str,
+    held: list[int],
+    limit: int,
+    max_id: int | None,
+    since_id: int | None,
+    min_id: int | None,
+) -> None:
+    # The same model, shifted to Snowflake magnitudes where neighbours differ by 1 but a
+    # double cannot tell them apart.
+    base = 2**62
+
+    def shift(i: int | None) -> int | None:
+        return None if i is None else base + i
+
+    store = make(name)
+    store.merge(1, [base + i for i in held])
+    got = store.read(
+        1, limit=limit, max_id=shift(max_id), since_id=shift(since_id), min_id=shift(min_id)
+    )
+    want = model_page(held, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
+    assert got == [base + i for i in want]
+
+
+@stores
 @settings(max_examples=60, deadline=None)
 @given(
     capacity=st.integers(1, 8),
