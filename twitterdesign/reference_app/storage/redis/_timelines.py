@@ -63,9 +63,15 @@ for i = 4, #KEYS do
     active = seen and tonumber(seen) >= cutoff
   end
   if active then
-    redis.call('ZADD', KEYS[i], 0, member)
-    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -keep - 1)
-    redis.call('SADD', KEYS[3], user)
+    -- A repeat (the log redelivered) adds nothing and needs no trim.
+    if redis.call('ZADD', KEYS[i], 0, member) == 1 then
+      local held = redis.call('ZCARD', KEYS[i])
+      if held == 1 then
+        redis.call('SADD', KEYS[3], user)  -- a new timeline
+      elseif held > keep then
+        redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -keep - 1)
+      end
+    end
     written = written + 1
   else
     redis.call('DEL', KEYS[i])
