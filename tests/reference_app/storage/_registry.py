@@ -66,11 +66,38 @@ TimelineStoreFactory = Callable[[Path, int, "float | None"], TimelineStore]
 BlobStoreFactory = Callable[[Path], BlobStore]
 """Build an empty blob store in a scratch directory."""
 
+
+def _open_redis_timelines(tmp: Path, capacity: int, window: float | None) -> TimelineStore:
+    # A key prefix of its own per store; skips the test when the server is not reachable.
+    from tests.reference_app.storage._redis import REDIS_URL, new_prefix, require_redis
+    from twitterdesign.reference_app.storage.redis import RedisTimelineStore
+
+    require_redis()
+    return RedisTimelineStore(
+        REDIS_URL, prefix=new_prefix(), capacity=capacity, inactive_after_s=window
+    )
+
+
+def _dispose_redis_timelines(store: TimelineStore) -> None:
+    from tests.reference_app.storage._redis import delete_prefix
+    from twitterdesign.reference_app.storage.redis import RedisTimelineStore
+
+    assert isinstance(store, RedisTimelineStore)
+    delete_prefix(store.prefix)
+    store.close()
+
+
 TIMELINE_STORES: dict[str, TimelineStoreFactory] = {
     "in-process": lambda tmp, capacity, window: InProcessTimelineStore(
         capacity, inactive_after_s=window
     ),
+    "redis": _open_redis_timelines,
 }
+
+TIMELINE_DISPOSERS: dict[str, Callable[[TimelineStore], None]] = {
+    "redis": _dispose_redis_timelines,
+}
+"""How to dispose of a store the contract suite made (default: `TimelineStore.close`)."""
 
 BLOB_STORES: dict[str, BlobStoreFactory] = {
     "file": lambda tmp: FileBlobStore(tmp / "media"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.reference_app.storage._registry import TIMELINE_STORES
+from tests.reference_app.storage._registry import TIMELINE_DISPOSERS, TIMELINE_STORES
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.storage import TimelineStore
 
@@ -20,8 +21,22 @@ status_ids = st.integers(min_value=0, max_value=200)
 bounds = st.none() | status_ids
 
 
+_opened: list[tuple[str, TimelineStore]] = []
+
+
 def make(name: str, capacity: int = 800, window: float | None = None) -> TimelineStore:
-    return TIMELINE_STORES[name](Path(tempfile.mkdtemp(prefix="td-tl-")), capacity, window)
+    store = TIMELINE_STORES[name](Path(tempfile.mkdtemp(prefix="td-tl-")), capacity, window)
+    _opened.append((name, store))
+    return store
+
+
+@pytest.fixture(autouse=True)
+def _dispose_stores() -> Iterator[None]:
+    """Dispose of every store the test made (a Redis store deletes its keys)."""
+    yield
+    while _opened:
+        name, store = _opened.pop()
+        TIMELINE_DISPOSERS.get(name, type(store).close)(store)
 
 
 def model_page(
@@ -74,6 +89,39 @@ def test_read_pages_like_mastodon(
     store.merge(1, held)
     got = store.read(1, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
     assert got == model_page(held, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
+
+
+@stores
+@settings(max_examples=40, deadline=None)
+@given(
+    held=st.lists(status_ids, max_size=30),
+    limit=st.integers(1, 12),
+    max_id=bounds,
+    since_id=bounds,
+    min_id=bounds,
+)
+def test_read_pages_like_mastodon_past_two_to_the_53(
+    name: str,
+    held: list[int],
+    limit: int,
+    max_id: int | None,
+    since_id: int | None,
+    min_id: int | None,
+) -> None:
+    # The same model, shifted to Snowflake magnitudes where neighbours differ by 1 but a
+    # double cannot tell them apart.
+    base = 2**62
+
+    def shift(i: int | None) -> int | None:
+        return None if i is None else base + i
+
+    store = make(name)
+    store.merge(1, [base + i for i in held])
+    got = store.read(
+        1, limit=limit, max_id=shift(max_id), since_id=shift(since_id), min_id=shift(min_id)
+    )
+    want = model_page(held, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id)
+    assert got == [base + i for i in want]
 
 
 @stores
@@ -227,3 +275,35 @@ def test_bad_ids_are_refused(name: str, call: object) -> None:
     store = make(name)
     with pytest.raises(InvalidParameterError):
         call(store)  # type: ignore[operator]
+
+
+@stores
+def test_ids_past_two_to_the_53_keep_their_exact_order(name: str) -> None:
+    # Snowflake ids use 63 bits; a double (a Redis score) cannot tell these apart.
+    base = 2**62 + 12_345
+    ids = [base + d for d in (3, 0, 2, 1, 4)]
+    assert float(ids[1]) == float(ids[3])  # the trap this test guards against
+    store = make(name, capacity=4)
+    store.touch(1)
+    for status_id in ids:
+        assert store.push(status_id, [1]) == 1
+    store.merge(1, [base - 1])  # older than all four kept: refused by the cap
+    assert store.read(1, limit=10) == [base + 4, base + 3, base + 2, base + 1]
+    assert store.read(1, limit=2, max_id=base + 3) == [base + 2, base + 1]
+    assert store.read(1, limit=10, since_id=base + 2) == [base + 4, base + 3]
+    assert store.read(1, limit=1, min_id=base + 1) == [base + 2]
+    assert store.read(1, limit=10, max_id=base + 1) == []
+    assert store.is_full(1)
+
+
+@stores
+def test_pushing_a_status_twice_leaves_one_entry(name: str) -> None:
+    # The durable fan-out log delivers at least once: a redelivery must change nothing.
+    store = make(name, capacity=3, window=60.0)
+    store.touch(1, now_s=0.0)
+    assert store.push(10, [1], now_s=1.0) == 1
+    assert store.push(10, [1], now_s=2.0) == 1
+    store.merge(1, [10])
+    assert store.read(1, limit=5, now_s=3.0) == [10]
+    assert not store.is_full(1)
+    assert store.count_users() == 1

@@ -1,0 +1,17 @@
+"""Redis-backed stores: home timelines and shared rate-limit counters.
+
+Install with ``pip install "twitterdesign[cluster]"``. Every store takes a ``redis://``
+URL or a client, and a key ``prefix`` so several apps (or test runs) share one database;
+`RedisUnavailableError` names the server (password masked) when it cannot be reached.
+"""
+
+from __future__ import annotations
+
+from twitterdesign.reference_app.storage.redis._connection import (
+    RedisUnavailableError,
+    mask_password,
+)
+from twitterdesign.reference_app.storage.redis._timelines import RedisTimelineStore
+from twitterdesign.reference_app.storage.redis._window_counts import RedisWindowCounter
+
+__all__ = ["RedisTimelineStore", "RedisUnavailableError", "RedisWindowCounter", "mask_password"]
