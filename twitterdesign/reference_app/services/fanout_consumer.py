@@ -69,11 +69,11 @@ class FanoutConsumer:
         then entries of dead consumers idle past ``claim_idle_ms``, then new entries
         (waiting up to ``block_ms`` for one).
         """
+        entries: list[LogEntry] = []
         if not self._resumed:
             entries = self._log.read_own_pending(self.consumer, count=self.batch)
-            if len(entries) < self.batch:
-                self._resumed = True
-        else:
+            self._resumed = len(entries) < self.batch
+        if not entries:
             entries = self._log.claim_stale(
                 self.consumer, min_idle_ms=self.claim_idle_ms, count=self.batch
             )
