@@ -23,7 +23,7 @@ def log(request: pytest.FixtureRequest) -> Iterator[FanoutLog]:
 
 def _published(log: FanoutLog) -> FanoutLog:
     assert log.hold_relay_lease("relay", ttl_ms=10_000)
-    assert log.publish(EVENTS, holder="relay")
+    assert log.publish(EVENTS, holder="relay", after=0)
     return log
 
 
@@ -44,7 +44,7 @@ def test_publish_saves_the_cursor_with_the_entries(log: FanoutLog) -> None:
 def test_only_the_lease_holder_publishes(log: FanoutLog) -> None:
     assert log.hold_relay_lease("a", ttl_ms=10_000)
     assert not log.hold_relay_lease("b", ttl_ms=10_000)
-    assert not log.publish(EVENTS, holder="b")  # fenced: nothing written
+    assert not log.publish(EVENTS, holder="b", after=0)  # fenced: nothing written
     assert log.relayed_cursor() == 0
     assert log.read("c", count=10) == []
     assert log.hold_relay_lease("a", ttl_ms=10_000)  # renewal
@@ -58,7 +58,7 @@ def test_an_expired_lease_passes_to_another_relay(log: FanoutLog) -> None:
     assert log.hold_relay_lease("a", ttl_ms=50)
     time.sleep(0.15)
     assert log.hold_relay_lease("b", ttl_ms=10_000)
-    assert not log.publish(EVENTS, holder="a")  # a paused past its lease cannot publish
+    assert not log.publish(EVENTS, holder="a", after=0)  # a paused past its lease cannot publish
 
 
 def test_each_entry_goes_to_one_consumer_and_stays_pending_until_acked(log: FanoutLog) -> None:
@@ -103,3 +103,12 @@ def test_arguments_are_validated(log: FanoutLog) -> None:
 
 def test_redis_log_keys_share_one_cluster_slot(redis_log: RedisStreamLog) -> None:
     assert "{fanout}" in redis_log.stream
+
+
+def test_publish_is_refused_when_the_cursor_moved(log: FanoutLog) -> None:
+    """Two relays under one name read the same cursor: only the first batch is written."""
+    _published(log)
+    assert not log.publish([(4, 102, 7)], holder="relay", after=0)  # read after 0: stale
+    assert log.relayed_cursor() == 3
+    assert log.publish([(4, 102, 7)], holder="relay", after=3)
+    assert [e.outbox_pos for e in log.read("c", count=10)] == [1, 2, 3, 4]

@@ -26,7 +26,7 @@ class InMemoryFanoutLog:
         >>> log = InMemoryFanoutLog()
         >>> log.hold_relay_lease("r1", ttl_ms=1000), log.hold_relay_lease("r2", ttl_ms=1000)
         (True, False)
-        >>> log.publish([(1, 10, 7), (2, None, 8)], holder="r1"), log.relayed_cursor()
+        >>> log.publish([(1, 10, 7), (2, None, 8)], holder="r1", after=0), log.relayed_cursor()
         (True, 2)
         >>> [e.status_id for e in log.read("c1", count=10)], log.pending()
         ([10, None], 2)
@@ -66,10 +66,10 @@ class InMemoryFanoutLog:
             and self._lease[1] > time.monotonic()
         )
 
-    def publish(self, events: Sequence[OutboxEvent], *, holder: str) -> bool:
-        """Append ``events`` and save the cursor together, if ``holder`` holds the lease."""
+    def publish(self, events: Sequence[OutboxEvent], *, holder: str, after: int) -> bool:
+        """Append ``events`` and save the cursor (fenced by the lease and ``after``)."""
         with self._lock:
-            if not self._holds(holder):
+            if not self._holds(holder) or self._cursor != after:
                 return False
             now = time.time()
             for pos, status_id, account_id in events:

@@ -57,15 +57,16 @@ class FanoutLog(Protocol):
         """Give the lease up if ``holder`` holds it (a clean shutdown)."""
         ...
 
-    def publish(self, events: Sequence[OutboxEvent], *, holder: str) -> bool:
+    def publish(self, events: Sequence[OutboxEvent], *, holder: str, after: int) -> bool:
         """Append ``events`` and save the last one's position as the relay cursor, atomically.
 
-        Fenced: nothing is written unless ``holder`` still holds the relay lease, so a
-        relay that lost its lease (paused past the expiry) cannot publish beside its
-        successor.
+        Fenced twice: nothing is written unless ``holder`` still holds the relay lease
+        and the cursor is still ``after`` (the position the batch was read after), so a
+        relay that lost its lease (paused past the expiry), or two relays sharing a
+        name, cannot publish the same events twice.
 
         Returns:
-            False if the lease was not held (nothing written).
+            False if the lease was not held or the cursor had moved (nothing written).
         """
         ...
 

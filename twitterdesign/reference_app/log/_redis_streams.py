@@ -36,12 +36,14 @@ __all__ = ["LogUnavailableError", "RedisStreamLog"]
 
 GROUP = "fanout"
 
-# Fenced publish: nothing is written unless ARGV[1] still holds the lease; the entries
-# and the cursor are written together, so a crash never separates them.
+# Fenced publish: nothing is written unless ARGV[1] still holds the lease and the cursor
+# is still ARGV[2] (what the relay read its batch after); the entries and the new cursor
+# are written together, so a crash never separates them.
 _PUBLISH = """
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
+if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[2]) then return -2 end
 local n = 0
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   redis.call('XADD', KEYS[1], '*', 'pos', ARGV[i], 'status', ARGV[i + 1], 'account', ARGV[i + 2])
   n = n + 1
 end
@@ -149,9 +151,9 @@ class RedisStreamLog:
         """Return who holds the relay lease now (None: nobody)."""
         return cast("str | None", self._call(self._client.get, self._lease_key))
 
-    def publish(self, events: Sequence[OutboxEvent], *, holder: str) -> bool:
+    def publish(self, events: Sequence[OutboxEvent], *, holder: str, after: int) -> bool:
         """Append ``events`` and save the relay cursor in one script, fenced by the lease."""
-        args: list[Any] = [holder]
+        args: list[Any] = [holder, after]
         for pos, status_id, account_id in events:
             args += [pos, "" if status_id is None else status_id, account_id]
         keys = [self.stream, self._cursor_key, self._lease_key]

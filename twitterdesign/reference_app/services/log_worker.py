@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from twitterdesign.reference_app.services.relay import OutboxRelay
 from twitterdesign.reference_app.storage import Store, TimelineStore
 from twitterdesign.timeline import HybridThreshold
 
-__all__ = ["LogLag", "LogWorker"]
+__all__ = ["LogLag", "LogWorker", "log_lag"]
 
 _TRIM_EVERY_S = 60.0
 
@@ -86,9 +87,10 @@ class LogWorker:
     ) -> None:
         self._store = store
         self._log = log
-        self.relay = OutboxRelay(
-            store, log, holder=consumer, lease_ttl_ms=lease_ttl_ms, batch=batch
-        )
+        # The lease names this process, not the consumer: two workers started with the
+        # same name (a restart overlapping its predecessor) are still two relays.
+        holder = f"{consumer}/{uuid.uuid4().hex[:12]}"
+        self.relay = OutboxRelay(store, log, holder=holder, lease_ttl_ms=lease_ttl_ms, batch=batch)
         self.consumer = FanoutConsumer(
             store,
             timelines,

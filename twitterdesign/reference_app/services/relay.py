@@ -9,8 +9,9 @@ it) the relay republishes the tail after it. Delivery into the log is at least o
 the consumers' pushes are idempotent.
 
 One relay at a time: every batch first takes or renews a lease in the log, and the
-publish itself is fenced by the lease, so a relay paused past its lease cannot publish
-beside the successor that took over.
+publish itself is fenced by the lease and by the cursor it read its batch after (a
+compare-and-set), so a relay paused past its lease cannot publish beside the successor
+that took over, and no two relays ever publish the same batch.
 """
 
 from __future__ import annotations
@@ -77,11 +78,12 @@ class OutboxRelay:
             return 0
         # The cursor is read from the log every time: after a takeover it is the
         # predecessor's, and the log never holds entries the cursor does not cover.
-        events = self._outbox.events_since(self._log.relayed_cursor(), self.batch)
+        cursor = self._log.relayed_cursor()
+        events = self._outbox.events_since(cursor, self.batch)
         if not events:
             return 0
-        if not self._log.publish(events, holder=self.holder):
-            self.is_leader = False  # lost the lease since the renewal: nothing written
+        if not self._log.publish(events, holder=self.holder, after=cursor):
+            self.is_leader = False  # lost the lease (or the cursor moved): nothing written
             return 0
         self.published += len(events)
         return len(events)
