@@ -232,3 +232,31 @@ def test_a_relay_whose_lease_lapsed_mid_batch_publishes_nothing(
     assert not slow.is_leader
     assert redis_log.length() == 0
     assert redis_log.relayed_cursor() == 0
+
+
+def test_a_poison_entry_is_given_up_after_max_deliveries(
+    pg_store: Store, redis_log: RedisStreamLog
+) -> None:
+    """An entry that fails every time is retried, then acknowledged unapplied."""
+    graph = populate(pg_store, posts_per_author=1)
+    poison_status = graph.posts[1][0]
+
+    class Poisoned(RecordingTimelines):
+        def push(self, status_id: int, users: Iterable[int], *, now_s: float | None = None) -> int:
+            if status_id == poison_status:
+                raise ConnectionError("this one always fails")
+            return super().push(status_id, users, now_s=now_s)
+
+    timelines = Poisoned()
+    _activate(timelines, graph)
+    OutboxRelay(pg_store, redis_log, holder="relay").drain()
+    consumer = _consumer(pg_store, timelines, redis_log, "c", claim_idle_ms=0)
+    consumer.max_deliveries = 3
+    given_up: list[int | None] = []
+    consumer.on_dead_letter = lambda entry: given_up.append(entry.status_id)
+    consumer.drain()
+    assert consumer.failed == 3  # delivered, then retried twice
+    assert given_up == [poison_status]
+    assert redis_log.pending() == 0
+    for user, expected in graph.expected().items():
+        assert set(timelines.read(user, limit=800)) == expected - {poison_status}

@@ -112,3 +112,14 @@ def test_publish_is_refused_when_the_cursor_moved(log: FanoutLog) -> None:
     assert log.relayed_cursor() == 3
     assert log.publish([(4, 102, 7)], holder="relay", after=3)
     assert [e.outbox_pos for e in log.read("c", count=10)] == [1, 2, 3, 4]
+
+
+def test_delivery_counts_grow_with_each_redelivery(log: FanoutLog) -> None:
+    _published(log)
+    ids = [e.entry_id for e in log.read("a", count=10)]
+    assert log.delivery_counts(ids) == dict.fromkeys(ids, 1)
+    log.claim_stale("b", min_idle_ms=0, count=10)
+    log.read_own_pending("b", count=10)
+    assert log.delivery_counts(ids) == dict.fromkeys(ids, 3)
+    log.ack(ids[:1])
+    assert log.delivery_counts(ids) == dict.fromkeys(ids[1:], 3)

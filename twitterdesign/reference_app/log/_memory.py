@@ -17,6 +17,7 @@ __all__ = ["InMemoryFanoutLog"]
 class _Pending:
     consumer: str
     since_s: float
+    deliveries: int = 1
 
 
 class InMemoryFanoutLog:
@@ -105,6 +106,8 @@ class InMemoryFanoutLog:
         """Return entries pending for ``consumer``."""
         with self._lock:
             ids = [i for i, p in self._pending.items() if p.consumer == consumer][:count]
+            for i in ids:  # a re-read counts as a delivery, as XREADGROUP 0 does
+                self._pending[i].deliveries += 1
             return [self._entries[i][0] for i in ids if i in self._entries]
 
     def claim_stale(self, consumer: str, *, min_idle_ms: int, count: int) -> list[LogEntry]:
@@ -116,9 +119,14 @@ class InMemoryFanoutLog:
                 if len(out) == count:
                     break
                 if (now - p.since_s) * 1000 >= min_idle_ms:
-                    self._pending[entry_id] = _Pending(consumer, now)
+                    self._pending[entry_id] = _Pending(consumer, now, p.deliveries + 1)
                     out.append(self._entries[entry_id][0])
             return out
+
+    def delivery_counts(self, entry_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many times each pending entry was delivered."""
+        with self._lock:
+            return {i: self._pending[i].deliveries for i in entry_ids if i in self._pending}
 
     def ack(self, entry_ids: Sequence[str]) -> int:
         """Mark entries processed; return how many were pending."""

@@ -92,6 +92,13 @@ class FanoutLog(Protocol):
         """
         ...
 
+    def delivery_counts(self, entry_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many times each pending entry was delivered (read or claimed).
+
+        Entries not pending are left out.
+        """
+        ...
+
     def ack(self, entry_ids: Sequence[str]) -> int:
         """Mark entries processed (no longer pending); return how many were pending."""
         ...

@@ -226,6 +226,24 @@ class RedisStreamLog:
         # Redis 7: [next start, claimed entries, ids deleted meanwhile (dropped from the PEL)]
         return self._entries(reply[1])
 
+    def delivery_counts(self, entry_ids: Sequence[str]) -> dict[str, int]:
+        """Return how many times each pending entry was delivered (``XPENDING``)."""
+        if not entry_ids:
+            return {}
+        ordered = sorted(entry_ids, key=lambda i: tuple(int(p) for p in i.split("-")))
+        rows = self._call(
+            self._client.xpending_range,
+            self.stream,
+            GROUP,
+            min=ordered[0],
+            max=ordered[-1],
+            count=len(ordered) * 2 + 100,
+        )
+        wanted = set(entry_ids)
+        return {
+            r["message_id"]: int(r["times_delivered"]) for r in rows if r["message_id"] in wanted
+        }
+
     def ack(self, entry_ids: Sequence[str]) -> int:
         """Mark entries processed; return how many were pending."""
         if not entry_ids:

@@ -34,10 +34,15 @@ class FanoutConsumer:
             restart resumes its own pending entries at once).
         batch: Entries read per step.
         claim_idle_ms: Another consumer's entries pending this long are taken over.
+        max_deliveries: An entry delivered this many times without success (it fails
+            every time, or kills every consumer that takes it) is acknowledged unapplied
+            and counted in ``dead_lettered``: a timeline is a cache, rebuilt from storage,
+            so one lost push costs less than a poison entry retried forever.
 
     Attributes:
         on_entry: Called with each entry and its outcome after it is applied (before
             the batch is acknowledged): a hook for metrics and tests.
+        on_dead_letter: Called with each entry given up on.
     """
 
     def __init__(
@@ -50,6 +55,7 @@ class FanoutConsumer:
         consumer: str,
         batch: int = 100,
         claim_idle_ms: int = 30_000,
+        max_deliveries: int = 10,
     ) -> None:
         self._store = store
         self._timelines = timelines
@@ -58,9 +64,12 @@ class FanoutConsumer:
         self.consumer = consumer
         self.batch = check_int("batch", batch, minimum=1)
         self.claim_idle_ms = check_int("claim_idle_ms", claim_idle_ms, minimum=0)
+        self.max_deliveries = check_int("max_deliveries", max_deliveries, minimum=1)
+        self.last_received = 0  # entries the last step read or claimed
         self._resumed = False
-        self.applied = self.acked = self.failed = self.claimed = 0
+        self.applied = self.acked = self.failed = self.claimed = self.dead_lettered = 0
         self.on_entry: Callable[[LogEntry, FanoutOutcome], None] | None = None
+        self.on_dead_letter: Callable[[LogEntry], None] | None = None
 
     def step(self, *, block_ms: int = 0) -> int:
         """Process one batch; return how many entries were acknowledged.
@@ -78,9 +87,28 @@ class FanoutConsumer:
                 self.consumer, min_idle_ms=self.claim_idle_ms, count=self.batch
             )
             self.claimed += len(entries)
-        if not entries:
-            entries = self._log.read(self.consumer, count=self.batch, block_ms=block_ms)
+        if entries:  # redelivered: give up on the poison ones first
+            self.last_received = len(entries)
+            given_up, entries = self._give_up_on_poison(entries)
+            return given_up + self._apply(entries)
+        entries = self._log.read(self.consumer, count=self.batch, block_ms=block_ms)
+        self.last_received = len(entries)
         return self._apply(entries)
+
+    def _give_up_on_poison(self, entries: list[LogEntry]) -> tuple[int, list[LogEntry]]:
+        """Acknowledge entries delivered too often; return (how many, the others)."""
+        counts = self._log.delivery_counts([e.entry_id for e in entries])
+        keep: list[LogEntry] = []
+        poison: list[str] = []
+        for entry in entries:
+            if counts.get(entry.entry_id, 0) <= self.max_deliveries:
+                keep.append(entry)
+                continue
+            poison.append(entry.entry_id)
+            self.dead_lettered += 1
+            if self.on_dead_letter is not None:
+                self.on_dead_letter(entry)
+        return self._log.ack(poison), keep
 
     def _apply(self, entries: list[LogEntry]) -> int:
         done: list[str] = []
@@ -102,11 +130,14 @@ class FanoutConsumer:
         return acked
 
     def drain(self, *, max_batches: int = 1_000_000) -> int:
-        """Process batches until none is left to read or claim; return how many were acked."""
+        """Process batches until none is left to read or claim; return how many were acked.
+
+        An entry that keeps failing is claimed again only after ``claim_idle_ms``, and
+        given up after ``max_deliveries``, so this ends.
+        """
         total = 0
         for _ in range(max_batches):
-            n = self.step()
-            total += n
-            if n == 0 and self._resumed:
+            total += self.step()
+            if self.last_received == 0 and self._resumed:
                 break
         return total
