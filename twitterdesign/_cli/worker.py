@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import socket
 import sys
@@ -32,6 +33,11 @@ def _say(message: str) -> None:
     """Print a status line on stderr (stdout stays free for a future ``--json``)."""
     sys.stderr.write(f"twitterdesign worker: {message}\n")
     sys.stderr.flush()
+
+
+def _mask(url: str) -> str:
+    """Hide a password in ``scheme://user:password@host`` before printing the URL."""
+    return re.sub(r"^([a-zA-Z][\w+.-]*://[^/:@]*):[^/@]*@", r"\1:***@", url)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -114,21 +120,25 @@ def worker_command(
     name = consumer or socket.gethostname()
 
     opened: list[object] = []
+    label = f"--database-url {_mask(db_url)}"
     try:
         store = open_store(db_url, synchronous=settings.sqlite_synchronous)
         opened.append(store)
+        label = f"--cache-url {_mask(cache)}"
         timelines = open_timeline_store(
             cache,
             capacity=settings.timeline_cache_size,
             inactive_after_s=settings.active_user_window_s,
         )
         opened.append(timelines)
+        label = f"--log-url {_mask(log)}"
         fanout_log = RedisStreamLog(log, prefix=log_prefix)
         opened.append(fanout_log)
     except Exception as exc:  # one line naming the URL, never a traceback
         for thing in reversed(opened):
-            thing.close()  # type: ignore[attr-defined]
-        fail(f"cannot start the worker: {_first_line(exc)}")
+            with contextlib.suppress(Exception):
+                thing.close()  # type: ignore[attr-defined]
+        fail(f"cannot open {label}: {_first_line(exc)}")
 
     worker = LogWorker(
         store,

@@ -7,6 +7,11 @@ before the ack leaves the batch pending; another consumer (or the same name afte
 restart) takes it over with `FanoutLog.claim_stale` once it has been idle for
 ``claim_idle_ms`` and pushes it again. Pushes are idempotent, so the timelines end up
 as if every event had been applied exactly once.
+
+Order is not kept across consumers: a push whose follower list was read before an
+unfollow may land after that unfollow's drop, leaving one stale id in the follower's
+cache until its next rebuild (the in-process `FanoutWorker` applies events in order).
+Partitioning the log by follower would remove this; the lesson's cache accepts it.
 """
 
 from __future__ import annotations
