@@ -9,9 +9,10 @@ restart) takes it over with `FanoutLog.claim_stale` once it has been idle for
 as if every event had been applied exactly once.
 
 Order is not kept across consumers: a push whose follower list was read before an
-unfollow may land after that unfollow's drop, leaving one stale id in the follower's
-cache until its next rebuild (the in-process `FanoutWorker` applies events in order).
-Partitioning the log by follower would remove this; the lesson's cache accepts it.
+unfollow may land after that unfollow's drop, leaving a stale id in the follower's
+cached timeline. Readers already tolerate that (`TimelineService.home_ids` returns
+candidates that the caller checks, "a follow may have ended"); partitioning the log by
+follower would remove it.
 """
 
 from __future__ import annotations
