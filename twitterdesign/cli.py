@@ -28,6 +28,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "lb",  # lb simulate, lb compare, lb hash
     "timeline",  # timeline simulate, timeline sweep
     "serve",  # the reference app
+    "worker",  # the reference app's fan-out worker (outbox relay + log consumer)
     "quiz",
 )
 

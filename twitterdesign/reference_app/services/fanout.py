@@ -19,14 +19,72 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from twitterdesign.reference_app.storage import Store, TimelineStore
 from twitterdesign.timeline import HybridThreshold
 
-__all__ = ["FanoutWorker"]
+__all__ = ["FanoutOutcome", "FanoutWorker", "apply_event"]
 
 _BATCH = 500
 _TRIM_EVERY_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class FanoutOutcome:
+    """What one outbox event did to the timelines.
+
+    Attributes:
+        kind: ``"pushed"`` (to the author and active followers), ``"pulled"`` (a
+            celebrity: only the author's own timeline), ``"dropped"`` (a follow graph
+            changed: the follower's timeline was dropped) or ``"skipped"`` (the author
+            no longer exists).
+        deliveries: Follower timelines that received the status (pushed only).
+    """
+
+    kind: str
+    deliveries: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a dict (for JSON)."""
+        return asdict(self)
+
+
+def apply_event(
+    store: Store,
+    timelines: TimelineStore,
+    policy: HybridThreshold,
+    status_id: int | None,
+    account_id: int,
+) -> FanoutOutcome:
+    """Apply one outbox event to the timelines: the hybrid policy's write side.
+
+    Idempotent: a status id already in a timeline is not added again (`TimelineStore.
+    push` ignores a repeat), a second drop or `mark_pulled` changes nothing, so a
+    consumer that receives an event twice leaves the timelines as if it had once.
+
+    Args:
+        store: Where the author's follower count and followers are read.
+        timelines: Where the status id is pushed.
+        policy: Which authors are pushed (at most ``threshold`` followers).
+        status_id: The new status, or None: ``account_id``'s follow graph changed.
+        account_id: The author, or the follower whose graph changed.
+
+    Returns:
+        What was done.
+    """
+    if status_id is None:
+        timelines.drop(account_id)
+        return FanoutOutcome("dropped")
+    author = store.get_accounts([account_id]).get(account_id)
+    if author is None:
+        return FanoutOutcome("skipped")
+    timelines.push(status_id, [account_id])  # the author sees their own post
+    if not policy.pushes(follower_count=author.followers_count):
+        timelines.mark_pulled(account_id)
+        return FanoutOutcome("pulled")
+    return FanoutOutcome("pushed", timelines.push(status_id, store.follower_ids(account_id)))
 
 
 class FanoutWorker:
@@ -153,16 +211,11 @@ class FanoutWorker:
 
     def fan_out(self, status_id: int, author_id: int) -> None:
         """Push one status to its author and, if not a celebrity, their active followers."""
-        author = self._store.get_accounts([author_id]).get(author_id)
-        if author is None:
-            return
-        self._timelines.push(status_id, [author_id])  # the author sees their own post
-        if not self.policy.pushes(follower_count=author.followers_count):
-            self._timelines.mark_pulled(author_id)
+        outcome = apply_event(self._store, self._timelines, self.policy, status_id, author_id)
+        if outcome.kind == "pulled":
             self.statuses_pulled += 1
-            return
-        delivered = self._timelines.push(status_id, self._store.follower_ids(author_id))
-        self.statuses_pushed += 1
-        self.deliveries += delivered
-        if self.on_delivered is not None:
-            self.on_delivered(status_id, delivered)
+        elif outcome.kind == "pushed":
+            self.statuses_pushed += 1
+            self.deliveries += outcome.deliveries
+            if self.on_delivered is not None:
+                self.on_delivered(status_id, outcome.deliveries)

@@ -1,0 +1,179 @@
+"""``twitterdesign worker``: relay the outbox into the fan-out log and consume it."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import socket
+import sys
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from twitterdesign._cli._common import error_line, fail
+
+_HELP = (
+    "Run a fan-out worker: relay the database's outbox into the durable fan-out log\n"
+    "(a Redis stream; one relay at a time holds a lease) and push each logged status\n"
+    "into the home timelines as one consumer of the log's group. Run several on\n"
+    "different hosts; a dead worker's unacknowledged entries are claimed by the others.\n\n"
+    "Stops cleanly on SIGTERM or Ctrl-C.\n\n"
+    "Examples:\n\n"
+    "  twitterdesign worker --database-url postgresql://db/tw --cache-url redis://cache:6379/0\n\n"
+    "  TWITTERDESIGN_DATABASE_URL=... TWITTERDESIGN_CACHE_URL=... twitterdesign worker"
+)
+
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _say(message: str) -> None:
+    """Print a status line on stderr (stdout stays free for a future ``--json``)."""
+    sys.stderr.write(f"twitterdesign worker: {message}\n")
+    sys.stderr.flush()
+
+
+def _mask(url: str) -> str:
+    """Hide a password in ``scheme://user:password@host`` before printing the URL."""
+    return re.sub(r"^([a-zA-Z][\w+.-]*://[^/:@]*):[^/@]*@", r"\1:***@", url)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def worker_command(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="TWITTERDESIGN_DATABASE_URL",
+            help="The database whose outbox is relayed.",
+            show_default=False,
+        ),
+    ] = None,
+    cache_url: Annotated[
+        str | None,
+        typer.Option(
+            "--cache-url",
+            envvar="TWITTERDESIGN_CACHE_URL",
+            help="The timeline store the pushes go to.",
+            show_default=False,
+        ),
+    ] = None,
+    log_url: Annotated[
+        str | None,
+        typer.Option(
+            "--log-url",
+            envvar="TWITTERDESIGN_LOG_URL",
+            help="The Redis holding the fan-out log [default: the --cache-url Redis].",
+            show_default=False,
+        ),
+    ] = None,
+    consumer: Annotated[
+        str | None,
+        typer.Option(
+            "--consumer",
+            help="This worker's name in the group; keep it stable across restarts "
+            "[default: the host name].",
+            show_default=False,
+        ),
+    ] = None,
+    log_prefix: Annotated[
+        str, typer.Option("--log-prefix", help="Prefix of the log's Redis keys.")
+    ] = "td:",
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, max=10_000, help="Entries per batch.")
+    ] = 100,
+    claim_idle_s: Annotated[
+        float,
+        typer.Option(
+            "--claim-idle-s",
+            min=0.0,
+            help="Take over another worker's entries unacknowledged for this long.",
+        ),
+    ] = 30.0,
+) -> None:
+    """Relay the outbox into the fan-out log and push its entries into timelines."""
+    from twitterdesign.errors import TwitterDesignError
+    from twitterdesign.reference_app.log import RedisStreamLog
+    from twitterdesign.reference_app.services._factory import (
+        open_store,
+        open_timeline_store,
+        url_scheme,
+    )
+    from twitterdesign.reference_app.services.log_worker import LogWorker
+    from twitterdesign.reference_app.settings import Settings
+    from twitterdesign.timeline import HybridThreshold
+
+    try:
+        settings = Settings.from_env(database_url=database_url, cache_url=cache_url)
+    except TwitterDesignError as exc:
+        fail(str(exc))
+    db_url, cache = settings.resolved_database_url, settings.resolved_cache_url
+    log = log_url or cache
+    if url_scheme(log) not in _REDIS_SCHEMES:
+        fail(f"the fan-out log needs a redis:// URL: pass --log-url (the cache URL is {cache})")
+    name = consumer or socket.gethostname()
+
+    opened: list[object] = []
+    label = f"--database-url {_mask(db_url)}"
+    try:
+        store = open_store(db_url, synchronous=settings.sqlite_synchronous)
+        opened.append(store)
+        label = f"--cache-url {_mask(cache)}"
+        timelines = open_timeline_store(
+            cache,
+            capacity=settings.timeline_cache_size,
+            inactive_after_s=settings.active_user_window_s,
+        )
+        opened.append(timelines)
+        label = f"--log-url {_mask(log)}"
+        fanout_log = RedisStreamLog(log, prefix=log_prefix)
+        opened.append(fanout_log)
+    except Exception as exc:  # one line naming the URL, never a traceback
+        for thing in reversed(opened):
+            with contextlib.suppress(Exception):
+                thing.close()  # type: ignore[attr-defined]
+        fail(f"cannot open {label}: {_first_line(exc)}")
+
+    worker = LogWorker(
+        store,
+        timelines,
+        fanout_log,
+        policy=HybridThreshold(settings.fanout_threshold),
+        consumer=name,
+        batch=batch,
+        claim_idle_ms=int(claim_idle_s * 1000),
+    )
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    _say(f"{name} started (log {fanout_log.url}, stream {fanout_log.stream})")
+    try:
+        while not stop.is_set():
+            try:
+                worker.step()
+            except Exception as exc:  # a server restarting: say so, back off, go on
+                error_line(f"worker {name}: {_first_line(exc)}; retrying in 1 s")
+                stop.wait(1.0)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        with contextlib.suppress(Exception):  # the lease expires by itself
+            worker.relay.release()
+        fanout_log.close()
+        timelines.close()
+        store.close()
+    _say(f"{name} stopped: relayed {worker.relay.published}, acknowledged {worker.consumer.acked}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``worker`` to the command-line app."""
+    app.command("worker", help=_HELP)(worker_command)
