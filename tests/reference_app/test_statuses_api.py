@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.reference_app.conftest import Api
+
+# SQLite and PostgreSQL (tests/reference_app/_engines.py).
+pytestmark = pytest.mark.all_engines
 
 
 def test_text_limit_is_280_characters_by_default(api: Api) -> None:
