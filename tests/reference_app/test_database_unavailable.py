@@ -110,14 +110,13 @@ def test_the_app_recovers_after_its_connections_are_killed(tmp_path: Path) -> No
             ada = api.register("ada")
             api.post(ada, "before the restart")
             assert _terminate(name) >= 1  # only this app's connections
-            statuses: list[int] = []
-            for _ in range(8):  # the next requests fail cleanly or succeed
+            # The next requests fail cleanly or succeed (the pool checks a connection
+            # before lending it, so a killed idle one is usually replaced unseen).
+            for _ in range(8):
                 reply = client.get("/api/v1/timelines/public", headers=ada.headers)
-                statuses.append(reply.status_code)
                 assert reply.status_code in (200, 503), reply.text
                 if reply.status_code == 503:
                     assert reply.headers["retry-after"] == "1"
-            print("STATUSES", statuses)
             deadline = time.monotonic() + 10
             while True:  # and shortly after, every request succeeds again
                 replies = [

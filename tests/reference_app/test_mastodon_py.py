@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference_app._images import png
 from tests.reference_app._engines import database_url_for, engine_params
+from tests.reference_app._images import png
 from tests.reference_app._live import live_server
 
 mastodon = pytest.importorskip("mastodon")

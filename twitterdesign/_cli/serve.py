@@ -58,8 +58,7 @@ def serve_command(
         str | None,
         typer.Option(
             "--cache-url",
-            help="Home-timeline cache: memory:// [default: memory://, or "
-            "TWITTERDESIGN_CACHE_URL].",
+            help="Home-timeline cache: memory:// [default: memory://, or TWITTERDESIGN_CACHE_URL].",
             show_default=False,
         ),
     ] = None,

@@ -90,7 +90,7 @@ def off_loop_if_blocking(
 
     @functools.wraps(endpoint)
     async def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        request = kwargs["request"]
+        request: Request = kwargs["request"]  # type: ignore[assignment]
         if request.app.state.blocking_io:
             return await run_in_threadpool(endpoint, *args, **kwargs)
         return endpoint(*args, **kwargs)
