@@ -85,7 +85,10 @@ def off_loop_if_blocking(
     Raises:
         TypeError: At decoration, for a function without a ``request`` parameter.
     """
-    if "request" not in inspect.signature(endpoint).parameters:
+    # Annotations resolved now, in the route's module: FastAPI reads this signature
+    # (whatever its version does with ``__wrapped__`` and ``__globals__``).
+    signature = inspect.signature(endpoint, eval_str=True)
+    if "request" not in signature.parameters:
         raise TypeError(f"{endpoint.__qualname__} needs a request parameter")
 
     @functools.wraps(endpoint)
@@ -95,6 +98,7 @@ def off_loop_if_blocking(
             return await run_in_threadpool(endpoint, *args, **kwargs)
         return endpoint(*args, **kwargs)
 
+    run.__signature__ = signature  # type: ignore[attr-defined]
     return run
 
 
