@@ -35,7 +35,6 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 from app_bench import CONCURRENCY, FAST_HASH, load, register
@@ -99,7 +98,8 @@ def populate(base: str) -> str:
         while c.get("/healthz").json()["fanout_queue_depth"] > 0:
             time.sleep(0.05)
         page = c.get(HOME_PATH, params={"limit": 20}, headers=auth)
-        assert page.status_code == 200 and len(page.json()) == 20, page.text
+        assert page.status_code == 200, page.text
+        assert len(page.json()) == 20, page.text
     return reader
 
 
