@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 import tempfile
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.reference_app._engines import ENGINES, database_url_for
 from twitterdesign.reference_app import Settings, create_app
 
 FAST = {"argon2_time_cost": 1, "argon2_memory_kib": 8}
@@ -114,20 +116,53 @@ class Api:
         assert self.client.app.state.services.timelines.wait_idle(10.0)  # type: ignore[attr-defined]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "all_engines: run the module's app fixtures on every engine of "
+        "TWITTERDESIGN_TEST_ENGINES (sqlite, postgres), not only SQLite",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Only modules marked all_engines run twice; every other test keeps SQLite (and its id).
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("all_engines"):
+        metafunc.parametrize("engine", list(ENGINES), indirect=True, ids=list(ENGINES))
+
+
 @pytest.fixture
-def app_factory(tmp_path: Path) -> Iterator[Callable[..., Api]]:
+def engine(request: pytest.FixtureRequest) -> str:
+    """The database engine of this test's apps: "sqlite" unless the module runs all."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path, engine: str) -> Iterator[Callable[..., Api]]:
+    """Build apps; on PostgreSQL each data directory gets a schema of its own.
+
+    Building twice with the same ``data_dir`` reopens the same database (a restart), on
+    either engine.
+    """
     clients: list[TestClient] = []
+    with contextlib.ExitStack() as stack:
+        urls: dict[Path, str | None] = {}
 
-    def build(**overrides: Any) -> Api:
-        data_dir = overrides.pop("data_dir", tmp_path / f"data{len(clients)}")
-        client = TestClient(create_app(make_settings(data_dir, **overrides)))
-        client.__enter__()
-        clients.append(client)
-        return Api(client)
+        def build(**overrides: Any) -> Api:
+            data_dir = Path(overrides.pop("data_dir", tmp_path / f"data{len(clients)}"))
+            if "database_url" not in overrides:
+                if data_dir not in urls:
+                    urls[data_dir] = stack.enter_context(database_url_for(engine))
+                overrides["database_url"] = urls[data_dir]
+            client = TestClient(create_app(make_settings(data_dir, **overrides)))
+            client.__enter__()
+            clients.append(client)
+            return Api(client)
 
-    yield build
-    for client in clients:
-        client.__exit__(None, None, None)
+        try:
+            yield build
+        finally:
+            for client in clients:
+                client.__exit__(None, None, None)
 
 
 @pytest.fixture

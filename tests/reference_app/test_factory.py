@@ -62,7 +62,7 @@ def test_a_value_that_is_not_a_url_is_refused_by_settings() -> None:
 @pytest.mark.parametrize(
     ("setting", "url", "named"),
     [
-        ("database_url", "postgresql://tw:hunter2@db/tw", "postgresql://"),
+        ("database_url", "mysql://tw:hunter2@db/tw", "postgresql://"),
         ("database_url", "mysql://db/tw", "sqlite://"),
         ("cache_url", "redis://localhost:6379/0", "redis://"),
         ("blob_url", "s3://bucket/media", "s3://"),

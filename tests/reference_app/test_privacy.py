@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.reference_app.conftest import Api, User
+
+# SQLite and PostgreSQL (tests/reference_app/_engines.py).
+pytestmark = pytest.mark.all_engines
 
 VIS = st.sampled_from(["public", "unlisted", "private"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
+from tests.reference_app._engines import database_url_for, engine_params
 from tests.reference_app.conftest import Api, make_settings, openapi_spec
 from twitterdesign.reference_app import create_app
 
@@ -20,10 +22,15 @@ checks = pytest.importorskip("schemathesis.checks")
 schema = schemathesis.openapi.from_dict(openapi_spec())
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    app = create_app(make_settings(Path(tmp_path_factory.mktemp("schemathesis"))))
-    with TestClient(app) as client:
+@pytest.fixture(scope="module", params=engine_params())
+def live(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(database_url_for(request.param))
+        data_dir = Path(tmp_path_factory.mktemp("schemathesis"))
+        app = create_app(make_settings(data_dir, database_url=database_url))
+        client = stack.enter_context(TestClient(app))
         api = Api(client)
         user = api.register("fuzzer")
         api.post(user, "seed status #fuzz")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.reference_app.conftest import Api
+
+# SQLite and PostgreSQL (tests/reference_app/_engines.py).
+pytestmark = pytest.mark.all_engines
 
 
 def test_post_follow_home_timeline(api: Api) -> None:

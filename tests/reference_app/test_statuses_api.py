@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.reference_app.conftest import Api
+
+# SQLite and PostgreSQL (tests/reference_app/_engines.py).
+pytestmark = pytest.mark.all_engines
 
 
 def test_text_limit_is_280_characters_by_default(api: Api) -> None:

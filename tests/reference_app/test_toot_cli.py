@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.reference_app._engines import database_url_for, engine_params
 from tests.reference_app._live import live_server
 
 pexpect = pytest.importorskip("pexpect")
@@ -49,9 +50,16 @@ def _register(url: str, name: str, password: str) -> None:
     assert reply.status_code == 200, reply.text
 
 
-def test_toot_login_post_and_read_timeline(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", engine_params())
+def test_toot_login_post_and_read_timeline(tmp_path: Path, engine: str) -> None:
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1"}
-    with live_server(tmp_path / "data") as url:
+    with (
+        database_url_for(engine) as database_url,
+        live_server(
+            tmp_path / "data",
+            **({"TWITTERDESIGN_DATABASE_URL": database_url} if database_url else {}),
+        ) as url,
+    ):
         _register(url, "tooter", "toot password 1")
         # Log in interactively: toot prompts for the password, as a user would type it.
         login = pexpect.spawn(

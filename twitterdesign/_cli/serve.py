@@ -1,4 +1,4 @@
-"""``twitterdesign serve``: run the reference app (FastAPI + uvicorn over SQLite)."""
+"""``twitterdesign serve``: run the reference app (FastAPI + uvicorn, SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ if TYPE_CHECKING:
 
 _HELP = (
     "Run the reference Twitter backend: a Mastodon-compatible client API plus the\n"
-    "lesson's own API under /lesson/v1/, over an embedded SQLite database (WAL).\n\n"
+    "lesson's own API under /lesson/v1/, over an embedded SQLite database (WAL) or\n"
+    "PostgreSQL (--database-url postgresql://...).\n\n"
     "Every setting can also come from a TWITTERDESIGN_* environment variable\n"
     "(e.g. TWITTERDESIGN_MAX_STATUS_CHARS=500).\n\n"
     "Examples:\n\n"
     "  twitterdesign serve                                  # http://127.0.0.1:8000\n\n"
     "  twitterdesign serve --port 3000 --data-dir ./tw-data\n\n"
     "  twitterdesign serve --workers 4 --balancer peak-ewma  # client-side balancing\n\n"
+    "  twitterdesign serve --database-url postgresql://tw@db:5432/tw?schema=tw\n\n"
     "  curl http://127.0.0.1:8000/api/v1/instance"
 )
 
@@ -43,6 +45,32 @@ def serve_command(
     no_rate_limits: Annotated[
         bool, typer.Option("--no-rate-limits", help="Turn the per-IP/per-token limits off.")
     ] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="sqlite:///<path> or postgresql://user:password@host:port/db[?schema=name] "
+            "[default: SQLite in the data directory, or TWITTERDESIGN_DATABASE_URL].",
+            show_default=False,
+        ),
+    ] = None,
+    cache_url: Annotated[
+        str | None,
+        typer.Option(
+            "--cache-url",
+            help="Home-timeline cache: memory:// [default: memory://, or TWITTERDESIGN_CACHE_URL].",
+            show_default=False,
+        ),
+    ] = None,
+    blob_url: Annotated[
+        str | None,
+        typer.Option(
+            "--blob-url",
+            help="Media bytes: file://<directory> [default: media/ in the data directory, "
+            "or TWITTERDESIGN_BLOB_URL].",
+            show_default=False,
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
     workers: Annotated[
         int,
@@ -69,8 +97,13 @@ def serve_command(
 
     try:
         settings = Settings.from_env(
-            data_dir=data_dir, rate_limits_enabled=False if no_rate_limits else None
+            data_dir=data_dir,
+            rate_limits_enabled=False if no_rate_limits else None,
+            database_url=database_url,
+            cache_url=cache_url,
+            blob_url=blob_url,
         )
+        _check_database(settings)
     except InvalidParameterError as exc:
         fail(str(exc))
     from twitterdesign.reference_app.front import FRONT_POLICIES
@@ -78,9 +111,9 @@ def serve_command(
     if balancer not in FRONT_POLICIES:
         fail(f"--balancer must be one of {', '.join(FRONT_POLICIES)}")
     mode = f"{workers} processes behind a {balancer} front" if workers > 1 else "one process"
+    where = _where(settings)
     err_console().print(
-        f"twitterdesign: serving on http://{host}:{port} ({mode}; "
-        f"data in {settings.data_dir.resolve()}); Ctrl-C stops"
+        f"twitterdesign: serving on http://{host}:{port} ({mode}; {where}); Ctrl-C stops"
     )
     if workers > 1:
         from twitterdesign.reference_app.front import run_multiprocess
@@ -90,6 +123,34 @@ def serve_command(
         )
         return
     run_server(settings, host=host, port=port, log_level=log_level, access_log=False)
+
+
+def _where(settings: Any) -> str:
+    from twitterdesign.reference_app.services._factory import url_scheme
+
+    url = settings.resolved_database_url
+    if url_scheme(url) == "sqlite":
+        return f"data in {settings.data_dir.resolve()}"
+    from twitterdesign.reference_app.storage.postgres import mask_password
+
+    return f"database {mask_password(url)}"
+
+
+def _check_database(settings: Any) -> None:
+    """Open a network database once before serving: an unreachable one fails here.
+
+    It also applies the migrations once, before several worker processes start. An
+    unreachable server is a one-line error naming the URL (password masked), exit 2.
+    """
+    from twitterdesign.reference_app.services._factory import open_store, url_scheme
+
+    if url_scheme(settings.resolved_database_url) not in ("postgresql", "postgres"):
+        return
+    try:
+        store = open_store(settings.resolved_database_url, pool_size=1)
+    except ConnectionError as exc:  # DatabaseUnavailableError is one
+        fail(str(exc).strip().splitlines()[0])
+    store.close()
 
 
 _DEMO_HELP = (

@@ -27,6 +27,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",
+    "ServiceUnavailable",
     "Unauthorized",
     "Unprocessable",
 ]
@@ -77,3 +78,14 @@ class PayloadTooLarge(AppError):
 
 class RateLimited(AppError):
     """Too many requests in the current window."""
+
+
+class ServiceUnavailable(AppError):
+    """A backing service (the database) cannot be reached right now; retry shortly.
+
+    Not raised by the services: the API turns a lost database connection into this
+    error (``twitterdesign.reference_app.api._errors.unavailable_error``).
+    """
+
+    def __init__(self, message: str = "the database is unavailable; retry shortly") -> None:
+        super().__init__(message)

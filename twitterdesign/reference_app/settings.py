@@ -34,8 +34,13 @@ class Settings:
             ``database_url`` or ``blob_url`` put them elsewhere).
         database_url: Where accounts, statuses and the outbox live:
             ``sqlite:///<path>`` (everything after ``sqlite:///`` is the file's path, so
-            ``sqlite:////var/lib/tw.db`` is absolute). None means
+            ``sqlite:////var/lib/tw.db`` is absolute), or
+            ``postgresql://user:password@host:5432/dbname`` (``postgres://`` too; an
+            optional ``?schema=<name>`` keeps every table in that schema, created if
+            missing; other query parameters, e.g. ``sslmode``, go to libpq). None means
             ``sqlite:///<data_dir>/twitterdesign.sqlite3`` (`resolved_database_url`).
+        database_pool_size: Most connections to a network database (PostgreSQL); the
+            thread pool that runs request handlers is sized to match.
         cache_url: Where home timelines are cached: ``memory://`` (this process's memory,
             the default).
         blob_url: Where media bytes live: ``file://<directory>`` (everything after
@@ -94,6 +99,7 @@ class Settings:
 
     data_dir: Path = field(default_factory=lambda: Path("twitterdesign-data"))
     database_url: str | None = None
+    database_pool_size: int = 10
     cache_url: str = "memory://"
     blob_url: str | None = None
     sqlite_synchronous: str = "FULL"
@@ -143,6 +149,7 @@ class Settings:
             "fanout_threshold",
             "timeline_cache_size",
             "argon2_time_cost",
+            "database_pool_size",
         ):
             check_int(name, getattr(self, name), minimum=1)
         check_int("max_media_attachments", self.max_media_attachments, minimum=0, maximum=16)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, ParamSpec, TypeVar, overload
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from twitterdesign.reference_app.api._input import json_body_of
@@ -37,6 +40,7 @@ __all__ = [
     "json_list",
     "json_page",
     "link_header",
+    "off_loop_if_blocking",
     "page_from",
     "params",
     "parse_count",
@@ -55,10 +59,47 @@ RESOLVED_TOKEN = "twitterdesign.resolved_token"
 """ASGI scope key under which the gateway leaves ``(token, TokenRecord)`` it looked up."""
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
 def services(request: Request) -> Services:
     """Return the app's `Services`."""
     found: Services = request.app.state.services
     return found
+
+
+def off_loop_if_blocking(
+    endpoint: Callable[_P, _R],
+) -> Callable[_P, Coroutine[Any, Any, _R]]:
+    """Make a plain route function run on the event loop or in one thread-pool hop.
+
+    Which one is decided per app by ``Services.blocking_io``: an embedded store (SQLite)
+    answers in microseconds, so the body runs inline on the loop with no hop at all; a
+    network store (PostgreSQL) blocks for round trips, so the whole body — every store
+    call and the rendering that reads more — runs in one ``run_in_threadpool`` call and
+    the loop keeps serving other requests. FastAPI sees an ``async def`` with the
+    function's own signature (``functools.wraps``), so parameters and dependencies are
+    declared as before. The function must take the ``request``.
+
+    Raises:
+        TypeError: At decoration, for a function without a ``request`` parameter.
+    """
+    # Annotations resolved now, in the route's module: FastAPI reads this signature
+    # (whatever its version does with ``__wrapped__`` and ``__globals__``).
+    signature = inspect.signature(endpoint, eval_str=True)
+    if "request" not in signature.parameters:
+        raise TypeError(f"{endpoint.__qualname__} needs a request parameter")
+
+    @functools.wraps(endpoint)
+    async def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        request: Request = kwargs["request"]  # type: ignore[assignment]
+        if request.app.state.blocking_io:
+            return await run_in_threadpool(endpoint, *args, **kwargs)
+        return endpoint(*args, **kwargs)
+
+    run.__signature__ = signature  # type: ignore[attr-defined]
+    return run
 
 
 def render_cache(request: Request) -> RenderCache | None:
@@ -314,14 +355,20 @@ def _bearer(request: Request) -> str | None:
     return token or None
 
 
-def auth_optional(request: Request) -> Auth | None:
-    """Dependency: the caller's token if one was sent; an invalid one is a 401."""
+async def auth_optional(request: Request) -> Auth | None:
+    """Dependency: the caller's token if one was sent; an invalid one is a 401.
+
+    The gateway's rate limiter usually looked the token up already and left the record
+    in the scope; otherwise it is looked up here, in a thread for a network store.
+    """
     token = _bearer(request)
     if token is None:
         return None
     resolved = request.scope.get(RESOLVED_TOKEN)  # looked up by the rate limiter already
     if resolved is not None and resolved[0] == token:
         record = resolved[1]
+    elif request.app.state.blocking_io:
+        record = await run_in_threadpool(services(request).accounts.resolve_token, token)
     else:
         record = services(request).accounts.resolve_token(token)
     if record is None:
@@ -354,7 +401,7 @@ def require(scope: str, *, user: bool = True) -> Callable[[Request], Awaitable[A
     """
 
     async def dependency(request: Request) -> Auth:
-        auth = auth_optional(request)
+        auth = await auth_optional(request)
         if auth is None:
             raise Unauthorized("The access token is invalid")
         if user and auth.account_id is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from twitterdesign.reference_app.errors import (
     AppError,
     BadRequest,
@@ -10,11 +12,12 @@ from twitterdesign.reference_app.errors import (
     NotFound,
     PayloadTooLarge,
     RateLimited,
+    ServiceUnavailable,
     Unauthorized,
     Unprocessable,
 )
 
-__all__ = ["HTTP_STATUS", "http_status"]
+__all__ = ["HTTP_STATUS", "RETRY_AFTER_S", "http_status", "unavailable_error"]
 
 HTTP_STATUS: dict[type[AppError], int] = {
     BadRequest: 400,
@@ -26,6 +29,7 @@ HTTP_STATUS: dict[type[AppError], int] = {
     ConflictError: 422,
     Unprocessable: 422,
     RateLimited: 429,
+    ServiceUnavailable: 503,
 }
 """Status code per error class; a subclass inherits its nearest listed ancestor's code."""
 
@@ -45,3 +49,32 @@ def http_status(exc: AppError) -> int:
         if code is not None:
             return code
     return 400
+
+
+RETRY_AFTER_S = 1
+"""``Retry-After`` sent with a 503: a dropped connection is replaced within a second."""
+
+
+def unavailable_error(exc: BaseException) -> ServiceUnavailable | None:
+    """Return a `ServiceUnavailable` if ``exc`` means the database went away, else None.
+
+    That is PostgreSQL's `DatabaseUnavailableError`, or psycopg's ``OperationalError``
+    (a connection dropped by a server restart or ``pg_terminate_backend``, a pool
+    timeout). The pool replaces broken connections, so the request can simply be retried.
+    psycopg is optional: if it was never imported, no exception can come from it.
+
+    Examples:
+        >>> unavailable_error(ValueError("no")) is None
+        True
+    """
+    if isinstance(exc, ServiceUnavailable):
+        return exc
+    if "psycopg" not in sys.modules:
+        return None
+    import psycopg
+
+    from twitterdesign.reference_app.storage.postgres import DatabaseUnavailableError
+
+    if isinstance(exc, DatabaseUnavailableError | psycopg.OperationalError):
+        return ServiceUnavailable()
+    return None

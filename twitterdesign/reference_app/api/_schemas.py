@@ -31,6 +31,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "Request body too large"),
         (422, "Invalid input"),
         (429, "Rate limited"),
+        (503, "Database unavailable for now; retry after Retry-After seconds"),
     )
 }
 """The error responses every route documents in ``/openapi.json``."""

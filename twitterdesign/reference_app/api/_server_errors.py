@@ -20,6 +20,7 @@ from twitterdesign.reference_app._asgi import (
     Send,
     send_json_error,
 )
+from twitterdesign.reference_app.api._errors import RETRY_AFTER_S, unavailable_error
 
 __all__ = ["UnexpectedErrorMiddleware"]
 
@@ -29,6 +30,9 @@ _log = logging.getLogger("twitterdesign.reference_app")
 
 class UnexpectedErrorMiddleware:
     """Turn an exception escaping the app into a logged 500 ``{"error": ...}`` response.
+
+    A lost database connection is no bug: it answers 503 with ``Retry-After`` (logged
+    as a warning, without a traceback) and the next request gets a fresh connection.
 
     If the response had already started, its status and length are on the wire and
     cannot be taken back: the exception is re-raised so the server drops the connection,
@@ -55,7 +59,18 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracked_send)
-        except Exception:
+        except Exception as exc:
+            unavailable = unavailable_error(exc)
+            if unavailable is not None and not started:
+                _log.warning(
+                    "database unavailable on %s %s: %s",
+                    scope.get("method", "?"),
+                    scope.get("path", "?"),
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                )
+                retry = (b"retry-after", str(RETRY_AFTER_S).encode())
+                await send_json_error(send, 503, unavailable.message, [retry])
+                return
             _log.exception(
                 "unexpected error on %s %s", scope.get("method", "?"), scope.get("path", "?")
             )

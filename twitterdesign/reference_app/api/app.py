@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -21,7 +22,7 @@ from twitterdesign.reference_app.api import (
     routes_statuses,
     routes_timelines,
 )
-from twitterdesign.reference_app.api._errors import http_status
+from twitterdesign.reference_app.api._errors import RETRY_AFTER_S, http_status
 from twitterdesign.reference_app.api._input import InputGuardMiddleware
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
 from twitterdesign.reference_app.api._render_cache import RenderCache
@@ -70,6 +71,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if svc.blocking_io:
+            # Route bodies run in anyio's thread pool, each holding a pooled connection
+            # while it runs: more threads than connections would only queue on the pool.
+            limiter = anyio.to_thread.current_default_thread_limiter()
+            limiter.total_tokens = svc.settings.database_pool_size
         svc.start()
         try:
             yield
@@ -88,13 +94,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = svc
     app.state.settings = settings
+    # Read per request by the routes (`off_loop_if_blocking`): a plain attribute, no call.
+    app.state.blocking_io = svc.blocking_io
     app.state.render_cache = RenderCache()
     metrics = AppMetrics(svc)
     app.state.metrics = metrics
 
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return _error(http_status(exc), exc.message)
+        status = http_status(exc)
+        retry = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        return _error(status, exc.message, retry)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

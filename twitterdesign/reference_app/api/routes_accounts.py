@@ -15,6 +15,7 @@ from twitterdesign.reference_app.api._deps import (
     auth_optional,
     base_url,
     json_page,
+    off_loop_if_blocking,
     page_from,
     params,
     parse_id,
@@ -66,7 +67,8 @@ def register(
 
 
 @router.get("/verify_credentials", summary="The caller's own account")
-async def verify_credentials(
+@off_loop_if_blocking
+def verify_credentials(
     request: Request, auth: User = Depends(require("read:accounts"))
 ) -> dict[str, Any]:
     """Return the authenticated account, with its ``source``."""
@@ -75,7 +77,8 @@ async def verify_credentials(
 
 
 @router.get("/lookup", summary="Find an account by its handle")
-async def lookup(
+@off_loop_if_blocking
+def lookup(
     request: Request, acct: str = "", auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """Return the account for ``acct`` (``name`` or ``name@domain``)."""
@@ -85,7 +88,8 @@ async def lookup(
 
 
 @router.get("/relationships", summary="Relationships with other accounts")
-async def relationships(
+@off_loop_if_blocking
+def relationships(
     request: Request,
     p: Params = Depends(params),
     auth: User = Depends(require("read:follows")),
@@ -97,7 +101,8 @@ async def relationships(
 
 
 @router.get("/{account_id}", summary="One account")
-async def get_account(
+@off_loop_if_blocking
+def get_account(
     account_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """Return an account by id."""
@@ -109,7 +114,8 @@ async def get_account(
     summary="An account's statuses (user timeline)",
     response_model=list[dict[str, Any]],
 )
-async def account_statuses(
+@off_loop_if_blocking
+def account_statuses(
     account_id: str,
     request: Request,
     response: Response,
@@ -143,7 +149,8 @@ def _edges(
 
 
 @router.get("/{account_id}/followers", summary="Who follows an account")
-async def followers(
+@off_loop_if_blocking
+def followers(
     account_id: str,
     request: Request,
     response: Response,
@@ -154,7 +161,8 @@ async def followers(
 
 
 @router.get("/{account_id}/following", summary="Whom an account follows")
-async def following(
+@off_loop_if_blocking
+def following(
     account_id: str,
     request: Request,
     response: Response,

@@ -14,6 +14,7 @@ from twitterdesign.reference_app.api._deps import (
     User,
     auth_optional,
     base_url,
+    off_loop_if_blocking,
     page_from,
     params,
     parse_id,
@@ -61,7 +62,8 @@ def post_status(
 
 
 @router.get("/{status_id}", summary="One status")
-async def get_status(
+@off_loop_if_blocking
+def get_status(
     status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """Return a status the caller may see (404 otherwise, never revealing it exists)."""
@@ -82,7 +84,8 @@ def delete_status(
 
 
 @router.get("/{status_id}/context", summary="Ancestors and descendants of a status")
-async def context(
+@off_loop_if_blocking
+def context(
     status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """The conversation around a status, filtered by what the caller may see."""
@@ -141,7 +144,8 @@ def unreblog(
 
 
 @router.get("/{status_id}/favourited_by", summary="Who liked a status")
-async def favourited_by(
+@off_loop_if_blocking
+def favourited_by(
     status_id: str,
     request: Request,
     response: Response,
@@ -155,7 +159,8 @@ async def favourited_by(
 
 
 @router.get("/{status_id}/reblogged_by", summary="Who reblogged a status")
-async def reblogged_by(
+@off_loop_if_blocking
+def reblogged_by(
     status_id: str,
     request: Request,
     response: Response,

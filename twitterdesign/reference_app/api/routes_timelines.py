@@ -16,6 +16,7 @@ from twitterdesign.reference_app.api._deps import (
     auth_optional,
     base_url,
     json_page,
+    off_loop_if_blocking,
     page_from,
     params,
     parse_count,
@@ -35,10 +36,12 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-# Read endpoints are ``async def``: they run on the event loop instead of hopping to the
-# thread pool. Their SQLite reads take microseconds and never wait for a writer (WAL), and
-# avoiding 40 threads contending for the GIL doubled the home timeline's requests/s in
-# benchmarks/app_bench.py. Writes stay ``def`` (they may wait for fsync and the write lock).
+# Read endpoints are ``off_loop_if_blocking``: on SQLite they run on the event loop instead
+# of hopping to the thread pool (their reads take microseconds and never wait for a writer,
+# WAL), and avoiding 40 threads contending for the GIL doubled the home timeline's
+# requests/s in benchmarks/app_bench.py; on PostgreSQL each body runs in one thread hop,
+# so the loop keeps serving while a query waits for the network. Writes stay ``def`` (they
+# may wait for fsync and the write lock).
 
 
 def _r(request: Request, auth: Auth | None) -> Renderer:
@@ -59,7 +62,8 @@ def _page_out(
     summary="Home timeline",
     response_model=list[dict[str, Any]],
 )
-async def home(
+@off_loop_if_blocking
+def home(
     request: Request, response: Response, auth: User = Depends(require("read:statuses"))
 ) -> Response:
     """The lesson's viewHome_timeline: followed accounts' statuses, newest first.
@@ -83,7 +87,8 @@ async def home(
     summary="Public timeline",
     response_model=list[dict[str, Any]],
 )
-async def public(
+@off_loop_if_blocking
+def public(
     request: Request, response: Response, auth: Auth | None = Depends(auth_optional)
 ) -> Response:
     """Every public status, newest first."""
@@ -98,7 +103,8 @@ async def public(
     summary="Hashtag timeline",
     response_model=list[dict[str, Any]],
 )
-async def tag_timeline(
+@off_loop_if_blocking
+def tag_timeline(
     hashtag: str,
     request: Request,
     response: Response,
@@ -114,7 +120,8 @@ async def tag_timeline(
 
 
 @router.get("/api/v2/search", tags=["search"], summary="Search accounts, hashtags, statuses")
-async def search(
+@off_loop_if_blocking
+def search(
     request: Request, p: Params = Depends(params), auth: Auth | None = Depends(auth_optional)
 ) -> dict[str, Any]:
     """The lesson's searchTweet: full-text over statuses the caller may see (FTS5)."""
@@ -142,7 +149,8 @@ def _limit(request: Request, default: int, maximum: int) -> int:
 
 @router.get("/api/v1/trends/tags", tags=["trends"], summary="Trending hashtags")
 @router.get("/api/v1/trends", tags=["trends"], summary="Trending hashtags (old alias)")
-async def trending_tags(request: Request) -> list[dict[str, Any]]:
+@off_loop_if_blocking
+def trending_tags(request: Request) -> list[dict[str, Any]]:
     """Hashtags used most in public statuses recently."""
     s = services(request)
     r = _r(request, None)
@@ -151,7 +159,8 @@ async def trending_tags(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/api/v1/trends/statuses", tags=["trends"], summary="Trending statuses")
-async def trending_statuses(
+@off_loop_if_blocking
+def trending_statuses(
     request: Request, auth: Auth | None = Depends(auth_optional)
 ) -> list[dict[str, Any]]:
     """Public statuses with the most likes, reblogs and views recently."""
@@ -163,7 +172,8 @@ async def trending_statuses(
 
 
 @router.get("/api/v1/notifications", tags=["notifications"], summary="Notifications")
-async def notifications(
+@off_loop_if_blocking
+def notifications(
     request: Request,
     response: Response,
     p: Params = Depends(params),

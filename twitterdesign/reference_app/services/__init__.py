@@ -160,7 +160,9 @@ class Services:
         self.clock_ms = clock_ms or _now_ms
         check_settings_urls(settings)
         self.store: Store = store or open_store(
-            settings.resolved_database_url, synchronous=settings.sqlite_synchronous
+            settings.resolved_database_url,
+            synchronous=settings.sqlite_synchronous,
+            pool_size=settings.database_pool_size,
         )
         self.timeline_store: TimelineStore = timeline_store or open_timeline_store(
             settings.resolved_cache_url,
@@ -228,6 +230,17 @@ class Services:
             timelines=self.timelines,
             notifications=self.notifications,
         )
+
+    @property
+    def blocking_io(self) -> bool:
+        """Whether store calls wait on a network (PostgreSQL): run them off the event loop.
+
+        An embedded engine (SQLite) answers in microseconds, and a thread hop costs more
+        than it saves; a network engine blocks for a round trip, during which the event
+        loop must serve other requests (``benchmarks/results/app.sync_async.md``).
+        A store without the attribute (a test double) counts as embedded.
+        """
+        return bool(getattr(self.store, "blocking_io", False))
 
     def start(self) -> None:
         """Start the background workers (fan-out consumer, view flusher)."""

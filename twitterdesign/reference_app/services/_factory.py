@@ -7,6 +7,7 @@ here (one entry per scheme) and nowhere else. This version supports:
 setting                   scheme              store
 ========================  ==================  ====================================
 ``database_url``          ``sqlite:///path``  `SQLiteStore` (WAL file)
+``database_url``          ``postgresql://…``  `PostgresStore` (also ``postgres://``)
 ``cache_url``             ``memory://``       `InProcessTimelineStore`
 ``blob_url``              ``file://path``     `FileBlobStore` (``ab/cd/<sha256>``)
 ``blob_url``              ``memory://``       `InMemoryBlobStore` (tests)
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.settings import Settings
@@ -36,11 +38,12 @@ __all__ = [
     "open_blob_store",
     "open_store",
     "open_timeline_store",
+    "postgres_schema_of",
     "url_scheme",
 ]
 
 SUPPORTED_SCHEMES: dict[str, tuple[str, ...]] = {
-    "database_url": ("sqlite",),
+    "database_url": ("sqlite", "postgresql", "postgres"),
     "cache_url": ("memory",),
     "blob_url": ("file", "memory"),
 }
@@ -48,7 +51,6 @@ SUPPORTED_SCHEMES: dict[str, tuple[str, ...]] = {
 
 # Schemes a later cluster mode brings, named in the error so nobody hunts for a typo.
 _CLUSTER_ONLY = {
-    "database_url": "postgresql",
     "cache_url": "redis",
     "blob_url": "s3",
 }
@@ -73,26 +75,68 @@ def _redact(url: str) -> str:
 def _unsupported(setting: str, url: str, kind: str) -> InvalidParameterError:
     supported = SUPPORTED_SCHEMES[kind]
     allowed = " or ".join(f"a {s}:// URL" for s in supported)
-    later = _CLUSTER_ONLY[kind]
+    later = _CLUSTER_ONLY.get(kind)
+    others = f"{later}:// and other schemes" if later else "other schemes"
     return InvalidParameterError(
-        setting,
-        _redact(url),
-        f"{allowed} ({later}:// and other schemes are not supported by this version)",
+        setting, _redact(url), f"{allowed} ({others} are not supported by this version)"
     )
 
 
-def open_store(url: str, *, synchronous: str = "FULL", setting: str = "database_url") -> Store:
+def postgres_schema_of(url: str) -> tuple[str, str | None]:
+    """Split our ``schema=`` query parameter off a PostgreSQL URL.
+
+    libpq does not know ``schema``; every other query parameter (``sslmode``,
+    ``application_name``, ``options``…) stays in the URL and goes to libpq.
+
+    Returns:
+        The URL without ``schema=``, and the schema (None when not given).
+
+    Examples:
+        >>> postgres_schema_of("postgresql://db/app?schema=tw&sslmode=require")
+        ('postgresql://db/app?sslmode=require', 'tw')
+        >>> postgres_schema_of("postgres://db/app")
+        ('postgres://db/app', None)
+    """
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [v for k, v in pairs if k == "schema"]
+    if not schemas:
+        return url, None
+    rest = urlencode([(k, v) for k, v in pairs if k != "schema"])
+    return urlunsplit(parts._replace(query=rest)), schemas[-1] or None
+
+
+def open_store(
+    url: str,
+    *,
+    synchronous: str = "FULL",
+    pool_size: int = 10,
+    setting: str = "database_url",
+) -> Store:
     """Open the database a ``database_url`` names.
 
     Args:
-        url: ``sqlite:///<path>``; everything after ``sqlite:///`` is the file's path.
+        url: ``sqlite:///<path>`` (everything after ``sqlite:///`` is the file's path),
+            or ``postgresql://user:password@host:port/dbname`` (``postgres://`` too), whose
+            optional ``schema=<name>`` query parameter keeps every table in that schema
+            (created if missing); other query parameters go to libpq.
         synchronous: SQLite's ``synchronous`` pragma (``"FULL"`` or ``"NORMAL"``).
+        pool_size: Most PostgreSQL connections (one per concurrent request).
         setting: The setting's name, for the error message.
 
     Raises:
         InvalidParameterError: For any other scheme, or an empty path.
+        DatabaseUnavailableError: PostgreSQL cannot be reached; the message names the
+            URL with its password masked.
     """
-    if url_scheme(url) != "sqlite":
+    scheme = url_scheme(url)
+    if scheme in ("postgresql", "postgres"):
+        # Imported here: psycopg is an optional dependency (the ``cluster`` extra).
+        from twitterdesign.reference_app.storage.postgres import PostgresStore
+
+        libpq_url, schema = postgres_schema_of(url)
+        return PostgresStore(libpq_url, schema=schema, min_size=1, max_size=pool_size)
+    if scheme != "sqlite":
         raise _unsupported(setting, url, "database_url")
     path = url.partition("://")[2].removeprefix("/")
     if not path:

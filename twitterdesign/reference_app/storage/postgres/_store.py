@@ -138,6 +138,9 @@ class PostgresStore(
         ...     store.close()
     """
 
+    blocking_io: bool = True
+    """A network engine: each call waits for a round trip; callers run it off the event loop."""
+
     def __init__(
         self,
         url: str,
