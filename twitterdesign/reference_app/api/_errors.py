@@ -56,12 +56,14 @@ RETRY_AFTER_S = 1
 
 
 def unavailable_error(exc: BaseException) -> ServiceUnavailable | None:
-    """Return a `ServiceUnavailable` if ``exc`` means the database went away, else None.
+    """Return a `ServiceUnavailable` if ``exc`` means the database or cache went away.
 
     That is PostgreSQL's `DatabaseUnavailableError`, or psycopg's ``OperationalError``
     (a connection dropped by a server restart or ``pg_terminate_backend``, a pool
     timeout). The pool replaces broken connections, so the request can simply be retried.
-    psycopg is optional: if it was never imported, no exception can come from it.
+    The same for Redis: `RedisUnavailableError`, or redis-py's connection and timeout
+    errors. Both drivers are optional: if one was never imported, no exception can come
+    from it.
 
     Examples:
         >>> unavailable_error(ValueError("no")) is None
@@ -69,12 +71,18 @@ def unavailable_error(exc: BaseException) -> ServiceUnavailable | None:
     """
     if isinstance(exc, ServiceUnavailable):
         return exc
-    if "psycopg" not in sys.modules:
-        return None
-    import psycopg
+    if "psycopg" in sys.modules:
+        import psycopg
 
-    from twitterdesign.reference_app.storage.postgres import DatabaseUnavailableError
+        from twitterdesign.reference_app.storage.postgres import DatabaseUnavailableError
 
-    if isinstance(exc, DatabaseUnavailableError | psycopg.OperationalError):
-        return ServiceUnavailable()
+        if isinstance(exc, DatabaseUnavailableError | psycopg.OperationalError):
+            return ServiceUnavailable()
+    if "redis" in sys.modules:
+        import redis
+
+        from twitterdesign.reference_app.storage.redis import RedisUnavailableError
+
+        if isinstance(exc, RedisUnavailableError | redis.ConnectionError | redis.TimeoutError):
+            return ServiceUnavailable("the cache is unavailable; retry shortly")
     return None

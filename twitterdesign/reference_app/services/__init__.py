@@ -27,6 +27,7 @@ from twitterdesign.reference_app.errors import (
 from twitterdesign.reference_app.services._factory import (
     check_settings_urls,
     open_blob_store,
+    open_rate_limiters,
     open_store,
     open_timeline_store,
 )
@@ -47,8 +48,10 @@ from twitterdesign.reference_app.services.notifications import (
     NotificationService,
 )
 from twitterdesign.reference_app.services.ratelimit import (
+    Limiter,
     RateLimitDecision,
     RateLimiter,
+    SharedRateLimiter,
     client_key,
 )
 from twitterdesign.reference_app.services.search import SearchResults, SearchService
@@ -81,6 +84,7 @@ __all__ = [
     "FanoutWorker",
     "Forbidden",
     "GraphService",
+    "Limiter",
     "MediaService",
     "NotFound",
     "Notification",
@@ -93,6 +97,7 @@ __all__ = [
     "SearchResults",
     "SearchService",
     "Services",
+    "SharedRateLimiter",
     "StatusService",
     "TimelineService",
     "TrendingStatus",
@@ -211,15 +216,11 @@ class Services:
             max_pixels=settings.media_max_pixels,
             clock_ms=self.clock_ms,
         )
-        self.token_limiter = RateLimiter(
-            settings.rate_limit_per_token, settings.rate_limit_window_s, clock_s=time.time
-        )
-        self.account_limiter = RateLimiter(
-            settings.rate_limit_per_account, settings.rate_limit_window_s, clock_s=time.time
-        )
-        self.ip_limiter = RateLimiter(
-            settings.rate_limit_per_ip, settings.rate_limit_window_s, clock_s=time.time
-        )
+        limiters = open_rate_limiters(settings, clock_s=time.time)
+        self.token_limiter: Limiter = limiters.token
+        self.account_limiter: Limiter = limiters.account
+        self.ip_limiter: Limiter = limiters.ip
+        self._close_limiters = limiters.close
         self.notifications: NotificationService = self.statuses.notifications
         self.engagement: EngagementService = self.statuses.engagement
         self.graph = GraphService(
@@ -233,14 +234,16 @@ class Services:
 
     @property
     def blocking_io(self) -> bool:
-        """Whether store calls wait on a network (PostgreSQL): run them off the event loop.
+        """Whether store calls wait on a network (PostgreSQL, Redis): run them off the loop.
 
         An embedded engine (SQLite) answers in microseconds, and a thread hop costs more
         than it saves; a network engine blocks for a round trip, during which the event
         loop must serve other requests (``benchmarks/results/app.sync_async.md``).
         A store without the attribute (a test double) counts as embedded.
         """
-        return bool(getattr(self.store, "blocking_io", False))
+        return any(
+            bool(getattr(part, "blocking_io", False)) for part in (self.store, self.timeline_store)
+        )
 
     def start(self) -> None:
         """Start the background workers (fan-out consumer, view flusher)."""
@@ -252,6 +255,7 @@ class Services:
         self.fanout.stop()
         self.trends.stop()
         self.timeline_store.close()
+        self._close_limiters()
         self.store.close()
 
     def healthy(self) -> dict[str, int]:

@@ -8,7 +8,8 @@ setting                   scheme              store
 ========================  ==================  ====================================
 ``database_url``          ``sqlite:///path``  `SQLiteStore` (WAL file)
 ``database_url``          ``postgresql://…``  `PostgresStore` (also ``postgres://``)
-``cache_url``             ``memory://``       `InProcessTimelineStore`
+``cache_url``             ``memory://``       `InProcessTimelineStore`, in-process limits
+``cache_url``             ``redis://…``       `RedisTimelineStore`, shared rate limits
 ``blob_url``              ``file://path``     `FileBlobStore` (``ab/cd/<sha256>``)
 ``blob_url``              ``memory://``       `InMemoryBlobStore` (tests)
 ========================  ==================  ====================================
@@ -17,10 +18,17 @@ setting                   scheme              store
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from twitterdesign.errors import InvalidParameterError
+from twitterdesign.reference_app.services.ratelimit import (
+    Limiter,
+    RateLimiter,
+    SharedRateLimiter,
+)
 from twitterdesign.reference_app.settings import Settings
 from twitterdesign.reference_app.storage import (
     BlobStore,
@@ -34,24 +42,26 @@ from twitterdesign.reference_app.storage import (
 
 __all__ = [
     "SUPPORTED_SCHEMES",
+    "RateLimiters",
     "check_settings_urls",
     "open_blob_store",
+    "open_rate_limiters",
     "open_store",
     "open_timeline_store",
     "postgres_schema_of",
+    "redis_prefix_of",
     "url_scheme",
 ]
 
 SUPPORTED_SCHEMES: dict[str, tuple[str, ...]] = {
     "database_url": ("sqlite", "postgresql", "postgres"),
-    "cache_url": ("memory",),
+    "cache_url": ("memory", "redis", "rediss", "unix"),
     "blob_url": ("file", "memory"),
 }
 """The URL schemes this version opens, per setting."""
 
 # Schemes a later cluster mode brings, named in the error so nobody hunts for a typo.
 _CLUSTER_ONLY = {
-    "cache_url": "redis",
     "blob_url": "s3",
 }
 
@@ -82,6 +92,17 @@ def _unsupported(setting: str, url: str, kind: str) -> InvalidParameterError:
     )
 
 
+def _pop_query(url: str, name: str) -> tuple[str, str | None]:
+    """Split one query parameter of ours off a URL; the rest stays for the driver."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    values = [v for k, v in pairs if k == name]
+    if not values:
+        return url, None
+    rest = urlencode([(k, v) for k, v in pairs if k != name])
+    return urlunsplit(parts._replace(query=rest)), values[-1] or None
+
+
 def postgres_schema_of(url: str) -> tuple[str, str | None]:
     """Split our ``schema=`` query parameter off a PostgreSQL URL.
 
@@ -97,13 +118,23 @@ def postgres_schema_of(url: str) -> tuple[str, str | None]:
         >>> postgres_schema_of("postgres://db/app")
         ('postgres://db/app', None)
     """
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [v for k, v in pairs if k == "schema"]
-    if not schemas:
-        return url, None
-    rest = urlencode([(k, v) for k, v in pairs if k != "schema"])
-    return urlunsplit(parts._replace(query=rest)), schemas[-1] or None
+    return _pop_query(url, "schema")
+
+
+def redis_prefix_of(url: str) -> tuple[str, str]:
+    """Split our ``prefix=`` query parameter off a Redis URL (default ``td:``).
+
+    Every key the app writes starts with the prefix, so several apps (or tests) can share
+    one Redis; every other query parameter goes to redis-py.
+
+    Examples:
+        >>> redis_prefix_of("redis://cache:6379/0?prefix=tw:&socket_timeout=2")
+        ('redis://cache:6379/0?socket_timeout=2', 'tw:')
+        >>> redis_prefix_of("redis://cache:6379/0")
+        ('redis://cache:6379/0', 'td:')
+    """
+    rest, prefix = _pop_query(url, "prefix")
+    return rest, prefix or "td:"
 
 
 def open_store(
@@ -154,7 +185,8 @@ def open_timeline_store(
     """Open the home-timeline store a ``cache_url`` names.
 
     Args:
-        url: ``memory://`` (this process's memory).
+        url: ``memory://`` (this process's memory) or ``redis://host:port/db`` (also
+            ``rediss://``, ``unix://``; ``?prefix=`` sets the key prefix, ``td:``).
         capacity: Ids kept per user.
         inactive_after_s: Users not active for this long get no pushes.
         setting: The setting's name, for the error message.
@@ -162,9 +194,53 @@ def open_timeline_store(
     Raises:
         InvalidParameterError: For any other scheme.
     """
-    if url_scheme(url) != "memory":
+    scheme = url_scheme(url)
+    if scheme == "memory":
+        return InProcessTimelineStore(capacity, inactive_after_s=inactive_after_s)
+    if scheme not in SUPPORTED_SCHEMES["cache_url"]:
         raise _unsupported(setting, url, "cache_url")
-    return InProcessTimelineStore(capacity, inactive_after_s=inactive_after_s)
+    from twitterdesign.reference_app.storage.redis import RedisTimelineStore
+
+    rest, prefix = redis_prefix_of(url)
+    return RedisTimelineStore.from_url(
+        rest, prefix=prefix, capacity=capacity, inactive_after_s=inactive_after_s
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimiters:
+    """The three limits of the gateway and what closes their shared counter, if any."""
+
+    token: Limiter
+    account: Limiter
+    ip: Limiter
+    close: Callable[[], None]
+
+
+def open_rate_limiters(settings: Settings, *, clock_s: Callable[[], float]) -> RateLimiters:
+    """Open the per-token, per-account and per-IP limits for ``settings.cache_url``.
+
+    With ``memory://`` each process counts alone (``serve --workers N`` splits the limits
+    evenly); with Redis every app instance counts against one shared budget.
+    """
+    url = settings.resolved_cache_url
+    limits = (
+        ("token", settings.rate_limit_per_token),
+        ("account", settings.rate_limit_per_account),
+        ("ip", settings.rate_limit_per_ip),
+    )
+    window_s = settings.rate_limit_window_s
+    if url_scheme(url) == "memory":
+        alone = [RateLimiter(n, window_s, clock_s=clock_s) for _, n in limits]
+        return RateLimiters(alone[0], alone[1], alone[2], close=lambda: None)
+    from twitterdesign.reference_app.storage.redis import RedisWindowCounter
+
+    rest, prefix = redis_prefix_of(url)
+    counter = RedisWindowCounter.from_url(rest, prefix=f"{prefix}rl:")
+    shared = [
+        SharedRateLimiter(counter, n, window_s, clock_s=clock_s, name=name) for name, n in limits
+    ]
+    return RateLimiters(shared[0], shared[1], shared[2], close=counter.close)
 
 
 def open_blob_store(url: str, *, setting: str = "blob_url") -> BlobStore:

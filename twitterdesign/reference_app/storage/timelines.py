@@ -163,6 +163,9 @@ class InProcessTimelineStore:
         ([12, 11], True)
     """
 
+    blocking_io: bool = False
+    """Whether its calls wait on a network (the app then runs them off the event loop)."""
+
     def __init__(self, capacity: int = 800, *, inactive_after_s: float | None = None) -> None:
         self._capacity = check_int("capacity", capacity, minimum=1)
         self._window_s = (

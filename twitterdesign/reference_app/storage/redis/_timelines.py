@@ -139,6 +139,9 @@ class RedisTimelineStore:
         1
     """
 
+    blocking_io: bool = True
+    """Whether its calls wait on a network (the app then runs them off the event loop)."""
+
     def __init__(
         self,
         client_or_url: str | redis.Redis,
