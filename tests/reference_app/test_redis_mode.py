@@ -133,3 +133,36 @@ def test_a_lost_cache_answers_503_with_retry_after(tmp_path: Path, error: Except
     assert reply.status_code == 503
     assert reply.headers["retry-after"] == "1"
     assert "cache" in reply.json()["error"]
+
+
+def test_with_fanout_in_workers_the_app_pushes_nothing_and_a_worker_delivers(
+    tmp_path: Path,
+) -> None:
+    from twitterdesign.reference_app.log import InMemoryFanoutLog
+    from twitterdesign.reference_app.services.log_worker import LogWorker
+
+    settings = make_settings(tmp_path, fanout_in_app=False)
+    services = Services(settings)
+    services.start()
+    try:
+        assert not services.fanout.running
+        ada = services.accounts.register("ada", "ada@example.org", "correct horse")
+        bob = services.accounts.register("bob", "bob@example.org", "correct horse")
+        services.graph.follow(bob.id, ada.id)
+        services.timeline_store.touch(bob.id)  # bob is an active reader
+        assert services.timeline_store.claim_rebuild(bob.id)  # ... with a built timeline
+        posted = services.statuses.create(ada.id, "hello")
+        assert services.timeline_store.read(bob.id, limit=5) == []  # the app pushed nothing
+        worker = LogWorker(
+            services.store,
+            services.timeline_store,
+            InMemoryFanoutLog(),
+            policy=services.timelines.policy,
+            consumer="w1",
+            block_ms=0,
+        )
+        while worker.step() or worker.lag().to_dict()["unrelayed"]:
+            pass
+        assert services.timeline_store.read(bob.id, limit=5) == [posted.id]
+    finally:
+        services.close()

@@ -77,6 +77,10 @@ class Settings:
         fanout_threshold: Largest follower count whose posts are still pushed into
             followers' caches; accounts with more are "celebrities", pulled at read time
             (``twitterdesign.timeline.HybridThreshold``).
+        fanout_in_app: Whether this process consumes the outbox and pushes new statuses
+            into home timelines itself (every process does, each into its own timelines,
+            in the embedded mode). False when ``twitterdesign worker`` processes do the
+            fan-out into shared Redis timelines: then no app process pushes at all.
         timeline_cache_size: Entries kept per home timeline cache (Twitter kept 800).
         active_user_window_s: Followers who have not read their home timeline for this
             long get no pushes; their cache is rebuilt from storage on the next read.
@@ -119,6 +123,7 @@ class Settings:
     rate_limit_per_ip: int = 300
     rate_limit_window_s: float = 300.0
     fanout_threshold: int = 1_000
+    fanout_in_app: bool = True
     timeline_cache_size: int = 800
     active_user_window_s: float = 7 * 86_400.0
     trends_window_s: float = 6 * 3600.0

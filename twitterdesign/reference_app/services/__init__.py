@@ -178,7 +178,10 @@ class Services:
         # Seed the sequencer above every stored id so a restart never reissues one.
         self.ids = Snowflake(settings.worker_id, after=self.store.max_id())
         self.timelines = TimelineService(
-            self.store, self.timeline_store, threshold=settings.fanout_threshold
+            self.store,
+            self.timeline_store,
+            threshold=settings.fanout_threshold,
+            fanout_in_process=settings.fanout_in_app,
         )
         self.fanout = self.timelines.fanout
         self.trends = TrendsService(

@@ -97,6 +97,8 @@ class FanoutWorker:
         poll_interval_s: How often the log is polled for other processes' writes.
         log_retention_ms: Log entries older than this are trimmed (about once a minute):
             a consumer that lagged that long has its readers rebuild from storage anyway.
+        enabled: False in an app process whose fan-out is done by ``twitterdesign
+            worker`` processes: nothing is consumed here then.
 
     Attributes:
         on_delivered: Called with ``(status_id, deliveries)`` after each pushed status.
@@ -110,7 +112,9 @@ class FanoutWorker:
         policy: HybridThreshold,
         poll_interval_s: float = 0.05,
         log_retention_ms: int = 10 * 60 * 1000,
+        enabled: bool = True,
     ) -> None:
+        self.enabled = enabled
         self._store = store
         self._timelines = timelines
         self.policy = policy
@@ -132,8 +136,8 @@ class FanoutWorker:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        """Start the background thread (idempotent)."""
-        if not self.running:
+        """Start the background thread (idempotent; nothing when not `enabled`)."""
+        if self.enabled and not self.running:
             self._stopping.clear()
             self._thread = threading.Thread(
                 target=self._run, name="twitterdesign-fanout", daemon=True
@@ -154,13 +158,20 @@ class FanoutWorker:
         Without a running thread (e.g. a unit test) the log is processed before this
         returns, so the caller sees its write delivered.
         """
+        if not self.enabled:
+            return  # fan-out worker processes consume the log
         if self._thread is None:
             self.drain()
         else:
             self._wake.set()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until every entry logged at call time is processed; False on timeout."""
+        """Block until every entry logged at call time is processed; False on timeout.
+
+        True at once when not `enabled`: this process has nothing to process.
+        """
+        if not self.enabled:
+            return True
         target = self._store.event_head()
         deadline = time.monotonic() + timeout
         while self._last_seq < target:
@@ -175,7 +186,9 @@ class FanoutWorker:
 
     @property
     def queue_depth(self) -> int:
-        """Log entries this consumer has not processed yet."""
+        """Log entries this consumer has not processed yet (0 when not `enabled`)."""
+        if not self.enabled:
+            return 0
         return max(0, self._store.event_head() - self._last_seq)
 
     # --- consuming -------------------------------------------------------------------

@@ -68,6 +68,8 @@ class TimelineService:
         threshold: Largest follower count still pushed; bigger accounts are pulled.
         fanout: The consumer that fills ``timelines``; one over ``store`` and
             ``timelines`` with the same policy if None.
+        fanout_in_process: False when worker processes do the fan-out (the default
+            ``fanout`` then consumes nothing).
     """
 
     def __init__(
@@ -77,11 +79,14 @@ class TimelineService:
         *,
         threshold: int,
         fanout: FanoutWorker | None = None,
+        fanout_in_process: bool = True,
     ) -> None:
         self._store = store
         self._timelines = timelines
         self.policy = HybridThreshold(threshold)
-        self.fanout = fanout or FanoutWorker(store, timelines, policy=self.policy)
+        self.fanout = fanout or FanoutWorker(
+            store, timelines, policy=self.policy, enabled=fanout_in_process
+        )
         self._rebuilds = 0
 
     @property
