@@ -130,13 +130,19 @@ class RedisTimelineStore:
     goes with the timelines, and the next read rebuilds from the database.
 
     Examples:
+        >>> import uuid
         >>> store = RedisTimelineStore.from_url(
-        ...     "redis://127.0.0.1:6379/0", prefix="td_doctest:", capacity=3,
-        ...     inactive_after_s=60.0)  # doctest: +SKIP
-        >>> store.claim_rebuild(7, now_s=0.0), store.claim_rebuild(7, now_s=0.0)  # doctest: +SKIP
+        ...     "redis://127.0.0.1:6379/0", prefix=f"td_doctest:{uuid.uuid4().hex}:",
+        ...     capacity=3, inactive_after_s=60.0)
+        >>> store.claim_rebuild(7, now_s=0.0), store.claim_rebuild(7, now_s=0.0)
         (True, False)
-        >>> store.push(12, [7, 8], now_s=1.0)  # user 8 was never active  # doctest: +SKIP
+        >>> store.push(12, [7, 8], now_s=1.0)  # user 8 was never active
         1
+        >>> store.read(7, limit=3, now_s=2.0)
+        [12]
+        >>> store.drop_inactive(now_s=10_000.0), store.count_users()  # leaves no key behind
+        (1, 0)
+        >>> store.close()
     """
 
     blocking_io: bool = True

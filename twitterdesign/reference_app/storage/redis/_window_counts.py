@@ -41,9 +41,13 @@ class RedisWindowCounter:
         RedisUnavailableError: The server does not answer (at construction or later).
 
     Examples:
-        >>> counter = RedisWindowCounter("redis://127.0.0.1:6379/0")  # doctest: +SKIP
-        >>> counter.incr("ip:5:203.0.113.7", ttl_ms=60_000)  # doctest: +SKIP
-        1
+        >>> import uuid
+        >>> counter = RedisWindowCounter(
+        ...     "redis://127.0.0.1:6379/0", prefix=f"td_doctest:{uuid.uuid4().hex}:")
+        >>> counter.incr("ip:5:203.0.113.7", ttl_ms=1_000), counter.incr(
+        ...     "ip:5:203.0.113.7", ttl_ms=1_000)  # the key expires by itself
+        (1, 2)
+        >>> counter.close()
     """
 
     def __init__(self, client_or_url: str | redis.Redis, *, prefix: str = "td:rl:") -> None:
