@@ -32,12 +32,11 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import httpx
-from app_bench import CONCURRENCY, FAST_HASH, load, register
+from app_bench import CONCURRENCY, FAST_HASH, load, populate_home
 from app_sync_async_bench import HOME_PATH, RESULTS, _start
 
 from twitterdesign.reference_app.server import free_port
@@ -81,26 +80,7 @@ def serve(port: int, data_dir: Path, database_url: str, blocking: str) -> None:
 
 def populate(base: str) -> str:
     """A reader following 20 authors with 40 statuses (as app_bench); return its token."""
-    users = register(base, ["reader"] + [f"author{i}" for i in range(20)])
-    _, reader = users["reader"]
-    auth = {"Authorization": f"Bearer {reader}"}
-    with httpx.Client(base_url=base, timeout=60) as c:
-        for i in range(20):
-            aid, _ = users[f"author{i}"]
-            c.post(f"/api/v1/accounts/{aid}/follow", headers=auth)
-        for j in range(40):
-            _, tok = users[f"author{j % 20}"]
-            c.post(
-                "/api/v1/statuses",
-                headers={"Authorization": f"Bearer {tok}"},
-                data={"status": f"status {j} about #systemdesign"},
-            )
-        while c.get("/healthz").json()["fanout_queue_depth"] > 0:
-            time.sleep(0.05)
-        page = c.get(HOME_PATH, params={"limit": 20}, headers=auth)
-        assert page.status_code == 200, page.text
-        assert len(page.json()) == 20, page.text
-    return reader
+    return populate_home(base)[1]
 
 
 def _drop(schemas: list[str]) -> None:

@@ -64,7 +64,7 @@ def test_a_value_that_is_not_a_url_is_refused_by_settings() -> None:
     [
         ("database_url", "mysql://tw:hunter2@db/tw", "postgresql://"),
         ("database_url", "mysql://db/tw", "sqlite://"),
-        ("cache_url", "redis://localhost:6379/0", "redis://"),
+        ("cache_url", "memcached://localhost:11211", "redis://"),
         ("blob_url", "s3://bucket/media", "s3://"),
         ("blob_url", "ftp://host/media", "file://"),
     ],

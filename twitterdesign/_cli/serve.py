@@ -58,7 +58,8 @@ def serve_command(
         str | None,
         typer.Option(
             "--cache-url",
-            help="Home-timeline cache: memory:// [default: memory://, or TWITTERDESIGN_CACHE_URL].",
+            help="Home timelines and rate limits: memory:// or "
+            "redis://host:port/db[?prefix=td:] [default: memory://, or TWITTERDESIGN_CACHE_URL].",
             show_default=False,
         ),
     ] = None,

@@ -1,60 +1,19 @@
 """The real services the log tests run against, and a small social graph to fan out.
 
-Redis is the one named by ``TWITTERDESIGN_TEST_REDIS_URL`` (default: local database 0),
-PostgreSQL the one of `tests.reference_app.storage_pg._postgres`. `require_redis` skips
-the calling test with the reason and the URL when Redis cannot be reached.
+Redis is the one of `tests.reference_app.storage._redis` (``TWITTERDESIGN_TEST_REDIS_URL``),
+PostgreSQL the one of `tests.reference_app.storage_pg._postgres`; both skip the calling
+test with the reason and the URL when their server cannot be reached.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-import uuid
 from dataclasses import dataclass, field
 
-import pytest
-import redis
-
 from tests.reference_app.storage._factories import add_users, status
+from tests.reference_app.storage._redis import REDIS_URL, delete_prefix, new_prefix, require_redis
 from twitterdesign.reference_app.storage import Store
 
 __all__ = ["REDIS_URL", "Graph", "delete_prefix", "new_prefix", "populate", "require_redis"]
-
-REDIS_URL = os.environ.get("TWITTERDESIGN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@functools.cache
-def _unreachable_reason() -> str | None:
-    try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-        client.ping()
-        client.close()
-    except redis.RedisError as exc:
-        return f"Redis is not reachable at {REDIS_URL} (set TWITTERDESIGN_TEST_REDIS_URL): {exc}"
-    return None
-
-
-def require_redis() -> None:
-    """Skip the calling test when the test Redis cannot be reached."""
-    reason = _unreachable_reason()
-    if reason is not None:
-        pytest.skip(reason)
-
-
-def new_prefix() -> str:
-    """Return a fresh key prefix, ``tdtest:<uuid hex>:``."""
-    return f"tdtest:{uuid.uuid4().hex}:"
-
-
-def delete_prefix(prefix: str) -> None:
-    """Delete every key starting with ``prefix``."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 @dataclass
