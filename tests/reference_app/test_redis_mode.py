@@ -166,3 +166,33 @@ def test_with_fanout_in_workers_the_app_pushes_nothing_and_a_worker_delivers(
         assert services.timeline_store.read(bob.id, limit=5) == [posted.id]
     finally:
         services.close()
+
+
+def test_redis_losing_every_key_under_the_app_costs_no_5xx_and_no_status(
+    tmp_path: Path, prefix: str
+) -> None:
+    """A Redis restart without persistence: every timeline is rebuilt from the database."""
+    settings = make_settings(tmp_path, cache_url=_cache_url(prefix), rate_limits_enabled=True)
+    with TestClient(create_app(settings)) as client:
+        ada = register_user(client, "ada")
+        bob = register_user(client, "bob")
+        ada_id = client.get("/api/v1/accounts/verify_credentials", headers=ada).json()["id"]
+        client.post(f"/api/v1/accounts/{ada_id}/follow", headers=bob)
+        client.get("/api/v1/timelines/home", headers=bob)  # bob is an active reader
+        posted = [
+            client.post("/api/v1/statuses", headers=ada, json={"status": f"s{i}"}).json()["id"]
+            for i in range(5)
+        ]
+        client.app.state.services.timelines.wait_idle()  # type: ignore[attr-defined]
+        before = [s["id"] for s in client.get("/api/v1/timelines/home", headers=bob).json()]
+        assert before == posted[::-1]
+
+        assert delete_prefix(prefix) > 0  # timelines, flags, rate-limit windows: all gone
+
+        replies = [client.get("/api/v1/timelines/home", headers=bob) for _ in range(3)]
+        assert [r.status_code for r in replies] == [200, 200, 200]
+        assert all([s["id"] for s in r.json()] == before for r in replies)
+        late = client.post("/api/v1/statuses", headers=ada, json={"status": "after"}).json()
+        client.app.state.services.timelines.wait_idle()  # type: ignore[attr-defined]
+        home = [s["id"] for s in client.get("/api/v1/timelines/home", headers=bob).json()]
+        assert home == [late["id"], *before]
