@@ -1,32 +1,44 @@
 """Crash safety: SIGKILL the server mid-write-load, restart, and nothing acknowledged is lost.
 
+On each engine: SQLite (WAL, synchronous=FULL) and PostgreSQL.
+
 Half the posts carry an image uploaded just before, so a retry after the crash also checks
 that an ``Idempotency-Key`` answers the first status although its media are attached by now.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.reference_app._engines import database_url_for, engine_params
 from tests.reference_app._images import png
 from tests.reference_app._live import register_user
 from twitterdesign.reference_app import Settings
 from twitterdesign.reference_app.server import ServerProcess
+from twitterdesign.reference_app.services import open_store
 
 pytestmark = pytest.mark.slow
 
 
-def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path, rate_limits_enabled=False, argon2_time_cost=1, argon2_memory_kib=8
-    )  # synchronous=FULL, the default
+@pytest.mark.parametrize("engine", engine_params())
+def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path, engine: str) -> None:
+    with database_url_for(engine) as database_url:
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=database_url,
+            rate_limits_enabled=False,
+            argon2_time_cost=1,
+            argon2_memory_kib=8,
+        )  # synchronous=FULL, the default
+        _crash_and_check(settings)
+
+
+def _crash_and_check(settings: Settings) -> None:
     acked: dict[str, str] = {}  # idempotency key -> status id, for every 2xx
     attempted: dict[str, dict[str, Any]] = {}  # idempotency key -> the body sent
     lock = threading.Lock()
@@ -86,8 +98,11 @@ def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path) -> None:
     assert len(acked) >= 1
 
     # Before the restart: the database exactly as the crash left it.
-    with closing(sqlite3.connect(settings.database_path)) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store = open_store(settings.resolved_database_url)
+    try:
+        assert store.integrity_ok()
+    finally:
+        store.close()
 
     with (
         ServerProcess(settings) as restarted,
