@@ -249,10 +249,9 @@ class Services:
         """Return the workers' fan-out log, read-only, if ``cache_url`` is Redis (else None).
 
         The ``twitterdesign worker`` command keeps its log in the cache's Redis by
-        default, under the key prefix ``td:`` (``--log-prefix``); the reader uses the
-        cache URL's ``?prefix=``, which is also ``td:`` unless set, so pass the same
-        prefix to both. Opened on the first call (no connection until then), it never
-        creates the stream or the group; `close` closes it.
+        default, under the URL's ``?prefix=`` (``td:`` unless set; ``--log-prefix``
+        overrides it), and so does this reader. Opened on the first call (no connection
+        until then), it never creates the stream or the group; `close` closes it.
         """
         url = self.settings.resolved_cache_url
         if url_scheme(url) in ("", "memory"):
