@@ -83,8 +83,14 @@ def worker_command(
         ),
     ] = None,
     log_prefix: Annotated[
-        str, typer.Option("--log-prefix", help="Prefix of the log's Redis keys.")
-    ] = "td:",
+        str | None,
+        typer.Option(
+            "--log-prefix",
+            help="Prefix of the log's Redis keys [default: the log URL's ?prefix=, else "
+            "td:, which is where the app's /metrics reads the log's lag].",
+            show_default=False,
+        ),
+    ] = None,
     batch: Annotated[
         int, typer.Option("--batch", min=1, max=10_000, help="Entries per batch.")
     ] = 100,
@@ -103,6 +109,7 @@ def worker_command(
     from twitterdesign.reference_app.services._factory import (
         open_store,
         open_timeline_store,
+        redis_prefix_of,
         url_scheme,
     )
     from twitterdesign.reference_app.services.log_worker import LogWorker
@@ -132,7 +139,8 @@ def worker_command(
         )
         opened.append(timelines)
         label = f"--log-url {_mask(log)}"
-        fanout_log = RedisStreamLog(log, prefix=log_prefix)
+        log_rest, url_prefix = redis_prefix_of(log)  # redis-py refuses ?prefix=
+        fanout_log = RedisStreamLog(log_rest, prefix=log_prefix or url_prefix)
         opened.append(fanout_log)
     except Exception as exc:  # one line naming the URL, never a traceback
         for thing in reversed(opened):

@@ -153,3 +153,31 @@ def test_worker_command_relays_consumes_and_stops_cleanly_on_sigterm(
 
 def _log_done(log: RedisStreamLog, head: int) -> bool:
     return log.relayed_cursor() == head and log.undelivered() == 0 and log.pending() == 0
+
+
+@pytest.mark.slow
+def test_worker_command_keeps_its_log_under_the_cache_url_prefix(
+    tmp_path: Path, prefix: str
+) -> None:
+    # The app's /metrics reads the log under the cache URL's prefix: the worker's default.
+    db = tmp_path / "tw.sqlite3"
+    store = SQLiteStore(db)
+    populate(store, posts_per_author=1)
+    head = store.event_head()
+    store.close()
+    proc = _cli(
+        "--consumer",
+        "cli",
+        env={
+            "TWITTERDESIGN_DATABASE_URL": f"sqlite:///{db}",
+            "TWITTERDESIGN_CACHE_URL": f"{REDIS_URL}?prefix={prefix}",
+        },
+    )
+    log = RedisStreamLog(REDIS_URL, prefix=prefix)
+    try:
+        _wait_for(lambda: _log_done(log, head))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        log.close()
+    assert proc.returncode == 0, err

@@ -10,11 +10,17 @@ A pure ASGI middleware (not ``BaseHTTPMiddleware``) keeps the per-request cost l
 
 from __future__ import annotations
 
+import logging
+import math
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
+import redis
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 
 from twitterdesign.reference_app._asgi import (
@@ -36,6 +42,7 @@ from twitterdesign.reference_app.services import (
 __all__ = ["AppMetrics", "GatewayMiddleware"]
 
 
+_log = logging.getLogger(__name__)
 _LIMITED_PREFIXES = ("/api/", "/oauth/", "/lesson/")
 # Every response declares its type; no browser may sniff a JSON body or an image as HTML.
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
@@ -101,6 +108,107 @@ class AppMetrics:
             registry=self.registry,
         )
         sketch.set_function(lambda: services.trends.nbytes)
+        head = Gauge(
+            "twitterdesign_outbox_head",
+            "Position of the newest outbox event (a consumer's lag = head - its cursor).",
+            registry=self.registry,
+        )
+        head.set_function(lambda: _or_nan(services.store.event_head))
+        self.registry.register(_TimelineReads(services))
+        if services.log_reader() is not None:
+            self.registry.register(_LogLagCollector(services))
+
+
+def _or_nan(read: Callable[[], float]) -> float:
+    try:
+        return read()
+    except Exception:  # a scrape must answer even when a backend does not
+        _log.warning("a /metrics gauge could not be read", exc_info=True)
+        return math.nan
+
+
+class _TimelineReads(Collector):
+    """``twitterdesign_timeline_reads_total{result="hit"|"rebuild"}`` from the service."""
+
+    def __init__(self, services: Services) -> None:
+        self._timelines = services.timelines
+
+    def collect(self) -> Iterator[Metric]:
+        hits, rebuilds = self._timelines.read_counts
+        family = CounterMetricFamily(
+            "twitterdesign_timeline_reads",
+            "Home timeline reads: served from a built timeline (hit) or rebuilt first.",
+            labels=["result"],
+        )
+        family.add_metric(["hit"], hits)
+        family.add_metric(["rebuild"], rebuilds)
+        yield family
+
+
+def _absent(exc: redis.ResponseError) -> bool:
+    """Whether Redis refused because the stream or the group does not exist yet."""
+    text = str(exc)
+    return "NOGROUP" in text or "no such key" in text.lower()
+
+
+class _LogLagCollector(Collector):
+    """The fan-out log's lag gauges, read (never written) on each scrape.
+
+    A missing stream or group (no worker has started yet) reads as 0; a Redis error as
+    NaN, logged once until the next good read, so ``/metrics`` always answers.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._warned = False
+
+    def _read(self) -> tuple[float, float, dict[str, int]]:
+        log = self._services.log_reader()
+        assert log is not None
+        head = self._services.store.event_head()
+        unrelayed = max(0, head - log.relayed_cursor())
+        try:
+            undelivered = log.undelivered()
+        except redis.ResponseError as exc:
+            if not _absent(exc):
+                raise
+            undelivered = 0
+        try:
+            pending = log.pending_by_consumer()
+        except redis.ResponseError as exc:
+            if not _absent(exc):
+                raise
+            pending = {}
+        return unrelayed, undelivered, pending
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            unrelayed, undelivered, pending = self._read()
+            self._warned = False
+        except Exception as exc:  # never raise into a scrape
+            if not self._warned:
+                _log.warning("the fan-out log's lag could not be read: %s", exc)
+                self._warned = True
+            unrelayed = undelivered = math.nan
+            pending = {}
+        yield GaugeMetricFamily(
+            "twitterdesign_log_unrelayed",
+            "Outbox events not yet relayed into the fan-out log.",
+            value=unrelayed,
+        )
+        yield GaugeMetricFamily(
+            "twitterdesign_log_undelivered",
+            "Fan-out log entries not yet read by the worker group.",
+            value=undelivered,
+        )
+        family = GaugeMetricFamily(
+            "twitterdesign_log_pending",
+            "Fan-out log entries read but not yet acknowledged, per consumer.",
+            labels=["consumer"],
+        )
+        for consumer, count in sorted(pending.items()):
+            family.add_metric([consumer], count)
+        yield family
 
 
 def _client_ip(scope: Scope) -> str:

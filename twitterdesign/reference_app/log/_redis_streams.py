@@ -87,9 +87,12 @@ class RedisStreamLog:
             leaves it open).
         prefix: Starts every key, so several apps (or tests) share one Redis database.
         connect_timeout_s: Seconds to wait for a TCP connection (URL only).
+        create_group: Create the stream and the consumer group if missing (a worker).
+            False opens a reader (the app's ``/metrics``) that writes nothing and does
+            not connect until its first call.
 
     Raises:
-        LogUnavailableError: If the server does not answer a ``PING``.
+        LogUnavailableError: If the server does not answer (``create_group`` only).
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class RedisStreamLog:
         *,
         prefix: str = "td:",
         connect_timeout_s: float = 5.0,
+        create_group: bool = True,
     ) -> None:
         if isinstance(client_or_url, str):
             self.url = _mask(client_or_url)
@@ -120,7 +124,8 @@ class RedisStreamLog:
         self._hold = self._client.register_script(_HOLD_LEASE)
         self._release = self._client.register_script(_RELEASE_LEASE)
         self._lock = threading.Lock()
-        self._call(self._ensure_group)
+        if create_group:
+            self._call(self._ensure_group)
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:

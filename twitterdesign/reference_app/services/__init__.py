@@ -10,8 +10,10 @@ the sequencer (`Snowflake`), pub-sub and timeline caches
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import (
@@ -30,6 +32,8 @@ from twitterdesign.reference_app.services._factory import (
     open_rate_limiters,
     open_store,
     open_timeline_store,
+    redis_prefix_of,
+    url_scheme,
 )
 from twitterdesign.reference_app.services._text import request_fingerprint
 from twitterdesign.reference_app.services.accounts import (
@@ -117,6 +121,10 @@ __all__ = [
     "scope_allows",
     "sniff_image_type",
 ]
+
+
+if TYPE_CHECKING:
+    from twitterdesign.reference_app.log import RedisStreamLog
 
 
 def _now_ms() -> int:
@@ -234,6 +242,29 @@ class Services:
             timelines=self.timelines,
             notifications=self.notifications,
         )
+        self._log_reader: RedisStreamLog | None = None
+        self._log_reader_lock = threading.Lock()
+
+    def log_reader(self) -> RedisStreamLog | None:
+        """Return the workers' fan-out log, read-only, if ``cache_url`` is Redis (else None).
+
+        The ``twitterdesign worker`` command keeps its log in the cache's Redis by
+        default, under the URL's ``?prefix=`` (``td:`` unless set; ``--log-prefix``
+        overrides it), and so does this reader. Opened on the first call (no connection
+        until then), it never creates the stream or the group; `close` closes it.
+        """
+        url = self.settings.resolved_cache_url
+        if url_scheme(url) in ("", "memory"):
+            return None
+        with self._log_reader_lock:
+            if self._log_reader is None:
+                from twitterdesign.reference_app.log import RedisStreamLog
+
+                rest, prefix = redis_prefix_of(url)
+                self._log_reader = RedisStreamLog(
+                    rest, prefix=prefix, connect_timeout_s=2.0, create_group=False
+                )
+            return self._log_reader
 
     @property
     def blocking_io(self) -> bool:
@@ -259,6 +290,8 @@ class Services:
         self.trends.stop()
         self.timeline_store.close()
         self._close_limiters()
+        if self._log_reader is not None:
+            self._log_reader.close()
         self.store.close()
 
     def healthy(self) -> dict[str, int]:

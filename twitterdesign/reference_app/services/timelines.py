@@ -87,7 +87,10 @@ class TimelineService:
         self.fanout = fanout or FanoutWorker(
             store, timelines, policy=self.policy, enabled=fanout_in_process
         )
+        # Plain ints: ``+= 1`` from two request threads may, rarely, lose one count
+        # (a benign race, as for any sampled metric); a lock would cost every read more.
         self._rebuilds = 0
+        self._read_hits = 0
 
     @property
     def timeline_store(self) -> TimelineStore:
@@ -120,6 +123,15 @@ class TimelineService:
     @on_delivered.setter
     def on_delivered(self, callback: Callable[[int, int], None] | None) -> None:
         self.fanout.on_delivered = callback
+
+    @property
+    def read_counts(self) -> tuple[int, int]:
+        """Home reads since start: ``(hits, rebuilds)``.
+
+        A hit is served from an already built timeline; a rebuild had to read storage
+        first (`TimelineStore.claim_rebuild` returned True). Hit rate = hits / total.
+        """
+        return self._read_hits, self._rebuilds
 
     def stats(self) -> FanoutStats:
         """Return the consumer's and the timelines' counters."""
@@ -182,6 +194,7 @@ class TimelineService:
         fanned out while the rebuild query ran is kept either way.
         """
         if not self._timelines.claim_rebuild(user):
+            self._read_hits += 1
             return
         capacity = self._timelines.capacity
         rebuilt = self._store.status_ids_by_authors(pushed_authors, Page(limit=capacity))
