@@ -124,21 +124,23 @@ def test_worker_command_needs_a_redis_log(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("prefix_from", ["--log-prefix", "cache-url"])
 def test_worker_command_relays_consumes_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, prefix: str
+    tmp_path: Path, prefix: str, prefix_from: str
 ) -> None:
     db = tmp_path / "tw.sqlite3"
     store = SQLiteStore(db)
     populate(store, posts_per_author=2)
     head = store.event_head()
     store.close()
-    proc = _cli(
-        "--consumer",
-        "cli",
-        "--log-prefix",
-        prefix,
-        env={"TWITTERDESIGN_DATABASE_URL": f"sqlite:///{db}", "TWITTERDESIGN_LOG_URL": REDIS_URL},
-    )
+    env = {"TWITTERDESIGN_DATABASE_URL": f"sqlite:///{db}"}
+    if prefix_from == "--log-prefix":
+        args = ["--log-prefix", prefix]
+        env["TWITTERDESIGN_LOG_URL"] = REDIS_URL
+    else:  # the app's /metrics reads the log under the cache URL's prefix: the default
+        args = []
+        env["TWITTERDESIGN_CACHE_URL"] = f"{REDIS_URL}?prefix={prefix}"
+    proc = _cli("--consumer", "cli", *args, env=env)
     log = RedisStreamLog(REDIS_URL, prefix=prefix)
     try:
         _wait_for(lambda: _log_done(log, head))
@@ -153,31 +155,3 @@ def test_worker_command_relays_consumes_and_stops_cleanly_on_sigterm(
 
 def _log_done(log: RedisStreamLog, head: int) -> bool:
     return log.relayed_cursor() == head and log.undelivered() == 0 and log.pending() == 0
-
-
-@pytest.mark.slow
-def test_worker_command_keeps_its_log_under_the_cache_url_prefix(
-    tmp_path: Path, prefix: str
-) -> None:
-    # The app's /metrics reads the log under the cache URL's prefix: the worker's default.
-    db = tmp_path / "tw.sqlite3"
-    store = SQLiteStore(db)
-    populate(store, posts_per_author=1)
-    head = store.event_head()
-    store.close()
-    proc = _cli(
-        "--consumer",
-        "cli",
-        env={
-            "TWITTERDESIGN_DATABASE_URL": f"sqlite:///{db}",
-            "TWITTERDESIGN_CACHE_URL": f"{REDIS_URL}?prefix={prefix}",
-        },
-    )
-    log = RedisStreamLog(REDIS_URL, prefix=prefix)
-    try:
-        _wait_for(lambda: _log_done(log, head))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-        log.close()
-    assert proc.returncode == 0, err
