@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
-import redis
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -113,7 +112,7 @@ class AppMetrics:
             "Position of the newest outbox event (a consumer's lag = head - its cursor).",
             registry=self.registry,
         )
-        head.set_function(lambda: _or_nan(services.store.event_head))
+        head.set_function(lambda: _or_nan(services.outbox_head))
         self.registry.register(_TimelineReads(services))
         if services.log_reader() is not None:
             self.registry.register(_LogLagCollector(services))
@@ -145,12 +144,6 @@ class _TimelineReads(Collector):
         yield family
 
 
-def _absent(exc: redis.ResponseError) -> bool:
-    """Whether Redis refused because the stream or the group does not exist yet."""
-    text = str(exc)
-    return "NOGROUP" in text or "no such key" in text.lower()
-
-
 class _LogLagCollector(Collector):
     """The fan-out log's lag gauges, read (never written) on each scrape.
 
@@ -162,28 +155,14 @@ class _LogLagCollector(Collector):
         self._services = services
         self._warned = False
 
-    def _read(self) -> tuple[float, float, dict[str, int]]:
-        log = self._services.log_reader()
-        assert log is not None
-        head = self._services.store.event_head()
-        unrelayed = max(0, head - log.relayed_cursor())
-        try:
-            undelivered = log.undelivered()
-        except redis.ResponseError as exc:
-            if not _absent(exc):
-                raise
-            undelivered = 0
-        try:
-            pending = log.pending_by_consumer()
-        except redis.ResponseError as exc:
-            if not _absent(exc):
-                raise
-            pending = {}
-        return unrelayed, undelivered, pending
-
     def collect(self) -> Iterator[Metric]:
+        unrelayed: float
+        undelivered: float
         try:
-            unrelayed, undelivered, pending = self._read()
+            lag = self._services.fanout_log_lag()
+            if lag is None:
+                return
+            unrelayed, undelivered, pending = lag
             self._warned = False
         except Exception as exc:  # never raise into a scrape
             if not self._warned:

@@ -266,6 +266,43 @@ class Services:
                 )
             return self._log_reader
 
+    def outbox_head(self) -> int:
+        """Return the newest outbox position (a consumer's lag is this minus its cursor)."""
+        return self.store.event_head()
+
+    def fanout_log_lag(self) -> tuple[int, int, dict[str, int]] | None:
+        """Return the workers' log lag: (unrelayed, undelivered, pending per consumer).
+
+        None when ``cache_url`` is not Redis (no log). A stream or group that does not
+        exist yet (no worker has started) counts as no lag.
+
+        Raises:
+            Exception: Whatever Redis raises when it cannot answer.
+        """
+        log = self.log_reader()
+        if log is None:
+            return None
+        import redis
+
+        def absent(exc: redis.ResponseError) -> bool:
+            text = str(exc)
+            return "NOGROUP" in text or "no such key" in text.lower()
+
+        unrelayed = max(0, self.store.event_head() - log.relayed_cursor())
+        try:
+            undelivered = log.undelivered()
+        except redis.ResponseError as exc:
+            if not absent(exc):
+                raise
+            undelivered = 0
+        try:
+            pending = log.pending_by_consumer()
+        except redis.ResponseError as exc:
+            if not absent(exc):
+                raise
+            pending = {}
+        return unrelayed, undelivered, pending
+
     @property
     def blocking_io(self) -> bool:
         """Whether store calls wait on a network (PostgreSQL, Redis): run them off the loop.
