@@ -10,6 +10,7 @@ import psycopg
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.errors import ConflictError
 from twitterdesign.reference_app.storage._records import AccountRecord
+from twitterdesign.reference_app.storage._sql import like_prefix
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["ACCOUNT_COLS", "AccountsMixin", "like_prefix"]
@@ -18,16 +19,6 @@ ACCOUNT_COLS = (
     "id, username, display_name, note, created_at, followers_count, following_count, "
     "statuses_count, last_status_at"
 )
-
-
-def like_prefix(prefix: str) -> str:
-    r"""Return a LIKE pattern matching strings that start with ``prefix`` literally.
-
-    Examples:
-        >>> like_prefix("50%_a\\b")
-        '50\\%\\_a\\\\b%'
-    """
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _account(row: tuple[Any, ...]) -> AccountRecord:

@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from twitterdesign._validate import check_int
 from twitterdesign.errors import InvalidParameterError, TwitterDesignError
+from twitterdesign.reference_app.storage import _sql
 from twitterdesign.reference_app.storage._records import Page
 from twitterdesign.reference_app.storage.postgres._migrations import MIGRATIONS
 
@@ -152,27 +153,8 @@ def run_migrations(pool: ConnectionPool[psycopg.Connection[Any]], schema: str | 
 
 
 def page_sql(page: Page, column: str) -> tuple[str, list[Any], bool]:
-    """Return (where-and-order-limit SQL, params, ascending) for a Mastodon page.
-
-    Same semantics as the SQLite store: ``max_id``/``since_id`` bound a newest-first page,
-    ``min_id`` asks for the page right after it (read ascending, returned newest first).
-    """
-    conds: list[str] = []
-    params: list[Any] = []
-    if page.max_id is not None:
-        conds.append(f"{column} < %s")
-        params.append(page.max_id)
-    if page.since_id is not None:
-        conds.append(f"{column} > %s")
-        params.append(page.since_id)
-    ascending = page.min_id is not None
-    if page.min_id is not None:
-        conds.append(f"{column} > %s")
-        params.append(page.min_id)
-    where = (" AND " + " AND ".join(conds)) if conds else ""
-    order = f" ORDER BY {column} {'ASC' if ascending else 'DESC'} LIMIT %s"
-    params.append(page.limit)
-    return where + order, params, ascending
+    """Return (where-and-order-limit SQL, params, ascending) for a Mastodon page."""
+    return _sql.page_sql(page, column, mark="%s")
 
 
 def has_nul(*values: str | None) -> bool:

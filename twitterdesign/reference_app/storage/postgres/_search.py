@@ -11,7 +11,7 @@ matches nothing.
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.storage.postgres._accounts import like_prefix
+from twitterdesign.reference_app.storage._sql import like_prefix
 from twitterdesign.reference_app.storage.postgres._connection import Connected
 
 __all__ = ["SearchMixin"]

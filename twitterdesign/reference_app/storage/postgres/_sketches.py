@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.storage.postgres._accounts import like_prefix
+from twitterdesign.reference_app.storage._sql import like_prefix
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["SketchesMixin"]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from twitterdesign.reference_app.storage._records import Page
+from twitterdesign.reference_app.storage._sql import account_status_filters
 from twitterdesign.reference_app.storage.postgres._connection import Connected, page_sql
 from twitterdesign.reference_app.storage.postgres._status_reads import unique_ids
 
@@ -31,14 +32,11 @@ class TimelinesMixin(Connected):
         """
         if not visibilities:
             return []
-        extra = ""
-        if exclude_replies:
-            # A reply to oneself (a thread) stays, as in Mastodon.
-            extra += " AND (in_reply_to_id IS NULL OR in_reply_to_account_id = account_id)"
-        if exclude_reblogs:
-            extra += " AND reblog_of_id IS NULL"
-        if only_media:
-            extra += " AND EXISTS (SELECT 1 FROM media m WHERE m.status_id = statuses.id)"
+        extra = account_status_filters(
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+            only_media=only_media,
+        )
         tail, params, asc = page_sql(page, "id")
         query_params: list[Any] = [account_id, list(visibilities), *params]
         rows = self._q(

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from twitterdesign._validate import check_choice
+from twitterdesign.reference_app.storage import _sql
 from twitterdesign.reference_app.storage._records import Page
+from twitterdesign.reference_app.storage._sql import like_prefix
 from twitterdesign.reference_app.storage.sqlite._migrations import MIGRATIONS
 
 __all__ = ["SQLiteConnection", "chunks", "like_prefix", "page_sql", "qmarks"]
@@ -45,32 +47,7 @@ def qmarks(n: int) -> str:
 
 def page_sql(page: Page, column: str) -> tuple[str, list[Any], bool]:
     """Return (where-and-order-limit SQL, params, ascending) for a Mastodon page."""
-    conds: list[str] = []
-    params: list[Any] = []
-    if page.max_id is not None:
-        conds.append(f"{column} < ?")
-        params.append(page.max_id)
-    if page.since_id is not None:
-        conds.append(f"{column} > ?")
-        params.append(page.since_id)
-    ascending = page.min_id is not None
-    if page.min_id is not None:
-        conds.append(f"{column} > ?")
-        params.append(page.min_id)
-    where = (" AND " + " AND ".join(conds)) if conds else ""
-    order = f" ORDER BY {column} {'ASC' if ascending else 'DESC'} LIMIT ?"
-    params.append(page.limit)
-    return where + order, params, ascending
-
-
-def like_prefix(prefix: str) -> str:
-    """Return a ``LIKE ... ESCAPE '\\'`` pattern matching strings that start with ``prefix``.
-
-    Examples:
-        >>> like_prefix("a_b%")
-        'a\\\\_b\\\\%%'
-    """
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return _sql.page_sql(page, column, mark="?")
 
 
 class SQLiteConnection:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from twitterdesign.reference_app.storage.sqlite._connection import SQLiteConnection, like_prefix
+from twitterdesign.reference_app.storage._sql import like_prefix
+from twitterdesign.reference_app.storage.sqlite._connection import SQLiteConnection
 
 __all__ = ["SQLiteSearch"]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from twitterdesign.reference_app.storage.sqlite._connection import SQLiteConnection, like_prefix
+from twitterdesign.reference_app.storage._sql import like_prefix
+from twitterdesign.reference_app.storage.sqlite._connection import SQLiteConnection
 
 __all__ = ["SQLiteSketches"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from twitterdesign.reference_app.storage._records import MediaRecord, Page, StatusRecord
+from twitterdesign.reference_app.storage._sql import account_status_filters
 from twitterdesign.reference_app.storage.sqlite._connection import (
     SQLiteConnection,
     chunks,
@@ -258,13 +259,11 @@ class SQLiteStatuses(SQLiteConnection):
         """Return ids of an account's statuses with one of ``visibilities``."""
         if not visibilities:
             return []
-        extra = ""
-        if exclude_replies:
-            extra += " AND (in_reply_to_id IS NULL OR in_reply_to_account_id = account_id)"
-        if exclude_reblogs:
-            extra += " AND reblog_of_id IS NULL"
-        if only_media:
-            extra += " AND EXISTS (SELECT 1 FROM media m WHERE m.status_id = statuses.id)"
+        extra = account_status_filters(
+            exclude_replies=exclude_replies,
+            exclude_reblogs=exclude_reblogs,
+            only_media=only_media,
+        )
         tail, params, asc = page_sql(page, "id")
         rows = self._q(
             f"SELECT id FROM statuses WHERE account_id = ? AND visibility IN "
