@@ -168,3 +168,17 @@ def app_factory(tmp_path: Path, engine: str) -> Iterator[Callable[..., Api]]:
 @pytest.fixture
 def api(app_factory: Callable[..., Api]) -> Api:
     return app_factory()
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    """A Redis key prefix of the test's own; every key under it is deleted afterwards.
+
+    Skips, naming the URL, where the test Redis cannot be reached.
+    """
+    from tests.reference_app.storage._redis import delete_prefix, new_prefix, require_redis
+
+    require_redis()
+    p = new_prefix()
+    yield p
+    delete_prefix(p)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,23 +13,12 @@ from tests.reference_app._live import register_user
 from tests.reference_app.conftest import make_settings
 from tests.reference_app.storage._redis import (
     REDIS_URL,
-    delete_prefix,
-    new_prefix,
     redis_client,
-    require_redis,
 )
 from twitterdesign.reference_app import create_app
 from twitterdesign.reference_app.log import RedisStreamLog
 from twitterdesign.reference_app.services import Services
 from twitterdesign.reference_app.services.log_worker import LogWorker
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    require_redis()
-    p = new_prefix()
-    yield p
-    delete_prefix(p)
 
 
 def _samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -25,14 +24,6 @@ from twitterdesign.reference_app.services.ratelimit import (
 )
 from twitterdesign.reference_app.storage.redis import RedisUnavailableError, RedisWindowCounter
 from twitterdesign.reference_app.storage.window_counts import WindowCounter
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    require_redis()
-    p = new_prefix()
-    yield p
-    delete_prefix(p)
 
 
 def _replay(limiter: Limiter, now: list[float], hits: list[tuple[float, str]]) -> list[object]:

@@ -7,7 +7,6 @@ rate-limit budget, the thread pool, and a lost cache answering 503 instead of 50
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +19,13 @@ from tests.reference_app.conftest import make_settings
 from tests.reference_app.storage._redis import (
     REDIS_URL,
     delete_prefix,
-    new_prefix,
     redis_client,
-    require_redis,
 )
 from twitterdesign.reference_app import create_app
 from twitterdesign.reference_app.api._errors import http_status, unavailable_error
 from twitterdesign.reference_app.services import Services, SharedRateLimiter
 from twitterdesign.reference_app.storage import InProcessTimelineStore
 from twitterdesign.reference_app.storage.redis import RedisTimelineStore, RedisUnavailableError
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    require_redis()
-    p = new_prefix()
-    yield p
-    delete_prefix(p)
 
 
 def _cache_url(prefix: str) -> str:

@@ -9,9 +9,6 @@ import pytest
 
 from tests.reference_app.log._services import (
     REDIS_URL,
-    delete_prefix,
-    new_prefix,
-    require_redis,
 )
 from tests.reference_app.storage_pg._postgres import (
     drop_schema,
@@ -37,16 +34,6 @@ def pg_store(schema: str) -> Iterator[PostgresStore]:
     s = make_postgres_store(schema, max_size=8)
     yield s
     s.close()
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    """A Redis key prefix of the test's own; every key under it is deleted afterwards."""
-    require_redis()
-    p = new_prefix()
-    yield p
-    with contextlib.suppress(Exception):
-        delete_prefix(p)
 
 
 @pytest.fixture

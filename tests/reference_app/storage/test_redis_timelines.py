@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,21 +11,11 @@ import redis
 from tests.reference_app.storage._redis import (
     REDIS_URL,
     delete_prefix,
-    new_prefix,
     redis_client,
-    require_redis,
 )
 from twitterdesign.errors import InvalidParameterError, TwitterDesignError
 from twitterdesign.reference_app.storage import TimelineStore
 from twitterdesign.reference_app.storage.redis import RedisTimelineStore, RedisUnavailableError
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    require_redis()
-    p = new_prefix()
-    yield p
-    delete_prefix(p)
 
 
 def _keys(prefix: str) -> set[str]:
