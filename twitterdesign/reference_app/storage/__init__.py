@@ -34,11 +34,18 @@ from twitterdesign.reference_app.storage._records import (
     TokenRecord,
 )
 from twitterdesign.reference_app.storage.blobs import BlobStore, FileBlobStore, InMemoryBlobStore
-from twitterdesign.reference_app.storage.counters import ViewCounterStore
+from twitterdesign.reference_app.storage.counters import (
+    COUNTER_FIELDS,
+    CounterDeltas,
+    CounterEvent,
+    DeferredCounterStore,
+    ViewCounterStore,
+)
 from twitterdesign.reference_app.storage.sqlite import SQLiteStore
 from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
 
 __all__ = [
+    "COUNTER_FIELDS",
     "VISIBILITIES",
     "AccountRecord",
     "AccountStore",
@@ -46,6 +53,9 @@ __all__ = [
     "AuthCodeRecord",
     "AuthStore",
     "BlobStore",
+    "CounterDeltas",
+    "CounterEvent",
+    "DeferredCounterStore",
     "FileBlobStore",
     "GraphStore",
     "IdempotencyStore",

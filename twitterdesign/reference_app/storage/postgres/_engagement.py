@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from twitterdesign.reference_app.storage._records import Page
-from twitterdesign.reference_app.storage.postgres._connection import Connected, page_sql
+from twitterdesign.reference_app.storage.postgres._connection import page_sql
+from twitterdesign.reference_app.storage.postgres._counters import CountersMixin
 from twitterdesign.reference_app.storage.postgres._status_reads import unique_ids
 
 __all__ = ["EngagementMixin"]
 
 
-class EngagementMixin(Connected):
+class EngagementMixin(CountersMixin):
     """``favourite``, ``unfavourite``, ``favourited_by`` and the viewer's flags."""
 
     def favourite(self, account_id: int, status_id: int, fav_id: int, now_ms: int) -> bool:
         """Add a favourite and bump the counter; return False if it existed.
 
         Exact under concurrency: a duplicate waits on the unique index and does nothing,
-        and ``favourites_count + 1`` is applied to the latest row version under its lock.
+        and ``favourites_count + 1`` is applied to the latest row version under its lock
+        — or, with ``deferred_counters``, logged to the counter outbox (no row lock).
         """
         return self._retry(lambda: self._favourite_once(account_id, status_id, fav_id, now_ms))
 
@@ -31,6 +33,9 @@ class EngagementMixin(Connected):
             )
             if cur.rowcount == 0:
                 return False
+            if self.deferred_counters:
+                self._log_counter_events(conn, [(f"fav:{fav_id}:+", status_id, "favourites", 1)])
+                return True
             conn.execute(
                 "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = %s",
                 (status_id,),
@@ -43,12 +48,16 @@ class EngagementMixin(Connected):
 
     def _unfavourite_once(self, account_id: int, status_id: int) -> bool:
         with self._tx() as conn:
-            cur = conn.execute(
-                "DELETE FROM favourites WHERE account_id = %s AND status_id = %s",
+            row = conn.execute(
+                "DELETE FROM favourites WHERE account_id = %s AND status_id = %s RETURNING id",
                 (account_id, status_id),
-            )
-            if cur.rowcount == 0:
+            ).fetchone()
+            if row is None:
                 return False
+            if self.deferred_counters:
+                key = f"fav:{int(row[0])}:-"
+                self._log_counter_events(conn, [(key, status_id, "favourites", -1)])
+                return True
             conn.execute(
                 "UPDATE statuses SET favourites_count = GREATEST(favourites_count - 1, 0) "
                 "WHERE id = %s",

@@ -179,5 +179,22 @@ _V1: tuple[str, ...] = (
     "CREATE INDEX fanout_log_by_time ON fanout_log (created_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Deferred counters (``_counters.py``): the counter outbox, written in the transaction of
+# each favourite, reblog and reply instead of an UPDATE of the status row, and the flush
+# ids already folded into the columns (so a retried flush is applied once).
+_V2: tuple[str, ...] = (
+    """CREATE TABLE counter_outbox (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        key TEXT NOT NULL,
+        status_id BIGINT NOT NULL,
+        field TEXT NOT NULL CHECK (field IN ('favourites', 'reblogs', 'replies')),
+        delta INTEGER NOT NULL,
+        created_at BIGINT NOT NULL)""",
+    """CREATE TABLE counter_flushes (
+        flush_id TEXT PRIMARY KEY,
+        applied_at BIGINT NOT NULL)""",
+    "CREATE INDEX counter_flushes_by_time ON counter_flushes (applied_at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """Every schema version's statements, oldest first."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -12,6 +13,7 @@ from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.errors import ConflictError
 from twitterdesign.reference_app.storage._records import StatusRecord
 from twitterdesign.reference_app.storage.postgres._connection import has_nul
+from twitterdesign.reference_app.storage.postgres._counters import CountersMixin
 from twitterdesign.reference_app.storage.postgres._idempotency import IdempotencyMixin
 from twitterdesign.reference_app.storage.postgres._outbox import OutboxMixin
 from twitterdesign.reference_app.storage.postgres._status_reads import STATUS_COLS, unique_ids
@@ -44,7 +46,37 @@ def _subtract_counts(conn: Any, table: str, column: str, deltas: Mapping[int, in
     )
 
 
-class StatusesMixin(IdempotencyMixin, OutboxMixin):
+@dataclass(frozen=True, slots=True)
+class _Deleted:
+    """What a deleted status's counter changes depend on."""
+
+    id: int
+    in_reply_to_id: int | None
+    reblog_of_id: int | None
+    visibility: str
+
+
+def _opt(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _counter_changes(status: StatusRecord | _Deleted, sign: str) -> list[tuple[str, int, str, int]]:
+    """The (key, status id, field, delta) events of posting (``+``) or deleting (``-``) it.
+
+    A reply moves its parent's ``replies`` (unless followers-only: a count must not leak
+    it), a reblog its original's ``reblogs``; the key names the reply or reblog itself,
+    so each change is applied once however often it is delivered.
+    """
+    delta = 1 if sign == "+" else -1
+    changes: list[tuple[str, int, str, int]] = []
+    if status.in_reply_to_id is not None and status.visibility != "private":
+        changes.append((f"reply:{status.id}:{sign}", status.in_reply_to_id, "replies", delta))
+    if status.reblog_of_id is not None:
+        changes.append((f"reblog:{status.id}:{sign}", status.reblog_of_id, "reblogs", delta))
+    return changes
+
+
+class StatusesMixin(IdempotencyMixin, OutboxMixin, CountersMixin):
     """``create_status``, ``delete_status``, ``add_views``."""
 
     def create_status(
@@ -98,13 +130,15 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin):
                 existing = self._claim_key(conn, status, key, fingerprint)
                 if existing is not None:
                     return existing, False
-            if status.in_reply_to_id is not None and status.visibility != "private":
+            if self.deferred_counters:
+                self._log_counter_events(conn, _counter_changes(status, "+"))
+            elif status.in_reply_to_id is not None and status.visibility != "private":
                 # Followers-only replies are not counted: a count must not leak them.
                 conn.execute(
                     "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = %s",
                     (status.in_reply_to_id,),
                 )
-            if status.reblog_of_id is not None:
+            if status.reblog_of_id is not None and not self.deferred_counters:
                 conn.execute(
                     "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = %s",
                     (status.reblog_of_id,),
@@ -190,9 +224,19 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin):
                 "UPDATE media SET status_id = NULL WHERE status_id = ANY(%s::bigint[])", (ids,)
             )
             authors = Counter(int(r[1]) for r in rows)
+            _subtract_counts(conn, "accounts", "statuses_count", authors)
+            if self.deferred_counters:
+                changes = [
+                    c
+                    for r in rows
+                    for c in _counter_changes(
+                        _Deleted(int(r[0]), _opt(r[2]), _opt(r[3]), str(r[4])), "-"
+                    )
+                ]
+                self._log_counter_events(conn, changes)
+                return [sid for sid in [*reblogs, status_id] if sid in gone]
             parents = Counter(int(r[2]) for r in rows if r[2] is not None and r[4] != "private")
             originals = Counter(int(r[3]) for r in rows if r[3] is not None)
-            _subtract_counts(conn, "accounts", "statuses_count", authors)
             _subtract_counts(conn, "statuses", "replies_count", parents)
             _subtract_counts(conn, "statuses", "reblogs_count", originals)
             return [sid for sid in [*reblogs, status_id] if sid in gone]

@@ -114,6 +114,11 @@ class PostgresStore(
         min_size: Connections the pool keeps open.
         max_size: Most connections the pool opens (one per concurrent request).
         connect_timeout_s: How long to wait for the server when opening.
+        deferred_counters: Log favourite, reblog and reply counter changes to the counter
+            outbox instead of updating the status row in the writer's transaction (no
+            row lock shared by every like of a hot status); a worker applies them through
+            Redis shards and flushes them back in batches (`DeferredCounterStore`,
+            ``_counters.py``). Off by default: the columns are then exact at every commit.
 
     Raises:
         InvalidParameterError: A malformed URL, schema name or pool size.
@@ -149,8 +154,10 @@ class PostgresStore(
         min_size: int = 1,
         max_size: int = 10,
         connect_timeout_s: float = 10.0,
+        deferred_counters: bool = False,
     ) -> None:
         self._schema = schema
+        self.deferred_counters = deferred_counters
         self._pool = open_pool(
             url,
             schema=schema,
