@@ -19,7 +19,9 @@ _HELP = (
     "Run a fan-out worker: relay the database's outbox into the durable fan-out log\n"
     "(a Redis stream; one relay at a time holds a lease) and push each logged status\n"
     "into the home timelines as one consumer of the log's group. Run several on\n"
-    "different hosts; a dead worker's unacknowledged entries are claimed by the others.\n\n"
+    "different hosts; a dead worker's unacknowledged entries are claimed by the others.\n"
+    "With PostgreSQL and a Redis cache it also applies the deferred like/reblog/reply\n"
+    "counters to their Redis shards and (one worker at a time) flushes them back.\n\n"
     "Stops cleanly on SIGTERM or Ctrl-C.\n\n"
     "Examples:\n\n"
     "  twitterdesign worker --database-url postgresql://db/tw --cache-url redis://cache:6379/0\n\n"
@@ -107,17 +109,21 @@ def worker_command(
     from twitterdesign.errors import TwitterDesignError
     from twitterdesign.reference_app.log import RedisStreamLog
     from twitterdesign.reference_app.services._factory import (
+        counters_deferred,
+        open_status_counters,
         open_store,
         open_timeline_store,
         redis_prefix_of,
         url_scheme,
     )
+    from twitterdesign.reference_app.services.counter_worker import CounterWorker
     from twitterdesign.reference_app.services.log_worker import LogWorker
     from twitterdesign.reference_app.settings import Settings
     from twitterdesign.timeline import HybridThreshold
 
     try:
         settings = Settings.from_env(database_url=database_url, cache_url=cache_url)
+        deferred = counters_deferred(settings)
     except TwitterDesignError as exc:
         fail(str(exc))
     db_url, cache = settings.resolved_database_url, settings.resolved_cache_url
@@ -129,7 +135,9 @@ def worker_command(
     opened: list[object] = []
     label = f"--database-url {_mask(db_url)}"
     try:
-        store = open_store(db_url, synchronous=settings.sqlite_synchronous)
+        store = open_store(
+            db_url, synchronous=settings.sqlite_synchronous, deferred_counters=deferred
+        )
         opened.append(store)
         label = f"--cache-url {_mask(cache)}"
         timelines = open_timeline_store(
@@ -142,6 +150,10 @@ def worker_command(
         log_rest, url_prefix = redis_prefix_of(log)  # redis-py refuses ?prefix=
         fanout_log = RedisStreamLog(log_rest, prefix=log_prefix or url_prefix)
         opened.append(fanout_log)
+        label = f"--cache-url {_mask(cache)}"
+        status_counters = open_status_counters(cache) if deferred else None
+        if status_counters is not None:
+            opened.append(status_counters)
     except Exception as exc:  # one line naming the URL, never a traceback
         for thing in reversed(opened):
             with contextlib.suppress(Exception):
@@ -156,6 +168,11 @@ def worker_command(
         consumer=name,
         batch=batch,
         claim_idle_ms=int(claim_idle_s * 1000),
+        counters=(
+            CounterWorker(store, status_counters, holder=name)  # type: ignore[arg-type]
+            if status_counters is not None
+            else None
+        ),
     )
     stop = threading.Event()
 
@@ -176,6 +193,12 @@ def worker_command(
             signal.signal(s, handler)
         with contextlib.suppress(Exception):  # the lease expires by itself
             worker.relay.release()
+        if worker.counters is not None:
+            with contextlib.suppress(Exception):  # so does the flush lease
+                worker.counters.flush()
+                worker.counters.release()
+        if status_counters is not None:
+            status_counters.close()
         fanout_log.close()
         timelines.close()
         store.close()

@@ -87,6 +87,15 @@ class Settings:
         trends_window_s: How far back trends look.
         sketch_persist_interval_s: How often trend/view sketches are saved.
         view_flush_interval_s: How often buffered view counts are written to storage.
+        counter_mode: How favourite, reblog, reply and view counters reach the status
+            columns. ``"inline"``: in the writer's transaction (views: batched per
+            process). ``"deferred"``: the cluster's sharded counters — the transaction
+            logs a counter event, workers add it to Redis shards and flush the sums to
+            PostgreSQL in batches (no row lock shared by every like of a hot status;
+            counts show once a worker applied them); needs a PostgreSQL
+            ``database_url`` and a Redis ``cache_url``. ``"auto"`` (the default):
+            deferred exactly when both are set that way, inline otherwise (see
+            `twitterdesign.reference_app.services.counters`).
         trust_forwarded_for: Take the client address from ``X-Forwarded-For`` sent by a
             proxy on the loopback interface (the multi-process front sets it).
         argon2_time_cost: Argon2id iterations for password hashes.
@@ -129,6 +138,7 @@ class Settings:
     trends_window_s: float = 6 * 3600.0
     sketch_persist_interval_s: float = 30.0
     view_flush_interval_s: float = 2.0
+    counter_mode: str = "auto"
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
@@ -142,6 +152,7 @@ class Settings:
                 # catches a value that is not a URL at all.
                 raise InvalidParameterError(name, value, "a URL such as scheme://...")
         check_choice("sqlite_synchronous", self.sqlite_synchronous, ["FULL", "NORMAL"])
+        check_choice("counter_mode", self.counter_mode, ["auto", "inline", "deferred"])
         check_int("worker_id", self.worker_id, minimum=0, maximum=1023)
         for name in (
             "max_status_chars",

@@ -17,6 +17,7 @@ from twitterdesign.reference_app.services.media import EXTENSIONS
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
+    CounterDeltas,
     MediaRecord,
     StatusRecord,
 )
@@ -44,7 +45,23 @@ class _Related:
     accounts: dict[int, AccountRecord]
     faved: set[int]
     reblogged: set[int]
-    pending: dict[int, int]
+    unflushed: dict[int, CounterDeltas]
+
+    def counts(self, s: StatusRecord) -> tuple[int, int, int, int]:
+        """Return (reblogs, favourites, replies, views) as displayed: stored + unflushed.
+
+        Never below 0: an unfavourite may reach Redis before its favourite when two
+        workers apply neighbouring batches; the sum is exact once both are applied.
+        """
+        d = self.unflushed.get(s.id)
+        if d is None:
+            return s.reblogs_count, s.favourites_count, s.replies_count, s.views_count
+        return (
+            max(0, s.reblogs_count + d.reblogs),
+            max(0, s.favourites_count + d.favourites),
+            max(0, s.replies_count + d.replies),
+            max(0, s.views_count + d.views),
+        )
 
 
 def iso_ms(ms: int) -> str:
@@ -62,7 +79,7 @@ class Renderer:
     """Turns records into JSON-ready dicts for one request (one viewer, one base URL).
 
     Args:
-        services: Where related records (authors, flags, pending views) come from.
+        services: Where related records (authors, flags, unflushed counts) come from.
         base_url: Scheme and host for links, without a trailing slash.
         viewer: The authenticated account, if any (for ``favourited``/``reblogged``).
         cache: Memo of rendered fragments shared across requests (see
@@ -212,8 +229,9 @@ class Renderer:
         if self.viewer is not None:
             faved, reblogged = self._s.engagement.interactions(self.viewer, ids)
         self._s.trends.record_views(items)
-        pending = self._s.trends.pending_views_many(ids)
-        return _Related(originals, accounts, faved, reblogged, pending)
+        # Pending views, and in the deferred mode the Redis shards: one round trip a page.
+        unflushed = self._s.counts.unflushed_many(ids)
+        return _Related(originals, accounts, faved, reblogged, unflushed)
 
     def _status_static(
         self, s: StatusRecord, accounts: dict[int, AccountRecord], *, is_reblog: bool
@@ -272,10 +290,11 @@ class Renderer:
             inner = rel.originals.get(s.reblog_of_id) if s.reblog_of_id is not None else None
             out = self._status_static(s, rel.accounts, is_reblog=inner is not None)
             out["account"] = author_json(s.account_id)
-            out["reblogs_count"] = s.reblogs_count
-            out["favourites_count"] = s.favourites_count
-            out["replies_count"] = s.replies_count
-            out["views_count"] = s.views_count + rel.pending.get(s.id, 0)
+            reblogs, favourites, replies, views = rel.counts(s)
+            out["reblogs_count"] = reblogs
+            out["favourites_count"] = favourites
+            out["replies_count"] = replies
+            out["views_count"] = views
             out["reblog"] = one(inner) if inner is not None else None
             if self.viewer is not None:
                 out["favourited"] = s.id in rel.faved
@@ -335,7 +354,7 @@ class Renderer:
             )
             static = self._cache.get(("status", self.base, s.id), signature, build_static)
             account = self._cache.get(("account", self.base, author.id), author, build_account)
-        views = s.views_count + rel.pending.get(s.id, 0)
+        reblogs, favourites, replies, views = rel.counts(s)
         reblog = self._status_json(inner, rel) if inner is not None else "null"
         viewer = ""
         if self.viewer is not None:
@@ -345,8 +364,8 @@ class Renderer:
                 '"muted":false,"bookmarked":false,"pinned":false'
             )
         return (
-            f'{static},"account":{account},"reblogs_count":{s.reblogs_count},'
-            f'"favourites_count":{s.favourites_count},"replies_count":{s.replies_count},'
+            f'{static},"account":{account},"reblogs_count":{reblogs},'
+            f'"favourites_count":{favourites},"replies_count":{replies},'
             f'"views_count":{views},"reblog":{reblog}{viewer}}}'
         )
 

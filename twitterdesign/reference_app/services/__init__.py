@@ -28,8 +28,10 @@ from twitterdesign.reference_app.errors import (
 )
 from twitterdesign.reference_app.services._factory import (
     check_settings_urls,
+    counters_deferred,
     open_blob_store,
     open_rate_limiters,
+    open_status_counters,
     open_store,
     open_timeline_store,
     redis_prefix_of,
@@ -42,6 +44,7 @@ from twitterdesign.reference_app.services.accounts import (
     normalize_scopes,
     scope_allows,
 )
+from twitterdesign.reference_app.services.counters import StatusCounts
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
@@ -102,6 +105,7 @@ __all__ = [
     "SearchService",
     "Services",
     "SharedRateLimiter",
+    "StatusCounts",
     "StatusService",
     "TimelineService",
     "TrendingStatus",
@@ -125,6 +129,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     from twitterdesign.reference_app.log import RedisStreamLog
+    from twitterdesign.reference_app.services.counter_worker import CounterWorker
+    from twitterdesign.reference_app.storage.redis import RedisStatusCounters
 
 
 def _now_ms() -> int:
@@ -142,12 +148,20 @@ class Services:
             process's memory by default) if None.
         blob_store: Media bytes; opened from ``settings.blob_url`` (``media/`` in
             ``settings.data_dir`` by default) if None.
-        view_counter: Where flushed view counts are added; the store if None.
+        view_counter: Where flushed view counts are added; the store if None (the Redis
+            shards in the deferred counters mode).
         clock_ms: Current Unix time in milliseconds (tests may pass a fake).
+
+    The counter mode follows the store: a PostgreSQL store opened with
+    ``deferred_counters`` (what ``counter_mode="auto"`` does with a Redis ``cache_url``)
+    gets the Redis shards (`status_counters`), and `counts` adds them to every rendered
+    count; with ``fanout_in_app`` this process also runs a `CounterWorker` (apply and
+    flush), else ``twitterdesign worker`` processes do.
 
     Raises:
         InvalidParameterError: A settings URL with a scheme this version cannot open
-            (checked before anything is opened).
+            (checked before anything is opened), or ``counter_mode="deferred"`` without
+            PostgreSQL and Redis.
 
     Examples:
         >>> import tempfile
@@ -172,11 +186,16 @@ class Services:
         self.settings = settings
         self.clock_ms = clock_ms or _now_ms
         check_settings_urls(settings)
+        deferred = counters_deferred(settings)
         self.store: Store = store or open_store(
             settings.resolved_database_url,
             synchronous=settings.sqlite_synchronous,
             pool_size=settings.database_pool_size,
+            deferred_counters=deferred,
         )
+        self.status_counters: RedisStatusCounters | None = None
+        if deferred and getattr(self.store, "deferred_counters", False):
+            self.status_counters = open_status_counters(settings.resolved_cache_url)
         self.timeline_store: TimelineStore = timeline_store or open_timeline_store(
             settings.resolved_cache_url,
             capacity=settings.timeline_cache_size,
@@ -199,8 +218,24 @@ class Services:
             flush_interval_s=settings.view_flush_interval_s,
             persist_interval_s=settings.sketch_persist_interval_s,
             worker_id=settings.worker_id,
-            view_counter=view_counter,
+            view_counter=view_counter or self.status_counters,
         )
+        self.counts = StatusCounts(
+            self.trends,
+            store=self.store if self.status_counters is not None else None,  # type: ignore[arg-type]
+            counters=self.status_counters,
+        )
+        self.counter_worker: CounterWorker | None = None
+        if self.status_counters is not None and settings.fanout_in_app:
+            from twitterdesign.reference_app.services.counter_worker import CounterWorker
+
+            self.counter_worker = CounterWorker(
+                self.store,  # type: ignore[arg-type]
+                self.status_counters,
+                holder=f"app-{settings.worker_id}",
+            )
+        self._counter_stop = threading.Event()
+        self._counter_thread: threading.Thread | None = None
         self.accounts = AccountService(
             self.store,
             self.ids,
@@ -320,11 +355,26 @@ class Services:
         """Start the background workers (fan-out consumer, view flusher)."""
         self.fanout.start()
         self.trends.start()
+        if self.counter_worker is not None and self._counter_thread is None:
+            self._counter_stop.clear()
+            self._counter_thread = threading.Thread(
+                target=self.counter_worker.run,
+                args=(self._counter_stop,),
+                name="twitterdesign-counters",
+                daemon=True,
+            )
+            self._counter_thread.start()
 
     def close(self) -> None:
         """Stop the workers, flush buffered counts and close the stores."""
         self.fanout.stop()
-        self.trends.stop()
+        self.trends.stop()  # the last views go to the counter store…
+        if self._counter_thread is not None:  # …which this worker drains and flushes
+            self._counter_stop.set()
+            self._counter_thread.join(10.0)
+            self._counter_thread = None
+        if self.status_counters is not None:
+            self.status_counters.close()
         self.timeline_store.close()
         self._close_limiters()
         if self._log_reader is not None:

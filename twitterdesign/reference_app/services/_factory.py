@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from twitterdesign.errors import InvalidParameterError
@@ -40,12 +41,17 @@ from twitterdesign.reference_app.storage import (
     TimelineStore,
 )
 
+if TYPE_CHECKING:
+    from twitterdesign.reference_app.storage.redis import RedisStatusCounters
+
 __all__ = [
     "SUPPORTED_SCHEMES",
     "RateLimiters",
     "check_settings_urls",
+    "counters_deferred",
     "open_blob_store",
     "open_rate_limiters",
+    "open_status_counters",
     "open_store",
     "open_timeline_store",
     "postgres_schema_of",
@@ -143,6 +149,7 @@ def open_store(
     synchronous: str = "FULL",
     pool_size: int = 10,
     setting: str = "database_url",
+    deferred_counters: bool = False,
 ) -> Store:
     """Open the database a ``database_url`` names.
 
@@ -154,6 +161,8 @@ def open_store(
         synchronous: SQLite's ``synchronous`` pragma (``"FULL"`` or ``"NORMAL"``).
         pool_size: Most PostgreSQL connections (one per concurrent request).
         setting: The setting's name, for the error message.
+        deferred_counters: PostgreSQL only: log counter changes to the counter outbox
+            instead of updating the status row (see `counters_deferred`).
 
     Raises:
         InvalidParameterError: For any other scheme, or an empty path.
@@ -166,7 +175,13 @@ def open_store(
         from twitterdesign.reference_app.storage.postgres import PostgresStore
 
         libpq_url, schema = postgres_schema_of(url)
-        return PostgresStore(libpq_url, schema=schema, min_size=1, max_size=pool_size)
+        return PostgresStore(
+            libpq_url,
+            schema=schema,
+            min_size=1,
+            max_size=pool_size,
+            deferred_counters=deferred_counters,
+        )
     if scheme != "sqlite":
         raise _unsupported(setting, url, "database_url")
     path = url.partition("://")[2].removeprefix("/")
@@ -205,6 +220,46 @@ def open_timeline_store(
     return RedisTimelineStore.from_url(
         rest, prefix=prefix, capacity=capacity, inactive_after_s=inactive_after_s
     )
+
+
+def counters_deferred(settings: Settings) -> bool:
+    """Return whether ``settings`` select the deferred (sharded, Redis) counters.
+
+    ``counter_mode="auto"`` picks them exactly when the database is PostgreSQL and the
+    cache is Redis (the cluster); ``"deferred"`` insists on them.
+
+    Raises:
+        InvalidParameterError: ``"deferred"`` without a PostgreSQL database and a Redis
+            cache.
+
+    Examples:
+        >>> counters_deferred(Settings(data_dir="/tmp/x"))
+        False
+        >>> counters_deferred(Settings(database_url="postgresql://db/tw",
+        ...                            cache_url="redis://cache:6379/0"))
+        True
+    """
+    possible = url_scheme(settings.resolved_database_url) in ("postgresql", "postgres") and (
+        url_scheme(settings.resolved_cache_url) in ("redis", "rediss", "unix")
+    )
+    if settings.counter_mode == "deferred" and not possible:
+        raise InvalidParameterError(
+            "counter_mode",
+            "deferred",
+            "'inline' or 'auto' unless database_url is PostgreSQL and cache_url is Redis",
+        )
+    return possible and settings.counter_mode != "inline"
+
+
+def open_status_counters(url: str) -> RedisStatusCounters:
+    """Open the sharded status counters in the Redis a ``cache_url`` names.
+
+    Keys go under the URL's ``?prefix=`` (``td:``) then ``{cnt}:``, beside the timelines.
+    """
+    from twitterdesign.reference_app.storage.redis import RedisStatusCounters
+
+    rest, prefix = redis_prefix_of(url)
+    return RedisStatusCounters(rest, prefix=prefix)
 
 
 @dataclass(frozen=True, slots=True)

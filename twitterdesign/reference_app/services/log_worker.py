@@ -2,8 +2,10 @@
 
 ``twitterdesign worker`` runs one `LogWorker` per process; any number of processes
 share a database, a timeline store and a log. Each runs a relay, but the lease lets only
-one of them publish at a time; every process is a consumer of the group. `lag` returns
-the gauges the app's ``/metrics`` reads.
+one of them publish at a time; every process is a consumer of the group. In the deferred
+counters mode each step also runs the `CounterWorker` (counter events into the Redis
+shards, and, by the flush lease's holder, the shards into PostgreSQL). `lag` returns the
+gauges the app's ``/metrics`` reads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from twitterdesign.reference_app.log import FanoutLog
+from twitterdesign.reference_app.services.counter_worker import CounterWorker
 from twitterdesign.reference_app.services.fanout_consumer import FanoutConsumer
 from twitterdesign.reference_app.services.relay import OutboxRelay
 from twitterdesign.reference_app.storage import Store, TimelineStore
@@ -69,6 +72,8 @@ class LogWorker:
         block_ms: How long one consumer read waits for a new entry (bounds stop latency).
         retention_ms: Outbox events and log entries older than this are trimmed (by the
             lease holder, about once a minute).
+        counters: The deferred counters' worker, stepped with the fan-out (None: the
+            counters are inline, nothing to do).
     """
 
     def __init__(
@@ -84,8 +89,10 @@ class LogWorker:
         claim_idle_ms: int = 30_000,
         block_ms: int = 200,
         retention_ms: int = 24 * 3600 * 1000,
+        counters: CounterWorker | None = None,
     ) -> None:
         self._store = store
+        self.counters = counters
         self._log = log
         # The lease names this process, not the consumer: two workers started with the
         # same name (a restart overlapping its predecessor) are still two relays.
@@ -105,10 +112,15 @@ class LogWorker:
         self._last_trim = time.monotonic()
 
     def step(self) -> int:
-        """Relay one batch (if leader) and consume one batch; return entries acknowledged."""
+        """Relay one batch (if leader), consume one batch, apply and flush counters.
+
+        Returns the log entries acknowledged.
+        """
         relayed = self.relay.step()
-        # Do not wait for new entries while the relay has more to publish.
-        acked = self.consumer.step(block_ms=0 if relayed else self.block_ms)
+        counted = self.counters.step() if self.counters is not None else 0
+        # Do not wait for new entries while the relay or the counters have more to do.
+        busy = relayed or (self.counters is not None and counted >= self.counters.batch)
+        acked = self.consumer.step(block_ms=0 if busy else self.block_ms)
         if self.relay.is_leader and time.monotonic() - self._last_trim > _TRIM_EVERY_S:
             self._trim()
         return acked
@@ -121,12 +133,14 @@ class LogWorker:
         self._log.trim(before_ms=int(time.time() * 1000) - self.retention_ms)
 
     def run(self, stop: threading.Event) -> None:
-        """Loop until ``stop`` is set, then give the relay lease up."""
+        """Loop until ``stop`` is set, then give the relay (and flush) lease up."""
         try:
             while not stop.is_set():
                 self.step()
         finally:
             self.relay.release()
+            if self.counters is not None:
+                self.counters.release()
 
     def lag(self) -> LogLag:
         """Return the lag gauges (see `LogLag`)."""

@@ -24,6 +24,7 @@ status was served.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -184,10 +185,14 @@ class TrendsService:
     def _loop(self) -> None:
         since_persist = 0.0
         while not self._stop.wait(self.flush_interval_s):
-            self.flush()
+            # A counter store or database away for a moment must not end the thread (the
+            # views of that one batch are lost; every later batch is flushed again).
+            with contextlib.suppress(Exception):
+                self.flush()
             since_persist += self.flush_interval_s
             if since_persist >= self.persist_interval_s:
-                self.persist()
+                with contextlib.suppress(Exception):
+                    self.persist()
                 since_persist = 0.0
 
     @property

@@ -1,0 +1,108 @@
+"""Displayed counts: the stored columns plus what is counted but not stored yet.
+
+Two modes, chosen once per deployment (`Settings.deferred_counters`):
+
+- **Inline** (embedded SQLite, or PostgreSQL without Redis): a favourite, reblog or reply
+  updates its status's counter column in the transaction that stores it. Only views are
+  buffered (per process, `TrendsService`), so a displayed count is the column plus this
+  process's pending views.
+- **Deferred** (PostgreSQL with a Redis cache, the cluster): the lesson's sharded
+  counters. The writer's transaction appends a counter event to the database's counter
+  outbox instead of updating the status row, so likes of one hot status never queue on
+  its row lock. Workers (`CounterWorker`) move the events into Redis shard keys
+  (`RedisStatusCounters`) and fold the shard sums back into the columns in batches.
+  A displayed count is then::
+
+      column + Redis shards + the in-flight flush batch (unless already applied)
+             + this process's pending views
+
+  read for a whole page in one Redis round trip (`StatusCounts.unflushed_many`).
+
+Why through an outbox and not straight to Redis from the request: the database
+transaction is the source of truth — an ``INCR`` sent after the commit is lost if the
+process dies in between, and one sent before counts a favourite whose transaction then
+rolls back. The event is committed with the row or not at all, and delivered to Redis at
+least once; `CounterEvent.key` makes the delivery count once. Why not through the
+fan-out stream: its entries are (status, author) pairs with no payload, deletions are not
+in it, and the SQLite store shares its protocol; the counter outbox is consumed by row
+deletion (``SKIP LOCKED``), so it needs no cursor, relay or lease.
+
+A displayed count catches up once a worker applied the event (one worker step, usually
+well under a second); until then it shows the value before the favourite, even to its
+author. After the outbox is drained and a flush ran, every column equals the COUNT(*)
+of its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from twitterdesign.reference_app.storage import CounterDeltas, DeferredCounterStore
+
+if TYPE_CHECKING:
+    from twitterdesign.reference_app.services.trends import TrendsService
+    from twitterdesign.reference_app.storage.redis import RedisStatusCounters
+
+__all__ = ["StatusCounts"]
+
+
+class StatusCounts:
+    """What to add to stored counter columns to display them, for a page at a time.
+
+    Args:
+        trends: Holds this process's pending (unflushed) views.
+        store: The database, in deferred mode (to check an in-flight flush batch).
+        counters: The Redis shards, in deferred mode; None for the inline mode.
+
+    Examples:
+        >>> class Trends:
+        ...     def pending_views_many(self, ids):
+        ...         return {i: 2 for i in ids}
+        >>> StatusCounts(Trends()).unflushed_many([5])  # type: ignore[arg-type]
+        {5: CounterDeltas(favourites=0, reblogs=0, replies=0, views=2)}
+    """
+
+    def __init__(
+        self,
+        trends: TrendsService,
+        *,
+        store: DeferredCounterStore | None = None,
+        counters: RedisStatusCounters | None = None,
+    ) -> None:
+        self._trends = trends
+        self._store = store
+        self._counters = counters
+
+    @property
+    def deferred(self) -> bool:
+        """Whether favourites, reblogs and replies reach the columns through Redis."""
+        return self._counters is not None
+
+    def unflushed_many(self, status_ids: Iterable[int]) -> dict[int, CounterDeltas]:
+        """Return, per status with any, what its columns do not hold yet.
+
+        Deferred mode: one Redis round trip for the whole page, plus one database
+        probe only while a flush batch is in flight.
+
+        Raises:
+            RedisUnavailableError: Redis does not answer (the API maps it to a 503).
+        """
+        ids = list(dict.fromkeys(status_ids))
+        out: dict[int, CounterDeltas] = {}
+        if self._counters is not None and ids:
+            found = self._counters.unflushed(ids)
+            applied = (
+                found.inflight_id is not None
+                and self._store is not None
+                and self._store.counter_flush_applied(found.inflight_id)
+            )
+            out = found.total(inflight_applied=applied)
+        for sid, views in self._trends.pending_views_many(ids).items():
+            if views:
+                out[sid] = (
+                    out[sid] + CounterDeltas(views=views)
+                    if sid in out
+                    else (CounterDeltas(views=views))
+                )
+        return out
