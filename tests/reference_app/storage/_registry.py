@@ -126,6 +126,46 @@ class ViewCounterFixture:
         self._services.close()
 
 
-VIEW_COUNTERS: dict[str, Callable[[Path], ViewCounterFixture]] = {
+class RedisViewCounterFixture:
+    """`RedisStatusCounters` over a deferred-counters PostgreSQL store (schema and prefix
+    of its own); totals are read back after a `CounterWorker` flush, so the contract
+    covers the shards *and* the flush into the columns."""
+
+    def __init__(self, tmp: Path) -> None:
+        from tests.reference_app.storage._factories import add_users, status
+        from tests.reference_app.storage._redis import REDIS_URL, new_prefix, require_redis
+        from tests.reference_app.storage_pg._postgres import (
+            make_postgres_store,
+            new_schema_name,
+        )
+        from twitterdesign.reference_app.services.counter_worker import CounterWorker
+        from twitterdesign.reference_app.storage.redis import RedisStatusCounters
+
+        require_redis()
+        self._store = make_postgres_store(new_schema_name(), deferred_counters=True)
+        add_users(self._store, 1)
+        self.status_ids = [100 + i for i in range(4)]
+        for sid in self.status_ids:
+            self._store.create_status(status(sid, 1))
+        self._counters = RedisStatusCounters(REDIS_URL, prefix=new_prefix())
+        self._worker = CounterWorker(self._store, self._counters)
+        self.counter: ViewCounterStore = self._counters
+
+    def totals(self) -> dict[int, int]:
+        self._worker.flush()
+        found = self._store.get_statuses(self.status_ids)
+        return {i: found[i].views_count for i in self.status_ids}
+
+    def close(self) -> None:
+        from tests.reference_app.storage._redis import delete_prefix
+
+        delete_prefix(self._counters.prefix)
+        self._counters.close()
+        self._store.drop_schema()
+        self._store.close()
+
+
+VIEW_COUNTERS: dict[str, Callable[[Path], ViewCounterFixture | RedisViewCounterFixture]] = {
     "sqlite": ViewCounterFixture,
+    "redis-sharded": RedisViewCounterFixture,
 }

@@ -74,7 +74,8 @@ return applied
 
 # KEYS: inflight, shard 0, shard 1, ...   ARGV: new flush id
 # A batch left by a crashed flusher is returned as it is (flushed first); otherwise every
-# shard is moved into a new batch. Returns the batch's HGETALL ({} when nothing to flush).
+# shard is moved into a new batch (sums of 0 dropped). Returns the batch's HGETALL ({} when
+# nothing is left to flush).
 _BEGIN_FLUSH = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.call('HGETALL', KEYS[1])
@@ -89,6 +90,11 @@ for i = 2, #KEYS do
   redis.call('DEL', KEYS[i])
 end
 if moved == 0 then return {} end
+local sums = redis.call('HGETALL', KEYS[1])
+for j = 1, #sums, 2 do
+  if tonumber(sums[j + 1]) == 0 then redis.call('HDEL', KEYS[1], sums[j]) end
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end  -- the shards cancelled out
 redis.call('HSET', KEYS[1], '_id', ARGV[1])
 return redis.call('HGETALL', KEYS[1])
 """
