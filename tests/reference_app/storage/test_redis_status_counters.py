@@ -35,11 +35,12 @@ def test_writes_spread_over_the_shards_and_reads_sum_them(
     for i in range(40):
         counters.apply_events([fav(f"fav:{i}:+", 1)])
         counters.add_views({1: 2, 2: 1})
-    shards = [k for k in redis_client().scan_iter(match=f"{prefix}{{cnt}}:s*")]
+    shards = list(redis_client().scan_iter(match=f"{prefix}{{cnt}}:s*"))
     assert len(shards) > 1  # not one hot key
     got = counters.unflushed([1, 2, 3])
     assert got.shards == {1: CounterDeltas(favourites=40, views=80), 2: CounterDeltas(views=40)}
-    assert got.inflight == {} and got.inflight_id is None
+    assert got.inflight == {}
+    assert got.inflight_id is None
 
 
 def test_an_event_delivered_twice_counts_once(counters: RedisStatusCounters) -> None:
@@ -64,7 +65,8 @@ def test_a_leftover_batch_is_returned_under_its_own_id_and_readers_see_it(
 ) -> None:
     counters.add_views({3: 4})
     first = counters.begin_flush("crashed")
-    assert first is not None and first.flush_id == "crashed"
+    assert first is not None
+    assert first.flush_id == "crashed"
     counters.add_views({3: 1})  # arrives while the batch is in flight
     seen = counters.unflushed([3])
     assert seen.inflight_id == "crashed"
@@ -75,7 +77,8 @@ def test_a_leftover_batch_is_returned_under_its_own_id_and_readers_see_it(
     assert not counters.end_flush("next")  # only the batch's own id ends it
     assert counters.end_flush("crashed")
     last = counters.begin_flush("next")
-    assert last is not None and last.flush_id == "next"
+    assert last is not None
+    assert last.flush_id == "next"
     assert last.deltas == {3: CounterDeltas(views=1)}
 
 
