@@ -13,12 +13,12 @@ starts with ``prefix`` then ``{cnt}``)::
 Why one hash per shard rather than one per (shard, status): a page of 40 statuses is
 read with one ``HMGET`` per shard (9 commands, one round trip, whatever the page), and a
 flush moves every shard with one script without having to track which statuses are
-dirty. Why shards at all, in a single-threaded Redis where ``HINCRBY`` is atomic anyway:
-the write path must not meet a single hot key — in Redis Cluster the shard keys are
-what spreads one celebrity's likes over nodes (give each shard its own hash tag there;
-here they share ``{cnt}`` so the flush script may move them atomically), and the model
-is the one the lesson teaches. Letters: f favourites, b reblogs ("boosts"), r replies,
-v views.
+dirty. Why shards at all, in one single-threaded Redis where ``HINCRBY`` is atomic anyway:
+it is the lesson's model, and the layout that scales out — the shard keys are what a
+partitioned Redis would spread over nodes, so one celebrity's likes never meet on one
+key. Here they share the ``{cnt}`` hash tag so the flush script may move them atomically
+(the app supports one Redis, not Redis Cluster). Letters: f favourites, b reblogs
+("boosts"), r replies, v views.
 
 Exactly once, although the counter events arrive at least once: `apply_events` sets a
 ``done:<key>`` marker with ``SET NX`` and adds the delta in the same script, so a
