@@ -202,7 +202,11 @@ def worker_command(
         fanout_log.close()
         timelines.close()
         store.close()
-    _say(f"{name} stopped: relayed {worker.relay.published}, acknowledged {worker.consumer.acked}")
+    counted = "" if worker.counters is None else f", counter events {worker.counters.applied}"
+    _say(
+        f"{name} stopped: relayed {worker.relay.published}, "
+        f"acknowledged {worker.consumer.acked}{counted}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -31,6 +31,12 @@ A displayed count catches up once a worker applied the event (one worker step, u
 well under a second); until then it shows the value before the favourite, even to its
 author. After the outbox is drained and a flush ran, every column equals the COUNT(*)
 of its rows.
+
+Limits, by design: a read that races a flush (its database read and its Redis read on
+either side of the flush's commit) may be off by that batch for that one response; the
+next read is exact. Redis holds the counts applied but not yet flushed (at most about a
+second's worth): a Redis that loses its data without persistence loses them, and
+`PostgresStore.integrity_problems` then names the drifted columns.
 """
 
 from __future__ import annotations
