@@ -58,6 +58,7 @@ def serve_command(
         str | None,
         typer.Option(
             "--cache-url",
+            "--redis-url",
             help="Home timelines and rate limits: memory:// or "
             "redis://host:port/db[?prefix=td:] \\[default: memory://, or TWITTERDESIGN_CACHE_URL].",
             show_default=False,

@@ -59,6 +59,7 @@ def worker_command(
         str | None,
         typer.Option(
             "--cache-url",
+            "--redis-url",
             envvar="TWITTERDESIGN_CACHE_URL",
             help="The timeline store the pushes go to.",
             show_default=False,
