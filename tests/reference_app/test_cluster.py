@@ -212,3 +212,27 @@ def test_cluster_command_explains_bad_urls_in_one_line() -> None:
     assert result.exit_code == 2
     assert "127.0.0.1:1/x" in result.output
     assert "Traceback" not in result.output
+
+
+def test_serve_exits_with_one_line_when_the_cache_is_unreachable(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from twitterdesign.reference_app.server import free_port
+
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "twitterdesign", "serve", "--port", "0"),
+            *("--data-dir", str(tmp_path), "--cache-url", url),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "--cache-url: cannot reach Redis at redis://:***@127.0.0.1" in done.stderr
+    assert "serving on" not in done.stderr  # it said so before it started, not after
+    assert "Traceback" not in done.stderr
+    assert "hunter2" not in done.stderr + done.stdout

@@ -139,20 +139,18 @@ def _where(settings: Any) -> str:
 
 
 def _check_database(settings: Any) -> None:
-    """Open a network database once before serving: an unreachable one fails here.
+    """Open a network database and cache once before serving: an unreachable one fails here.
 
     It also applies the migrations once, before several worker processes start. An
     unreachable server is a one-line error naming the URL (password masked), exit 2.
     """
-    from twitterdesign.reference_app.services._factory import open_store, url_scheme
+    from twitterdesign.errors import TwitterDesignError
+    from twitterdesign.reference_app.cluster import check_reachable
 
-    if url_scheme(settings.resolved_database_url) not in ("postgresql", "postgres"):
-        return
     try:
-        store = open_store(settings.resolved_database_url, pool_size=1)
-    except ConnectionError as exc:  # DatabaseUnavailableError is one
-        fail(str(exc).strip().splitlines()[0])
-    store.close()
+        check_reachable(settings)
+    except TwitterDesignError as exc:
+        fail(str(exc))
 
 
 _LOCAL_POSTGRES = "postgresql://127.0.0.1:5432/postgres"

@@ -31,7 +31,13 @@ from twitterdesign.errors import InvalidParameterError, TwitterDesignError
 from twitterdesign.reference_app.server import ChildProcess, ServerProcess
 from twitterdesign.reference_app.settings import Settings
 
-__all__ = ["ClusterProcess", "WorkerProcess", "check_cluster_urls", "scratch_state"]
+__all__ = [
+    "ClusterProcess",
+    "WorkerProcess",
+    "check_cluster_urls",
+    "check_reachable",
+    "scratch_state",
+]
 
 _DATABASES = ("postgresql", "postgres")
 _CACHES = ("redis", "rediss", "unix")
@@ -55,14 +61,9 @@ def check_cluster_urls(settings: Settings) -> None:
         >>> check_cluster_urls(Settings())
         Traceback (most recent call last):
         ...
-        twitterdesign.errors.InvalidParameterError: database_url=None is invalid: expected ...
+        twitterdesign.errors.InvalidParameterError: invalid database_url=None: expected a ...
     """
-    from twitterdesign.reference_app.services._factory import (
-        open_store,
-        open_timeline_store,
-        url_scheme,
-    )
-    from twitterdesign.reference_app.storage.postgres import mask_password
+    from twitterdesign.reference_app.services._factory import url_scheme
 
     if settings.database_url is None or url_scheme(settings.database_url) not in _DATABASES:
         raise InvalidParameterError(
@@ -76,15 +77,44 @@ def check_cluster_urls(settings: Settings) -> None:
             settings.resolved_cache_url,
             "a redis:// URL shared by every app instance and worker (--cache-url)",
         )
+    check_reachable(settings)
+
+
+def check_reachable(settings: Settings) -> None:
+    """Open the network database and cache the settings name, once, or say which fails.
+
+    Opening the database also applies its migrations (once, before several processes
+    start). SQLite and ``memory://`` are not checked: there is nothing to reach.
+
+    Args:
+        settings: The settings whose ``database_url`` and ``cache_url`` are checked.
+
+    Raises:
+        TwitterDesignError: If one cannot be reached; the message names the option and
+            the URL (password masked), in one line.
+
+    Examples:
+        >>> check_reachable(Settings(data_dir="/tmp/td-doc"))  # embedded: nothing to reach
+    """
+    from twitterdesign.reference_app.services._factory import (
+        open_store,
+        open_timeline_store,
+        url_scheme,
+    )
+    from twitterdesign.reference_app.storage.postgres import mask_password
+
+    db_url, cache_url = settings.resolved_database_url, settings.resolved_cache_url
     opened: Any = None
-    flag, url = "--database-url", mask_password(settings.database_url)
+    flag, url = "--database-url", mask_password(db_url)
     try:
-        opened = open_store(settings.database_url, pool_size=1)
-        opened.close()
-        flag, url = "--cache-url", mask_password(settings.resolved_cache_url)
-        opened = open_timeline_store(settings.resolved_cache_url, capacity=1, inactive_after_s=None)
-        opened.count_users()  # one round trip: a Redis that does not answer raises
-        opened.close()
+        if url_scheme(db_url) in _DATABASES:
+            opened = open_store(db_url, pool_size=1)
+            opened.close()
+        flag, url = "--cache-url", mask_password(cache_url)
+        if url_scheme(cache_url) in _CACHES:
+            opened = open_timeline_store(cache_url, capacity=1, inactive_after_s=None)
+            opened.count_users()  # one round trip: a Redis that does not answer raises
+            opened.close()
     except Exception as exc:
         text = str(exc).strip()
         first = text.splitlines()[0] if text else type(exc).__name__
