@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "timeline",  # timeline simulate, timeline sweep
     "serve",  # the reference app
     "worker",  # the reference app's fan-out worker (outbox relay + log consumer)
+    "cluster",  # app instances + fan-out workers + balancing front, supervised
     "quiz",
 )
 

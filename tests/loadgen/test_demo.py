@@ -155,3 +155,45 @@ def test_a_server_that_is_not_there_is_one_clear_error() -> None:
         url = f"http://127.0.0.1:{probe.getsockname()[1]}"
     with pytest.raises(TwitterDesignError, match=f"lost its connection to {url}.*ConnectError"):
         run_demo(url, DemoConfig(users=50, requests=1, concurrency=1))
+
+
+@pytest.mark.slow
+def test_demo_cluster_replays_against_postgresql_redis_and_workers() -> None:
+    from tests.reference_app.storage._redis import REDIS_URL, require_redis
+    from tests.reference_app.storage_pg._postgres import POSTGRES_URL, require_postgres
+
+    require_postgres()
+    require_redis()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "twitterdesign",
+            "demo",
+            "--cluster",
+            "--database-url",
+            POSTGRES_URL,
+            "--cache-url",
+            REDIS_URL,
+            "--users",
+            "30",
+            "--requests",
+            "100",
+            "--concurrency",
+            "4",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["cluster"] == {"apps": 2, "workers": 1}
+    assert report["replay_requests"] == 100
+    assert sum(e["errors"] for e in report["endpoints"]) == 0
+    # The workers pushed (no app instance does) and the apps report their totals.
+    assert report["fanout"]["statuses_pushed"] >= 1
+    assert all(d is not None and d < 5.0 for d in report["delivery_delays_s"])
+    assert report["trending_tags"]

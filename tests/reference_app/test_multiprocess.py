@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.reference_app.conftest import Api, User
 
@@ -51,3 +54,30 @@ def test_trends_merge_the_sketches_of_every_process(app_factory: Any, tmp_path: 
         t["name"]: int(t["history"][0]["uses"]) for t in b.client.get("/api/v1/trends/tags").json()
     }
     assert tags == {"froma": 3, "fromb": 1}
+
+
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_instances_on_one_postgresql_publish_their_trends_to_each_other(
+    app_factory: Any, tmp_path: Path
+) -> None:
+    # Over a shared network database no one calls persist(): each instance publishes its
+    # changed sketches every trends_publish_interval_s, and both answer the same.
+    data = tmp_path / "shared"
+    a: Api = app_factory(data_dir=data, worker_id=0, trends_publish_interval_s=0.1)
+    b: Api = app_factory(data_dir=data, worker_id=1, trends_publish_interval_s=0.1)
+    ada = a.register("ada")
+    for _ in range(3):
+        a.post(ada, "#fromA")
+    b.post(ada, "#fromB")
+
+    def tags(api: Api) -> dict[str, int]:
+        return {
+            t["name"]: int(t["history"][0]["uses"])
+            for t in api.client.get("/api/v1/trends/tags").json()
+        }
+
+    want = {"froma": 3, "fromb": 1}
+    deadline = time.monotonic() + 10
+    while (tags(a), tags(b)) != (want, want) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert tags(a) == tags(b) == want

@@ -37,7 +37,7 @@ def serve_command(
         Path | None,
         typer.Option(
             "--data-dir",
-            help="Database and media directory [default: ./twitterdesign-data or "
+            help="Database and media directory \\[default: ./twitterdesign-data or "
             "TWITTERDESIGN_DATA_DIR].",
             show_default=False,
         ),
@@ -50,7 +50,7 @@ def serve_command(
         typer.Option(
             "--database-url",
             help="sqlite:///<path> or postgresql://user:password@host:port/db[?schema=name] "
-            "[default: SQLite in the data directory, or TWITTERDESIGN_DATABASE_URL].",
+            "\\[default: SQLite in the data directory, or TWITTERDESIGN_DATABASE_URL].",
             show_default=False,
         ),
     ] = None,
@@ -58,8 +58,9 @@ def serve_command(
         str | None,
         typer.Option(
             "--cache-url",
+            "--redis-url",
             help="Home timelines and rate limits: memory:// or "
-            "redis://host:port/db[?prefix=td:] [default: memory://, or TWITTERDESIGN_CACHE_URL].",
+            "redis://host:port/db[?prefix=td:] \\[default: memory://, or TWITTERDESIGN_CACHE_URL].",
             show_default=False,
         ),
     ] = None,
@@ -67,7 +68,7 @@ def serve_command(
         str | None,
         typer.Option(
             "--blob-url",
-            help="Media bytes: file://<directory> [default: media/ in the data directory, "
+            help="Media bytes: file://<directory> \\[default: media/ in the data directory, "
             "or TWITTERDESIGN_BLOB_URL].",
             show_default=False,
         ),
@@ -138,21 +139,22 @@ def _where(settings: Any) -> str:
 
 
 def _check_database(settings: Any) -> None:
-    """Open a network database once before serving: an unreachable one fails here.
+    """Open a network database and cache once before serving: an unreachable one fails here.
 
     It also applies the migrations once, before several worker processes start. An
     unreachable server is a one-line error naming the URL (password masked), exit 2.
     """
-    from twitterdesign.reference_app.services._factory import open_store, url_scheme
+    from twitterdesign.errors import TwitterDesignError
+    from twitterdesign.reference_app.cluster import check_reachable
 
-    if url_scheme(settings.resolved_database_url) not in ("postgresql", "postgres"):
-        return
     try:
-        store = open_store(settings.resolved_database_url, pool_size=1)
-    except ConnectionError as exc:  # DatabaseUnavailableError is one
-        fail(str(exc).strip().splitlines()[0])
-    store.close()
+        check_reachable(settings)
+    except TwitterDesignError as exc:
+        fail(str(exc))
 
+
+_LOCAL_POSTGRES = "postgresql://127.0.0.1:5432/postgres"
+_LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 _DEMO_HELP = (
     "Run the whole design end to end: start the server on a free loopback port with a\n"
@@ -168,7 +170,9 @@ _DEMO_HELP = (
     "Examples:\n\n"
     "  twitterdesign demo\n\n"
     "  twitterdesign demo --users 500 --requests 2000 --json > demo.json\n\n"
-    "  twitterdesign demo --keep-serving             # then point a Mastodon client at it"
+    "  twitterdesign demo --keep-serving             # then point a Mastodon client at it\n\n"
+    "  twitterdesign demo --cluster --database-url postgresql://127.0.0.1/test\n"
+    "                                                # PostgreSQL + Redis + workers + front"
 )
 
 
@@ -201,16 +205,47 @@ def demo_command(
         bool, typer.Option("--keep-serving", help="Leave the server up after the report.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    cluster: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="Run the demo against a cluster (app instances + fan-out workers + front) "
+            "on PostgreSQL and Redis, in a fresh schema and key prefix removed afterwards.",
+        ),
+    ] = False,
+    apps: Annotated[
+        int, typer.Option("--apps", min=1, max=64, help="With --cluster: app instances.")
+    ] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="With --cluster: fan-out workers.")
+    ] = 1,
+    database_url: Annotated[
+        str,
+        typer.Option(
+            "--database-url",
+            envvar="TWITTERDESIGN_DATABASE_URL",
+            help="With --cluster: the PostgreSQL server.",
+        ),
+    ] = _LOCAL_POSTGRES,
+    cache_url: Annotated[
+        str,
+        typer.Option(
+            "--cache-url",
+            "--redis-url",
+            envvar="TWITTERDESIGN_CACHE_URL",
+            help="With --cluster: the Redis server.",
+        ),
+    ] = _LOCAL_REDIS,
 ) -> None:
     """Populate a fresh server, replay a workload through its API, report what happened."""
     import tempfile
 
     from twitterdesign.loadgen import DemoConfig, run_demo
     from twitterdesign.reference_app import Settings
-    from twitterdesign.reference_app.server import ServerProcess
 
     config = DemoConfig(users=users, requests=requests, concurrency=concurrency, seed=seed)
-    with tempfile.TemporaryDirectory(prefix="twitterdesign-demo-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="twitterdesign-demo-"))
         settings = Settings(
             data_dir=data_dir or Path(tmp),
             rate_limits_enabled=False,
@@ -219,8 +254,9 @@ def demo_command(
             argon2_memory_kib=1024,
             fanout_threshold=config.fanout_threshold,
         )
-        server = ServerProcess(settings, port=port)
-        server.start()
+        server = _demo_server(
+            stack, settings, port, cluster, apps, workers, database_url, cache_url
+        )
         try:
             with progress(disable=json_out) as bar:
                 tasks: dict[str, Any] = {}
@@ -232,9 +268,13 @@ def demo_command(
 
                 report = run_demo(server.base_url, config, progress=on_progress)
             if json_out:
-                print_json({**report.to_dict(), "server": server.base_url})
+                shape = {"apps": apps, "workers": workers} if cluster else None
+                print_json({**report.to_dict(), "server": server.base_url, "cluster": shape})
             else:
-                _print_report(report, server.base_url)
+                where = server.base_url
+                if cluster:
+                    where += f" (a cluster: {apps} app instance(s), {workers} fan-out worker(s))"
+                _print_report(report, where)
             if keep_serving:
                 err_console().print(
                     f"twitterdesign: serving on {server.base_url} "
@@ -244,6 +284,44 @@ def demo_command(
                     server.wait()
         finally:
             server.stop()
+
+
+def _demo_server(
+    stack: contextlib.ExitStack,
+    settings: Any,
+    port: int | None,
+    cluster: bool,
+    apps: int,
+    workers: int,
+    database_url: str,
+    cache_url: str,
+) -> Any:
+    """Start the demo's server, or with ``cluster`` a whole cluster in a scratch schema."""
+    from twitterdesign.errors import TwitterDesignError
+    from twitterdesign.reference_app.server import ServerProcess
+
+    try:
+        if not cluster:
+            server = ServerProcess(settings, port=port)
+        else:
+            from twitterdesign.reference_app.cluster import (
+                ClusterProcess,
+                check_cluster_urls,
+                scratch_state,
+            )
+
+            check_cluster_urls(settings.replace(database_url=database_url, cache_url=cache_url))
+            db, cache = stack.enter_context(scratch_state(database_url, cache_url))
+            server = ClusterProcess(
+                settings.replace(database_url=db, cache_url=cache),
+                apps=apps,
+                workers=workers,
+                port=port,
+            )
+        server.start()
+    except TwitterDesignError as exc:
+        fail(str(exc))
+    return server
 
 
 def _demo_password() -> str:

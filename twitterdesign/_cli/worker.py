@@ -61,6 +61,7 @@ def worker_command(
         str | None,
         typer.Option(
             "--cache-url",
+            "--redis-url",
             envvar="TWITTERDESIGN_CACHE_URL",
             help="The timeline store the pushes go to.",
             show_default=False,
@@ -71,7 +72,7 @@ def worker_command(
         typer.Option(
             "--log-url",
             envvar="TWITTERDESIGN_LOG_URL",
-            help="The Redis holding the fan-out log [default: the --cache-url Redis].",
+            help="The Redis holding the fan-out log \\[default: the --cache-url Redis].",
             show_default=False,
         ),
     ] = None,
@@ -80,7 +81,7 @@ def worker_command(
         typer.Option(
             "--consumer",
             help="This worker's name in the group; keep it stable across restarts "
-            "[default: the host name].",
+            "\\[default: the host name].",
             show_default=False,
         ),
     ] = None,
@@ -88,7 +89,7 @@ def worker_command(
         str | None,
         typer.Option(
             "--log-prefix",
-            help="Prefix of the log's Redis keys [default: the log URL's ?prefix=, else "
+            help="Prefix of the log's Redis keys \\[default: the log URL's ?prefix=, else "
             "td:, which is where the app's /metrics reads the log's lag].",
             show_default=False,
         ),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from twitterdesign._validate import check_choice, check_int
 from twitterdesign.reference_app._asgi import Receive, Scope, Send, send_json_error
@@ -221,6 +221,7 @@ def run_multiprocess(
     policy: str = "p2c",
     log_level: str = "warning",
     backoff: RestartBackoff | None = None,
+    fanout_workers: int = 0,
 ) -> None:
     """Run ``workers`` app processes and a balancing front on ``host:port`` (blocking).
 
@@ -235,20 +236,29 @@ def run_multiprocess(
     that broke on it are retried on the others where that is safe (see
     `create_front_app`). On exit every process is stopped.
 
+    With ``fanout_workers`` > 0 this is the cluster of `twitterdesign.reference_app.
+    cluster`: the app processes push nothing (``fanout_in_app=False``) and that many
+    ``twitterdesign worker`` processes (`WorkerProcess`, consumers ``fanout-0``, ...) do
+    the fan-out from the log, supervised the same way.
+
     Args:
-        settings: Settings shared by every process (same data directory).
-        workers: Number of app processes (2..64).
+        settings: Settings shared by every process (same data directory, or the same
+            database and cache URLs).
+        workers: Number of app processes (2..64; 1..64 with fan-out workers).
         host: Public interface of the front.
         port: Public port of the front.
         policy: Balancing policy, one of `FRONT_POLICIES`.
         log_level: uvicorn's log level for the front (also the supervisor's).
         backoff: Restart delays of a crashing process (default `RestartBackoff()`).
+        fanout_workers: Fan-out worker processes (0..64); 0 lets every app process fan
+            out into its own timelines (the embedded mode).
     """
     import signal
 
     import uvicorn
 
-    from twitterdesign.reference_app.server import ServerProcess, stop_all
+    from twitterdesign.reference_app.cluster import WorkerProcess
+    from twitterdesign.reference_app.server import ChildProcess, ServerProcess, stop_all
     from twitterdesign.reference_app.supervisor import WorkerSupervisor
 
     def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -259,8 +269,11 @@ def run_multiprocess(
     # handler turns it into SystemExit, so the `finally` below stops them.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
-    n = check_int("workers", workers, minimum=2, maximum=64)
+    m = check_int("fanout_workers", fanout_workers, minimum=0, maximum=64)
+    n = check_int("workers", workers, minimum=1 if m else 2, maximum=64)
     check_choice("policy", policy, FRONT_POLICIES)
+    if m:
+        settings = settings.replace(fanout_in_app=False)
     _log_to_stderr(log_level)
     # Backends see the front's requests on their own port: tell them the public address
     # for the links they put in responses (unless bound to every interface).
@@ -283,32 +296,61 @@ def run_multiprocess(
             )
         )
 
-    children: list[ServerProcess] = []
-    supervisor: WorkerSupervisor | None = None
+    def make_fanout_worker(j: int) -> WorkerProcess:
+        return WorkerProcess(settings, consumer=f"fanout-{j}")
+
+    def nothing(*args: object) -> None:
+        return None
+
+    children: list[ChildProcess] = []
+    supervisors: list[WorkerSupervisor] = []
     try:
+        for j in range(m):
+            # Before the apps: they then start against a log that has its group.
+            fanout_worker = make_fanout_worker(j)
+            fanout_worker.start()
+            children.append(fanout_worker)
+        if m:
+            supervisors.append(
+                WorkerSupervisor(
+                    children[:m],
+                    make_worker=make_fanout_worker,
+                    on_down=nothing,
+                    on_up=nothing,
+                    backoff=backoff,
+                    label="fan-out worker",
+                )
+            )
+        apps: list[ServerProcess] = []
         for i in range(n):
             child = make_worker(i)
             child.start()
             children.append(child)
+            apps.append(child)
         front = create_front_app(
-            [c.base_url for c in children],
+            [c.base_url for c in apps],
             policy=policy,
             max_body_bytes=settings.max_request_bytes,
         )
-        supervisor = WorkerSupervisor(
-            children,
-            make_worker=make_worker,
-            on_down=front.transport.mark_down,
-            on_up=lambda i, url: front.transport.mark_up(i, url=url),
-            backoff=backoff,
+        supervisors.append(
+            WorkerSupervisor(
+                apps,
+                make_worker=make_worker,
+                on_down=front.transport.mark_down,
+                on_up=lambda i, url: front.transport.mark_up(i, url=url),
+                backoff=backoff,
+            )
         )
-        supervisor.start()
+        for supervisor in supervisors:
+            supervisor.start()
         uvicorn.run(front, host=host, port=port, log_level=log_level, access_log=False)
     finally:
-        if supervisor is not None:
-            supervisor.close()
-        else:
-            stop_all(children)
+        for supervisor in supervisors:
+            supervisor.stop_supervising()
+        if len(supervisors) == (2 if m else 1):  # they may have replaced dead processes
+            children = [cast(ChildProcess, p) for s in supervisors for p in s.processes()]
+        # Every process at once: SIGTERM to all, then SIGKILL after the shared timeout.
+        stop_all(children)
 
 
 def _log_to_stderr(log_level: str) -> None:

@@ -8,12 +8,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from types import TracebackType
+from typing import Self
 
 from twitterdesign.errors import TwitterDesignError
 from twitterdesign.reference_app.settings import Settings
 
-__all__ = ["PARENT_PID_ENV", "ServerProcess", "free_port", "run_server", "stop_all"]
+__all__ = ["PARENT_PID_ENV", "ChildProcess", "ServerProcess", "free_port", "run_server", "stop_all"]
 
 PARENT_PID_ENV = "TWITTERDESIGN_PARENT_PID"
 """Set by `ServerProcess` in its child: the child stops when that parent is gone."""
@@ -83,34 +85,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-class ServerProcess:
-    """``twitterdesign serve`` as a child process: started on enter, stopped on exit.
+class ChildProcess:
+    """A ``twitterdesign`` command as a child process: started on enter, stopped on exit.
 
-    The child gets the settings through ``TWITTERDESIGN_*`` variables, so it is the same
-    server a user runs by hand. On exit it is sent SIGTERM (uvicorn shuts down cleanly:
-    the fan-out queue drains, counters flush) and killed if it does not stop in time.
+    The child gets the settings through ``TWITTERDESIGN_*`` variables (so it is the same
+    command a user runs by hand) and stops by itself when this process is gone. On exit
+    it is sent SIGTERM (a clean shutdown) and killed if it does not stop in time.
+    Subclasses say which command runs (`argv`) and when it is ready (`is_ready`).
 
     Args:
         settings: The app's settings.
-        host: Interface to bind.
-        port: TCP port; a free one when None.
-        startup_timeout_s: How long to wait for ``/healthz`` to answer.
-
-    Raises:
-        TwitterDesignError: If the server exits or does not answer in time.
+        startup_timeout_s: How long `start` waits for the child to be ready.
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        host: str = "127.0.0.1",
-        port: int | None = None,
-        startup_timeout_s: float = 30.0,
-    ) -> None:
+    def __init__(self, settings: Settings, *, startup_timeout_s: float = 30.0) -> None:
         self.settings = settings
-        self.host = host
-        self.port = port if port is not None else free_port(host)
         self.startup_timeout_s = startup_timeout_s
         self.process: subprocess.Popen[bytes] | None = None
         self._exit_code: int | None = None
@@ -118,50 +107,50 @@ class ServerProcess:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` of the server."""
-        return f"http://{self.host}:{self.port}"
+        """Where the child serves (empty for a child that serves nothing)."""
+        return ""
 
     @property
     def pid(self) -> int | None:
         """The child's process id, None before `start` and after `stop`."""
         return self.process.pid if self.process is not None else None
 
+    def argv(self) -> list[str]:
+        """The ``twitterdesign`` command line (after ``python -m twitterdesign``)."""
+        raise NotImplementedError
+
+    def is_ready(self) -> bool:
+        """Return whether the child is ready now."""
+        raise NotImplementedError
+
     def start(self) -> None:
-        """Start the child and wait until it answers ``/healthz``."""
+        """Start the child and wait until it is ready."""
         self.spawn()
         deadline = time.monotonic() + self.startup_timeout_s
+        name = " ".join(self.argv()[:1])
         while True:
             if self.poll() is not None:
                 err = self.log_text()
                 self.stop()
-                raise TwitterDesignError(f"the server exited at start: {err.strip()[-500:]}")
+                raise TwitterDesignError(
+                    f"the {name} process exited at start: {err.strip()[-500:]}"
+                )
             if self.is_ready():
                 return
             if time.monotonic() > deadline:
                 self.stop()
                 raise TwitterDesignError(
-                    f"the server did not answer within {self.startup_timeout_s:g} s"
+                    f"the {name} process was not ready within {self.startup_timeout_s:g} s"
                 )
             time.sleep(0.1)
 
     def spawn(self) -> None:
         """Start the child without waiting for it (see `is_ready`)."""
         env = {**os.environ, **self.settings.to_env(), PARENT_PID_ENV: str(os.getpid())}
-        # A file, not a pipe: a pipe nobody reads would block the server once full.
-        self._log = tempfile.NamedTemporaryFile(prefix="twitterdesign-serve-", suffix=".log")  # noqa: SIM115 - closed in stop()
+        # A file, not a pipe: a pipe nobody reads would block the child once full.
+        self._log = tempfile.NamedTemporaryFile(prefix="twitterdesign-child-", suffix=".log")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "twitterdesign",
-                "serve",
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, "-m", "twitterdesign", *self.argv()],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=self._log,
@@ -173,15 +162,6 @@ class ServerProcess:
         After `stop`, the code it ended with; None if it was never started.
         """
         return self.process.poll() if self.process is not None else self._exit_code
-
-    def is_ready(self, timeout_s: float = 1.0) -> bool:
-        """Return whether the child answers ``/healthz`` with 200 within ``timeout_s``."""
-        import httpx
-
-        try:
-            return httpx.get(f"{self.base_url}/healthz", timeout=timeout_s).status_code == 200
-        except httpx.HTTPError:
-            return False
 
     def stop(self, timeout_s: float = 15.0) -> None:
         """Stop the child (SIGTERM, then SIGKILL after ``timeout_s``)."""
@@ -213,7 +193,7 @@ class ServerProcess:
             self.process.terminate()
 
     def log_text(self) -> str:
-        """Return what the server wrote on stderr so far."""
+        """Return what the child wrote on stderr so far."""
         if self._log is None:
             return ""
         with open(self._log.name, "rb") as fh:
@@ -231,7 +211,7 @@ class ServerProcess:
             return 0
         return self.process.wait()
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -244,7 +224,56 @@ class ServerProcess:
         self.stop()
 
 
-def stop_all(servers: list[ServerProcess], timeout_s: float = 15.0) -> None:
+class ServerProcess(ChildProcess):
+    """``twitterdesign serve`` as a child process on a free port: started on enter,
+    stopped on exit.
+
+    The child gets the settings through ``TWITTERDESIGN_*`` variables, so it is the same
+    server a user runs by hand. On exit it is sent SIGTERM (uvicorn shuts down cleanly:
+    the fan-out queue drains, counters flush) and killed if it does not stop in time.
+
+    Args:
+        settings: The app's settings.
+        host: Interface to bind.
+        port: TCP port; a free one when None.
+        startup_timeout_s: How long to wait for ``/healthz`` to answer.
+
+    Raises:
+        TwitterDesignError: If the server exits or does not answer in time.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        startup_timeout_s: float = 30.0,
+    ) -> None:
+        super().__init__(settings, startup_timeout_s=startup_timeout_s)
+        self.host = host
+        self.port = port if port is not None else free_port(host)
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the server."""
+        return f"http://{self.host}:{self.port}"
+
+    def argv(self) -> list[str]:
+        """``serve`` on this host and port."""
+        return ["serve", "--host", self.host, "--port", str(self.port), "--log-level", "warning"]
+
+    def is_ready(self, timeout_s: float = 1.0) -> bool:
+        """Return whether the child answers ``/healthz`` with 200 within ``timeout_s``."""
+        import httpx
+
+        try:
+            return httpx.get(f"{self.base_url}/healthz", timeout=timeout_s).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+def stop_all(servers: Sequence[ChildProcess], timeout_s: float = 15.0) -> None:
     """Stop several child servers in parallel: SIGTERM to all, then wait for each.
 
     Shutting them down one after another would take up to ``len(servers) × timeout_s``.

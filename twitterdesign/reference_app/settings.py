@@ -86,6 +86,10 @@ class Settings:
             long get no pushes; their cache is rebuilt from storage on the next read.
         trends_window_s: How far back trends look.
         sketch_persist_interval_s: How often trend/view sketches are saved.
+        trends_publish_interval_s: Over a network database (several app instances on
+            one PostgreSQL), how often each instance publishes its changed trend
+            sketches for the others to merge: trends agree across instances up to this
+            lag. Unused by the embedded SQLite mode.
         view_flush_interval_s: How often buffered view counts are written to storage.
         counter_mode: How favourite, reblog, reply and view counters reach the status
             columns. ``"inline"``: in the writer's transaction (views: batched per
@@ -137,6 +141,7 @@ class Settings:
     active_user_window_s: float = 7 * 86_400.0
     trends_window_s: float = 6 * 3600.0
     sketch_persist_interval_s: float = 30.0
+    trends_publish_interval_s: float = 2.0
     view_flush_interval_s: float = 2.0
     counter_mode: str = "auto"
     trust_forwarded_for: bool = False
@@ -175,6 +180,7 @@ class Settings:
             "rate_limit_window_s",
             "trends_window_s",
             "sketch_persist_interval_s",
+            "trends_publish_interval_s",
             "view_flush_interval_s",
         ):
             check_number(name, getattr(self, name), minimum=0.0, min_inclusive=False)

@@ -177,6 +177,7 @@ class WorkerSupervisor:
         startup_timeout_s: How long a restarted process may take to become ready.
         interval_s: Seconds between rounds on the thread.
         clock: Monotonic time in seconds.
+        label: What a process is, in log lines (``app process``, ``fan-out worker``).
 
     Raises:
         InvalidParameterError: For an empty ``workers`` or an out-of-range number.
@@ -193,8 +194,10 @@ class WorkerSupervisor:
         startup_timeout_s: float = 60.0,
         interval_s: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
+        label: str = "app process",
     ) -> None:
         check_int("workers", len(workers), minimum=1)
+        self._label = label
         self._startup_timeout_s = check_number(
             "startup_timeout_s", startup_timeout_s, minimum=0.0, min_inclusive=False
         )
@@ -273,7 +276,8 @@ class WorkerSupervisor:
             slot.since = self._clock()
             self._on_up(i, process.base_url)
             _log.warning(
-                "app process %d is back: pid %s on %s (restart %d)",
+                "%s %d is back: pid %s on %s (restart %d)",
+                self._label,
                 i,
                 process.pid,
                 process.base_url,
@@ -296,7 +300,8 @@ class WorkerSupervisor:
         slot.state = "waiting"
         slot.restart_at = now + delay
         _log.warning(
-            "app process %d (pid %s) %s; restarting it in %.2f s (crash %d in a row)",
+            "%s %d (pid %s) %s; restarting it in %.2f s (crash %d in a row)",
+            self._label,
             i,
             pid,
             why,
@@ -319,15 +324,19 @@ class WorkerSupervisor:
             except Exception:  # keep supervising; the next round tries again
                 _log.exception("worker supervision round failed")
 
+    def stop_supervising(self) -> None:
+        """Stop the thread (no more restarts); the processes keep running."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
     def close(self, timeout_s: float = 15.0) -> None:
         """Stop supervising, then stop every process in parallel (SIGTERM, then SIGKILL).
 
         Args:
             timeout_s: How long the processes together get to shut down cleanly.
         """
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self.stop_supervising()
         with self._lock:
             processes = [s.process for s in self._slots]
         for process in processes:

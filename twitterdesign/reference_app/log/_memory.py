@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from twitterdesign._validate import check_int
@@ -43,6 +44,7 @@ class InMemoryFanoutLog:
         self._pending: dict[str, _Pending] = {}
         self._cursor = 0
         self._lease: tuple[str, float] | None = None
+        self._counts: Counter[str] = Counter()
 
     def hold_relay_lease(self, holder: str, *, ttl_ms: int) -> bool:
         """Take or renew the relay lease for ``holder``; False while another holds it."""
@@ -151,6 +153,16 @@ class InMemoryFanoutLog:
                 del self._entries[i]
                 self._pending.pop(i, None)
             return len(old)
+
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        """Add to the totals every consumer shares."""
+        with self._lock:
+            self._counts.update(counts)
+
+    def counts(self) -> dict[str, int]:
+        """Return the shared totals."""
+        with self._lock:
+            return dict(self._counts)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -113,6 +113,18 @@ class FanoutLog(Protocol):
 
     def trim(self, *, before_ms: int) -> int:
         """Delete entries published before ``before_ms`` (Unix ms); return how many."""
+        ...
+
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        """Add to the totals every consumer shares (``statuses_pushed``, ``deliveries``…).
+
+        The app processes of a cluster push nothing themselves; their ``/metrics`` read
+        these totals. An entry delivered twice (at-least-once) is counted twice.
+        """
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Return the shared totals (empty before any consumer added to them)."""
         ...
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import redis
@@ -120,6 +120,7 @@ class RedisStreamLog:
         self.stream = f"{base}:log"
         self._cursor_key = f"{base}:relayed"
         self._lease_key = f"{base}:relay-lease"
+        self._counts_key = f"{base}:counts"
         self._publish = self._client.register_script(_PUBLISH)
         self._hold = self._client.register_script(_HOLD_LEASE)
         self._release = self._client.register_script(_RELEASE_LEASE)
@@ -286,9 +287,25 @@ class RedisStreamLog:
         check_int("before_ms", before_ms, minimum=0)
         return int(self._call(self._client.xtrim, self.stream, minid=f"{before_ms}-0"))
 
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        """Add to the totals every consumer shares (a hash; one round trip)."""
+        if not counts:
+            return
+        pipe = self._client.pipeline(transaction=False)
+        for name, n in counts.items():
+            pipe.hincrby(self._counts_key, name, int(n))
+        self._call(pipe.execute)
+
+    def counts(self) -> dict[str, int]:
+        """Return the shared totals."""
+        raw = self._call(self._client.hgetall, self._counts_key)
+        return {str(k): int(v) for k, v in raw.items()}
+
     def delete(self) -> None:
-        """Delete the stream, the cursor and the lease (tests; a fresh deployment)."""
-        self._call(self._client.delete, self.stream, self._cursor_key, self._lease_key)
+        """Delete the stream, the cursor, the lease and the totals (tests; a fresh start)."""
+        self._call(
+            self._client.delete, self.stream, self._cursor_key, self._lease_key, self._counts_key
+        )
 
     def close(self) -> None:
         """Close the connection pool if this log opened it."""

@@ -209,6 +209,7 @@ class Services:
             self.timeline_store,
             threshold=settings.fanout_threshold,
             fanout_in_process=settings.fanout_in_app,
+            shared_counts=None if settings.fanout_in_app else self._workers_fanout_counts,
         )
         self.fanout = self.timelines.fanout
         self.trends = TrendsService(
@@ -219,6 +220,11 @@ class Services:
             persist_interval_s=settings.sketch_persist_interval_s,
             worker_id=settings.worker_id,
             view_counter=view_counter or self.status_counters,
+            publish_interval_s=(
+                settings.trends_publish_interval_s
+                if getattr(self.store, "blocking_io", False)
+                else None
+            ),
         )
         self.counts = StatusCounts(
             self.trends,
@@ -300,6 +306,11 @@ class Services:
                     rest, prefix=prefix, connect_timeout_s=2.0, create_group=False
                 )
             return self._log_reader
+
+    def _workers_fanout_counts(self) -> dict[str, int]:
+        """The fan-out workers' shared totals (none without a log: nothing pushed)."""
+        log = self.log_reader()
+        return {} if log is None else log.counts()
 
     def outbox_head(self) -> int:
         """Return the newest outbox position (a consumer's lag is this minus its cursor)."""

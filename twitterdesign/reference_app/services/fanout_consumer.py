@@ -17,6 +17,7 @@ follower would remove it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from twitterdesign._validate import check_int
@@ -118,6 +119,7 @@ class FanoutConsumer:
 
     def _apply(self, entries: list[LogEntry]) -> int:
         done: list[str] = []
+        tally: Counter[str] = Counter()
         for entry in entries:
             try:
                 outcome = apply_event(
@@ -127,12 +129,19 @@ class FanoutConsumer:
                 self.failed += 1
                 continue
             self.applied += 1
+            if outcome.kind == "pushed":
+                tally["statuses_pushed"] += 1
+                tally["deliveries"] += outcome.deliveries
+            elif outcome.kind == "pulled":
+                tally["statuses_pulled"] += 1
             if self.on_entry is not None:
                 self.on_entry(entry, outcome)
             done.append(entry.entry_id)
         # Acknowledge only after the pushes: a crash before this line redelivers them.
         acked = self._log.ack(done)
         self.acked += acked
+        if tally:  # the cluster's totals, which the app processes' /metrics show
+            self._log.add_counts(tally)
         return acked
 
     def drain(self, *, max_batches: int = 1_000_000) -> int:

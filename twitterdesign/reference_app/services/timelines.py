@@ -21,7 +21,7 @@ both without touching this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from twitterdesign.reference_app.services.fanout import FanoutWorker
@@ -70,6 +70,8 @@ class TimelineService:
             ``timelines`` with the same policy if None.
         fanout_in_process: False when worker processes do the fan-out (the default
             ``fanout`` then consumes nothing).
+        shared_counts: With worker processes, returns their shared fan-out totals
+            (`FanoutLog.counts`), which `stats` reports instead of this process's zeros.
     """
 
     def __init__(
@@ -80,8 +82,10 @@ class TimelineService:
         threshold: int,
         fanout: FanoutWorker | None = None,
         fanout_in_process: bool = True,
+        shared_counts: Callable[[], Mapping[str, int]] | None = None,
     ) -> None:
         self._store = store
+        self._shared_counts = shared_counts
         self._timelines = timelines
         self.policy = HybridThreshold(threshold)
         self.fanout = fanout or FanoutWorker(
@@ -134,12 +138,22 @@ class TimelineService:
         return self._read_hits, self._rebuilds
 
     def stats(self) -> FanoutStats:
-        """Return the consumer's and the timelines' counters."""
+        """Return the consumer's and the timelines' counters.
+
+        With worker processes doing the fan-out, the pushes are the workers' shared
+        totals since the log was created.
+        """
         f = self.fanout
+        pushed, pulled, deliveries = f.statuses_pushed, f.statuses_pulled, f.deliveries
+        if self._shared_counts is not None:
+            shared = self._shared_counts()
+            pushed = shared.get("statuses_pushed", 0)
+            pulled = shared.get("statuses_pulled", 0)
+            deliveries = shared.get("deliveries", 0)
         return FanoutStats(
-            f.statuses_pushed,
-            f.statuses_pulled,
-            f.deliveries,
+            pushed,
+            pulled,
+            deliveries,
             f.queue_depth,
             self._timelines.count_users(),
             self._rebuilds,

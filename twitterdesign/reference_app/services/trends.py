@@ -19,7 +19,11 @@ status was served.
   restored at start (``from_bytes``), so a restart keeps the trends. Each server process
   saves its own (by Snowflake worker id); a query merges the live local sketch with the
   other processes' latest saves (``merge``) — the lesson's "count on many machines, merge
-  to rank", at most ``persist_interval_s`` behind for the other processes.
+  to rank". Over a shared network database (the cluster: several app instances on one
+  PostgreSQL) each instance also *publishes* its sketches every ``publish_interval_s``
+  (2 s by default) whenever they changed, so every instance answers with the same merged
+  top-k and bounds, give or take the last ``publish_interval_s`` of the others' counts;
+  an instance always sees its own counts at once.
 """
 
 from __future__ import annotations
@@ -103,6 +107,9 @@ class TrendsService:
         capacity: Counters per SpaceSaving bucket sketch.
         worker_id: This process's Snowflake worker id; names its saved sketches.
         view_counter: Where flushed view counts are added; ``store`` if None.
+        publish_interval_s: How often changed sketches are saved for the other instances
+            to merge; None saves only every ``persist_interval_s`` (one process, or
+            processes that may lag each other by that much).
     """
 
     def __init__(
@@ -116,6 +123,7 @@ class TrendsService:
         capacity: int = 1000,
         worker_id: int = 0,
         view_counter: ViewCounterStore | None = None,
+        publish_interval_s: float | None = None,
     ) -> None:
         self._store = store
         self._view_counter: ViewCounterStore = view_counter or store
@@ -123,6 +131,8 @@ class TrendsService:
         self.window_s = window_s
         self.flush_interval_s = flush_interval_s
         self.persist_interval_s = persist_interval_s
+        self.publish_interval_s = publish_interval_s
+        self._dirty = False  # counted something since the last save
         self._lock = threading.Lock()
         self._worker_id = worker_id
         self._merged_cache: dict[str, tuple[float, Any]] = {}
@@ -183,17 +193,29 @@ class TrendsService:
         self.persist()
 
     def _loop(self) -> None:
-        since_persist = 0.0
-        while not self._stop.wait(self.flush_interval_s):
+        tick = self.flush_interval_s
+        if self.publish_interval_s is not None:
+            tick = min(tick, self.publish_interval_s)
+        last_flush = last_persist = last_publish = time.monotonic()
+        while not self._stop.wait(tick):
+            now = time.monotonic()
             # A counter store or database away for a moment must not end the thread (the
             # views of that one batch are lost; every later batch is flushed again).
-            with contextlib.suppress(Exception):
-                self.flush()
-            since_persist += self.flush_interval_s
-            if since_persist >= self.persist_interval_s:
+            if now - last_flush >= self.flush_interval_s:
+                with contextlib.suppress(Exception):
+                    self.flush()
+                last_flush = now
+            if now - last_persist >= self.persist_interval_s:
                 with contextlib.suppress(Exception):
                     self.persist()
-                since_persist = 0.0
+                last_persist = last_publish = now
+            elif (
+                self.publish_interval_s is not None
+                and now - last_publish >= self.publish_interval_s
+            ):
+                with contextlib.suppress(Exception):
+                    self.persist(only_if_changed=True)
+                last_publish = now
 
     @property
     def nbytes(self) -> int:
@@ -248,6 +270,7 @@ class TrendsService:
             self._engagement.update_many(keys, timestamps_s=times)
             self._viewed.update_many(keys)
             self._public_view_log = []
+            self._dirty = True
 
     def pending_views(self, status_id: int) -> int:
         """Views counted in memory but not yet written to storage."""
@@ -278,10 +301,17 @@ class TrendsService:
                 assert count == self._views.value(status_id) + logged[status_id], status_id
             assert sum(self._pending.values()) == self._views.total_weight + len(self._view_log)
 
-    def persist(self) -> None:
-        """Save both trend sketches to storage."""
+    def persist(self, *, only_if_changed: bool = False) -> None:
+        """Save the trend sketches to storage (for a restart, and for the other instances).
+
+        Args:
+            only_if_changed: Skip the save when nothing was counted since the last one.
+        """
         with self._lock:
             self._apply_view_log()
+            if only_if_changed and not self._dirty:
+                return
+            self._dirty = False
             tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
             viewed = self._viewed.to_bytes()
         now = self._now()
@@ -295,6 +325,7 @@ class TrendsService:
             return
         with self._lock:
             self._tags.update_many(list(status.tags), timestamp_s=status.created_at_ms / 1000)
+            self._dirty = True
 
     def on_interaction(self, kind: str, status: StatusRecord) -> None:
         """Count a favourite or reblog of a public status towards its trend score."""
@@ -302,6 +333,7 @@ class TrendsService:
             return
         with self._lock:
             self._engagement.update(status.id, timestamp_s=self._now_s())
+            self._dirty = True
 
     # --- reads -----------------------------------------------------------------------
     def _view(self, prefix: str, own: Any) -> Any:
