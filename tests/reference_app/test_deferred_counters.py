@@ -321,6 +321,13 @@ def _cluster_settings(tmp_path: Path, schema: str, prefix: str, **more: Any) -> 
     )
 
 
+def _gauge(client: TestClient, name: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not in /metrics")
+
+
 def test_a_favourite_shows_once_the_worker_applied_it_and_stays_after_the_flush(
     tmp_path: Path, schema: str, prefix: str
 ) -> None:
@@ -340,8 +347,9 @@ def test_a_favourite_shows_once_the_worker_applied_it_and_stays_after_the_flush(
         assert client.post(f"/api/v1/statuses/{sid}/favourite", headers=bob).status_code == 200
         client.post(f"/api/v1/statuses/{sid}/reblog", headers=bob)
         client.post("/api/v1/statuses", headers=bob, json={"status": "re", "in_reply_to_id": sid})
-        # Nothing applied yet: the events wait in the counter outbox.
+        # Nothing applied yet: the events wait in the counter outbox (and /metrics says so).
         assert client.get(f"/api/v1/statuses/{sid}", headers=ada).json()["favourites_count"] == 0
+        assert _gauge(client, "twitterdesign_counter_events_waiting") == 3
 
         log = RedisStreamLog(REDIS_URL, prefix=prefix)
         counter_worker = CounterWorker(
@@ -365,6 +373,7 @@ def test_a_favourite_shows_once_the_worker_applied_it_and_stays_after_the_flush(
             1,
             1,
         )
+        assert _gauge(client, "twitterdesign_counter_events_waiting") == 0
         counter_worker.flush()  # into the columns: shown once, not twice
         again = client.get(f"/api/v1/statuses/{sid}", headers=ada).json()
         assert (again["favourites_count"], again["reblogs_count"]) == (1, 1)

@@ -113,6 +113,13 @@ class AppMetrics:
             registry=self.registry,
         )
         head.set_function(lambda: _or_nan(services.outbox_head))
+        if services.counts.deferred:
+            waiting = Gauge(
+                "twitterdesign_counter_events_waiting",
+                "Like, reblog and reply counter events no worker has applied to Redis yet.",
+                registry=self.registry,
+            )
+            waiting.set_function(lambda: _or_nan(services.counter_events_waiting))
         self.registry.register(_TimelineReads(services))
         if services.log_reader() is not None:
             self.registry.register(_LogLagCollector(services))

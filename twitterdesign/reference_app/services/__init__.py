@@ -312,6 +312,15 @@ class Services:
         log = self.log_reader()
         return {} if log is None else log.counts()
 
+    def counter_events_waiting(self) -> int:
+        """Return the counter events no worker has applied yet (0 in the inline mode).
+
+        Growing in the deferred counters mode: no worker runs, or they cannot keep up.
+        """
+        if not self.counts.deferred:
+            return 0
+        return int(self.store.counter_events_waiting())  # type: ignore[attr-defined]
+
     def outbox_head(self) -> int:
         """Return the newest outbox position (a consumer's lag is this minus its cursor)."""
         return self.store.event_head()
