@@ -311,6 +311,13 @@ def test_auto_mode_is_deferred_exactly_with_postgresql_and_redis(tmp_path: Path)
         counters_deferred(make_settings(tmp_path, counter_mode="deferred"))
 
 
+def test_a_deferred_store_without_a_redis_cache_is_refused(
+    tmp_path: Path, deferred_store: PostgresStore
+) -> None:
+    with pytest.raises(ValueError, match="deferred_counters"):
+        Services(make_settings(tmp_path), store=deferred_store)
+
+
 def _cluster_settings(tmp_path: Path, schema: str, prefix: str, **more: Any) -> Any:
     return make_settings(
         tmp_path,

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from twitterdesign.errors import InvalidParameterError
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import (
     AppError,
@@ -194,7 +195,13 @@ class Services:
             deferred_counters=deferred,
         )
         self.status_counters: RedisStatusCounters | None = None
-        if deferred and getattr(self.store, "deferred_counters", False):
+        if getattr(self.store, "deferred_counters", False):
+            if not deferred:  # its events would never reach a column
+                raise InvalidParameterError(
+                    "store",
+                    "a store with deferred_counters",
+                    "an inline store, unless cache_url is Redis and counter_mode is not 'inline'",
+                )
             self.status_counters = open_status_counters(settings.resolved_cache_url)
         self.timeline_store: TimelineStore = timeline_store or open_timeline_store(
             settings.resolved_cache_url,
