@@ -176,6 +176,7 @@ def test_counts_are_exact_through_redeliveries_flushes_and_crashes(
             store.consume_counter_events(limit, apply)
 
     def check() -> None:
+        counters._check()
         worker.drain()
         exact = exact_counts(store, _BASE)
         shown = displayed(store, counters, _BASE)

@@ -124,6 +124,7 @@ def test_shards_plus_flushed_batches_equal_the_events_once_each(
             if key not in seen:
                 seen.add(key)
                 expected[sid] = expected.get(sid, 0) + event.delta
+            counters._check()
             if i in flush_at:
                 batch = counters.begin_flush(f"f{i}")
                 if batch is not None:

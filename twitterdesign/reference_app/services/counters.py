@@ -106,9 +106,5 @@ class StatusCounts:
             out = found.total(inflight_applied=applied)
         for sid, views in self._trends.pending_views_many(ids).items():
             if views:
-                out[sid] = (
-                    out[sid] + CounterDeltas(views=views)
-                    if sid in out
-                    else (CounterDeltas(views=views))
-                )
+                out[sid] = out.get(sid, CounterDeltas()) + CounterDeltas(views=views)
         return out

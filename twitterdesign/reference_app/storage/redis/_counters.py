@@ -326,6 +326,21 @@ class RedisStatusCounters:
         with self._conn.errors():
             return bool(self._end(keys=[self._inflight_key], args=[flush_id]))
 
+    def _check(self) -> None:
+        """Assert the layout's invariants (for tests): well-formed, non-zero shard fields,
+        and an in-flight batch, if any, that carries its flush id and no zero sums."""
+        client = self._conn.client
+        for key in self._shard_keys:
+            for name, value in client.hgetall(key).items():
+                sid, _, letter = name.partition(":")
+                assert sid.isdigit(), (key, name)
+                assert letter in _LETTERS, (key, name)
+                assert int(value) != 0, (key, name)  # a sum back at 0 is removed
+        batch = client.hgetall(self._inflight_key)
+        if batch:
+            assert batch.get("_id"), "an in-flight batch without its flush id"
+            assert all(int(v) != 0 for k, v in batch.items() if k != "_id"), batch
+
     def close(self) -> None:
         """Close the connection pool if the store opened it from a URL."""
         self._conn.close()
