@@ -329,14 +329,15 @@ class RedisStatusCounters:
     def _check(self) -> None:
         """Assert the layout's invariants (for tests): well-formed, non-zero shard fields,
         and an in-flight batch, if any, that carries its flush id and no zero sums."""
-        client = self._conn.client
+        client = self._conn.client  # decode_responses=True: str keys and values
         for key in self._shard_keys:
-            for name, value in client.hgetall(key).items():
+            shard: dict[str, str] = client.hgetall(key)  # type: ignore[assignment]
+            for name, value in shard.items():
                 sid, _, letter = name.partition(":")
                 assert sid.isdigit(), (key, name)
                 assert letter in _LETTERS, (key, name)
                 assert int(value) != 0, (key, name)  # a sum back at 0 is removed
-        batch = client.hgetall(self._inflight_key)
+        batch: dict[str, str] = client.hgetall(self._inflight_key)  # type: ignore[assignment]
         if batch:
             assert batch.get("_id"), "an in-flight batch without its flush id"
             assert all(int(v) != 0 for k, v in batch.items() if k != "_id"), batch
