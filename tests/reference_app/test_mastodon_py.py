@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference_app._engines import database_url_for, engine_params
+from tests.reference_app._engines import as_env, engine_params, engine_settings
 from tests.reference_app._images import png
 from tests.reference_app._live import live_server
 
@@ -23,10 +23,11 @@ pytestmark = pytest.mark.slow
 def server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[str]:
-    with database_url_for(request.param) as database_url:
-        env = {"TWITTERDESIGN_DATABASE_URL": database_url} if database_url else {}
-        with live_server(tmp_path_factory.mktemp("mastodon-py"), **env) as url:
-            yield url
+    with (
+        engine_settings(request.param) as mode,
+        live_server(tmp_path_factory.mktemp("mastodon-py"), **as_env(mode)) as url,
+    ):
+        yield url
 
 
 def _user(url: str, client_id: str, client_secret: str, name: str) -> object:
