@@ -22,6 +22,7 @@ from twitterdesign.reference_app.api import (
     routes_statuses,
     routes_timelines,
 )
+from twitterdesign.reference_app.api._cors import PathCorsMiddleware
 from twitterdesign.reference_app.api._errors import RETRY_AFTER_S, http_status
 from twitterdesign.reference_app.api._input import InputGuardMiddleware
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
@@ -159,4 +160,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(GatewayMiddleware, services=svc, metrics=metrics)
     app.add_middleware(UnexpectedErrorMiddleware)
+    # Outermost: preflights are answered before rate limits, and every response the
+    # layers below produce (a 429, a 500) carries the headers a web client needs to read it.
+    app.add_middleware(PathCorsMiddleware, origins=settings.cors_origin_list)
     return app
