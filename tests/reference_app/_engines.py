@@ -120,10 +120,12 @@ def _worker_thread(settings: Settings) -> Iterator[None]:
     from twitterdesign.reference_app.log import RedisStreamLog
     from twitterdesign.reference_app.services._factory import (
         open_store,
+        open_stream_bus,
         open_timeline_store,
         redis_prefix_of,
     )
     from twitterdesign.reference_app.services.log_worker import LogWorker
+    from twitterdesign.reference_app.services.streaming import publish_applied
     from twitterdesign.timeline import HybridThreshold
 
     store = open_store(settings.resolved_database_url, pool_size=2)
@@ -142,6 +144,8 @@ def _worker_thread(settings: Settings) -> Iterator[None]:
         consumer="test-worker",
         block_ms=50,
     )
+    stream_bus = open_stream_bus(settings.resolved_cache_url)
+    worker.consumer.on_entry = publish_applied(stream_bus)
     stop = threading.Event()
 
     def run() -> None:
@@ -160,6 +164,7 @@ def _worker_thread(settings: Settings) -> Iterator[None]:
         thread.join(10)
         with suppress(Exception):
             worker.relay.release()
+        stream_bus.close()
         log.close()
         timelines.close()
         store.close()

@@ -109,11 +109,13 @@ def worker_command(
     from twitterdesign.reference_app.log import RedisStreamLog
     from twitterdesign.reference_app.services._factory import (
         open_store,
+        open_stream_bus,
         open_timeline_store,
         redis_prefix_of,
         url_scheme,
     )
     from twitterdesign.reference_app.services.log_worker import LogWorker
+    from twitterdesign.reference_app.services.streaming import publish_applied
     from twitterdesign.reference_app.settings import Settings
     from twitterdesign.timeline import HybridThreshold
 
@@ -158,6 +160,9 @@ def worker_command(
         batch=batch,
         claim_idle_ms=int(claim_idle_s * 1000),
     )
+    # The streaming API hears of each status once it is in the timelines.
+    stream_bus = open_stream_bus(cache)
+    worker.consumer.on_entry = publish_applied(stream_bus)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -177,6 +182,7 @@ def worker_command(
             signal.signal(s, handler)
         with contextlib.suppress(Exception):  # the lease expires by itself
             worker.relay.release()
+        stream_bus.close()
         fanout_log.close()
         timelines.close()
         store.close()

@@ -20,6 +20,7 @@ from twitterdesign.reference_app.api import (
     routes_lesson,
     routes_media,
     routes_statuses,
+    routes_streaming,
     routes_timelines,
 )
 from twitterdesign.reference_app.api._cors import PathCorsMiddleware
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_auth,
         routes_media,
         routes_lesson,
+        routes_streaming,
     ):
         app.include_router(module.router, responses=_ERRORS)
 

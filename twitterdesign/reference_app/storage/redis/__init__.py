@@ -1,4 +1,4 @@
-"""Redis-backed stores: home timelines and shared rate-limit counters.
+"""Redis-backed stores: home timelines, shared rate-limit counters, the streaming bus.
 
 Install with ``pip install "twitterdesign[cluster]"``. Every store takes a ``redis://``
 URL or a client, and a key ``prefix`` so several apps (or test runs) share one database;
@@ -11,7 +11,14 @@ from twitterdesign.reference_app.storage.redis._connection import (
     RedisUnavailableError,
     mask_password,
 )
+from twitterdesign.reference_app.storage.redis._stream_bus import RedisStreamBus
 from twitterdesign.reference_app.storage.redis._timelines import RedisTimelineStore
 from twitterdesign.reference_app.storage.redis._window_counts import RedisWindowCounter
 
-__all__ = ["RedisTimelineStore", "RedisUnavailableError", "RedisWindowCounter", "mask_password"]
+__all__ = [
+    "RedisStreamBus",
+    "RedisTimelineStore",
+    "RedisUnavailableError",
+    "RedisWindowCounter",
+    "mask_password",
+]
