@@ -17,7 +17,7 @@ from twitterdesign.reference_app.settings import Settings
 
 __all__ = ["PARENT_PID_ENV", "ChildProcess", "ServerProcess", "free_port", "run_server", "stop_all"]
 
-SHUTDOWN_GRACE_S = 5.0
+SHUTDOWN_GRACE_S = 5
 """Seconds a stopping server gives requests in flight before it closes them."""
 
 PARENT_PID_ENV = "TWITTERDESIGN_PARENT_PID"
