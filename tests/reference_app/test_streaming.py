@@ -260,3 +260,36 @@ def test_every_streamed_status_is_one_its_subscriber_may_read(
         )
         assert readable.status_code == 200
     assert [_status(m)["id"] for m in public_seen] == [i for i, _, v in ids if v == "public"]
+
+
+def test_an_idle_event_stream_sends_heartbeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    class _Streaming:
+        removed = False
+
+        def remove(self, listener: object) -> None:
+            self.removed = True
+
+    class _Services:
+        streaming = _Streaming()
+
+    monkeypatch.setattr(routes_streaming, "HEARTBEAT_S", 0.01)
+
+    async def scenario() -> list[str]:
+        conn = StreamConnection(None, "http://x", None, asyncio.get_running_loop())  # type: ignore[arg-type]
+        body = routes_streaming._sse_body(_Services(), conn)  # type: ignore[arg-type]
+        chunks = [await body.__anext__() for _ in range(3)]
+        conn.deliver_delete(["public"], 42)
+        await asyncio.sleep(0)
+        while (chunk := await body.__anext__()) == ":thump\n\n":
+            pass
+        chunks.append(chunk)
+        await body.aclose()
+        return chunks
+
+    assert asyncio.run(scenario()) == [
+        ":)\n\n",
+        ":thump\n\n",
+        ":thump\n\n",
+        "event: delete\ndata: 42\n\n",
+    ]
+    assert _Services.streaming.removed  # a closed stream stops receiving
