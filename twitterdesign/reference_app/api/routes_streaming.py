@@ -124,7 +124,10 @@ class StreamConnection:
 
     # --- called by the dispatcher thread ---------------------------------------------
     def deliver(self, stream: list[str], event: str, item: Any) -> None:
-        """Render one message for this viewer and queue it (never blocks)."""
+        """Render one message for this viewer and queue it (never blocks).
+
+        Rendering reads the database; should that fail, the router skips this listener.
+        """
         renderer = Renderer(self._svc, self._base, self.account_id)
         if isinstance(item, StatusRecord):
             payload = renderer.statuses([item])
@@ -138,7 +141,10 @@ class StreamConnection:
         self._queue(stream, "delete", str(status_id))
 
     def _queue(self, stream: list[str], event: str, payload: str) -> None:
-        self._loop.call_soon_threadsafe(self._put, (stream, event, payload))
+        try:
+            self._loop.call_soon_threadsafe(self._put, (stream, event, payload))
+        except RuntimeError:  # the server is shutting down: its loop is closed
+            self.too_slow = True
 
     def _put(self, message: tuple[list[str], str, str]) -> None:
         if self.too_slow:

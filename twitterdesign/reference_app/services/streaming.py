@@ -28,10 +28,11 @@ References:
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twitterdesign.reference_app.errors import AppError
 from twitterdesign.reference_app.storage import StatusRecord, Store
@@ -60,6 +61,8 @@ __all__ = [
     "StreamingService",
     "publish_applied",
 ]
+
+_log = logging.getLogger("twitterdesign.streaming")
 
 STREAMS = (
     "user",
@@ -243,15 +246,15 @@ class StreamingService:
                 and ("user", "") in subs
                 and self._may_see(listener.account_id, status)
             ):
-                listener.deliver(["user"], "update", status)
+                _safely(listener.deliver, ["user"], "update", status)
             if not public:
                 continue
             for name in ("public", "public:local"):
                 if (name, "") in subs:
-                    listener.deliver([name], "update", status)
+                    _safely(listener.deliver, [name], "update", status)
             for name, tag in subs:
                 if name in ("hashtag", "hashtag:local") and tag in tags:
-                    listener.deliver([name, tag], "update", status)
+                    _safely(listener.deliver, [name, tag], "update", status)
 
     def _may_see(self, viewer: int | None, status: StatusRecord) -> bool:
         try:
@@ -266,11 +269,11 @@ class StreamingService:
         for listener in listeners:
             subs = listener.subscriptions()
             if listener.account_id in home and ("user", "") in subs:
-                listener.deliver_delete(["user"], event.id)
+                _safely(listener.deliver_delete, ["user"], event.id)
             if public:
                 for name, tag in subs:
                     if name in PUBLIC_STREAMS:
-                        listener.deliver_delete([name, tag] if tag else [name], event.id)
+                        _safely(listener.deliver_delete, [name, tag] if tag else [name], event.id)
 
     def _route_notification(self, event: StreamEvent, listeners: list[Listener]) -> None:
         owners = [x for x in listeners if x.account_id == event.account_id]
@@ -284,7 +287,15 @@ class StreamingService:
             subs = listener.subscriptions()
             for name in ("user", "user:notification"):
                 if (name, "") in subs:
-                    listener.deliver([name], "notification", notification)
+                    _safely(listener.deliver, [name], "notification", notification)
+
+
+def _safely(deliver: Callable[..., None], *args: Any) -> None:
+    """Deliver to one listener; its failure (a render that could not read) skips it only."""
+    try:
+        deliver(*args)
+    except Exception:
+        _log.debug("a streaming listener failed to take an event", exc_info=True)
 
 
 def _is_public_timeline(status: StatusRecord) -> bool:
