@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "timeline",  # timeline simulate, timeline sweep
     "serve",  # the reference app
     "worker",  # the reference app's fan-out worker (outbox relay + log consumer)
+    "load",  # bulk load a synthetic history into an empty database
     "quiz",
 )
 
