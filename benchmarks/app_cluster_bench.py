@@ -41,12 +41,13 @@ worker, PostgreSQL and Redis. Two app instances cannot have a core each, and the
 adds an HTTP hop, so on this machine the 2-instance numbers measure the cost of the
 extra hop under CPU contention, not horizontal scaling.
 
-Run at full scale (about 40 minutes on a quiet two-core machine, of which about 6 are
-bulk loads at 1M)::
+Run at full scale (about 35 minutes on a quiet two-core machine: about 8 per size, 5 for
+the 1M bulk loads — measured 205 s for SQLite and 80 s for PostgreSQL with other jobs
+running — and 2 for the delivery delay)::
 
     python benchmarks/app_cluster_bench.py --sizes 10k,100k,1M --rounds 5 --duration 10
 
-Small scale (proves the pipeline, about 4 minutes)::
+Small scale (proves the pipeline, about 3 minutes)::
 
     python benchmarks/app_cluster_bench.py --small
 
@@ -699,8 +700,9 @@ def markdown(data: dict[str, Any]) -> str:
         "median (min–max) over rounds.",
         "",
         f"Machine: {meta['machine']}. **{meta['cores']} cores shared** by wrk, the app "
-        "processes, the fan-out worker, PostgreSQL and Redis (and, while this ran, other "
-        "jobs): two app instances cannot get a core each and the front adds a full HTTP hop, "
+        "processes, the fan-out worker, PostgreSQL and Redis"
+        + (" (and, while this ran, other jobs)" if meta["scale"].startswith("SMALL") else "")
+        + ": two app instances cannot get a core each and the front adds a full HTTP hop, "
         "so the 2-instance rows show the cost of that hop under CPU contention, not "
         "horizontal scaling; they would need cores of their own to scale.",
         "",
@@ -795,10 +797,14 @@ def markdown(data: dict[str, Any]) -> str:
             )
         lines += [
             "",
-            "One post is one log entry, and an entry is consumed by one worker of the group: "
-            "a second worker cannot share a single big fan-out (it helps when many posts "
-            "arrive at once). Splitting a big author's push into follower ranges, one entry "
-            "each, would let the group share it.",
+            "One post is one log entry, and an entry is consumed by one worker of the group, "
+            "so a second worker does not split a single fan-out: it helps when many posts "
+            "arrive together. A difference between the two rows comes from elsewhere (which "
+            "worker took the entry, the machine's other load). Splitting a big author's push "
+            "into follower ranges, one entry each, would let the group share it. Part of the "
+            "delay is the relay: a worker's loop relays the outbox, then blocks up to 200 ms "
+            "(`block_ms`) reading the log, and a post committed during that wait is relayed "
+            "only after it.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -816,6 +822,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delivery-statuses", type=int, default=10_000)
     parser.add_argument("--delivery-repeats", type=int, default=5)
     parser.add_argument("--no-delivery", action="store_true")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite app.cluster.md from app.cluster.json without measuring",
+    )
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument(
         "--small",
@@ -823,6 +834,10 @@ def main(argv: list[str] | None = None) -> None:
         help="small scale: 10k statuses, 2 rounds of 3 s, 2 delivery repeats",
     )
     args = parser.parse_args(argv)
+    if args.report_only:
+        data = json.loads((RESULTS / "app.cluster.json").read_text())
+        (RESULTS / "app.cluster.md").write_text(markdown(data))
+        return
     if args.small:
         args.sizes, args.rounds, args.duration, args.warmup = "10k", 2, 3.0, 2.0
         args.delivery_repeats = 2
