@@ -829,14 +829,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS, help="where app.cluster.{json,md} go"
+    )
+    parser.add_argument(
         "--small",
         action="store_true",
         help="small scale: 10k statuses, 2 rounds of 3 s, 2 delivery repeats",
     )
     args = parser.parse_args(argv)
     if args.report_only:
-        data = json.loads((RESULTS / "app.cluster.json").read_text())
-        (RESULTS / "app.cluster.md").write_text(markdown(data))
+        data = json.loads((args.results_dir / "app.cluster.json").read_text())
+        (args.results_dir / "app.cluster.md").write_text(markdown(data))
         return
     if args.small:
         args.sizes, args.rounds, args.duration, args.warmup = "10k", 2, 3.0, 2.0
@@ -879,10 +882,10 @@ def main(argv: list[str] | None = None) -> None:
         "summary": summarize(blocks),
         "delivery": deliver,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "app.cluster.json").write_text(json.dumps(data, indent=2) + "\n")
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    (args.results_dir / "app.cluster.json").write_text(json.dumps(data, indent=2) + "\n")
     text = markdown(data)
-    (RESULTS / "app.cluster.md").write_text(text)
+    (args.results_dir / "app.cluster.md").write_text(text)
     sys.stdout.write(text)
 
 
