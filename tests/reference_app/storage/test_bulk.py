@@ -174,6 +174,7 @@ def test_synthetic_history_needs_a_graph() -> None:
 
 def test_synthetic_history_is_reproducible_and_time_ordered() -> None:
     a, b = _history(seed=3), _history(seed=3)
+    a._check()
     assert a.status_texts == b.status_texts
     assert np.array_equal(a.status_ids, b.status_ids)
     assert (np.diff(a.status_ids) > 0).all()
@@ -201,6 +202,7 @@ def test_loaded_counts_equal_counts_of_rows(
     n, src, dst = edges
     graph = FollowerGraph.from_edges(src, dst, n_users=n)
     history = synthetic_history(graph, n_statuses, end_ms=END_MS, rng=seed)
+    history._check()
     store = make_store()
     bulk_load(store, history)
     assert store.count_accounts() == n

@@ -147,6 +147,27 @@ class BulkHistory:
         """Return each account's number of statuses (its ``statuses_count``)."""
         return np.bincount(self.status_authors, minlength=self.n_accounts).astype(np.int64)
 
+    def _check(self) -> None:
+        """Assert every invariant `bulk_load` relies on (for tests)."""
+        n, m, e = self.n_accounts, self.n_statuses, self.graph.n_edges
+        assert self.account_ids.shape == self.account_created_ms.shape == (n,)
+        assert len(self.usernames) == n
+        assert len({u.lower() for u in self.usernames}) == n, "usernames collide"
+        assert self.follow_ids.shape == self.follow_created_ms.shape == (e,)
+        assert self.status_authors.shape == self.status_created_ms.shape == (m,)
+        assert len(self.status_texts) == len(self.status_tags) == m
+        for ids in (self.account_ids, self.follow_ids, self.status_ids):
+            assert (np.diff(ids) > 0).all(), "ids are not increasing"
+        assert (np.diff(self.status_created_ms) >= 0).all(), "statuses out of time order"
+        if m:
+            assert 0 <= int(self.status_authors.min()) <= int(self.status_authors.max()) < n
+        if n and e:
+            assert int(self.account_ids.max()) < int(self.follow_ids.min())
+        if e and m:
+            assert int(self.follow_ids.max()) < int(self.status_ids.min())
+        for text, tags in zip(self.status_texts, self.status_tags, strict=True):
+            assert all(f"#{t}" in text for t in tags), text
+
     def last_status_ms(self) -> IdArray:
         """Return each account's newest status time, -1 for an account without any."""
         last = np.full(self.n_accounts, -1, dtype=np.int64)
@@ -299,7 +320,9 @@ def synthetic_history(
     account_ms = _block_ms(first_status_ms - _DAY_MS, n_users)
     follow_ms = _block_ms(int(account_ms[-1]) + 1, n_edges)
     if n_edges and int(follow_ms[-1]) >= first_status_ms:
-        raise InvalidParameterError("graph", f"<{n_edges} edges>", "fewer than 350 million edges")
+        raise InvalidParameterError(
+            "graph", f"<{n_edges} edges>", "accounts and edges that fit in one day, 4096 per ms"
+        )
     status_ms = np.sort(gen.integers(first_status_ms, end, size=m, endpoint=True))
     authors = gen.integers(0, n_users, size=m).astype(np.int32)
     weights = 1.0 / np.arange(1, len(tags) + 1)
