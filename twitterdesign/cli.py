@@ -30,6 +30,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "serve",  # the reference app
     "worker",  # the reference app's fan-out worker (outbox relay + log consumer)
     "cluster",  # app instances + fan-out workers + balancing front, supervised
+    "load",  # bulk load a synthetic history into an empty database
     "quiz",
 )
 

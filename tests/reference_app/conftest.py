@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.reference_app._engines import ENGINES, database_url_for
+from tests.reference_app._engines import ENGINES, engine_settings, settle
 from twitterdesign.reference_app import Settings, create_app
 
 FAST = {"argon2_time_cost": 1, "argon2_memory_kib": 8}
@@ -112,15 +112,15 @@ class Api:
         assert reply.status_code == 200, reply.text
 
     def settle(self) -> None:
-        """Wait until the fan-out worker has delivered everything queued."""
-        assert self.client.app.state.services.timelines.wait_idle(10.0)  # type: ignore[attr-defined]
+        """Wait until the fan-out (in the app, or the cluster's worker) delivered everything."""
+        assert settle(self.client.app.state.services)  # type: ignore[attr-defined]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "all_engines: run the module's app fixtures on every engine of "
-        "TWITTERDESIGN_TEST_ENGINES (sqlite, postgres), not only SQLite",
+        "TWITTERDESIGN_TEST_ENGINES (sqlite, cluster; postgres on request), not only SQLite",
     )
 
 
@@ -145,14 +145,16 @@ def app_factory(tmp_path: Path, engine: str) -> Iterator[Callable[..., Api]]:
     """
     clients: list[TestClient] = []
     with contextlib.ExitStack() as stack:
-        urls: dict[Path, str | None] = {}
+        modes: dict[Path, dict[str, Any]] = {}
 
         def build(**overrides: Any) -> Api:
             data_dir = Path(overrides.pop("data_dir", tmp_path / f"data{len(clients)}"))
             if "database_url" not in overrides:
-                if data_dir not in urls:
-                    urls[data_dir] = stack.enter_context(database_url_for(engine))
-                overrides["database_url"] = urls[data_dir]
+                if data_dir not in modes:
+                    modes[data_dir] = stack.enter_context(
+                        engine_settings(engine, data_dir=data_dir, **overrides)
+                    )
+                overrides = {**overrides, **modes[data_dir]}
             client = TestClient(create_app(make_settings(data_dir, **overrides)))
             client.__enter__()
             clients.append(client)

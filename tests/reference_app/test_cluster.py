@@ -236,3 +236,39 @@ def test_serve_exits_with_one_line_when_the_cache_is_unreachable(tmp_path: Path)
     assert "serving on" not in done.stderr  # it said so before it started, not after
     assert "Traceback" not in done.stderr
     assert "hunter2" not in done.stderr + done.stdout
+
+
+def test_streams_pass_through_the_front_and_carry_every_instances_posts(
+    cluster: ClusterProcess,
+) -> None:
+    import json
+
+    from websockets.sync.client import connect
+
+    with httpx.Client(base_url=cluster.base_url, timeout=10) as client:
+        fay = register_user(client, "fay")
+        token = fay["Authorization"].split()[1]
+        ws_url = cluster.base_url.replace("http", "ws", 1) + "/api/v1/streaming?stream=public"
+        with (
+            connect(ws_url, subprotocols=[token], open_timeout=10) as ws,  # type: ignore[list-item]
+            client.stream("GET", "/api/v1/streaming/public", timeout=20) as sse,
+        ):
+            assert sse.status_code == 200
+            assert sse.headers["content-type"].startswith("text/event-stream")
+            # Posts spread over both instances by the front; each arrives on both streams.
+            posted = {
+                client.post("/api/v1/statuses", headers=fay, json={"status": f"live {i}"}).json()[
+                    "id"
+                ]
+                for i in range(4)
+            }
+            over_ws = set()
+            while over_ws != posted:
+                message = json.loads(ws.recv(timeout=15))
+                over_ws.add(json.loads(message["payload"])["id"])
+            over_sse = set()
+            lines = sse.iter_lines()
+            while over_sse != posted:
+                line = next(lines)
+                if line.startswith("data: "):
+                    over_sse.add(json.loads(line[6:])["id"])

@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL the server mid-write-load, restart, and nothing acknowledged is lost.
 
-On each engine: SQLite (WAL, synchronous=FULL) and PostgreSQL.
+On each mode: embedded SQLite (WAL, synchronous=FULL), and the cluster (PostgreSQL + Redis + a
+fan-out worker).
 
 Half the posts carry an image uploaded just before, so a retry after the crash also checks
 that an ``Idempotency-Key`` answers the first status although its media are attached by now.
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reference_app._engines import database_url_for, engine_params
+from tests.reference_app._engines import engine_params, engine_settings
 from tests.reference_app._images import png
 from tests.reference_app._live import register_user
 from twitterdesign.reference_app import Settings
@@ -27,10 +28,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize("engine", engine_params())
 def test_sigkill_mid_load_loses_no_acknowledged_post(tmp_path: Path, engine: str) -> None:
-    with database_url_for(engine) as database_url:
+    with engine_settings(engine) as mode:
         settings = Settings(
             data_dir=tmp_path,
-            database_url=database_url,
+            **mode,
             rate_limits_enabled=False,
             argon2_time_cost=1,
             argon2_memory_kib=8,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.reference_app._engines import database_url_for, engine_params
+from tests.reference_app._engines import as_env, engine_params, engine_settings
 from tests.reference_app._images import png
 from tests.reference_app._live import live_server
 
@@ -23,10 +24,11 @@ pytestmark = pytest.mark.slow
 def server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[str]:
-    with database_url_for(request.param) as database_url:
-        env = {"TWITTERDESIGN_DATABASE_URL": database_url} if database_url else {}
-        with live_server(tmp_path_factory.mktemp("mastodon-py"), **env) as url:
-            yield url
+    with (
+        engine_settings(request.param) as mode,
+        live_server(tmp_path_factory.mktemp("mastodon-py"), **as_env(mode)) as url,
+    ):
+        yield url
 
 
 def _user(url: str, client_id: str, client_secret: str, name: str) -> object:
@@ -113,3 +115,51 @@ def test_mastodon_py_sees_clean_errors(server: str, tmp_path: Path) -> None:
         eve.status_post("x" * 281)
     with pytest.raises(mastodon.MastodonNotFoundError):
         eve.status("12345")
+
+
+def test_mastodon_py_streams_a_post_as_it_happens(server: str) -> None:
+    client_id, client_secret = Mastodon.create_app(
+        "stream-test", api_base_url=server, scopes=["read", "write", "follow", "push"]
+    )
+    cy = _user(server, client_id, client_secret, "cy")
+    dee = _user(server, client_id, client_secret, "dee")
+    dee.account_follow(cy.account_verify_credentials())
+    received: list[object] = []
+    notified: list[object] = []
+
+    class Listener(mastodon.StreamListener):  # type: ignore[misc]
+        def on_update(self, status: object) -> None:
+            received.append(status)
+
+        def on_notification(self, notification: object) -> None:
+            notified.append(notification)
+
+    handle = dee.stream_user(Listener(), run_async=True, timeout=30)
+    try:
+        assert _wait_for(handle.is_receiving)
+        posted = cy.status_post("live over server-sent events")
+        assert _wait_for(lambda: [s.id for s in received] == [posted.id])
+        assert received[0].account.username == "cy"
+        cy.status_favourite(dee.status_post("like me"))
+        assert _wait_for(lambda: [n.type for n in notified] == ["favourite"])
+    finally:
+        handle.close()
+
+
+def test_a_real_websocket_client_streams_from_the_served_app(server: str) -> None:
+    from websockets.sync.client import connect
+
+    client_id, client_secret = Mastodon.create_app(
+        "ws-test", api_base_url=server, scopes=["read", "write", "follow", "push"]
+    )
+    eli = _user(server, client_id, client_secret, "eli")
+    url = server.replace("http", "ws", 1) + "/api/v1/streaming?stream=public"
+    with connect(url, subprotocols=[eli.access_token], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send('{"type": "subscribe", "stream": "hashtag", "tag": "wsdemo"}')
+        posted = eli.status_post("over a websocket #wsdemo")
+        streams = []
+        while len(streams) < 2:
+            message = json.loads(ws.recv(timeout=10))
+            if json.loads(message["payload"])["id"] == str(posted.id):
+                streams.append(message["stream"])
+    assert sorted(streams) == [["hashtag", "wsdemo"], ["public"]]

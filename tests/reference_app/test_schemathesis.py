@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from tests.reference_app._engines import database_url_for, engine_params
+from tests.reference_app._engines import engine_params, engine_settings
 from tests.reference_app.conftest import Api, make_settings, openapi_spec
 from twitterdesign.reference_app import create_app
 
@@ -27,9 +27,9 @@ def live(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     with contextlib.ExitStack() as stack:
-        database_url = stack.enter_context(database_url_for(request.param))
+        mode = stack.enter_context(engine_settings(request.param))
         data_dir = Path(tmp_path_factory.mktemp("schemathesis"))
-        app = create_app(make_settings(data_dir, database_url=database_url))
+        app = create_app(make_settings(data_dir, **mode))
         client = stack.enter_context(TestClient(app))
         api = Api(client)
         user = api.register("fuzzer")

@@ -6,7 +6,7 @@ import pytest
 
 from tests.reference_app.conftest import Api
 
-# SQLite and PostgreSQL (tests/reference_app/_engines.py).
+# embedded SQLite and the cluster mode (tests/reference_app/_engines.py).
 pytestmark = pytest.mark.all_engines
 
 

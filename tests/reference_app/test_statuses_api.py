@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.reference_app.conftest import Api
 
-# SQLite and PostgreSQL (tests/reference_app/_engines.py).
+# embedded SQLite and the cluster mode (tests/reference_app/_engines.py).
 pytestmark = pytest.mark.all_engines
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reference_app._engines import database_url_for, engine_params
+from tests.reference_app._engines import as_env, engine_params, engine_settings
 from tests.reference_app._live import live_server
 
 pexpect = pytest.importorskip("pexpect")
@@ -54,11 +54,8 @@ def _register(url: str, name: str, password: str) -> None:
 def test_toot_login_post_and_read_timeline(tmp_path: Path, engine: str) -> None:
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "NO_COLOR": "1"}
     with (
-        database_url_for(engine) as database_url,
-        live_server(
-            tmp_path / "data",
-            **({"TWITTERDESIGN_DATABASE_URL": database_url} if database_url else {}),
-        ) as url,
+        engine_settings(engine) as mode,
+        live_server(tmp_path / "data", **as_env(mode)) as url,
     ):
         _register(url, "tooter", "toot password 1")
         # Log in interactively: toot prompts for the password, as a user would type it.

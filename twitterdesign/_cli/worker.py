@@ -113,12 +113,14 @@ def worker_command(
         counters_deferred,
         open_status_counters,
         open_store,
+        open_stream_bus,
         open_timeline_store,
         redis_prefix_of,
         url_scheme,
     )
     from twitterdesign.reference_app.services.counter_worker import CounterWorker
     from twitterdesign.reference_app.services.log_worker import LogWorker
+    from twitterdesign.reference_app.services.streaming import publish_applied
     from twitterdesign.reference_app.settings import Settings
     from twitterdesign.timeline import HybridThreshold
 
@@ -175,6 +177,9 @@ def worker_command(
             else None
         ),
     )
+    # The streaming API hears of each status once it is in the timelines.
+    stream_bus = open_stream_bus(cache)
+    worker.consumer.on_entry = publish_applied(stream_bus)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -200,6 +205,7 @@ def worker_command(
                 worker.counters.release()
         if status_counters is not None:
             status_counters.close()
+        stream_bus.close()
         fanout_log.close()
         timelines.close()
         store.close()

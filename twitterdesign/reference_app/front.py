@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING, cast
 
 from twitterdesign._validate import check_choice, check_int
 from twitterdesign.reference_app._asgi import Receive, Scope, Send, send_json_error
+from twitterdesign.reference_app._front_streams import (
+    STREAMING_PREFIX,
+    proxy_event_stream,
+    proxy_websocket,
+)
 from twitterdesign.reference_app.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,6 +69,10 @@ class FrontApp:
             transport=transport, base_url="http://backend", timeout=timeout_s,
             follow_redirects=False,
         )  # fmt: skip
+        # Streams (SSE) bypass the balancing transport, which reads answers whole: they
+        # may stay open for hours, so there is no read timeout.
+        self._streams = httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None))
+        self._next_stream = 0
 
     @property
     def transport(self) -> BalancedTransport:
@@ -71,11 +80,26 @@ class FrontApp:
         return self._transport
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one ASGI connection (lifespan or HTTP)."""
+        """Serve one ASGI connection (lifespan, HTTP or websocket)."""
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         elif scope["type"] == "http":
             await self._forward(scope, receive, send)
+        elif scope["type"] == "websocket":
+            backend = self._stream_backend()
+            if backend is None:
+                await send({"type": "websocket.close", "code": 1013})
+                return
+            await proxy_websocket(backend, scope, receive, send)
+
+    def _stream_backend(self) -> str | None:
+        """Pick an app process that is up for a long-lived stream (round robin)."""
+        names = self._transport.stats().backends
+        up = [n for i, n in enumerate(names) if not self._transport.is_marked_down(i)]
+        if not up:
+            return None
+        self._next_stream += 1
+        return up[self._next_stream % len(up)]
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -84,6 +108,7 @@ class FrontApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._client.aclose()
+                await self._streams.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -126,6 +151,13 @@ class FrontApp:
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
         method = scope["method"]
+        if method == "GET" and scope["path"].startswith(STREAMING_PREFIX):
+            backend = self._stream_backend()
+            if backend is None:
+                await send_json_error(send, 503, "no app process is available; try again shortly")
+                return
+            await proxy_event_stream(self._streams, backend + url, headers, receive, send)
+            return
         try:
             reply = await self._client.request(method, url, headers=headers, content=body)
         except NoBackendAvailable:

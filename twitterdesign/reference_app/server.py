@@ -17,6 +17,9 @@ from twitterdesign.reference_app.settings import Settings
 
 __all__ = ["PARENT_PID_ENV", "ChildProcess", "ServerProcess", "free_port", "run_server", "stop_all"]
 
+SHUTDOWN_GRACE_S = 5
+"""Seconds a stopping server gives requests in flight before it closes them."""
+
 PARENT_PID_ENV = "TWITTERDESIGN_PARENT_PID"
 """Set by `ServerProcess` in its child: the child stops when that parent is gone."""
 
@@ -70,6 +73,9 @@ def run_server(
         access_log=access_log,
         proxy_headers=settings.trust_forwarded_for,
         forwarded_allow_ips="127.0.0.1",
+        # Open streams (SSE, websockets) never end by themselves: give requests in flight
+        # this long at shutdown, then close what is left, so a stop never hangs.
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ ENV_PREFIX = "TWITTERDESIGN_"
 
 _SQLITE = "sqlite:///"
 _FILE = "file://"
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s?#,]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,10 @@ class Settings:
             ``database_url`` and a Redis ``cache_url``. ``"auto"`` (the default):
             deferred exactly when both are set that way, inline otherwise (see
             `twitterdesign.reference_app.services.counters`).
+        cors_origins: Origins whose web pages may call the API, comma-separated: ``*``
+            (any, Mastodon's choice: the API authenticates by bearer token only, never
+            by cookie), exact origins such as ``https://elk.zone,http://localhost:5173``,
+            or empty to send no CORS headers.
         trust_forwarded_for: Take the client address from ``X-Forwarded-For`` sent by a
             proxy on the loopback interface (the multi-process front sets it).
         argon2_time_cost: Argon2id iterations for password hashes.
@@ -144,6 +150,7 @@ class Settings:
     trends_publish_interval_s: float = 2.0
     view_flush_interval_s: float = 2.0
     counter_mode: str = "auto"
+    cors_origins: str = "*"
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
@@ -158,6 +165,14 @@ class Settings:
                 raise InvalidParameterError(name, value, "a URL such as scheme://...")
         check_choice("sqlite_synchronous", self.sqlite_synchronous, ["FULL", "NORMAL"])
         check_choice("counter_mode", self.counter_mode, ["auto", "inline", "deferred"])
+        for origin in self.cors_origin_list:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise InvalidParameterError(
+                    "cors_origins",
+                    self.cors_origins,
+                    "*, or comma-separated origins such as https://elk.zone (scheme, host, "
+                    "optional port; no path)",
+                )
         check_int("worker_id", self.worker_id, minimum=0, maximum=1023)
         for name in (
             "max_status_chars",
@@ -184,6 +199,16 @@ class Settings:
             "view_flush_interval_s",
         ):
             check_number(name, getattr(self, name), minimum=0.0, min_inclusive=False)
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        """``cors_origins`` split at commas, blanks dropped (empty: CORS off).
+
+        Examples:
+            >>> Settings(cors_origins="https://elk.zone, http://localhost:5173").cors_origin_list
+            ('https://elk.zone', 'http://localhost:5173')
+        """
+        return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.requests import HTTPConnection
 
 from twitterdesign.reference_app.api._input import json_body_of
 from twitterdesign.reference_app.api._render_cache import RenderCache
@@ -63,7 +64,7 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def services(request: Request) -> Services:
+def services(request: HTTPConnection) -> Services:
     """Return the app's `Services`."""
     found: Services = request.app.state.services
     return found
@@ -108,7 +109,7 @@ def render_cache(request: Request) -> RenderCache | None:
     return found
 
 
-def base_url(request: Request) -> str:
+def base_url(request: HTTPConnection) -> str:
     """Return the base URL for links: the configured one, or the request's own."""
     configured = services(request).settings.public_url
     return (configured or str(request.base_url)).rstrip("/")

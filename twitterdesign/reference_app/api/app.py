@@ -20,8 +20,10 @@ from twitterdesign.reference_app.api import (
     routes_lesson,
     routes_media,
     routes_statuses,
+    routes_streaming,
     routes_timelines,
 )
+from twitterdesign.reference_app.api._cors import PathCorsMiddleware
 from twitterdesign.reference_app.api._errors import RETRY_AFTER_S, http_status
 from twitterdesign.reference_app.api._input import InputGuardMiddleware
 from twitterdesign.reference_app.api._middleware import AppMetrics, GatewayMiddleware
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_auth,
         routes_media,
         routes_lesson,
+        routes_streaming,
     ):
         app.include_router(module.router, responses=_ERRORS)
 
@@ -159,4 +162,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(GatewayMiddleware, services=svc, metrics=metrics)
     app.add_middleware(UnexpectedErrorMiddleware)
+    # Outermost: preflights are answered before rate limits, and every response the
+    # layers below produce (a 429, a 500) carries the headers a web client needs to read it.
+    app.add_middleware(PathCorsMiddleware, origins=settings.cors_origin_list)
     return app

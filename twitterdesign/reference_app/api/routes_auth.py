@@ -36,7 +36,7 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 def _configuration(request: Request) -> dict[str, Any]:
     s = services(request).settings
     return {
-        "urls": {"streaming": None, "status": None},
+        "urls": {"streaming": base_url(request).replace("http", "ws", 1), "status": None},
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
         "statuses": {
             "max_characters": s.max_status_chars,

@@ -34,6 +34,7 @@ from twitterdesign.reference_app.services._factory import (
     open_rate_limiters,
     open_status_counters,
     open_store,
+    open_stream_bus,
     open_timeline_store,
     redis_prefix_of,
     url_scheme,
@@ -68,6 +69,7 @@ from twitterdesign.reference_app.services.statuses import (
     extract_hashtags,
     extract_mentions,
 )
+from twitterdesign.reference_app.services.streaming import StreamingService
 from twitterdesign.reference_app.services.timelines import FanoutStats, TimelineService
 from twitterdesign.reference_app.services.trends import (
     TrendingStatus,
@@ -81,6 +83,7 @@ from twitterdesign.reference_app.storage import (
     TimelineStore,
     ViewCounterStore,
 )
+from twitterdesign.reference_app.storage.stream_bus import StreamBus
 
 __all__ = [
     "AccountService",
@@ -292,6 +295,15 @@ class Services:
         )
         self._log_reader: RedisStreamLog | None = None
         self._log_reader_lock = threading.Lock()
+        # The streaming API hears of new statuses when they are fanned out (here, or by
+        # the cluster's workers through the bus), of deletes and notifications from here.
+        self.stream_bus: StreamBus = open_stream_bus(settings.resolved_cache_url)
+        self.streaming = StreamingService(
+            self.store, self.statuses, self.notifications, self.stream_bus
+        )
+        self.fanout.on_status = self.streaming.status_created
+        self.notifications.on_added = self.streaming.notification_added
+        self.statuses.on_deleted = self.streaming.status_deleted
 
     def log_reader(self) -> RedisStreamLog | None:
         """Return the workers' fan-out log, read-only, if ``cache_url`` is Redis (else None).
@@ -379,7 +391,8 @@ class Services:
         )
 
     def start(self) -> None:
-        """Start the background workers (fan-out consumer, view flusher)."""
+        """Start the background workers (fan-out consumer, view flusher, streaming)."""
+        self.streaming.start()
         self.fanout.start()
         self.trends.start()
         if self.counter_worker is not None and self._counter_thread is None:
@@ -402,6 +415,8 @@ class Services:
             self._counter_thread = None
         if self.status_counters is not None:
             self.status_counters.close()
+        self.streaming.stop()
+        self.stream_bus.close()
         self.timeline_store.close()
         self._close_limiters()
         if self._log_reader is not None:

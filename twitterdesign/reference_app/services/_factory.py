@@ -40,6 +40,7 @@ from twitterdesign.reference_app.storage import (
     Store,
     TimelineStore,
 )
+from twitterdesign.reference_app.storage.stream_bus import InProcessStreamBus, StreamBus
 
 if TYPE_CHECKING:
     from twitterdesign.reference_app.storage.redis import RedisStatusCounters
@@ -53,6 +54,7 @@ __all__ = [
     "open_rate_limiters",
     "open_status_counters",
     "open_store",
+    "open_stream_bus",
     "open_timeline_store",
     "postgres_schema_of",
     "redis_prefix_of",
@@ -296,6 +298,22 @@ def open_rate_limiters(settings: Settings, *, clock_s: Callable[[], float]) -> R
         SharedRateLimiter(counter, n, window_s, clock_s=clock_s, name=name) for name, n in limits
     ]
     return RateLimiters(shared[0], shared[1], shared[2], close=counter.close)
+
+
+def open_stream_bus(url: str) -> StreamBus:
+    """Open the streaming API's event bus for a ``cache_url``.
+
+    ``memory://``: within this process (the embedded mode; with ``serve --workers N``
+    each process hears the statuses it fans out itself, but not another's deletes or
+    notifications). Redis: pub/sub on the cache's server, shared by every app instance
+    and fan-out worker of a cluster.
+    """
+    if url_scheme(url) in ("", "memory"):
+        return InProcessStreamBus()
+    from twitterdesign.reference_app.storage.redis import RedisStreamBus
+
+    rest, prefix = redis_prefix_of(url)
+    return RedisStreamBus(rest, prefix=prefix)
 
 
 def open_blob_store(url: str, *, setting: str = "blob_url") -> BlobStore:

@@ -111,7 +111,10 @@ class EngagementService:
         original = self._unwrap(self._statuses.get_visible(actor, status_id), actor)
         existing = self._store.reblog_of(actor, original.id)
         if existing is not None:
+            wrapper = self._store.get_statuses([existing]).get(existing)
             self._store.delete_status(existing)
+            if wrapper is not None and self._statuses.on_deleted is not None:
+                self._statuses.on_deleted(wrapper)
         return self._store.get_statuses([original.id])[original.id]
 
     def _unwrap(self, status: StatusRecord, viewer: int) -> StatusRecord:

@@ -102,6 +102,8 @@ class FanoutWorker:
 
     Attributes:
         on_delivered: Called with ``(status_id, deliveries)`` after each pushed status.
+        on_status: Called with ``(status_id, author_id)`` after every status is applied,
+            pushed or pulled (the streaming API's source of new statuses).
     """
 
     def __init__(
@@ -128,6 +130,7 @@ class FanoutWorker:
         self._thread: threading.Thread | None = None
         self.statuses_pushed = self.statuses_pulled = self.deliveries = 0
         self.on_delivered: Callable[[int, int], None] | None = None
+        self.on_status: Callable[[int, int], None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------
     @property
@@ -225,6 +228,8 @@ class FanoutWorker:
     def fan_out(self, status_id: int, author_id: int) -> None:
         """Push one status to its author and, if not a celebrity, their active followers."""
         outcome = apply_event(self._store, self._timelines, self.policy, status_id, author_id)
+        if outcome.kind != "skipped" and self.on_status is not None:
+            self.on_status(status_id, author_id)
         if outcome.kind == "pulled":
             self.statuses_pulled += 1
         elif outcome.kind == "pushed":

@@ -66,16 +66,19 @@ class NotificationService:
         self._ids = ids
         self._now = clock_ms
         self._hydrate = hydrate
+        # Called with (notification id, owner) after each one is stored (streaming).
+        self.on_added: Callable[[int, int], None] | None = None
 
     def add(self, account_id: int, kind: str, from_id: int, status_id: int | None) -> None:
         """Store a notification of ``kind`` for ``account_id`` (never for oneself)."""
         if account_id == from_id:
             return
+        notification_id = self._ids.next_id()
         self._store.add_notification(
-            NotificationRecord(
-                self._ids.next_id(), account_id, kind, from_id, status_id, self._now()
-            )
+            NotificationRecord(notification_id, account_id, kind, from_id, status_id, self._now())
         )
+        if self.on_added is not None:
+            self.on_added(notification_id, account_id)
 
     def list_page(
         self,

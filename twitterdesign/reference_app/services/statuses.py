@@ -69,6 +69,8 @@ class StatusService:
         self.max_chars = max_chars
         self.max_media = max_media
         self._on_created = on_created
+        # Called with each deleted status or reblog (the streaming API's delete events).
+        self.on_deleted: Callable[[StatusRecord], None] | None = None
         self.notifications = NotificationService(store, ids, clock_ms, hydrate=self.hydrate)
         """Where statuses send their notifications (`Services.notifications`)."""
         self.engagement = EngagementService(
@@ -302,6 +304,8 @@ class StatusService:
         if status.account_id != actor:
             raise Forbidden("This action is not allowed")
         self._store.delete_status(status_id)
+        if self.on_deleted is not None:
+            self.on_deleted(status)
         return status
 
     # --- reads -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twitterdesign.reference_app.storage.postgres._accounts import AccountsMixin
 from twitterdesign.reference_app.storage.postgres._auth import AuthMixin
+from twitterdesign.reference_app.storage.postgres._bulk import PostgresBulk
 from twitterdesign.reference_app.storage.postgres._connection import open_pool, run_migrations
 from twitterdesign.reference_app.storage.postgres._engagement import EngagementMixin
 from twitterdesign.reference_app.storage.postgres._graph import GraphMixin
@@ -100,6 +101,7 @@ class PostgresStore(
     NotificationsMixin,
     MediaMixin,
     SketchesMixin,
+    PostgresBulk,
 ):
     """A `Store` on PostgreSQL (psycopg 3, a connection pool), for several app processes.
 

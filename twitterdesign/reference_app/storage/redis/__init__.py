@@ -1,4 +1,4 @@
-"""Redis-backed stores: home timelines, shared rate-limit counters, sharded status counters.
+"""Redis-backed stores: timelines, rate-limit counts, sharded status counters, stream bus.
 
 Install with ``pip install "twitterdesign[cluster]"``. Every store takes a ``redis://``
 URL or a client, and a key ``prefix`` so several apps (or test runs) share one database;
@@ -16,12 +16,14 @@ from twitterdesign.reference_app.storage.redis._counters import (
     RedisStatusCounters,
     Unflushed,
 )
+from twitterdesign.reference_app.storage.redis._stream_bus import RedisStreamBus
 from twitterdesign.reference_app.storage.redis._timelines import RedisTimelineStore
 from twitterdesign.reference_app.storage.redis._window_counts import RedisWindowCounter
 
 __all__ = [
     "InFlightFlush",
     "RedisStatusCounters",
+    "RedisStreamBus",
     "RedisTimelineStore",
     "RedisUnavailableError",
     "RedisWindowCounter",

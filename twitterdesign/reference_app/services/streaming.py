@@ -1,0 +1,320 @@
+"""The streaming API's server side: which connected client gets which event.
+
+Mastodon's streaming server subscribes to Redis channels its web processes and Sidekiq
+workers publish to (``timeline:<account>``, ``timeline:public``, ``timeline:hashtag:<tag>``)
+and writes each message to the connections subscribed to that stream. Here the events are
+the ones that already drive fan-out, so a status reaches a stream exactly when it reaches
+timelines:
+
+- ``status`` (a new status or reblog) — published by whoever applies the outbox event: the
+  app's own `FanoutWorker` in the embedded mode, the ``twitterdesign worker`` processes in
+  the cluster (after the push, from the shared log);
+- ``delete`` — published by the app when a status or reblog is deleted;
+- ``notification`` — published by the app when one is stored.
+
+A `StreamBus` carries them: `InProcessStreamBus` in one process, `RedisStreamBus`
+(``storage.redis``) between the processes of a cluster, so a client connected to any
+instance sees every event. Each process's `StreamingService` takes the bus's events on
+a thread of its own through a bounded queue (fan-out never waits for streaming; a burst
+beyond the queue is dropped and counted, as a real-time feed drops rather than lags) and
+routes each to its `Listener` s — one per connected client — applying the visibility rules
+per listener: a ``user`` stream gets the statuses of accounts its owner follows and their
+own, each re-checked with `StatusService.get_visible`; ``public`` and ``hashtag`` streams
+get public statuses, without replies to others (as Mastodon's public timelines).
+
+References:
+    Mastodon, "streaming API methods", https://docs.joinmastodon.org/methods/streaming/
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from twitterdesign.reference_app.errors import AppError
+from twitterdesign.reference_app.storage import StatusRecord, Store
+from twitterdesign.reference_app.storage.stream_bus import (
+    InProcessStreamBus,
+    StreamBus,
+    StreamEvent,
+)
+
+if TYPE_CHECKING:
+    from twitterdesign.reference_app.log import LogEntry
+    from twitterdesign.reference_app.services.fanout import FanoutOutcome
+    from twitterdesign.reference_app.services.notifications import (
+        Notification,
+        NotificationService,
+    )
+    from twitterdesign.reference_app.services.statuses import StatusService
+
+__all__ = [
+    "PUBLIC_STREAMS",
+    "STREAMS",
+    "InProcessStreamBus",
+    "Listener",
+    "StreamBus",
+    "StreamEvent",
+    "StreamingService",
+    "publish_applied",
+]
+
+_log = logging.getLogger("twitterdesign.streaming")
+
+STREAMS = (
+    "user",
+    "user:notification",
+    "public",
+    "public:local",
+    "hashtag",
+    "hashtag:local",
+)
+"""Stream names a client may subscribe to (``hashtag`` ones take a tag)."""
+
+PUBLIC_STREAMS = frozenset({"public", "public:local", "hashtag", "hashtag:local"})
+"""Streams that need no access token (public statuses only)."""
+
+
+class Listener(Protocol):
+    """One connected client, as the router sees it (the API implements it)."""
+
+    @property
+    def account_id(self) -> int | None:
+        """The authenticated account, None for an anonymous public stream."""
+        ...
+
+    def subscriptions(self) -> frozenset[tuple[str, str]]:
+        """The streams it listens to now: ``(name, tag)``, tag empty but for hashtags."""
+        ...
+
+    def deliver(self, stream: list[str], event: str, item: StatusRecord | Notification) -> None:
+        """Take one message (render and queue it; never block, never raise)."""
+        ...
+
+    def deliver_delete(self, stream: list[str], status_id: int) -> None:
+        """Take one ``delete`` message."""
+        ...
+
+
+class StreamingService:
+    """Route bus events to this process's listeners, on a dispatcher thread.
+
+    Args:
+        store: Reads the status of an event and the follow graph.
+        statuses: Checks what each listener may see.
+        notifications: Loads a notification for its owner.
+        bus: Where events come from (and go to, see `publish`).
+        max_queued: Events waiting for the dispatcher before new ones are dropped.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        statuses: StatusService,
+        notifications: NotificationService,
+        bus: StreamBus,
+        *,
+        max_queued: int = 10_000,
+    ) -> None:
+        self._store = store
+        self._statuses = statuses
+        self._notifications = notifications
+        self.bus = bus
+        self._queue: queue.Queue[StreamEvent | None] = queue.Queue(max_queued)
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.dropped = 0  # events the dispatcher could not keep up with
+        self.routed = 0
+
+    # --- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        """Subscribe to the bus and start the dispatcher thread (idempotent)."""
+        if self._thread is not None:
+            return
+        self._unsubscribe = self.bus.subscribe(self._enqueue)
+        self._thread = threading.Thread(target=self._run, name="td-streaming", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Unsubscribe and stop the dispatcher (events still queued are dropped)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._thread is not None:
+            while True:  # make room for the stop marker
+                try:
+                    self._queue.put_nowait(None)
+                    break
+                except queue.Full:
+                    self._queue.get_nowait()
+            self._thread.join(5.0)
+            self._thread = None
+
+    # --- listeners -----------------------------------------------------------------
+    def add(self, listener: Listener) -> None:
+        """Start routing events to ``listener``."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove(self, listener: Listener) -> None:
+        """Stop routing to ``listener`` (a disconnected client)."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    @property
+    def listener_count(self) -> int:
+        """Connected clients in this process."""
+        with self._lock:
+            return len(self._listeners)
+
+    # --- events in -----------------------------------------------------------------
+    def publish(self, event: StreamEvent) -> None:
+        """Publish an event the app made (a delete, a notification) on the bus."""
+        self.bus.publish(event)
+
+    def status_created(self, status_id: int, author_id: int) -> None:
+        """Publish a status just fanned out (new, or a reblog)."""
+        self.publish(StreamEvent("status", status_id, author_id))
+
+    def status_deleted(self, status: StatusRecord) -> None:
+        """Publish the deletion of ``status``."""
+        self.publish(StreamEvent("delete", status.id, status.account_id, status.visibility))
+
+    def notification_added(self, notification_id: int, owner: int) -> None:
+        """Publish a new notification for ``owner``."""
+        self.publish(StreamEvent("notification", notification_id, owner))
+
+    def _enqueue(self, event: StreamEvent) -> None:
+        try:
+            self._queue.put_nowait(event)
+        except queue.Full:
+            self.dropped += 1
+
+    def _run(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is None:
+                return
+            try:
+                self.route(event)
+            except Exception:  # the database is away for a moment: this event is lost
+                self.dropped += 1
+
+    # --- routing -------------------------------------------------------------------
+    def route(self, event: StreamEvent) -> None:
+        """Deliver ``event`` to every listener that may see it (the dispatcher calls this)."""
+        with self._lock:
+            listeners = list(self._listeners)
+        if not listeners:
+            return
+        self.routed += 1
+        if event.kind == "status":
+            self._route_status(event, listeners)
+        elif event.kind == "delete":
+            self._route_delete(event, listeners)
+        else:
+            self._route_notification(event, listeners)
+
+    def _followers_among(self, author: int, listeners: Iterable[Listener]) -> set[int]:
+        users = {
+            listener.account_id
+            for listener in listeners
+            if listener.account_id is not None and ("user", "") in listener.subscriptions()
+        }
+        if not users:
+            return set()
+        return self._store.followed_by_set(author, users) | ({author} & users)
+
+    def _route_status(self, event: StreamEvent, listeners: list[Listener]) -> None:
+        status = self._store.get_statuses([event.id]).get(event.id)
+        if status is None:
+            return
+        home = self._followers_among(status.account_id, listeners)
+        # Reblogs go to home streams only (Mastodon's public timelines leave them out).
+        public = _is_public_timeline(status) and status.reblog_of_id is None
+        tags = set(status.tags) if public else set()
+        for listener in listeners:
+            subs = listener.subscriptions()
+            if (
+                listener.account_id in home
+                and ("user", "") in subs
+                and self._may_see(listener.account_id, status)
+            ):
+                _safely(listener.deliver, ["user"], "update", status)
+            if not public:
+                continue
+            for name in ("public", "public:local"):
+                if (name, "") in subs:
+                    _safely(listener.deliver, [name], "update", status)
+            for name, tag in subs:
+                if name in ("hashtag", "hashtag:local") and tag in tags:
+                    _safely(listener.deliver, [name, tag], "update", status)
+
+    def _may_see(self, viewer: int | None, status: StatusRecord) -> bool:
+        try:
+            self._statuses.get_visible(viewer, status.id)
+        except AppError:
+            return False
+        return True
+
+    def _route_delete(self, event: StreamEvent, listeners: list[Listener]) -> None:
+        home = self._followers_among(event.account_id, listeners)
+        public = event.visibility == "public"
+        for listener in listeners:
+            subs = listener.subscriptions()
+            if listener.account_id in home and ("user", "") in subs:
+                _safely(listener.deliver_delete, ["user"], event.id)
+            if public:
+                for name, tag in subs:
+                    if name in PUBLIC_STREAMS:
+                        _safely(listener.deliver_delete, [name, tag] if tag else [name], event.id)
+
+    def _route_notification(self, event: StreamEvent, listeners: list[Listener]) -> None:
+        owners = [x for x in listeners if x.account_id == event.account_id]
+        if not owners:
+            return
+        try:
+            notification = self._notifications.get(event.account_id, event.id)
+        except AppError:  # hidden from its owner (a status they may no longer see)
+            return
+        for listener in owners:
+            subs = listener.subscriptions()
+            for name in ("user", "user:notification"):
+                if (name, "") in subs:
+                    _safely(listener.deliver, [name], "notification", notification)
+
+
+def _safely(deliver: Callable[..., None], *args: Any) -> None:
+    """Deliver to one listener; its failure (a render that could not read) skips it only."""
+    try:
+        deliver(*args)
+    except Exception:
+        _log.debug("a streaming listener failed to take an event", exc_info=True)
+
+
+def _is_public_timeline(status: StatusRecord) -> bool:
+    """Whether a status belongs on the public timelines (Mastodon: no replies to others)."""
+    if status.visibility != "public":
+        return False
+    return status.in_reply_to_account_id in (None, status.account_id)
+
+
+def publish_applied(bus: StreamBus) -> Callable[[LogEntry, FanoutOutcome], None]:
+    """Return a `FanoutConsumer.on_entry` hook that publishes each applied status on ``bus``.
+
+    What ``twitterdesign worker`` installs: in a cluster the statuses reach the streams
+    when the worker has pushed them into timelines, whichever app instance a client is
+    connected to.
+    """
+
+    def on_entry(entry: LogEntry, outcome: FanoutOutcome) -> None:
+        if entry.status_id is not None and outcome.kind in ("pushed", "pulled"):
+            bus.publish(StreamEvent("status", entry.status_id, entry.account_id))
+
+    return on_entry
