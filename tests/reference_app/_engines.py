@@ -119,16 +119,21 @@ def _worker_thread(settings: Settings) -> Iterator[None]:
     """Run the loop of ``twitterdesign worker`` on a thread until the block ends."""
     from twitterdesign.reference_app.log import RedisStreamLog
     from twitterdesign.reference_app.services._factory import (
+        counters_deferred,
+        open_status_counters,
         open_store,
         open_stream_bus,
         open_timeline_store,
         redis_prefix_of,
     )
+    from twitterdesign.reference_app.services.counter_worker import CounterWorker
     from twitterdesign.reference_app.services.log_worker import LogWorker
     from twitterdesign.reference_app.services.streaming import publish_applied
     from twitterdesign.timeline import HybridThreshold
 
-    store = open_store(settings.resolved_database_url, pool_size=2)
+    deferred = counters_deferred(settings)
+    store = open_store(settings.resolved_database_url, pool_size=2, deferred_counters=deferred)
+    status_counters = open_status_counters(settings.resolved_cache_url) if deferred else None
     timelines = open_timeline_store(
         settings.resolved_cache_url,
         capacity=settings.timeline_cache_size,
@@ -143,6 +148,11 @@ def _worker_thread(settings: Settings) -> Iterator[None]:
         policy=HybridThreshold(settings.fanout_threshold),
         consumer="test-worker",
         block_ms=50,
+        counters=(
+            CounterWorker(store, status_counters)  # type: ignore[arg-type]
+            if status_counters is not None
+            else None
+        ),
     )
     stream_bus = open_stream_bus(settings.resolved_cache_url)
     worker.consumer.on_entry = publish_applied(stream_bus)
@@ -164,6 +174,8 @@ def _worker_thread(settings: Settings) -> Iterator[None]:
         thread.join(10)
         with suppress(Exception):
             worker.relay.release()
+        if status_counters is not None:
+            status_counters.close()
         stream_bus.close()
         log.close()
         timelines.close()
@@ -171,13 +183,15 @@ def _worker_thread(settings: Settings) -> Iterator[None]:
 
 
 def settle(services: Any, timeout_s: float = 10.0) -> bool:
-    """Wait until every logged event is fanned out, by the app or by the workers."""
+    """Wait until every logged event is fanned out (and every counter event applied), by
+    the app or by the workers."""
     if services.settings.fanout_in_app:
         return bool(services.timelines.wait_idle(timeout_s))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         unrelayed, undelivered, pending = services.fanout_log_lag()
-        if unrelayed == undelivered == 0 and not any(pending.values()):
+        idle = unrelayed == undelivered == 0 and not any(pending.values())
+        if idle and services.counter_events_waiting() == 0:
             return True
         time.sleep(0.02)
     return False

@@ -44,7 +44,7 @@ from twitterdesign.reference_app.errors import ConflictError
 from twitterdesign.reference_app.services import Services, StatusCounts
 from twitterdesign.reference_app.services._factory import counters_deferred
 from twitterdesign.reference_app.services.counter_worker import CounterWorker
-from twitterdesign.reference_app.storage import CounterDeltas, CounterEvent
+from twitterdesign.reference_app.storage import CounterDeltas, CounterEvent, counter_key_prefixes
 from twitterdesign.reference_app.storage.postgres import PostgresStore
 from twitterdesign.reference_app.storage.redis import RedisStatusCounters
 
@@ -59,6 +59,14 @@ class _NoPendingViews:
 
 class _Crash(Exception):
     """A worker dying between its Redis write and its database commit."""
+
+
+def _crashing(apply: Any) -> Any:
+    def crash_after(events: Sequence[CounterEvent]) -> None:
+        apply(events)
+        raise _Crash
+
+    return crash_after
 
 
 @pytest.fixture
@@ -126,6 +134,7 @@ _op = st.one_of(
     st.tuples(st.just("delete_reply"), st.integers(0, 10)),
     st.tuples(st.just("views"), _target, st.integers(1, 5)),
     st.tuples(st.just("deliver"), st.integers(1, 4), st.booleans()),
+    st.tuples(st.just("own"), _account, _target, st.integers(0, 10), st.booleans()),
     st.tuples(st.just("flush")),
     st.tuples(st.just("crash_after_move")),
     st.tuples(st.just("crash_after_commit")),
@@ -212,6 +221,14 @@ def test_counts_are_exact_through_redeliveries_flushes_and_crashes(
                 views[op[1]] += op[2]
             elif kind == "deliver":
                 deliver(op[1], op[2])
+            elif kind == "own":  # a writer applying its own events (maybe crashing)
+                own = replies[op[3] % len(replies)] if replies else op[2]
+                prefixes = counter_key_prefixes(favourite=(op[1], op[2]), status_ids=[own])
+                with contextlib.suppress(_Crash):
+                    store.consume_counter_events_matching(
+                        prefixes,
+                        _crashing(counters.apply_events) if op[4] else counters.apply_events,
+                    )
             elif kind == "flush":
                 worker.flush()
             elif kind == "crash_after_move":
@@ -336,7 +353,7 @@ def _gauge(client: TestClient, name: str) -> float:
     raise AssertionError(f"{name} is not in /metrics")
 
 
-def test_a_favourite_shows_once_the_worker_applied_it_and_stays_after_the_flush(
+def test_a_favourite_shows_in_its_response_and_a_left_event_once_the_worker_applied_it(
     tmp_path: Path, schema: str, prefix: str
 ) -> None:
     from twitterdesign.reference_app.log import RedisStreamLog
@@ -348,17 +365,30 @@ def test_a_favourite_shows_once_the_worker_applied_it_and_stays_after_the_flush(
         assert isinstance(services.store, PostgresStore)
         assert services.store.deferred_counters
         assert services.status_counters is not None
-        assert services.counter_worker is None
+        assert services.counter_worker is None  # fanout_in_app=False: workers apply
         ada = register_user(client, "ada")
         bob = register_user(client, "bob")
         sid = client.post("/api/v1/statuses", headers=ada, json={"status": "hot"}).json()["id"]
-        assert client.post(f"/api/v1/statuses/{sid}/favourite", headers=bob).status_code == 200
-        client.post(f"/api/v1/statuses/{sid}/reblog", headers=bob)
+        # The writer applies its own events: the responses count them (Mastodon clients
+        # show the returned status), and nothing is left for the workers.
+        faved = client.post(f"/api/v1/statuses/{sid}/favourite", headers=bob).json()
+        assert faved["favourites_count"] == 1
+        boosted = client.post(f"/api/v1/statuses/{sid}/reblog", headers=bob).json()
+        assert boosted["reblog"]["reblogs_count"] == 1
         client.post("/api/v1/statuses", headers=bob, json={"status": "re", "in_reply_to_id": sid})
-        # Nothing applied yet: the events wait in the counter outbox (and /metrics says so).
-        assert client.get(f"/api/v1/statuses/{sid}", headers=ada).json()["favourites_count"] == 0
-        assert _gauge(client, "twitterdesign_counter_events_waiting") == 3
+        shown = client.get(f"/api/v1/statuses/{sid}", headers=ada).json()
+        assert (shown["favourites_count"], shown["reblogs_count"], shown["replies_count"]) == (
+            1,
+            1,
+            1,
+        )
+        assert _gauge(client, "twitterdesign_counter_events_waiting") == 0
 
+        # A writer that died after its commit leaves its event to the workers.
+        carol = services.accounts.register("carol", "carol@example.org", "correct horse")
+        assert services.store.favourite(carol.id, int(sid), services.ids.next_id(), 1)
+        assert _gauge(client, "twitterdesign_counter_events_waiting") == 1
+        assert client.get(f"/api/v1/statuses/{sid}", headers=ada).json()["favourites_count"] == 1
         log = RedisStreamLog(REDIS_URL, prefix=prefix)
         counter_worker = CounterWorker(
             services.store,  # type: ignore[arg-type]
@@ -375,20 +405,16 @@ def test_a_favourite_shows_once_the_worker_applied_it_and_stays_after_the_flush(
             counters=counter_worker,
         )
         worker.step()
-        shown = client.get(f"/api/v1/statuses/{sid}", headers=ada).json()
-        assert (shown["favourites_count"], shown["reblogs_count"], shown["replies_count"]) == (
-            1,
-            1,
-            1,
-        )
         assert _gauge(client, "twitterdesign_counter_events_waiting") == 0
+        assert client.get(f"/api/v1/statuses/{sid}", headers=ada).json()["favourites_count"] == 2
         counter_worker.flush()  # into the columns: shown once, not twice
         again = client.get(f"/api/v1/statuses/{sid}", headers=ada).json()
-        assert (again["favourites_count"], again["reblogs_count"]) == (1, 1)
-        assert services.store.get_statuses([int(sid)])[int(sid)].favourites_count == 1
-        client.post(f"/api/v1/statuses/{sid}/unfavourite", headers=bob)
-        worker.step()
-        assert client.get(f"/api/v1/statuses/{sid}", headers=ada).json()["favourites_count"] == 0
+        assert (again["favourites_count"], again["reblogs_count"]) == (2, 1)
+        assert services.store.get_statuses([int(sid)])[int(sid)].favourites_count == 2
+        un = client.post(f"/api/v1/statuses/{sid}/unfavourite", headers=bob).json()
+        assert un["favourites_count"] == 1
+        counter_worker.flush()  # the -1, applied by the writer, reaches the column
+        assert services.store.integrity_problems() == []
         log.close()
 
 

@@ -268,6 +268,7 @@ class Services:
             max_media=settings.max_media_attachments,
             on_created=self.trends.on_created,
             on_interaction=self.trends.on_interaction,
+            counts=self.counts if self.counts.deferred else None,
         )
         self.search = SearchService(self.store, self.statuses)
         self.media = MediaService(

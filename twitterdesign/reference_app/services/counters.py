@@ -27,10 +27,12 @@ fan-out stream: its entries are (status, author) pairs with no payload, deletion
 in it, and the SQLite store shares its protocol; the counter outbox is consumed by row
 deletion (``SKIP LOCKED``), so it needs no cursor, relay or lease.
 
-A displayed count catches up once a worker applied the event (one worker step, usually
-well under a second); until then it shows the value before the favourite, even to its
-author. After the outbox is drained and a flush ran, every column equals the COUNT(*)
-of its rows.
+The writer applies its *own* events right after its commit (`StatusCounts.apply_own`:
+one more transaction that takes them out of the outbox by key, and one Redis script), so
+the response to a favourite already counts it, as Mastodon clients expect; workers apply
+whatever a writer left (it crashed, or Redis was away) — other processes see a change
+as soon as either did. After the outbox is drained and a flush ran, every column equals
+the COUNT(*) of its rows.
 
 Limits, by design: a read that races a flush (its database read and its Redis read on
 either side of the flush's commit) may be off by that batch for that one response; the
@@ -41,7 +43,7 @@ second's worth): a Redis that loses its data without persistence loses them, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from twitterdesign.reference_app.storage import CounterDeltas, DeferredCounterStore
@@ -84,6 +86,24 @@ class StatusCounts:
     def deferred(self) -> bool:
         """Whether favourites, reblogs and replies reach the columns through Redis."""
         return self._counters is not None
+
+    def apply_own(self, prefixes: Sequence[str]) -> None:
+        """Apply a writer's own waiting counter events now (deferred mode; else nothing).
+
+        Called right after a favourite, reblog, reply or deletion commits, with the key
+        prefixes of its events (`counter_key_prefixes`), so the response already shows
+        the change — Mastodon clients display the returned status's counts. The events
+        are then gone from the outbox, so a worker never applies them again; a crash
+        between the Redis write and the delete leaves them for a worker, and Redis
+        ignores the repeat (`CounterEvent.key`).
+
+        Raises:
+            RedisUnavailableError: Redis does not answer (the change stays committed;
+                a worker applies it later; the API answers 503).
+        """
+        if self._counters is None or self._store is None or not prefixes:
+            return
+        self._store.consume_counter_events_matching(prefixes, self._counters.apply_events)
 
     def unflushed_many(self, status_ids: Iterable[int]) -> dict[int, CounterDeltas]:
         """Return, per status with any, what its columns do not hold yet.

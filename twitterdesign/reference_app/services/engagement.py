@@ -14,9 +14,16 @@ from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import Forbidden
 from twitterdesign.reference_app.services.notifications import NotificationService
 from twitterdesign.reference_app.services.timelines import TimelineService
-from twitterdesign.reference_app.storage import VISIBILITIES, Page, StatusRecord, Store
+from twitterdesign.reference_app.storage import (
+    VISIBILITIES,
+    Page,
+    StatusRecord,
+    Store,
+    counter_key_prefixes,
+)
 
 if TYPE_CHECKING:
+    from twitterdesign.reference_app.services.counters import StatusCounts
     from twitterdesign.reference_app.services.statuses import StatusService
 
 __all__ = ["EngagementService"]
@@ -33,6 +40,8 @@ class EngagementService:
         timelines: Receives each reblog for fan-out.
         notifications: Tells authors about favourites and reblogs.
         on_interaction: Called with ``(kind, status)`` for new favourites and reblogs.
+        counts: Applies the deferred counter events of each action at once (so the
+            returned status counts it); None: counters are inline.
     """
 
     def __init__(
@@ -45,8 +54,10 @@ class EngagementService:
         timelines: TimelineService,
         notifications: NotificationService,
         on_interaction: Callable[[str, StatusRecord], None] | None = None,
+        counts: StatusCounts | None = None,
     ) -> None:
         self._store = store
+        self._counts = counts
         self._ids = ids
         self._now = clock_ms
         self._statuses = statuses
@@ -61,12 +72,14 @@ class EngagementService:
             self._notifications.add(status.account_id, "favourite", actor, status.id)
             if self._on_interaction is not None:
                 self._on_interaction("favourite", status)
+        self._apply_own(counter_key_prefixes(favourite=(actor, status.id)))
         return self._store.get_statuses([status.id])[status.id]
 
     def unfavourite(self, actor: int, status_id: int) -> StatusRecord:
         """Remove a favourite (idempotent)."""
         status = self._unwrap(self._statuses.get_visible(actor, status_id), actor)
         self._store.unfavourite(actor, status.id)
+        self._apply_own(counter_key_prefixes(favourite=(actor, status.id)))
         return self._store.get_statuses([status.id])[status.id]
 
     def reblog(self, actor: int, status_id: int, *, visibility: str = "public") -> StatusRecord:
@@ -80,6 +93,7 @@ class EngagementService:
             raise Forbidden("Private statuses cannot be reblogged")
         existing = self._store.reblog_of(actor, original.id)
         if existing is not None:
+            self._apply_own(counter_key_prefixes(status_ids=[existing]))
             return self._store.get_statuses([existing])[existing]
         if visibility not in VISIBILITIES or visibility == "private":
             visibility = "public"
@@ -100,6 +114,7 @@ class EngagementService:
             views_count=0,
         )
         stored, _ = self._store.create_status(record)
+        self._apply_own(counter_key_prefixes(status_ids=[stored.id]))
         self._timelines.on_new_status(stored)
         self._notifications.add(original.account_id, "reblog", actor, original.id)
         if self._on_interaction is not None:
@@ -116,6 +131,10 @@ class EngagementService:
             if wrapper is not None and self._statuses.on_deleted is not None:
                 self._statuses.on_deleted(wrapper)
         return self._store.get_statuses([original.id])[original.id]
+
+    def _apply_own(self, prefixes: list[str]) -> None:
+        if self._counts is not None:
+            self._counts.apply_own(prefixes)
 
     def _unwrap(self, status: StatusRecord, viewer: int) -> StatusRecord:
         if status.reblog_of_id is None:

@@ -28,10 +28,17 @@ from twitterdesign.reference_app.services._text import (
     extract_mentions,
     request_fingerprint,
 )
+from twitterdesign.reference_app.services.counters import StatusCounts
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.notifications import NotificationService
 from twitterdesign.reference_app.services.timelines import TimelineService
-from twitterdesign.reference_app.storage import VISIBILITIES, Page, StatusRecord, Store
+from twitterdesign.reference_app.storage import (
+    VISIBILITIES,
+    Page,
+    StatusRecord,
+    Store,
+    counter_key_prefixes,
+)
 
 __all__ = ["StatusService", "extract_hashtags", "extract_mentions", "request_fingerprint"]
 
@@ -48,6 +55,8 @@ class StatusService:
         max_media: Most media attachments per status.
         on_created: Called with each stored status (trends, metrics).
         on_interaction: Called with ``(kind, status)`` for favourites and reblogs.
+        counts: Applies the deferred counter events of a reply or deletion at once;
+            None: counters are inline.
     """
 
     def __init__(
@@ -61,8 +70,10 @@ class StatusService:
         max_media: int = 4,
         on_created: Callable[[StatusRecord], None] | None = None,
         on_interaction: Callable[[str, StatusRecord], None] | None = None,
+        counts: StatusCounts | None = None,
     ) -> None:
         self._store = store
+        self._counts = counts
         self._ids = ids
         self._timelines = timelines
         self._now = clock_ms
@@ -81,6 +92,7 @@ class StatusService:
             timelines=timelines,
             notifications=self.notifications,
             on_interaction=on_interaction,
+            counts=counts,
         )
         """Favourites and reblogs of these statuses (`Services.engagement`)."""
 
@@ -229,6 +241,8 @@ class StatusService:
             request_fingerprint=fingerprint,
         )
         if created:
+            if self._counts is not None:  # a reply: its parent's count shows it at once
+                self._counts.apply_own(counter_key_prefixes(status_ids=[stored.id]))
             self._after_create(stored)
             return stored
         # A concurrent request with the same key won the race: answer as a retry would.
@@ -303,7 +317,9 @@ class StatusService:
         status = self.get_visible(actor, status_id)
         if status.account_id != actor:
             raise Forbidden("This action is not allowed")
-        self._store.delete_status(status_id)
+        deleted = self._store.delete_status(status_id)
+        if self._counts is not None:
+            self._counts.apply_own(counter_key_prefixes(status_ids=deleted))
         if self.on_deleted is not None:
             self.on_deleted(status)
         return status

@@ -40,6 +40,7 @@ from twitterdesign.reference_app.storage.counters import (
     CounterEvent,
     DeferredCounterStore,
     ViewCounterStore,
+    counter_key_prefixes,
 )
 from twitterdesign.reference_app.storage.sqlite import SQLiteStore
 from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
@@ -76,4 +77,5 @@ __all__ = [
     "TimelineStore",
     "TokenRecord",
     "ViewCounterStore",
+    "counter_key_prefixes",
 ]

@@ -36,10 +36,35 @@ __all__ = [
     "CounterEvent",
     "DeferredCounterStore",
     "ViewCounterStore",
+    "counter_key_prefixes",
 ]
 
 COUNTER_FIELDS = ("favourites", "reblogs", "replies")
 """The counters a `CounterEvent` may move (views come as batches, see `ViewCounterStore`)."""
+
+
+def counter_key_prefixes(
+    *,
+    favourite: tuple[int, int] | None = None,
+    status_ids: Sequence[int] = (),
+) -> list[str]:
+    """Return the `CounterEvent.key` prefixes of one writer's own changes.
+
+    ``favourite=(account, status)`` names that account's favourite events of that
+    status (``fav:<account>:<status>:<favourite id>:<+|->``); each of ``status_ids``
+    names the reply and reblog events of posting or deleting that status
+    (``reply:<id>:<+|->``, ``reblog:<id>:<+|->``). The writer applies its own events at
+    once with `DeferredCounterStore.consume_counter_events_matching`, so the response to
+    a favourite already shows it.
+
+    Examples:
+        >>> counter_key_prefixes(favourite=(7, 100), status_ids=[200])
+        ['fav:7:100:', 'reply:200:', 'reblog:200:']
+    """
+    out = [f"fav:{favourite[0]}:{favourite[1]}:"] if favourite is not None else []
+    for sid in status_ids:
+        out += [f"reply:{sid}:", f"reblog:{sid}:"]
+    return out
 
 
 @runtime_checkable
@@ -96,9 +121,9 @@ class CounterEvent:
 
     Attributes:
         key: Unique per change and stable across redeliveries: the row that caused it
-            and the direction, e.g. ``"fav:<favourite id>:+"`` or ``"reblog:<reblog
-            id>:-"``. Snowflake ids never repeat, so neither do keys (a sequence number
-            would, after a schema reset).
+            and the direction, e.g. ``"fav:<account>:<status>:<favourite id>:+"`` or
+            ``"reblog:<reblog id>:-"`` (see `counter_key_prefixes`). Snowflake ids never
+            repeat, so neither do keys (a sequence number would, after a schema reset).
         status_id: The status whose counter moves.
         field: One of `COUNTER_FIELDS`.
         delta: +1 or -1.
@@ -127,7 +152,7 @@ class DeferredCounterStore(Protocol):
     """True: writers append `CounterEvent` rows instead of updating the columns."""
 
     def consume_counter_events(
-        self, limit: int, apply: Callable[[Sequence[CounterEvent]], None]
+        self, limit: int, apply: Callable[[Sequence[CounterEvent]], object]
     ) -> int:
         """Hand up to ``limit`` waiting events to ``apply``, then delete them; return how many.
 
@@ -136,6 +161,17 @@ class DeferredCounterStore(Protocol):
         only if ``apply`` returns; if it raises, or the commit fails after it returned,
         the same events are handed out again — ``apply`` must be idempotent by
         `CounterEvent.key`.
+        """
+        ...
+
+    def consume_counter_events_matching(
+        self, prefixes: Sequence[str], apply: Callable[[Sequence[CounterEvent]], object]
+    ) -> int:
+        """Like `consume_counter_events`, for the waiting events whose key starts with one
+        of ``prefixes`` (a writer's own, see `counter_key_prefixes`); return how many.
+
+        Waits for a consumer applying the same rows right now (then finds them gone): on
+        return, every matching event committed before the call is in ``apply``'s target.
         """
         ...
 

@@ -66,7 +66,7 @@ class CountersMixin(Connected):
 
     # --- DeferredCounterStore ------------------------------------------------------
     def consume_counter_events(
-        self, limit: int, apply: Callable[[Sequence[CounterEvent]], None]
+        self, limit: int, apply: Callable[[Sequence[CounterEvent]], object]
     ) -> int:
         """Hand up to ``limit`` waiting events to ``apply``, then delete them; return how many.
 
@@ -78,6 +78,33 @@ class CountersMixin(Connected):
                 "SELECT seq, key, status_id, field, delta FROM counter_outbox "
                 "ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED",
                 (limit,),
+            ).fetchall()
+            if not rows:
+                return 0
+            apply([CounterEvent(str(r[1]), int(r[2]), str(r[3]), int(r[4])) for r in rows])
+            conn.execute(
+                "DELETE FROM counter_outbox WHERE seq = ANY(%s::bigint[])",
+                ([int(r[0]) for r in rows],),
+            )
+            return len(rows)
+
+    def consume_counter_events_matching(
+        self, prefixes: Sequence[str], apply: Callable[[Sequence[CounterEvent]], object]
+    ) -> int:
+        """Hand the waiting events whose key starts with one of ``prefixes`` to ``apply``.
+
+        ``FOR UPDATE`` without ``SKIP LOCKED``: a worker applying one of them now holds
+        its row until it commits, after its Redis write; this call waits for that and then
+        finds the row gone. So on return every matching event is in Redis.
+        """
+        if not prefixes:
+            return 0
+        where = " OR ".join(["key LIKE %s"] * len(prefixes))
+        with self._tx() as conn:
+            rows = conn.execute(
+                "SELECT seq, key, status_id, field, delta FROM counter_outbox "
+                f"WHERE {where} ORDER BY seq FOR UPDATE",
+                [p.replace("%", r"\%").replace("_", r"\_") + "%" for p in prefixes],
             ).fetchall()
             if not rows:
                 return 0

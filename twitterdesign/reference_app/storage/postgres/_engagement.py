@@ -34,7 +34,8 @@ class EngagementMixin(CountersMixin):
             if cur.rowcount == 0:
                 return False
             if self.deferred_counters:
-                self._log_counter_events(conn, [(f"fav:{fav_id}:+", status_id, "favourites", 1)])
+                key = f"fav:{account_id}:{status_id}:{fav_id}:+"
+                self._log_counter_events(conn, [(key, status_id, "favourites", 1)])
                 return True
             conn.execute(
                 "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = %s",
@@ -55,7 +56,7 @@ class EngagementMixin(CountersMixin):
             if row is None:
                 return False
             if self.deferred_counters:
-                key = f"fav:{int(row[0])}:-"
+                key = f"fav:{account_id}:{status_id}:{int(row[0])}:-"
                 self._log_counter_events(conn, [(key, status_id, "favourites", -1)])
                 return True
             conn.execute(

@@ -190,6 +190,8 @@ _V2: tuple[str, ...] = (
         field TEXT NOT NULL CHECK (field IN ('favourites', 'reblogs', 'replies')),
         delta INTEGER NOT NULL,
         created_at BIGINT NOT NULL)""",
+    # A writer applies its own events at once, found by key prefix (LIKE 'fav:7:100:%').
+    "CREATE INDEX counter_outbox_by_key ON counter_outbox (key text_pattern_ops)",
     """CREATE TABLE counter_flushes (
         flush_id TEXT PRIMARY KEY,
         applied_at BIGINT NOT NULL)""",
