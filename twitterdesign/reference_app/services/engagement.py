@@ -128,6 +128,7 @@ class EngagementService:
         if existing is not None:
             wrapper = self._store.get_statuses([existing]).get(existing)
             self._store.delete_status(existing)
+            self._apply_own(counter_key_prefixes(status_ids=[existing]))
             if wrapper is not None and self._statuses.on_deleted is not None:
                 self._statuses.on_deleted(wrapper)
         return self._store.get_statuses([original.id])[original.id]
