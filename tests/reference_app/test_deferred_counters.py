@@ -413,6 +413,9 @@ def test_a_favourite_shows_in_its_response_and_a_left_event_once_the_worker_appl
         assert services.store.get_statuses([int(sid)])[int(sid)].favourites_count == 2
         un = client.post(f"/api/v1/statuses/{sid}/unfavourite", headers=bob).json()
         assert un["favourites_count"] == 1
+        unboosted = client.post(f"/api/v1/statuses/{sid}/unreblog", headers=bob).json()
+        assert unboosted["reblogs_count"] == 0
+        assert _gauge(client, "twitterdesign_counter_events_waiting") == 0
         counter_worker.flush()  # the -1, applied by the writer, reaches the column
         assert services.store.integrity_problems() == []
         log.close()
