@@ -97,8 +97,8 @@ class Settings:
             columns. ``"inline"``: in the writer's transaction (views: batched per
             process). ``"deferred"``: the cluster's sharded counters — the transaction
             logs a counter event, workers add it to Redis shards and flush the sums to
-            PostgreSQL in batches (no row lock shared by every like of a hot status;
-            counts show once a worker applied them); needs a PostgreSQL
+            PostgreSQL in batches (no row lock shared by every like of a hot status);
+            needs a PostgreSQL
             ``database_url`` and a Redis ``cache_url``. ``"auto"`` (the default):
             deferred exactly when both are set that way, inline otherwise (see
             `twitterdesign.reference_app.services.counters`).

@@ -2,7 +2,9 @@
 
 Two jobs, both safe to run in any number of processes at once:
 
-- **apply** (every step): take a batch of counter events from the database's outbox
+- **apply** (every step): take a batch of the counter events writers left (a writer
+  applies its own right after its commit, `StatusCounts.apply_own`; what remains is a
+  crashed writer's, or one that met Redis away) from the database's outbox
   (``FOR UPDATE SKIP LOCKED``: workers take disjoint batches), add them to the Redis
   shards (`RedisStatusCounters.apply_events`, which skips an event whose key it has
   seen), and delete them from the outbox in the same database transaction. A worker that

@@ -9,8 +9,9 @@ Two modes, chosen once per deployment (`Settings.deferred_counters`):
 - **Deferred** (PostgreSQL with a Redis cache, the cluster): the lesson's sharded
   counters. The writer's transaction appends a counter event to the database's counter
   outbox instead of updating the status row, so likes of one hot status never queue on
-  its row lock. Workers (`CounterWorker`) move the events into Redis shard keys
-  (`RedisStatusCounters`) and fold the shard sums back into the columns in batches.
+  its row lock. The writer (`StatusCounts.apply_own`, right after its commit) or else a
+  worker (`CounterWorker`) moves the events into Redis shard keys
+  (`RedisStatusCounters`); workers fold the shard sums back into the columns in batches.
   A displayed count is then::
 
       column + Redis shards + the in-flight flush batch (unless already applied)

@@ -17,8 +17,9 @@ Favourites, reblogs and replies have a second seam, `DeferredCounterStore`, used
 cluster's *deferred counters* mode: the database transaction that adds the favourite
 row (or the reblog, or the reply) no longer updates the status's counter column — every
 like of a hot status would queue on that one row lock — but appends a `CounterEvent` to
-a counter outbox in the same transaction. A worker moves the events into Redis shard
-keys (deduplicated by `CounterEvent.key`, so a redelivered event counts once) and a
+a counter outbox in the same transaction. The writer right after its commit (or else a
+worker) moves the events into Redis shard keys (deduplicated by `CounterEvent.key`, so a
+redelivered event counts once) and a
 flusher folds the shard sums into the columns in batches, each recorded once by its flush
 id (`DeferredCounterStore.apply_counter_flush`). See
 `twitterdesign.reference_app.services.counters` for the whole path.
