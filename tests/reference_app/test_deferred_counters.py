@@ -295,6 +295,51 @@ def test_threads_liking_one_hot_status_never_update_its_row_and_count_exactly(
     assert deferred_store.integrity_problems() == []
 
 
+def test_writers_applying_their_own_likes_beside_draining_workers_count_each_once(
+    deferred_store: PostgresStore, counters: RedisStatusCounters
+) -> None:
+    """The app's path: each liker applies its own event after its commit while workers
+    drain the same outbox; whoever gets an event first applies it, the other skips it."""
+    likers = list(range(10, 70))
+    add_users(deferred_store, 1, *likers)
+    deferred_store.create_status(status(100, 1))
+    worker = CounterWorker(deferred_store, counters, batch=3)
+    stop = threading.Event()
+
+    def like(mine: list[int]) -> None:
+        for account in mine:
+            assert deferred_store.favourite(account, 100, 10_000 + account, 1)
+            if account % 3:  # the others are left behind, as by a writer that died
+                deferred_store.consume_counter_events_matching(
+                    counter_key_prefixes(favourite=(account, 100)), counters.apply_events
+                )
+            if account % 5 == 0:  # and some change their mind
+                assert deferred_store.unfavourite(account, 100)
+                deferred_store.consume_counter_events_matching(
+                    counter_key_prefixes(favourite=(account, 100)), counters.apply_events
+                )
+
+    def drain() -> None:
+        while not stop.is_set():
+            worker.drain()
+
+    threads = [threading.Thread(target=like, args=(likers[i::6],)) for i in range(6)]
+    drainers = [threading.Thread(target=drain) for _ in range(2)]
+    for t in [*threads, *drainers]:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    for t in drainers:
+        t.join()
+    worker.drain()
+    expected = sum(1 for a in likers if a % 5)
+    assert displayed(deferred_store, counters, [100])[100][0] == expected
+    worker.flush()
+    assert deferred_store.get_statuses([100])[100].favourites_count == expected
+    assert deferred_store.integrity_problems() == []
+
+
 def test_a_like_commits_while_another_transaction_holds_the_status_row(
     schema: str, deferred_store: PostgresStore
 ) -> None:
