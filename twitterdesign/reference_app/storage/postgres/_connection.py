@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -76,6 +77,41 @@ def _configure(schema: str | None) -> Any:
     return configure
 
 
+FRESH_S = 2.0
+"""A pooled connection returned this recently is handed out again without a ping."""
+
+
+class _FreshnessCheck:
+    """The pool's check on checkout: ping only a connection that has been idle a while.
+
+    psycopg_pool's `ConnectionPool.check_connection` costs a round trip on *every*
+    checkout, and a request makes several (one per read): a home timeline page paid five
+    pings for five queries. A connection back in the pool for less than `FRESH_S` was
+    just used successfully, so it is handed out as is; one idle for longer — long enough
+    to have been closed by a server restart or an idle-session timeout — is pinged, and
+    replaced if it does not answer. A connection killed within `FRESH_S` of its last use
+    fails its next query instead, which the app answers with 503 and ``Retry-After``
+    while the pool replaces the connection.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._returned_at: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def returned(self, conn: psycopg.Connection[Any]) -> None:
+        """The pool's ``reset`` callback: remember when ``conn`` came back."""
+        self._returned_at[conn] = self._clock()
+
+    def check(self, conn: psycopg.Connection[Any]) -> None:
+        """The pool's ``check`` callback: raise if an idle connection does not answer."""
+        returned = self._returned_at.get(conn)
+        if returned is not None and self._clock() - returned < FRESH_S:
+            return
+        ConnectionPool.check_connection(conn)
+
+
 def open_pool(
     url: str,
     *,
@@ -108,13 +144,15 @@ def open_pool(
         raise DatabaseUnavailableError(
             f"cannot connect to PostgreSQL at {masked}: {reason}"
         ) from exc
+    freshness = _FreshnessCheck()
     pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
         kwargs={"autocommit": True},
         configure=_configure(schema),
-        check=ConnectionPool.check_connection,
+        check=freshness.check,
+        reset=freshness.returned,
         open=False,
         name=f"twitterdesign:{schema or 'public'}",
     )
