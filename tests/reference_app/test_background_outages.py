@@ -3,8 +3,9 @@
 The served-process tests (``test_database_faults``) kill real PostgreSQL backends; these
 inject the same driver errors into an embedded store, so each rule is checked alone and
 fast: the in-app fan-out keeps its place in the log and delivers the entry it could not
-handle once storage answers again, and the view-count flush puts views it could not
-write back, to be written by the next flush.
+handle once storage answers again, the view-count flush puts views it could not write
+back, to be written by the next flush, and a trend-sketch publish that failed is not
+skipped next time as "unchanged".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -140,3 +142,40 @@ def test_a_failed_view_flush_keeps_the_views_for_the_next(store: SQLiteStore) ->
     trends._check()
     assert trends.pending_views(100) == 0
     assert store.get_statuses([100])[100].views_count == 3
+
+
+class _FlakySketches:
+    """A store whose sketch saves fail like a dropped connection while ``down``."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+        self.down = False
+        self.saves = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def save_sketch(self, name: str, data: bytes, now_ms: int) -> None:
+        if self.down:
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        self.saves += 1
+        self._store.save_sketch(name, data, now_ms)
+
+
+def test_a_failed_publish_of_the_sketches_is_tried_again(store: SQLiteStore) -> None:
+    store.create_status(status(100, 1, "#outage", tags=("outage",)))
+    sketches = _FlakySketches(store)
+    trends = TrendsService(
+        sketches,  # type: ignore[arg-type]
+        lambda: 0,
+        window_s=3600.0,
+        flush_interval_s=60.0,
+        publish_interval_s=1.0,
+    )
+    trends.on_created(store.get_statuses([100])[100])
+    sketches.down = True
+    with pytest.raises(psycopg.OperationalError):
+        trends.persist(only_if_changed=True)
+    sketches.down = False
+    trends.persist(only_if_changed=True)  # still changed: not skipped
+    assert sketches.saves == 3
