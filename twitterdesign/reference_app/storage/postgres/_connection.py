@@ -21,7 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
-from twitterdesign._validate import check_int
+from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import InvalidParameterError, TwitterDesignError
 from twitterdesign.reference_app.storage import _sql
 from twitterdesign.reference_app.storage._records import Page
@@ -119,8 +119,13 @@ def open_pool(
     min_size: int,
     max_size: int,
     connect_timeout_s: float,
+    pool_timeout_s: float = 5.0,
 ) -> ConnectionPool[psycopg.Connection[Any]]:
     """Validate the arguments, check the server answers, and open a pool.
+
+    ``pool_timeout_s`` bounds how long a caller waits for a connection (psycopg's default,
+    30 s, would hold every request that long while the server is down), and
+    ``connect_timeout_s`` each connection attempt the pool makes in the background.
 
     Raises:
         InvalidParameterError: A malformed URL, schema name or pool size.
@@ -128,13 +133,14 @@ def open_pool(
     """
     masked = mask_password(url)
     try:
-        conninfo_to_dict(url)
+        params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         raise InvalidParameterError("url", masked, "a PostgreSQL URL or conninfo") from exc
     if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
         raise InvalidParameterError("schema", schema, "an identifier matching [A-Za-z_]\\w{0,62}")
     check_int("min_size", min_size, minimum=1)
     check_int("max_size", max_size, minimum=min_size)
+    check_number("pool_timeout_s", pool_timeout_s, minimum=0.0, min_inclusive=False)
     try:
         # One direct connection first: libpq's own message ("connection refused",
         # "password authentication failed") is clearer than a pool timeout.
@@ -145,12 +151,16 @@ def open_pool(
             f"cannot connect to PostgreSQL at {masked}: {reason}"
         ) from exc
     freshness = _FreshnessCheck()
+    kwargs: dict[str, Any] = {"autocommit": True}
+    if "connect_timeout" not in params:  # a URL's own value wins
+        kwargs["connect_timeout"] = max(1, round(connect_timeout_s))
     pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
-        kwargs={"autocommit": True},
+        kwargs=kwargs,
         configure=_configure(schema),
+        timeout=pool_timeout_s,
         check=freshness.check,
         reset=freshness.returned,
         open=False,
