@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,15 +34,12 @@ import pytest
 from psycopg import sql
 
 from tests.reference_app._engines import postgres_url
-from tests.reference_app._live import register_user
+from tests.reference_app._live import register_user, wait_until
 from tests.reference_app._threaded import serve_in_thread
 from tests.reference_app.conftest import make_settings
 from tests.reference_app.storage._redis import REDIS_URL, redis_client
 from tests.reference_app.storage_pg._postgres import (
     POSTGRES_URL,
-    drop_schema,
-    new_schema_name,
-    require_postgres,
 )
 from twitterdesign.ids import decode
 from twitterdesign.reference_app.front import create_front_app
@@ -60,21 +57,6 @@ ACKS_AFTER_RETURN = 20  # acknowledged posts after the killed process is back
 LOAD_CAP_S = 30.0  # the load stops by then even if the process never came back
 MAX_POSTS = 600  # ... or at this many posts (below the 800 ids a home timeline keeps)
 POST_DEADLINE_S = 60.0  # one post may take this long to be acknowledged, retries included
-
-
-def _wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def schema() -> Iterator[str]:
-    require_postgres()
-    name = new_schema_name()
-    yield name
-    drop_schema(name)
 
 
 @dataclass
@@ -146,7 +128,7 @@ def _start_apps(settings: Settings) -> tuple[list[ServerProcess], Callable[[int]
     for app in apps:  # both start at once: half the wait on a busy machine
         app.spawn()
     try:
-        _wait_for(lambda: all(app.is_ready() for app in apps), "the app processes", 60.0)
+        wait_until(lambda: all(app.is_ready() for app in apps), "the app processes", 60.0)
     except BaseException:
         stop_all(apps)
         raise
@@ -225,7 +207,7 @@ def _run_and_check(
     def acked() -> int:
         return sum(len(w.acks) for w in writers)
 
-    _wait_for(lambda: acked() >= KILL_AFTER_ACKS, "posts before the kill")
+    wait_until(lambda: acked() >= KILL_AFTER_ACKS, "posts before the kill", 60.0)
     victim = supervisor.processes()[0]
     assert victim.pid is not None
     killed_at = time.monotonic()
@@ -276,10 +258,10 @@ def _run_and_check(
     # Delivered exactly once to the active follower, by the worker, once it has drained.
     expected = sorted(a.status_id for a in acks.values())
     key = f"{prefix}tl:{reader_id}"
-    _wait_for(lambda: redis_client().zcard(key) >= len(expected), "the worker's fan-out")
+    wait_until(lambda: redis_client().zcard(key) >= len(expected), "the worker's fan-out", 60.0)
     log = RedisStreamLog(REDIS_URL, prefix=prefix)
     try:
-        _wait_for(lambda: log.pending() == 0 and log.undelivered() == 0, "the log to drain")
+        wait_until(lambda: log.pending() == 0 and log.undelivered() == 0, "the log to drain", 60.0)
     finally:
         log.close()
     assert sorted(str(int(m)) for m in redis_client().zrange(key, 0, -1)) == expected

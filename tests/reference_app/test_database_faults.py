@@ -20,9 +20,8 @@ on: fan-out delivers new posts and the buffered views are stored after all.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,25 +31,15 @@ import pytest
 from psycopg import sql
 
 from tests.reference_app._engines import postgres_url
-from tests.reference_app._live import register_user
+from tests.reference_app._live import register_user, wait_until
 from tests.reference_app._proxy import TcpProxy
 from tests.reference_app.conftest import make_settings
 from tests.reference_app.storage_pg._postgres import (
     POSTGRES_URL,
-    drop_schema,
-    new_schema_name,
-    require_postgres,
 )
 from twitterdesign.reference_app.server import ServerProcess
 
 pytestmark = pytest.mark.slow
-
-
-def _wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def _blocked_queries(conn: psycopg.Connection[tuple[object, ...]], app: str) -> list[str]:
@@ -86,14 +75,6 @@ class _Request(threading.Thread):
             self.reply = self._send()
         except BaseException as exc:  # reported by the test
             self.error = exc
-
-
-@pytest.fixture
-def schema() -> Iterator[str]:
-    require_postgres()
-    name = new_schema_name()
-    yield name
-    drop_schema(name)
 
 
 def _stored_views(admin: psycopg.Connection[tuple[object, ...]], schema: str, sid: str) -> int:
@@ -137,9 +118,9 @@ def test_a_query_in_flight_when_its_backend_dies_answers_503_then_the_app_recove
             assert reply.status_code == 200, reply.text
             return [s["id"] for s in reply.json()]
 
-        _wait_for(lambda: home() == [first["id"]], "the first post in bob's home timeline")
+        wait_until(lambda: home() == [first["id"]], "the first post in bob's home timeline")
         # Rendering the new status counted one view; wait until it is stored.
-        _wait_for(lambda: _stored_views(admin, schema, viewed["id"]) == 1, "the first view")
+        wait_until(lambda: _stored_views(admin, schema, viewed["id"]) == 1, "the first view")
 
         key = {"Idempotency-Key": "during-the-drop"}
         post_body = {"status": "posted while the database dropped"}
@@ -176,7 +157,7 @@ def test_a_query_in_flight_when_its_backend_dies_answers_503_then_the_app_recove
                     and any("fanout_log" in q for q in queries)  # the fan-out thread's poll
                 )
 
-            _wait_for(all_blocked, "the read, the write, the flush and the fan-out to block")
+            wait_until(all_blocked, "the read, the write, the flush and the fan-out to block")
             assert read.reply is None
             assert write.reply is None
             assert _terminate(admin, app_name) >= 4
@@ -210,8 +191,8 @@ def test_a_query_in_flight_when_its_backend_dies_answers_503_then_the_app_recove
         # fan-out delivers new posts, and the views whose flush died are stored after all.
         later = client.post("/api/v1/statuses", headers=ada, json={"status": "later"}).json()
         expected = [later["id"], retried.json()["id"], first["id"]]
-        _wait_for(lambda: home() == expected, "fan-out to deliver after the drop")
-        _wait_for(lambda: _stored_views(admin, schema, viewed["id"]) == 4, "the buffered views")
+        wait_until(lambda: home() == expected, "fan-out to deliver after the drop")
+        wait_until(lambda: _stored_views(admin, schema, viewed["id"]) == 4, "the buffered views")
         assert server.poll() is None
 
 
@@ -248,7 +229,7 @@ def test_an_unreachable_database_answers_503_in_bounded_time_then_the_app_recove
                 assert reply.status_code == 200, reply.text
                 return [s["id"] for s in reply.json()]
 
-            _wait_for(lambda: home() == [first["id"]], "the first post in bob's home timeline")
+            wait_until(lambda: home() == [first["id"]], "the first post in bob's home timeline")
 
             key = {"Idempotency-Key": "while-away"}
             post_body = {"status": "posted while the database was away"}
@@ -273,7 +254,7 @@ def test_an_unreachable_database_answers_503_in_bounded_time_then_the_app_recove
                 }
 
             proxy.restore()
-            _wait_for(lambda: client.get("/healthz").status_code == 200, "the database again")
+            wait_until(lambda: client.get("/healthz").status_code == 200, "the database again")
             retried = client.post("/api/v1/statuses", headers={**ada, **key}, json=post_body)
             assert retried.status_code == 200, retried.text
             count = admin.execute(
@@ -285,5 +266,5 @@ def test_an_unreachable_database_answers_503_in_bounded_time_then_the_app_recove
             assert count == (1,)
             later = client.post("/api/v1/statuses", headers=ada, json={"status": "later"}).json()
             expected = [later["id"], retried.json()["id"], first["id"]]
-            _wait_for(lambda: home() == expected, "fan-out to deliver after the outage")
+            wait_until(lambda: home() == expected, "fan-out to deliver after the outage")
             assert server.poll() is None

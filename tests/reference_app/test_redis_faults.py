@@ -22,8 +22,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,32 +31,16 @@ import httpx
 import pytest
 
 from tests.reference_app._engines import postgres_url
-from tests.reference_app._live import register_user
+from tests.reference_app._live import register_user, wait_until
 from tests.reference_app._proxy import TcpProxy
 from tests.reference_app.conftest import make_settings
 from tests.reference_app.storage._redis import REDIS_URL, delete_prefix
-from tests.reference_app.storage_pg._postgres import drop_schema, new_schema_name, require_postgres
 from twitterdesign.reference_app.server import ServerProcess
 from twitterdesign.reference_app.settings import Settings
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def schema() -> Iterator[str]:
-    require_postgres()
-    name = new_schema_name()
-    yield name
-    drop_schema(name)
 
 
 @contextmanager
@@ -135,7 +118,7 @@ def test_redis_losing_every_key_under_a_served_cluster_costs_no_5xx_and_no_deliv
     ):
         users = _Users(client)
         before = [users.post(f"before {i}") for i in range(5)][::-1]
-        _wait_for(lambda: users.home() == before, "the worker to deliver")
+        wait_until(lambda: users.home() == before, "the worker to deliver")
 
         assert delete_prefix(prefix) > 0  # timelines, flags, limits, the log: all gone
 
@@ -143,7 +126,7 @@ def test_redis_losing_every_key_under_a_served_cluster_costs_no_5xx_and_no_deliv
         assert [r.status_code for r in replies] == [200, 200, 200], replies[-1].text
         assert all([s["id"] for s in r.json()] == before for r in replies)
         after = [users.post(f"after {i}") for i in range(3)][::-1]
-        _wait_for(lambda: users.home() == [*after, *before], "the worker to deliver again")
+        wait_until(lambda: users.home() == [*after, *before], "the worker to deliver again")
         assert worker.poll() is None
         assert server.poll() is None
 
@@ -170,7 +153,7 @@ def test_redis_unreachable_answers_503_then_the_app_and_the_worker_recover(
         ):
             users = _Users(client)
             first = users.post("before the cut")
-            _wait_for(lambda: users.home() == [first], "the worker to deliver")
+            wait_until(lambda: users.home() == [first], "the worker to deliver")
 
             proxy.cut()
             cut_replies = [users.home_reply() for _ in range(3)]
@@ -190,7 +173,9 @@ def test_redis_unreachable_answers_503_then_the_app_and_the_worker_recover(
             assert client.get("/healthz").status_code == 200  # the database still answers
 
             proxy.restore()
-            _wait_for(lambda: users.home_reply().status_code == 200, "the app to reach Redis again")
+            wait_until(
+                lambda: users.home_reply().status_code == 200, "the app to reach Redis again"
+            )
             post = client.post(  # the same post again: created once, either way
                 "/api/v1/statuses",
                 headers={**users.ada, "Idempotency-Key": "while-away"},
@@ -199,7 +184,7 @@ def test_redis_unreachable_answers_503_then_the_app_and_the_worker_recover(
             assert post.status_code == 200, post.text
             meanwhile = str(post.json()["id"])
             later = users.post("after the cut")
-            _wait_for(
+            wait_until(
                 lambda: users.home() == [later, meanwhile, first], "the worker to deliver again"
             )
             assert worker.poll() is None
