@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,29 +55,23 @@ def test_demo_replays_a_workload_through_the_api(tmp_path: Path) -> None:
     json.dumps(report.to_dict())  # JSON-ready
 
 
-@pytest.mark.slow
-def test_demo_command_prints_json_and_exits_0(tmp_path: Path) -> None:
+def _demo_json(*args: str) -> dict[str, Any]:
+    """Run ``twitterdesign demo ARGS --concurrency 4 --json``; return its report."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "twitterdesign",
-            "demo",
-            "--users",
-            "40",
-            "--requests",
-            "120",
-            "--concurrency",
-            "4",
-            "--json",
-        ],
+        [sys.executable, "-m", "twitterdesign", "demo", *args, "--concurrency", "4", "--json"],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+@pytest.mark.slow
+def test_demo_command_prints_json_and_exits_0(tmp_path: Path) -> None:
+    report = _demo_json("--users", "40", "--requests", "120")
     assert report["users"] == 43
     assert report["replay_requests"] == 120
     assert report["server"].startswith("http://127.0.0.1:")
@@ -164,32 +159,10 @@ def test_demo_cluster_replays_against_postgresql_redis_and_workers() -> None:
 
     require_postgres()
     require_redis()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "twitterdesign",
-            "demo",
-            "--cluster",
-            "--database-url",
-            POSTGRES_URL,
-            "--cache-url",
-            REDIS_URL,
-            "--users",
-            "30",
-            "--requests",
-            "100",
-            "--concurrency",
-            "4",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    report = _demo_json(
+        *("--cluster", "--database-url", POSTGRES_URL, "--cache-url", REDIS_URL),
+        *("--users", "30", "--requests", "100"),
     )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
     assert report["cluster"] == {"apps": 2, "workers": 1}
     assert report["replay_requests"] == 100
     assert sum(e["errors"] for e in report["endpoints"]) == 0

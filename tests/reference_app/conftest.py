@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.reference_app._engines import ENGINES, engine_settings, settle
+from tests.reference_app.storage_pg._postgres import drop_schema, new_schema_name, require_postgres
 from twitterdesign.reference_app import Settings, create_app
 
 FAST = {"argon2_time_cost": 1, "argon2_memory_kib": 8}
@@ -184,3 +185,12 @@ def prefix() -> Iterator[str]:
     p = new_prefix()
     yield p
     delete_prefix(p)
+
+
+@pytest.fixture
+def schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema name, dropped after the test (skips without PostgreSQL)."""
+    require_postgres()
+    name = new_schema_name()
+    yield name
+    drop_schema(name)

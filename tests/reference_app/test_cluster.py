@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from tests.reference_app._live import register_user
+from tests.reference_app._live import register_user, wait_until
 from tests.reference_app.storage._redis import REDIS_URL, redis_client, require_redis
 from tests.reference_app.storage_pg._postgres import POSTGRES_URL, require_postgres
 from twitterdesign.cli import app as cli_app
@@ -45,15 +44,6 @@ def _children(pid: int) -> list[tuple[int, str]]:
         if int(fields[1]) == pid and fields[0] != "Z":
             out.append((int(entry.name), cmdline))
     return out
-
-
-def _wait_for(check: Callable[[], bool], timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +80,7 @@ def test_a_post_reaches_a_follower_through_the_workers(cluster: ClusterProcess) 
         post = client.post("/api/v1/statuses", headers=ada, json={"status": "hello #cluster"})
         assert post.status_code == 200, post.text
         # No app instance pushes (fanout_in_app=false): only the worker can deliver it.
-        assert _wait_for(lambda: _home_ids(client, bob) == [post.json()["id"]])
+        wait_until(lambda: _home_ids(client, bob) == [post.json()["id"]], "the worker to deliver")
         # The app instances report the workers' shared totals, whichever one answers.
         for _ in range(4):
             metrics = client.get("/metrics").text
@@ -117,7 +107,7 @@ def test_trends_agree_on_every_instance(cluster: ClusterProcess) -> None:
                 seen.add(sum(int(t["history"][0]["uses"]) for t in tags if t["name"] == "agree"))
             return seen
 
-        assert _wait_for(lambda: uses() == {6}), uses()
+        wait_until(lambda: uses() == {6}, "both instances to agree")
 
 
 def test_a_killed_fanout_worker_is_restarted_and_delivery_goes_on(
@@ -138,7 +128,7 @@ def test_a_killed_fanout_worker_is_restarted_and_delivery_goes_on(
             for i in range(3)
         ]
         want = sorted((s["id"] for s in posted), key=int, reverse=True)
-        assert _wait_for(lambda: _home_ids(client, eve) == want, timeout_s=30)
+        wait_until(lambda: _home_ids(client, eve) == want, "delivery after the restart", 30.0)
     fresh = [p for p, cmd in _children(cluster.pid) if " worker " in f"{cmd} "]
     assert len(fresh) == 1
     assert fresh[0] != workers[0]
@@ -158,7 +148,7 @@ def test_stopping_the_cluster_stops_every_process(tmp_path: Path) -> None:
         assert len(children) == 3  # one app instance and two workers
         cluster.stop()
         assert cluster.poll() == 128 + signal.SIGTERM  # it ran its shutdown, as a shell expects
-        assert _wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in children), 10)
+        wait_until(lambda: not any(Path(f"/proc/{p}").exists() for p in children), "exits", 10.0)
 
 
 def test_scratch_state_removes_its_schema_and_keys() -> None:

@@ -77,3 +77,4 @@ def test_when_no_process_accepts_connections_the_front_answers_503_json() -> Non
     replies = _through_front(urls, "GET")
     assert {r.status_code for r in replies} == {503}
     assert all(isinstance(r.json()["error"], str) for r in replies)
+    assert {r.headers.get("retry-after") for r in replies} == {"1"}  # a client knows to retry

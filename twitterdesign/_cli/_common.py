@@ -39,6 +39,16 @@ def error_line(message: str) -> None:
     sys.stderr.flush()
 
 
+def database_url_option(help_text: str, **extra: Any) -> Any:
+    """The ``--database-url`` option of the commands that open the app's database."""
+    return typer.Option("--database-url", help=help_text, show_default=False, **extra)
+
+
+def cache_url_option(help_text: str, **extra: Any) -> Any:
+    """The ``--cache-url`` option (also ``--redis-url``) of the commands that use the cache."""
+    return typer.Option("--cache-url", "--redis-url", help=help_text, show_default=False, **extra)
+
+
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit with code 2."""
     error_line(message)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from twitterdesign._cli._common import err_console, fail
+from twitterdesign._cli._common import cache_url_option, database_url_option, err_console, fail
 
 _HELP = (
     "Run the lesson's design as a cluster on this machine: N app instances behind a\n"
@@ -32,21 +32,16 @@ def cluster_command(
     ] = 1,
     database_url: Annotated[
         str | None,
-        typer.Option(
-            "--database-url",
-            help="postgresql://user:password@host:port/db[?schema=name], shared by every "
+        database_url_option(
+            "postgresql://user:password@host:port/db[?schema=name], shared by every "
             "instance \\[default: TWITTERDESIGN_DATABASE_URL].",
-            show_default=False,
         ),
     ] = None,
     cache_url: Annotated[
         str | None,
-        typer.Option(
-            "--cache-url",
-            "--redis-url",
-            help="redis://host:port/db[?prefix=td:]: home timelines, rate limits and the "
+        cache_url_option(
+            "redis://host:port/db[?prefix=td:]: home timelines, rate limits and the "
             "fan-out log \\[default: TWITTERDESIGN_CACHE_URL].",
-            show_default=False,
         ),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Interface of the front.")] = "127.0.0.1",

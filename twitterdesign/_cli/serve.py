@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from twitterdesign._cli._common import console, err_console, fail, print_json, progress
+from twitterdesign._cli._common import (
+    cache_url_option,
+    console,
+    database_url_option,
+    err_console,
+    fail,
+    print_json,
+    progress,
+)
 
 if TYPE_CHECKING:
     from twitterdesign.loadgen import DemoReport
@@ -47,21 +55,16 @@ def serve_command(
     ] = False,
     database_url: Annotated[
         str | None,
-        typer.Option(
-            "--database-url",
-            help="sqlite:///<path> or postgresql://user:password@host:port/db[?schema=name] "
+        database_url_option(
+            "sqlite:///<path> or postgresql://user:password@host:port/db[?schema=name] "
             "\\[default: SQLite in the data directory, or TWITTERDESIGN_DATABASE_URL].",
-            show_default=False,
         ),
     ] = None,
     cache_url: Annotated[
         str | None,
-        typer.Option(
-            "--cache-url",
-            "--redis-url",
-            help="Home timelines and rate limits: memory:// or "
+        cache_url_option(
+            "Home timelines and rate limits: memory:// or "
             "redis://host:port/db[?prefix=td:] \\[default: memory://, or TWITTERDESIGN_CACHE_URL].",
-            show_default=False,
         ),
     ] = None,
     blob_url: Annotated[

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from twitterdesign._cli._common import error_line, fail
+from twitterdesign._cli._common import cache_url_option, database_url_option, error_line, fail
 
 _HELP = (
     "Run a fan-out worker: relay the database's outbox into the durable fan-out log\n"
@@ -50,22 +50,13 @@ def _first_line(exc: BaseException) -> str:
 def worker_command(
     database_url: Annotated[
         str | None,
-        typer.Option(
-            "--database-url",
-            envvar="TWITTERDESIGN_DATABASE_URL",
-            help="The database whose outbox is relayed.",
-            show_default=False,
+        database_url_option(
+            "The database whose outbox is relayed.", envvar="TWITTERDESIGN_DATABASE_URL"
         ),
     ] = None,
     cache_url: Annotated[
         str | None,
-        typer.Option(
-            "--cache-url",
-            "--redis-url",
-            envvar="TWITTERDESIGN_CACHE_URL",
-            help="The timeline store the pushes go to.",
-            show_default=False,
-        ),
+        cache_url_option("The timeline store the pushes go to.", envvar="TWITTERDESIGN_CACHE_URL"),
     ] = None,
     log_url: Annotated[
         str | None,

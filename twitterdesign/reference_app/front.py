@@ -51,6 +51,9 @@ _HOP_BY_HOP = {
 }
 
 
+_RETRY = ((b"retry-after", b"1"),)  # the supervisor restarts a process within seconds
+
+
 class FrontApp:
     """The front's ASGI application: forwards every request through a `BalancedTransport`.
 
@@ -154,17 +157,21 @@ class FrontApp:
         if method == "GET" and scope["path"].startswith(STREAMING_PREFIX):
             backend = self._stream_backend()
             if backend is None:
-                await send_json_error(send, 503, "no app process is available; try again shortly")
+                await send_json_error(
+                    send, 503, "no app process is available; try again shortly", _RETRY
+                )
                 return
             await proxy_event_stream(self._streams, backend + url, headers, receive, send)
             return
         try:
             reply = await self._client.request(method, url, headers=headers, content=body)
         except NoBackendAvailable:
-            await send_json_error(send, 503, "no app process is available; try again shortly")
+            await send_json_error(
+                send, 503, "no app process is available; try again shortly", _RETRY
+            )
             return
         except httpx.ConnectError:
-            await send_json_error(send, 503, "no app process accepted the connection")
+            await send_json_error(send, 503, "no app process accepted the connection", _RETRY)
             return
         except httpx.TimeoutException:
             await send_json_error(send, 504, "the app process did not answer in time")

@@ -123,3 +123,25 @@ def test_delivery_counts_grow_with_each_redelivery(log: FanoutLog) -> None:
     assert log.delivery_counts(ids) == dict.fromkeys(ids, 3)
     log.ack(ids[:1])
     assert log.delivery_counts(ids) == dict.fromkeys(ids[1:], 3)
+
+
+def test_a_redis_that_lost_every_key_is_read_again_from_the_republished_start(
+    redis_log: RedisStreamLog, prefix: str
+) -> None:
+    """A Redis restart without persistence: stream, group, cursor and lease are gone."""
+    from tests.reference_app.storage._redis import delete_prefix
+
+    _published(redis_log)
+    redis_log.ack([e.entry_id for e in redis_log.read("c", count=10)])
+    assert delete_prefix(prefix) > 0
+    for call in (
+        lambda: redis_log.read("c", count=10),
+        lambda: redis_log.read_own_pending("c", count=10),
+        lambda: redis_log.claim_stale("c", min_idle_ms=0, count=10),
+    ):
+        assert call() == []  # the group is back, not a NOGROUP error for ever
+        delete_prefix(prefix)
+    assert redis_log.relayed_cursor() == 0  # the relay publishes the outbox again ...
+    _published(redis_log)
+    # ... into a group that must deliver all of it, although the stream is new.
+    assert [e.outbox_pos for e in redis_log.read("c", count=10)] == [1, 2, 3]

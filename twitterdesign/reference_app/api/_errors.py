@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from twitterdesign.reference_app.errors import (
     AppError,
     BadRequest,
@@ -16,6 +14,7 @@ from twitterdesign.reference_app.errors import (
     Unauthorized,
     Unprocessable,
 )
+from twitterdesign.reference_app.storage._outage import outage_kind
 
 __all__ = ["HTTP_STATUS", "RETRY_AFTER_S", "http_status", "unavailable_error"]
 
@@ -62,8 +61,8 @@ def unavailable_error(exc: BaseException) -> ServiceUnavailable | None:
     (a connection dropped by a server restart or ``pg_terminate_backend``, a pool
     timeout). The pool replaces broken connections, so the request can simply be retried.
     The same for Redis: `RedisUnavailableError`, or redis-py's connection and timeout
-    errors. Both drivers are optional: if one was never imported, no exception can come
-    from it.
+    errors (the classification is `storage._outage.outage_kind`'s, shared with the
+    background loops).
 
     Examples:
         >>> unavailable_error(ValueError("no")) is None
@@ -71,18 +70,9 @@ def unavailable_error(exc: BaseException) -> ServiceUnavailable | None:
     """
     if isinstance(exc, ServiceUnavailable):
         return exc
-    if "psycopg" in sys.modules:
-        import psycopg
-
-        from twitterdesign.reference_app.storage.postgres import DatabaseUnavailableError
-
-        if isinstance(exc, DatabaseUnavailableError | psycopg.OperationalError):
-            return ServiceUnavailable()
-    if "redis" in sys.modules:
-        import redis
-
-        from twitterdesign.reference_app.storage.redis import RedisUnavailableError
-
-        if isinstance(exc, RedisUnavailableError | redis.ConnectionError | redis.TimeoutError):
-            return ServiceUnavailable("the cache is unavailable; retry shortly")
+    kind = outage_kind(exc)
+    if kind == "database":
+        return ServiceUnavailable()
+    if kind == "cache":
+        return ServiceUnavailable("the cache is unavailable; retry shortly")
     return None

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import mmh3
+
 from twitterdesign import __version__
 from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.services import Relationship, Services
@@ -62,6 +64,19 @@ class _Related:
             max(0, s.replies_count + d.replies),
             max(0, s.views_count + d.views),
         )
+
+
+def tag_id(name: str) -> str:
+    """A Tag's ``id``: stable for a (normalized) name, as Mastodon's tag row id is.
+
+    Tags have no table of their own here, so the id is the name's 63-bit MurmurHash3:
+    the same on every instance and across restarts.
+
+    Examples:
+        >>> tag_id("python") == tag_id("python") != tag_id("rust")
+        True
+    """
+    return str(mmh3.hash64(name.lower(), signed=False)[0] >> 1)
 
 
 def iso_ms(ms: int) -> str:
@@ -139,6 +154,19 @@ class Renderer:
                 "note": a.note,
                 "fields": [],
                 "follow_requests_count": 0,
+                "indexable": True,
+                "hide_collections": False,
+                "discoverable": True,
+                "attribution_domains": [],
+            }
+            # Every account has Mastodon's base role (id -99, no permissions): there are
+            # no moderators or admins here.
+            out["role"] = {
+                "id": "-99",
+                "name": "",
+                "permissions": "0",
+                "color": "",
+                "highlighted": False,
             }
         return out
 
@@ -395,6 +423,7 @@ class Renderer:
         """Render a Tag with one day of history."""
         day = (self._s.clock_ms() // 86_400_000) * 86_400
         return {
+            "id": tag_id(name),
             "name": name,
             "url": f"{self.base}/tags/{name}",
             "history": [{"day": str(day), "uses": str(uses), "accounts": str(accounts or uses)}],

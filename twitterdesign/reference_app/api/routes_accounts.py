@@ -18,6 +18,7 @@ from twitterdesign.reference_app.api._deps import (
     off_loop_if_blocking,
     page_from,
     params,
+    parse_count,
     parse_id,
     render_cache,
     require,
@@ -32,6 +33,9 @@ from twitterdesign.reference_app.services import Forbidden, Unprocessable
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+
+MAX_MANY_ACCOUNTS = 40
+"""Most ids ``GET /api/v1/accounts?id[]=`` takes (Mastodon's limit)."""
 
 
 def _r(request: Request, auth: Auth | None) -> Renderer:
@@ -98,6 +102,45 @@ def relationships(
     ids = p.ids("id")[:100]
     r = _r(request, auth)
     return [r.relationship(x) for x in services(request).graph.relationships(auth.account_id, ids)]
+
+
+@router.get("", summary="Several accounts")
+@off_loop_if_blocking
+def get_accounts(
+    request: Request, p: Params = Depends(params), auth: Auth | None = Depends(auth_optional)
+) -> list[dict[str, Any]]:
+    """Return the accounts of ``id[]`` (up to 40), in the order asked; unknown ids skipped."""
+    ids = p.ids("id")
+    if len(ids) > MAX_MANY_ACCOUNTS:
+        raise BadRequest(f"at most {MAX_MANY_ACCOUNTS} ids (id[]) per request")
+    return _r(request, auth).accounts_by_id(list(dict.fromkeys(ids)))
+
+
+@router.get("/search", summary="Search accounts by name")
+@off_loop_if_blocking
+def search_accounts(
+    request: Request, p: Params = Depends(params), auth: User = Depends(require("read:accounts"))
+) -> list[dict[str, Any]]:
+    """Accounts whose username or display name starts with ``q`` (``@`` and domain ignored).
+
+    ``following=true`` keeps only accounts the caller follows; ``limit`` (default 40, at
+    most 80) and ``offset`` page through the matches.
+    """
+    q = p.text("q", max_len=500)
+    if q is None:
+        raise BadRequest("q is required")
+    limit = parse_count(p.text("limit", default="40", max_len=10) or "40", name="limit")
+    limit = max(1, min(limit, 80))
+    offset = parse_count(p.text("offset", default="0", max_len=10) or "0", name="offset")
+    s = services(request)
+    found = s.search.search(auth.account_id, q, kind="accounts", limit=limit, offset=offset)
+    accounts = found.accounts
+    if p.flag("following"):
+        rels = s.graph.relationships(auth.account_id, [a.id for a in accounts])
+        followed = {rel.id for rel in rels if rel.following}
+        accounts = [a for a in accounts if a.id in followed]
+    r = _r(request, auth)
+    return [r.account(a) for a in accounts]
 
 
 @router.get("/{account_id}", summary="One account")

@@ -14,6 +14,7 @@ from twitterdesign.reference_app.api._deps import (
     Auth,
     BadRequest,
     Params,
+    User,
     base_url,
     params,
     require,
@@ -114,6 +115,34 @@ def instance_v2(request: Request) -> dict[str, Any]:
         "api_versions": {"mastodon": 2},
         "contact": {"email": "", "account": None},
         "rules": [],
+    }
+
+
+# Parts of Mastodon this server has none of: the lists are empty because there is
+# nothing to list, not because the call is unsupported (clients call these on start-up).
+@router.get("/api/v1/instance/rules", tags=["instance"], summary="Server rules (none)")
+def instance_rules() -> list[dict[str, Any]]:
+    """This server has no rules configured."""
+    return []
+
+
+@router.get("/api/v1/custom_emojis", tags=["instance"], summary="Custom emojis (none)")
+def custom_emojis() -> list[dict[str, Any]]:
+    """This server has no custom emojis."""
+    return []
+
+
+@router.get("/api/v1/preferences", tags=["accounts"], summary="The caller's preferences")
+def preferences(auth: User = Depends(require("read:accounts"))) -> dict[str, Any]:
+    """Posting and reading defaults (this server keeps none per user: Mastodon's defaults)."""
+    return {
+        "posting:default:visibility": "public",
+        "posting:default:sensitive": False,
+        "posting:default:language": None,
+        "posting:default:quote_policy": "public",
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": False,
+        "reading:autoplay:gifs": False,
     }
 
 

@@ -30,6 +30,9 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/statuses", tags=["statuses"])
 
+MAX_MANY_STATUSES = 20
+"""Most ids ``GET /api/v1/statuses?id[]=`` takes (Mastodon's limit)."""
+
 
 def _r(request: Request, auth: Auth | None) -> Renderer:
     return Renderer(services(request), base_url(request), viewer_of(auth))
@@ -59,6 +62,23 @@ def post_status(
         idempotency_key=key,
     )
     return _r(request, auth).status(status)
+
+
+@router.get("", summary="Several statuses")
+@off_loop_if_blocking
+def get_statuses(
+    request: Request, p: Params = Depends(params), auth: Auth | None = Depends(auth_optional)
+) -> list[dict[str, Any]]:
+    """Return the statuses of ``id[]`` (up to 20) the caller may see, in the order asked.
+
+    Missing and hidden ones are left out, never revealed.
+    """
+    ids = p.ids("id")
+    if len(ids) > MAX_MANY_STATUSES:
+        raise BadRequest(f"at most {MAX_MANY_STATUSES} ids (id[]) per request")
+    s = services(request)
+    visible = {st.id: st for st in s.statuses.hydrate(viewer_of(auth), ids)}
+    return _r(request, auth).statuses([visible[i] for i in dict.fromkeys(ids) if i in visible])
 
 
 @router.get("/{status_id}", summary="One status")

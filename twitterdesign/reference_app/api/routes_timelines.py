@@ -158,6 +158,12 @@ def trending_tags(request: Request) -> list[dict[str, Any]]:
     return [r.tag(t.name, t.uses) for t in s.trends.trending_tags(limit)]
 
 
+@router.get("/api/v1/trends/links", tags=["trends"], summary="Trending links (none)")
+def trending_links() -> list[dict[str, Any]]:
+    """Statuses here carry no link preview cards, so no link can trend: always empty."""
+    return []
+
+
 @router.get("/api/v1/trends/statuses", tags=["trends"], summary="Trending statuses")
 @off_loop_if_blocking
 def trending_statuses(

@@ -125,6 +125,7 @@ class RedisStreamLog:
         self._hold = self._client.register_script(_HOLD_LEASE)
         self._release = self._client.register_script(_RELEASE_LEASE)
         self._lock = threading.Lock()
+        self._create_group = create_group
         if create_group:
             self._call(self._ensure_group)
 
@@ -135,6 +136,25 @@ class RedisStreamLog:
             raise LogUnavailableError(
                 f"the fan-out log's Redis is not reachable at {self.url}: {exc}"
             ) from exc
+
+    def _group_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """`_call` a group command; recreate the group first if Redis has lost it.
+
+        A Redis restarted without persistence (or a flushed database) comes back with no
+        stream and no group; the relay's next ``XADD`` recreates the stream (it finds no
+        cursor, so it publishes the outbox again from its start), but only a consumer can
+        recreate the group. Without this every read would fail with ``NOGROUP`` for the
+        life of the worker. The new group starts at the stream's first entry: everything
+        in the new stream was published after the loss. A reader opened with
+        ``create_group=False`` (the app's ``/metrics``) never writes, so it only raises.
+        """
+        try:
+            return self._call(fn, *args, **kwargs)
+        except redis.ResponseError as exc:
+            if not self._create_group or "NOGROUP" not in str(exc):
+                raise
+        self._call(self._ensure_group)
+        return self._call(fn, *args, **kwargs)
 
     def _ensure_group(self) -> None:
         try:
@@ -192,7 +212,7 @@ class RedisStreamLog:
         return entries
 
     def _read(self, consumer: str, start: str, count: int, block_ms: int | None) -> list[LogEntry]:
-        reply = self._call(
+        reply = self._group_call(
             self._client.xreadgroup,
             GROUP,
             consumer,
@@ -220,7 +240,7 @@ class RedisStreamLog:
         """Move entries pending longer than ``min_idle_ms`` to ``consumer`` (XAUTOCLAIM)."""
         check_int("min_idle_ms", min_idle_ms, minimum=0)
         check_int("count", count, minimum=1)
-        reply = self._call(
+        reply = self._group_call(
             self._client.xautoclaim,
             self.stream,
             GROUP,
@@ -237,7 +257,7 @@ class RedisStreamLog:
         if not entry_ids:
             return {}
         ordered = sorted(entry_ids, key=lambda i: tuple(int(p) for p in i.split("-")))
-        rows = self._call(
+        rows = self._group_call(
             self._client.xpending_range,
             self.stream,
             GROUP,

@@ -16,6 +16,7 @@ own in-process timelines.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,12 +24,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from twitterdesign.reference_app.storage import Store, TimelineStore
+from twitterdesign.reference_app.storage._outage import outage_kind
 from twitterdesign.timeline import HybridThreshold
 
 __all__ = ["FanoutOutcome", "FanoutWorker", "apply_event"]
 
 _BATCH = 500
 _TRIM_EVERY_S = 60.0
+_OUTAGE_BACKOFF_S = (0.1, 0.25, 0.5, 1.0)  # waits between rounds while storage is away
+
+_log = logging.getLogger("twitterdesign.reference_app")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +201,14 @@ class FanoutWorker:
 
     # --- consuming -------------------------------------------------------------------
     def drain(self) -> None:
-        """Process every log entry after the last one seen (any process may have written)."""
+        """Process every log entry after the last one seen (any process may have written).
+
+        Raises:
+            Exception: The database or cache went away (see `outage_kind`) while reading
+                the log or handling an entry. The cursor stays before that entry, so the
+                next call handles it again (a repeated push is ignored by the timelines);
+                any other error of one entry is that entry's, and it is skipped.
+        """
         with self._drain_lock:
             while True:
                 events = self._store.events_since(self._last_seq, _BATCH)
@@ -208,22 +220,46 @@ class FanoutWorker:
                             self._timelines.drop(account_id)
                         else:
                             self.fan_out(status_id, account_id)
-                    except Exception:  # pragma: no cover - one bad entry must not stop fan-out
-                        pass
+                    except Exception as exc:
+                        if outage_kind(exc) is not None:
+                            raise  # not the entry's fault: keep it for the next round
+                        # one bad entry must not stop fan-out
+                        _log.exception("fan-out skipped log entry %d", seq)
                     self._last_seq = seq
 
     def _run(self) -> None:
         last_trim = time.monotonic()
+        outages = 0
         while True:
-            self._wake.wait(self.poll_interval_s)
+            self._wake.wait(
+                _OUTAGE_BACKOFF_S[min(outages, len(_OUTAGE_BACKOFF_S)) - 1]
+                if outages
+                else self.poll_interval_s
+            )
             self._wake.clear()
-            self.drain()
+            try:
+                self.drain()
+                if not self._stopping.is_set() and time.monotonic() - last_trim > _TRIM_EVERY_S:
+                    last_trim = time.monotonic()
+                    self._store.trim_events(int(time.time() * 1000) - self.log_retention_ms)
+                    self._timelines.drop_inactive()
+            except Exception as exc:
+                # A dropped connection (a database restart, a failover) must not end
+                # fan-out for the life of the process: back off and try the same entry.
+                kind = outage_kind(exc)
+                if kind is None:
+                    _log.exception("fan-out round failed; trying again")
+                elif outages == 0:
+                    _log.warning("fan-out paused, the %s is unavailable: %s", kind, exc)
+                outages += 1
+                if self._stopping.is_set() and outages > len(_OUTAGE_BACKOFF_S):
+                    return  # stopping: give up on what cannot be reached
+                continue
+            if outages:
+                _log.warning("fan-out resumed after %d failed rounds", outages)
+                outages = 0
             if self._stopping.is_set():
                 return
-            if time.monotonic() - last_trim > _TRIM_EVERY_S:
-                self._store.trim_events(int(time.time() * 1000) - self.log_retention_ms)
-                self._timelines.drop_inactive()
-                last_trim = time.monotonic()
 
     def fan_out(self, status_id: int, author_id: int) -> None:
         """Push one status to its author and, if not a celebrity, their active followers."""

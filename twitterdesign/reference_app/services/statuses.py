@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from twitterdesign.ids import Snowflake
-from twitterdesign.reference_app.errors import Forbidden, NotFound, Unprocessable
+from twitterdesign.reference_app.errors import NotFound, Unprocessable
 from twitterdesign.reference_app.services._text import (
     extract_hashtags,
     extract_mentions,
@@ -311,12 +311,13 @@ class StatusService:
         """Delete a status; only its author may.
 
         Raises:
-            NotFound: The status does not exist or is not visible to ``actor``.
-            Forbidden: ``actor`` is not the author.
+            NotFound: The status does not exist, is not visible to ``actor``, or
+                ``actor`` is not its author (Mastodon answers 404 then too).
         """
         status = self.get_visible(actor, status_id)
         if status.account_id != actor:
-            raise Forbidden("This action is not allowed")
+            # As Mastodon: someone else's status is "not found" for deletion.
+            raise NotFound("Record not found")
         deleted = self._store.delete_status(status_id)
         if self._counts is not None:
             self._counts.apply_own(counter_key_prefixes(status_ids=deleted))

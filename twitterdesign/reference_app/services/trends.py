@@ -28,7 +28,7 @@ status was served.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import threading
 import time
 from collections import Counter
@@ -51,6 +51,8 @@ _VIEWED_BLOB = "trends.viewed.v1.w"
 _MERGE_CACHE_S = 1.0
 _VIEW_SHARDS = 8
 _VIEW_LOG_MAX = 50_000  # views logged before a batch is applied inline (no flusher running)
+
+_log = logging.getLogger("twitterdesign.reference_app")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,25 +199,32 @@ class TrendsService:
         if self.publish_interval_s is not None:
             tick = min(tick, self.publish_interval_s)
         last_flush = last_persist = last_publish = time.monotonic()
+        failing = False
         while not self._stop.wait(tick):
             now = time.monotonic()
-            # A counter store or database away for a moment must not end the thread (the
-            # views of that one batch are lost; every later batch is flushed again).
-            if now - last_flush >= self.flush_interval_s:
-                with contextlib.suppress(Exception):
+            try:
+                if now - last_flush >= self.flush_interval_s:
                     self.flush()
-                last_flush = now
-            if now - last_persist >= self.persist_interval_s:
-                with contextlib.suppress(Exception):
+                    last_flush = now
+                if now - last_persist >= self.persist_interval_s:
                     self.persist()
-                last_persist = last_publish = now
-            elif (
-                self.publish_interval_s is not None
-                and now - last_publish >= self.publish_interval_s
-            ):
-                with contextlib.suppress(Exception):
+                    last_persist = last_publish = now
+                elif (
+                    self.publish_interval_s is not None
+                    and now - last_publish >= self.publish_interval_s
+                ):
                     self.persist(only_if_changed=True)
-                last_publish = now
+                    last_publish = now
+            except Exception as exc:
+                # A database that went away must not stop the flushes for the life of
+                # the process: the views stay buffered and the next round tries again.
+                if not failing:
+                    _log.warning("view counts and trends not saved, trying again: %s", exc)
+                failing = True
+                continue
+            if failing:
+                _log.warning("view counts and trends saved again")
+                failing = False
 
     @property
     def nbytes(self) -> int:
@@ -284,14 +293,25 @@ class TrendsService:
             return {i: pending.get(i, 0) for i in status_ids}
 
     def flush(self) -> None:
-        """Write buffered views to storage now."""
+        """Write buffered views to storage now.
+
+        If storage fails (the database went away), the views are put back, to be written
+        by a later flush, and the error is raised.
+        """
         with self._lock:
             self._apply_view_log()
             counter, self._views = self._views, ShardedCounter(_VIEW_SHARDS)
-            self._pending = Counter()
+            taken, self._pending = self._pending, Counter()
         pending = {int(h.item): h.estimate for h in counter.top_k(max(1, len(counter)))}
-        if pending:
+        if not pending:
+            return
+        try:
             self._view_counter.add_views(pending)
+        except BaseException:
+            with self._lock:  # views counted meanwhile went to the new counter: merge
+                self._views.merge(counter)
+                self._pending.update(taken)
+            raise
 
     def _check(self) -> None:
         """Assert that the pending counts equal the counter plus the unapplied log."""
@@ -315,9 +335,14 @@ class TrendsService:
             tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
             viewed = self._viewed.to_bytes()
         now = self._now()
-        self._store.save_sketch(self._name(_TAGS_BLOB), tags, now)
-        self._store.save_sketch(self._name(_STATUSES_BLOB), engagement, now)
-        self._store.save_sketch(self._name(_VIEWED_BLOB), viewed, now)
+        try:
+            self._store.save_sketch(self._name(_TAGS_BLOB), tags, now)
+            self._store.save_sketch(self._name(_STATUSES_BLOB), engagement, now)
+            self._store.save_sketch(self._name(_VIEWED_BLOB), viewed, now)
+        except BaseException:
+            with self._lock:  # not saved: the next publish must try again
+                self._dirty = True
+            raise
 
     def on_created(self, status: StatusRecord) -> None:
         """Count the hashtags of a new public status."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
-from twitterdesign._validate import check_int
+from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import InvalidParameterError, TwitterDesignError
 from twitterdesign.reference_app.storage import _sql
 from twitterdesign.reference_app.storage._records import Page
@@ -76,6 +77,41 @@ def _configure(schema: str | None) -> Any:
     return configure
 
 
+FRESH_S = 2.0
+"""A pooled connection returned this recently is handed out again without a ping."""
+
+
+class _FreshnessCheck:
+    """The pool's check on checkout: ping only a connection that has been idle a while.
+
+    psycopg_pool's `ConnectionPool.check_connection` costs a round trip on *every*
+    checkout, and a request makes several (one per read): a home timeline page paid five
+    pings for five queries. A connection back in the pool for less than `FRESH_S` was
+    just used successfully, so it is handed out as is; one idle for longer — long enough
+    to have been closed by a server restart or an idle-session timeout — is pinged, and
+    replaced if it does not answer. A connection killed within `FRESH_S` of its last use
+    fails its next query instead, which the app answers with 503 and ``Retry-After``
+    while the pool replaces the connection.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._returned_at: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def returned(self, conn: psycopg.Connection[Any]) -> None:
+        """The pool's ``reset`` callback: remember when ``conn`` came back."""
+        self._returned_at[conn] = self._clock()
+
+    def check(self, conn: psycopg.Connection[Any]) -> None:
+        """The pool's ``check`` callback: raise if an idle connection does not answer."""
+        returned = self._returned_at.get(conn)
+        if returned is not None and self._clock() - returned < FRESH_S:
+            return
+        ConnectionPool.check_connection(conn)
+
+
 def open_pool(
     url: str,
     *,
@@ -83,8 +119,13 @@ def open_pool(
     min_size: int,
     max_size: int,
     connect_timeout_s: float,
+    pool_timeout_s: float = 5.0,
 ) -> ConnectionPool[psycopg.Connection[Any]]:
     """Validate the arguments, check the server answers, and open a pool.
+
+    ``pool_timeout_s`` bounds how long a caller waits for a connection (psycopg's default,
+    30 s, would hold every request that long while the server is down), and
+    ``connect_timeout_s`` each connection attempt the pool makes in the background.
 
     Raises:
         InvalidParameterError: A malformed URL, schema name or pool size.
@@ -92,13 +133,14 @@ def open_pool(
     """
     masked = mask_password(url)
     try:
-        conninfo_to_dict(url)
+        params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         raise InvalidParameterError("url", masked, "a PostgreSQL URL or conninfo") from exc
     if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
         raise InvalidParameterError("schema", schema, "an identifier matching [A-Za-z_]\\w{0,62}")
     check_int("min_size", min_size, minimum=1)
     check_int("max_size", max_size, minimum=min_size)
+    check_number("pool_timeout_s", pool_timeout_s, minimum=0.0, min_inclusive=False)
     try:
         # One direct connection first: libpq's own message ("connection refused",
         # "password authentication failed") is clearer than a pool timeout.
@@ -108,13 +150,19 @@ def open_pool(
         raise DatabaseUnavailableError(
             f"cannot connect to PostgreSQL at {masked}: {reason}"
         ) from exc
+    freshness = _FreshnessCheck()
+    kwargs: dict[str, Any] = {"autocommit": True}
+    if "connect_timeout" not in params:  # a URL's own value wins
+        kwargs["connect_timeout"] = max(1, round(connect_timeout_s))
     pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
-        kwargs={"autocommit": True},
+        kwargs=kwargs,
         configure=_configure(schema),
-        check=ConnectionPool.check_connection,
+        timeout=pool_timeout_s,
+        check=freshness.check,
+        reset=freshness.returned,
         open=False,
         name=f"twitterdesign:{schema or 'public'}",
     )

@@ -115,7 +115,12 @@ class PostgresStore(
             ``search_path``; None uses the server's default (``public``).
         min_size: Connections the pool keeps open.
         max_size: Most connections the pool opens (one per concurrent request).
-        connect_timeout_s: How long to wait for the server when opening.
+        connect_timeout_s: How long to wait for the server when opening, and for each
+            new connection the pool opens later.
+        pool_timeout_s: How long a unit of work waits for a pooled connection before it
+            fails with ``PoolTimeout`` (an ``OperationalError``: the API answers 503).
+            While the server is unreachable no connection can be lent at all, so this is
+            how long each request takes to fail then; psycopg's default is 30 s.
         deferred_counters: Log favourite, reblog and reply counter changes to the counter
             outbox instead of updating the status row in the writer's transaction (no
             row lock shared by every like of a hot status); a worker applies them through
@@ -156,6 +161,7 @@ class PostgresStore(
         min_size: int = 1,
         max_size: int = 10,
         connect_timeout_s: float = 10.0,
+        pool_timeout_s: float = 5.0,
         deferred_counters: bool = False,
     ) -> None:
         self._schema = schema
@@ -166,6 +172,7 @@ class PostgresStore(
             min_size=min_size,
             max_size=max_size,
             connect_timeout_s=connect_timeout_s,
+            pool_timeout_s=pool_timeout_s,
         )
         try:
             self._version = run_migrations(self._pool, schema)
