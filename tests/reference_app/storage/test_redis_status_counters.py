@@ -92,6 +92,12 @@ def test_one_flush_lease_holder_at_a_time(counters: RedisStatusCounters) -> None
     assert counters.hold_flush_lease("b", ttl_ms=10_000)
 
 
+def test_an_unreachable_server_is_a_connection_error_naming_it() -> None:
+    # What the services catch to show the stored counts instead (never a 500).
+    with pytest.raises(ConnectionError, match=r"redis://127\.0\.0\.1:1/0"):
+        RedisStatusCounters("redis://127.0.0.1:1/0")
+
+
 def test_bad_arguments_name_the_parameter() -> None:
     with pytest.raises(InvalidParameterError, match="prefix"):
         RedisStatusCounters(REDIS_URL, prefix="")

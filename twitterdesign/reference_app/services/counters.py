@@ -44,6 +44,7 @@ second's worth): a Redis that loses its data without persistence loses them, and
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
     from twitterdesign.reference_app.storage.redis import RedisStatusCounters
 
 __all__ = ["StatusCounts"]
+
+_log = logging.getLogger(__name__)
 
 
 class StatusCounts:
@@ -82,6 +85,12 @@ class StatusCounts:
         self._trends = trends
         self._store = store
         self._counters = counters
+        self._warned = False
+
+    def _warn(self, exc: BaseException) -> None:
+        if not self._warned:
+            _log.warning("counts shown without the Redis shards (%s); they catch up", exc)
+        self._warned = True
 
     @property
     def deferred(self) -> bool:
@@ -98,33 +107,40 @@ class StatusCounts:
         between the Redis write and the delete leaves them for a worker, and Redis
         ignores the repeat (`CounterEvent.key`).
 
-        Raises:
-            RedisUnavailableError: Redis does not answer (the change stays committed;
-                a worker applies it later; the API answers 503).
+        While Redis does not answer, the events stay in the outbox for a worker (the
+        change is committed; the response shows the stored count, a warning is logged).
         """
         if self._counters is None or self._store is None or not prefixes:
             return
-        self._store.consume_counter_events_matching(prefixes, self._counters.apply_events)
+        try:
+            self._store.consume_counter_events_matching(prefixes, self._counters.apply_events)
+        except ConnectionError as exc:  # Redis away: the events wait for a worker
+            self._warn(exc)
 
     def unflushed_many(self, status_ids: Iterable[int]) -> dict[int, CounterDeltas]:
         """Return, per status with any, what its columns do not hold yet.
 
         Deferred mode: one Redis round trip for the whole page, plus one database
-        probe only while a flush batch is in flight.
-
-        Raises:
-            RedisUnavailableError: Redis does not answer (the API maps it to a 503).
+        probe only while a flush batch is in flight. While Redis does not answer, the
+        counts are the stored columns (behind by what is not flushed yet, at most about
+        a second's worth) rather than an error: a count decorates a status, it is not
+        what the request is for (a warning is logged once per outage).
         """
         ids = list(dict.fromkeys(status_ids))
         out: dict[int, CounterDeltas] = {}
         if self._counters is not None and ids:
-            found = self._counters.unflushed(ids)
-            applied = (
-                found.inflight_id is not None
-                and self._store is not None
-                and self._store.counter_flush_applied(found.inflight_id)
-            )
-            out = found.total(inflight_applied=applied)
+            try:
+                found = self._counters.unflushed(ids)
+            except ConnectionError as exc:  # Redis away: the stored columns, a bit behind
+                self._warn(exc)
+            else:
+                self._warned = False
+                applied = (
+                    found.inflight_id is not None
+                    and self._store is not None
+                    and self._store.counter_flush_applied(found.inflight_id)
+                )
+                out = found.total(inflight_applied=applied)
         for sid, views in self._trends.pending_views_many(ids).items():
             if views:
                 out[sid] = out.get(sid, CounterDeltas()) + CounterDeltas(views=views)
