@@ -56,6 +56,37 @@ __all__ = ["InFlightFlush", "RedisStatusCounters", "Unflushed"]
 _CODES = {"favourites": "f", "reblogs": "b", "replies": "r", "views": "v"}
 _LETTERS = "fbrv"
 
+# KEYS: inflight, shard 0, shard 1, ...   ARGV: status ids
+# Sums each "<id>:<letter>" over the shards on the server, so the client packs a page's
+# ids once instead of every field once per shard (which cost a third of a home page's
+# Python time). Returns {inflight id or false, then (field, shard sum, in-flight value)
+# for each field where either is non-zero}: a page of quiet statuses is a few bytes.
+_UNFLUSHED = """
+local fields = {}
+for _, sid in ipairs(ARGV) do
+  for letter in string.gmatch('fbrv', '.') do fields[#fields + 1] = sid .. ':' .. letter end
+end
+local sums = {}
+for i = 1, #fields do sums[i] = 0 end
+for k = 2, #KEYS do
+  local values = redis.call('HMGET', KEYS[k], unpack(fields))
+  for i = 1, #fields do
+    if values[i] then sums[i] = sums[i] + tonumber(values[i]) end
+  end
+end
+local batch = redis.call('HMGET', KEYS[1], '_id', unpack(fields))
+local out = {batch[1]}
+for i = 1, #fields do
+  local pending = tonumber(batch[i + 1] or '0')
+  if sums[i] ~= 0 or pending ~= 0 then
+    out[#out + 1] = fields[i]
+    out[#out + 1] = sums[i]
+    out[#out + 1] = pending
+  end
+end
+return out
+"""
+
 # KEYS: shard, done:<key1>, done:<key2>, ...   ARGV: ttl s, field1, delta1, field2, ...
 # Returns how many events were new. A field back at 0 is removed (shards stay small).
 _APPLY = """
@@ -229,6 +260,7 @@ class RedisStatusCounters:
         self._lease_key = f"{base}:flush-lease"
         client = self._conn.client
         self._apply = client.register_script(_APPLY)
+        self._unflushed = client.register_script(_UNFLUSHED)
         self._begin = client.register_script(_BEGIN_FLUSH)
         self._end = client.register_script(_END_FLUSH)
         self._hold = client.register_script(_HOLD_LEASE)
@@ -273,25 +305,22 @@ class RedisStatusCounters:
 
     # --- reads -------------------------------------------------------------------------
     def unflushed(self, status_ids: Iterable[int]) -> Unflushed:
-        """Return what Redis holds for ``status_ids``, in one round trip (``MULTI``)."""
+        """Return what Redis holds for ``status_ids``, in one round trip (one script).
+
+        Atomic like the ``MULTI`` it replaces: the shards and the in-flight batch are
+        read at one instant, so a flush never shows half-moved.
+        """
         ids = list(dict.fromkeys(int(i) for i in status_ids))
         if not ids:
             return Unflushed()
-        fields = [f"{sid}:{letter}" for sid in ids for letter in _LETTERS]
         with self._conn.errors():
-            pipe = self._conn.client.pipeline(transaction=True)
-            for key in self._shard_keys:
-                pipe.hmget(key, fields)
-            pipe.hmget(self._inflight_key, [*fields, "_id"])
-            replies = pipe.execute()
-        shard_pairs = [
-            (f, v) for values in replies[:-1] for f, v in zip(fields, values, strict=True)
-        ]
-        *inflight_values, inflight_id = replies[-1]
+            reply = self._unflushed(keys=[self._inflight_key, *self._shard_keys], args=ids)
+        inflight_id, rest = reply[0], reply[1:]
+        names = rest[0::3]
         return Unflushed(
-            shards=_deltas(shard_pairs),
-            inflight=_deltas(zip(fields, inflight_values, strict=True)),
-            inflight_id=inflight_id,
+            shards=_deltas(zip(names, rest[1::3], strict=True)),
+            inflight=_deltas(zip(names, rest[2::3], strict=True)),
+            inflight_id=inflight_id or None,
         )
 
     # --- the flush ---------------------------------------------------------------------
