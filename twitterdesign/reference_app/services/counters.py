@@ -1,6 +1,6 @@
 """Displayed counts: the stored columns plus what is counted but not stored yet.
 
-Two modes, chosen once per deployment (`Settings.deferred_counters`):
+Two modes, chosen once per deployment (`Settings.counter_mode`):
 
 - **Inline** (embedded SQLite, or PostgreSQL without Redis): a favourite, reblog or reply
   updates its status's counter column in the transaction that stores it. Only views are
