@@ -32,10 +32,21 @@ class RedisStreamBus:
         connect_timeout_s: Seconds to wait for the server when connecting.
 
     Examples:
-        >>> bus = RedisStreamBus("redis://127.0.0.1:6379/0", prefix="td_doc:")  # doctest: +SKIP
-        >>> stop = bus.subscribe(print)  # doctest: +SKIP
-        >>> bus.publish(StreamEvent("status", 1, 2))  # doctest: +SKIP
+        >>> import queue, uuid
+        >>> bus = RedisStreamBus(
+        ...     "redis://127.0.0.1:6379/0", prefix=f"td_doctest:{uuid.uuid4().hex}:")
+        >>> heard: queue.Queue[StreamEvent] = queue.Queue()
+        >>> stop = bus.subscribe(heard.put)
+        >>> while bus.received == 0:  # published until the listener has subscribed
+        ...     bus.publish(StreamEvent("status", 1, 2))
+        ...     try:
+        ...         event = heard.get(timeout=0.2)
+        ...         break
+        ...     except queue.Empty:
+        ...         pass
+        >>> event
         StreamEvent(kind='status', id=1, account_id=2, visibility='')
+        >>> stop(); bus.close()
     """
 
     def __init__(
