@@ -53,6 +53,8 @@ import tempfile
 from fastapi.testclient import TestClient
 from twitterdesign.reference_app import Settings, create_app
 settings = Settings(data_dir=tempfile.mkdtemp(), argon2_time_cost=1, argon2_memory_kib=8)
+from twitterdesign.reference_app.cluster import check_reachable
+check_reachable(settings)  # what ``serve`` does before it starts
 with TestClient(create_app(settings)) as client:
     print(client.get("/api/v1/instance").status_code, client.get("/metrics").status_code)
 """

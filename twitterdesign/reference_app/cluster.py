@@ -101,17 +101,21 @@ def check_reachable(settings: Settings) -> None:
         open_timeline_store,
         url_scheme,
     )
-    from twitterdesign.reference_app.storage.postgres import mask_password
 
     db_url, cache_url = settings.resolved_database_url, settings.resolved_cache_url
+    networked = url_scheme(db_url) in _DATABASES, url_scheme(cache_url) in _CACHES
+    if not any(networked):
+        return  # embedded: nothing to reach (and the cluster extra may not be installed)
+    from twitterdesign.reference_app.storage.postgres import mask_password
+
     opened: Any = None
     flag, url = "--database-url", mask_password(db_url)
     try:
-        if url_scheme(db_url) in _DATABASES:
+        if networked[0]:
             opened = open_store(db_url, pool_size=1)
             opened.close()
         flag, url = "--cache-url", mask_password(cache_url)
-        if url_scheme(cache_url) in _CACHES:
+        if networked[1]:
             opened = open_timeline_store(cache_url, capacity=1, inactive_after_s=None)
             opened.count_users()  # one round trip: a Redis that does not answer raises
             opened.close()
