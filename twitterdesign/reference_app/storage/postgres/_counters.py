@@ -27,6 +27,7 @@ from typing import Any
 
 import psycopg
 
+from twitterdesign.reference_app.storage._sql import like_prefix
 from twitterdesign.reference_app.storage.counters import CounterDeltas, CounterEvent
 from twitterdesign.reference_app.storage.postgres._connection import Connected
 
@@ -79,14 +80,7 @@ class CountersMixin(Connected):
                 "ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED",
                 (limit,),
             ).fetchall()
-            if not rows:
-                return 0
-            apply([CounterEvent(str(r[1]), int(r[2]), str(r[3]), int(r[4])) for r in rows])
-            conn.execute(
-                "DELETE FROM counter_outbox WHERE seq = ANY(%s::bigint[])",
-                ([int(r[0]) for r in rows],),
-            )
-            return len(rows)
+            return _apply_then_delete(conn, rows, apply)
 
     def consume_counter_events_matching(
         self, prefixes: Sequence[str], apply: Callable[[Sequence[CounterEvent]], object]
@@ -99,21 +93,14 @@ class CountersMixin(Connected):
         """
         if not prefixes:
             return 0
-        where = " OR ".join(["key LIKE %s"] * len(prefixes))
+        where = " OR ".join(["key LIKE %s ESCAPE '\\'"] * len(prefixes))
         with self._tx() as conn:
             rows = conn.execute(
                 "SELECT seq, key, status_id, field, delta FROM counter_outbox "
                 f"WHERE {where} ORDER BY seq FOR UPDATE",
-                [p.replace("%", r"\%").replace("_", r"\_") + "%" for p in prefixes],
+                [like_prefix(p) for p in prefixes],
             ).fetchall()
-            if not rows:
-                return 0
-            apply([CounterEvent(str(r[1]), int(r[2]), str(r[3]), int(r[4])) for r in rows])
-            conn.execute(
-                "DELETE FROM counter_outbox WHERE seq = ANY(%s::bigint[])",
-                ([int(r[0]) for r in rows],),
-            )
-            return len(rows)
+            return _apply_then_delete(conn, rows, apply)
 
     def counter_events_waiting(self) -> int:
         """Return how many counter events no consumer has applied yet."""
@@ -171,3 +158,21 @@ class CountersMixin(Connected):
         with self._tx() as conn:
             cur = conn.execute("DELETE FROM counter_flushes WHERE applied_at < %s", (before_ms,))
             return int(cur.rowcount)
+
+
+def _apply_then_delete(
+    conn: psycopg.Connection[Any],
+    rows: Sequence[tuple[Any, ...]],
+    apply: Callable[[Sequence[CounterEvent]], object],
+) -> int:
+    """Hand locked outbox rows to ``apply`` as events, then delete them (same transaction).
+
+    Returns how many rows were consumed; ``apply`` raising leaves them in the outbox.
+    """
+    if not rows:
+        return 0
+    apply([CounterEvent(str(r[1]), int(r[2]), str(r[3]), int(r[4])) for r in rows])
+    conn.execute(
+        "DELETE FROM counter_outbox WHERE seq = ANY(%s::bigint[])", ([int(r[0]) for r in rows],)
+    )
+    return len(rows)
