@@ -106,6 +106,12 @@ class Settings:
             (any, Mastodon's choice: the API authenticates by bearer token only, never
             by cookie), exact origins such as ``https://elk.zone,http://localhost:5173``,
             or empty to send no CORS headers.
+        token_cache_ttl_s: Seconds each app process trusts an access-token lookup it
+            has made, when several processes share a Redis ``cache_url``: a hit costs
+            no database round trip. A revoke takes effect at once in the process that
+            revoked and in the others as soon as the stream bus delivers it; this is
+            the bound should that message be lost. 0 looks every token up every time.
+            (The embedded mode always looks up: SQLite answers in microseconds.)
         trust_forwarded_for: Take the client address from ``X-Forwarded-For`` sent by a
             proxy on the loopback interface (the multi-process front sets it).
         argon2_time_cost: Argon2id iterations for password hashes.
@@ -151,6 +157,7 @@ class Settings:
     view_flush_interval_s: float = 2.0
     counter_mode: str = "auto"
     cors_origins: str = "*"
+    token_cache_ttl_s: float = 30.0
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
@@ -190,6 +197,7 @@ class Settings:
             check_int(name, getattr(self, name), minimum=1)
         check_int("max_media_attachments", self.max_media_attachments, minimum=0, maximum=16)
         check_int("argon2_memory_kib", self.argon2_memory_kib, minimum=8)
+        check_number("token_cache_ttl_s", self.token_cache_ttl_s, minimum=0.0)
         for name in (
             "active_user_window_s",
             "rate_limit_window_s",
