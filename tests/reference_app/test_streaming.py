@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from tests.reference_app._entities import Conversation, Notification, Status, validate
 from tests.reference_app.conftest import Api, User
 from twitterdesign.reference_app.api import routes_streaming
 from twitterdesign.reference_app.api.routes_streaming import StreamConnection
@@ -44,6 +45,8 @@ def _until(
 
 
 def _status(message: dict[str, Any]) -> dict[str, Any]:
+    """The Status of an ``update`` message (checked against Mastodon's entity)."""
+    validate(Status, message["payload"])
     payload: dict[str, Any] = json.loads(message["payload"])
     return payload
 
@@ -133,6 +136,7 @@ def test_deletes_and_notifications_are_streamed(api: Api) -> None:
         api.client.post(f"/api/v1/statuses/{kept['id']}/favourite", headers=bob.headers)
         note = _until(ada_ws, lambda m: m["event"] == "notification")[-1]
     assert note["stream"] == ["user:notification"]
+    validate(Notification, note["payload"])
     body = json.loads(note["payload"])
     assert (body["type"], body["account"]["username"], body["status"]["id"]) == (
         "favourite",
@@ -298,6 +302,7 @@ def test_an_idle_event_stream_sends_heartbeats(monkeypatch: pytest.MonkeyPatch) 
 def _conversation(message: dict[str, Any]) -> dict[str, Any]:
     assert message["event"] == "conversation"
     assert message["stream"] == ["direct"]
+    validate(Conversation, message["payload"])
     payload: dict[str, Any] = json.loads(message["payload"])
     return payload
 
@@ -429,7 +434,14 @@ def test_a_direct_status_never_reaches_a_subscriber_it_does_not_mention(
         public_seen = _until(public_ws, _is_post("sentinel"))[:-1]
     direct_ids = {i for i, _, v, _ in made if v == "direct"}
     for seen in (user_seen, public_seen):
-        assert not direct_ids & {_status(m)["id"] for m in seen}
-    assert [_conversation(m)["last_status"]["id"] for m in direct_seen] == [
+        assert not direct_ids & {_status(m)["id"] for m in seen if m["event"] == "update"}
+    allowed = [
         i for i, author, v, mentioned in made if v == "direct" and (author == 0 or 0 in mentioned)
     ]
+    assert [_conversation(m)["last_status"]["id"] for m in direct_seen] == allowed
+    # A mention notification may carry a direct status: only one users[0] may read.
+    for m in user_seen:
+        if m["event"] == "notification":
+            validate(Notification, m["payload"])
+            status = json.loads(m["payload"])["status"]
+            assert status is None or status["id"] not in direct_ids or status["id"] in allowed

@@ -145,6 +145,7 @@ class Renderer:
             ),
             "emojis": [],
             "fields": [],
+            "roles": [],  # no role is shown on profiles here (no moderators, no admins)
         }
         if credentials:
             out["source"] = {
