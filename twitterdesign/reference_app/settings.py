@@ -21,6 +21,7 @@ ENV_PREFIX = "TWITTERDESIGN_"
 _SQLITE = "sqlite:///"
 _FILE = "file://"
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s?#,]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,9 @@ class Settings:
         worker_id: Snowflake worker id of this process (0..1023).
         instance_title: Name shown by ``/api/v1/instance``.
         domain: Host name used in ``acct`` handles and as the instance ``uri``.
+        contact_email: The address people write to about this server, shown as
+            ``email`` by ``/api/v1/instance`` and ``contact.email`` by
+            ``/api/v2/instance``. None means ``admin@<domain>`` (`resolved_contact_email`).
         public_url: Base URL for links in responses; derived from each request if None.
         max_status_chars: Longest status text, in characters (the lesson's 280).
         max_media_attachments: Media per status.
@@ -138,6 +142,7 @@ class Settings:
     worker_id: int = 0
     instance_title: str = "twitterdesign"
     domain: str = "localhost"
+    contact_email: str | None = None
     public_url: str | None = None
     max_status_chars: int = 280
     max_media_attachments: int = 4
@@ -184,6 +189,10 @@ class Settings:
                     "*, or comma-separated origins such as https://elk.zone (scheme, host, "
                     "optional port; no path)",
                 )
+        if self.contact_email is not None and not _EMAIL.fullmatch(self.contact_email):
+            raise InvalidParameterError(
+                "contact_email", self.contact_email, "an address such as admin@example.org"
+            )
         check_int("worker_id", self.worker_id, minimum=0, maximum=1023)
         for name in (
             "max_status_chars",
@@ -222,6 +231,18 @@ class Settings:
             ('https://elk.zone', 'http://localhost:5173')
         """
         return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
+
+    @property
+    def resolved_contact_email(self) -> str:
+        """``contact_email``, or ``admin@<domain>`` when it is None.
+
+        Examples:
+            >>> Settings(domain="social.example").resolved_contact_email
+            'admin@social.example'
+        """
+        if self.contact_email is not None:
+            return self.contact_email
+        return f"admin@{self.domain}"
 
     @property
     def resolved_database_url(self) -> str:

@@ -19,6 +19,7 @@ from twitterdesign.reference_app.api import (
     routes_auth,
     routes_lesson,
     routes_media,
+    routes_notifications_v2,
     routes_statuses,
     routes_streaming,
     routes_timelines,
@@ -151,6 +152,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_media,
         routes_lesson,
         routes_streaming,
+        # Last: its ``/api/v2/notifications/{group_key}`` must not shadow a fixed path.
+        routes_notifications_v2,
     ):
         app.include_router(module.router, responses=_ERRORS)
 

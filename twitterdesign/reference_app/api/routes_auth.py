@@ -72,7 +72,7 @@ def instance_v1(request: Request) -> dict[str, Any]:
         "title": s.settings.instance_title,
         "short_description": "A reference Twitter backend from the System Design lesson.",
         "description": "twitterdesign reference app: the lesson's design, running.",
-        "email": "",
+        "email": s.settings.resolved_contact_email,
         "version": MASTODON_VERSION,
         "urls": {"streaming_api": base.replace("http", "ws", 1)},
         "stats": {
@@ -113,7 +113,9 @@ def instance_v2(request: Request) -> dict[str, Any]:
             "message": None,
         },
         "api_versions": {"mastodon": 2},
-        "contact": {"email": "", "account": None},
+        # No account is the admin here (no roles), so ``account`` is null as Mastodon's
+        # is when no contact account is configured.
+        "contact": {"email": s.settings.resolved_contact_email, "account": None},
         "rules": [],
     }
 

@@ -52,6 +52,10 @@ from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
+from twitterdesign.reference_app.services.notification_groups import (
+    GroupPage,
+    NotificationGroup,
+)
 from twitterdesign.reference_app.services.notifications import (
     Notification,
     NotificationPage,
@@ -98,10 +102,12 @@ __all__ = [
     "FanoutWorker",
     "Forbidden",
     "GraphService",
+    "GroupPage",
     "Limiter",
     "MediaService",
     "NotFound",
     "Notification",
+    "NotificationGroup",
     "NotificationPage",
     "NotificationService",
     "RateLimitDecision",

@@ -198,5 +198,12 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX counter_flushes_by_time ON counter_flushes (applied_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Direct statuses: visible to the author and the mentioned accounts only.
+_V3: tuple[str, ...] = (
+    "ALTER TABLE statuses DROP CONSTRAINT statuses_visibility_check",
+    """ALTER TABLE statuses ADD CONSTRAINT statuses_visibility_check
+        CHECK (visibility IN ('public', 'unlisted', 'private', 'direct'))""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """Every schema version's statements, oldest first."""
