@@ -5,6 +5,10 @@ site as ``assets/quiz-bank.json`` and ``assets/quiz-bank.js`` on every build, so
 browser quiz (docs/quiz/index.md) always asks the package's current questions with
 numbers the library computed, and works offline from the built site. The bank is loaded
 with ``docs_dir`` set, so a question linking to a missing page fails the build.
+
+``on_page_markdown`` puts the command line's reference (every command, option, type,
+default and example, from `twitterdesign._cli._docs.reference_markdown`) into
+docs/reference/cli.md where the page says ``<!-- cli-reference -->``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from mkdocs.structure.files import File, Files
 
 BANK_JSON = "assets/quiz-bank.json"
 BANK_SCRIPT = "assets/quiz-bank.js"
+CLI_MARKER = "<!-- cli-reference -->"
 
 
 def on_files(files: Files, *, config: Any) -> Files:
@@ -32,3 +37,12 @@ def on_files(files: Files, *, config: Any) -> Files:
     script = f"window.TWITTERDESIGN_QUIZ_BANK = {text};\n"
     files.append(File.generated(config, BANK_SCRIPT, content=script))
     return files
+
+
+def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> str:
+    """Generate the CLI reference into the page that asks for it."""
+    if CLI_MARKER not in markdown:
+        return markdown
+    from twitterdesign._cli._docs import reference_markdown
+
+    return markdown.replace(CLI_MARKER, reference_markdown())

@@ -27,7 +27,7 @@ _HELP = (
     "  twitterdesign quiz --topic topk --count 5 --seed 7\n\n"
     "  twitterdesign quiz --seed 7 --json > quiz.json  # the questions, no answers\n\n"
     "  twitterdesign quiz --answers answers.json --json  # grade {id: answer, ...}\n\n"
-    "  twitterdesign quiz export site/quiz.json        # the JSON the web page reads"
+    "  twitterdesign quiz export site/assets/quiz-bank.json  # the JSON the web page reads"
 )
 
 #: Seeds the CLI draws when none is given (the range `Quiz` draws its own seeds from).
@@ -116,7 +116,9 @@ def register(app: typer.Typer) -> None:
 
     @quiz_app.command("export")
     def export(
-        path: Annotated[Path, typer.Argument(help="File to write, e.g. site/quiz-bank.json.")],
+        path: Annotated[
+            Path, typer.Argument(help="File to write, e.g. site/assets/quiz-bank.json.")
+        ],
         variants: Annotated[
             int, typer.Option("--variants", help="Instances of each parametric question.")
         ] = 3,
@@ -124,7 +126,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the question bank as the JSON the browser quiz reads.
 
-        Example: twitterdesign quiz export site/assets/quiz-bank.json
+        Examples:
+
+          twitterdesign quiz export site/assets/quiz-bank.json
         """
         from twitterdesign.quiz import export_json, load_bank
 
