@@ -430,7 +430,7 @@ def allocate_regions(
     country_servers = dict(
         zip(names, apportion([users[c] for c in names], requested, equal_ties=True), strict=True)
     )
-    region_servers = {r: 0 for r in region_names}
+    region_servers = dict.fromkeys(region_names, 0)
     for country, n in country_servers.items():
         region_servers[region_of[country]] += n
     raised = tuple(r for r in region_names if region_servers[r] < low)
