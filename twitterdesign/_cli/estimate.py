@@ -309,8 +309,7 @@ def regions_command(
 
 
 _BASIS_WORDS = {
-    "peak": "the estimate's servers at peak (the 80/20 rule: 80% of a day's requests in "
-    "4.8 hours)",
+    "peak": "the estimate's servers at peak (the 80/20 rule: 80% of a day's requests in 4.8 hours)",
     "average_load": "the estimate's servers at average load (the day's requests spread evenly)",
     "all_requests_in_one_second": "the estimate's servers if every daily request came in "
     "one second (an upper bound)",
