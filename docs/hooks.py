@@ -6,6 +6,9 @@ browser quiz (docs/quiz/index.md) always asks the package's current questions wi
 numbers the library computed, and works offline from the built site. The bank is loaded
 with ``docs_dir`` set, so a question linking to a missing page fails the build.
 
+It also draws the lesson's design diagrams (``docs/diagrams.py``) into
+``figures/diagrams/`` as SVG files, so they are rendered at build time without network.
+
 ``on_page_markdown`` puts the command line's reference (every command, option, type,
 default and example, from `twitterdesign._cli._docs.reference_markdown`) into
 docs/reference/cli.md where the page says ``<!-- cli-reference -->``.
@@ -21,15 +24,34 @@ from mkdocs.structure.files import File, Files
 BANK_JSON = "assets/quiz-bank.json"
 BANK_SCRIPT = "assets/quiz-bank.js"
 CLI_MARKER = "<!-- cli-reference -->"
+DIAGRAMS_DIR = "figures/diagrams"
+
+
+def _diagrams(docs_dir: str) -> Any:
+    """Load docs/diagrams.py (a script beside this hook, not part of the package)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("td_diagrams", Path(docs_dir) / "diagrams.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def on_files(files: Files, *, config: Any) -> Files:
     """Add the exported quiz bank to the site and keep this file out of it."""
     from twitterdesign.quiz import export_data, load_bank
 
-    hook = files.get_file_from_path("hooks.py")
-    if hook is not None:
-        files.remove(hook)
+    for source in ("hooks.py", "diagrams.py"):
+        found = files.get_file_from_path(source)
+        if found is not None:
+            files.remove(found)
+    for name, svg in _diagrams(config["docs_dir"]).render_all().items():
+        files.append(File.generated(config, f"{DIAGRAMS_DIR}/{name}", content=svg))
     data = export_data(load_bank(docs_dir=config["docs_dir"]))
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     files.append(File.generated(config, BANK_JSON, content=text + "\n"))
