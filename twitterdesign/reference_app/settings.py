@@ -82,7 +82,11 @@ class Settings:
         rate_limit_window_s: Length of the rate-limit window (Mastodon: 5 minutes).
         fanout_threshold: Largest follower count whose posts are still pushed into
             followers' caches; accounts with more are "celebrities", pulled at read time
-            (``twitterdesign.timeline.HybridThreshold``).
+            (``twitterdesign.timeline.HybridThreshold``). 1,000 bounds one post's fan-out
+            to 1,000 cache writes, a few milliseconds of a worker's time, while almost
+            every account is still pushed. `twitterdesign timeline simulate` defaults to
+            10,000 for its 100,000-user graph and the demo to half its users; the how-to
+            "Choose a fan-out threshold" explains each and how to pick yours.
         fanout_in_app: Whether this process consumes the outbox and pushes new statuses
             into home timelines itself (every process does, each into its own timelines,
             in the embedded mode). False when ``twitterdesign worker`` processes do the
