@@ -81,6 +81,7 @@ def test_a_post_reaches_a_follower_through_the_workers(cluster: ClusterProcess) 
         assert post.status_code == 200, post.text
         # No app instance pushes (fanout_in_app=false): only the worker can deliver it.
         wait_until(lambda: _home_ids(client, bob) == [post.json()["id"]], "the worker to deliver")
+
         # The app instances report the workers' shared totals, whichever one answers. A
         # worker adds to them after it acknowledged the batch, a moment after the push.
         def pushed() -> float:

@@ -41,9 +41,7 @@ class StatusReadsMixin(Connected):
             "FROM statuses s WHERE s.id = ANY(%s::bigint[])",
             (ids,),
         ).fetchall()
-        media = {
-            int(r[0]): [MediaRecord(*m) for m in r[14]] for r in rows if r[14] is not None
-        }
+        media = {int(r[0]): [MediaRecord(*m) for m in r[14]] for r in rows if r[14] is not None}
         out: dict[int, StatusRecord] = {}
         for r in rows:
             out[int(r[0])] = StatusRecord(
