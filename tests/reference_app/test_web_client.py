@@ -67,7 +67,11 @@ class Person:
         self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         self.page.on(
             "console",
-            lambda msg: self.errors.append(f"console: {msg.text}") if msg.type == "error" else None,
+            lambda msg: (
+                self.errors.append(f"console: {msg.text} at {msg.location.get('url')}")
+                if msg.type == "error"
+                else None
+            ),
         )
 
     def go(self, route: str) -> None:
@@ -149,16 +153,16 @@ def test_follow_then_a_post_arrives_live_and_likes_count_in_both(
     post = _status(bob.page, "Hello from alice")
     assert post.count() == 1
 
-    like = post.get_by_role("button", name="Like (0)")
+    like = post.get_by_role("button", name="Like 0", exact=True)
     like.click()
-    liked = post.get_by_role("button", name="Like (1)")
+    liked = post.get_by_role("button", name="Like 1", exact=True)
     liked.wait_for()
     assert liked.get_attribute("aria-pressed") == "true"
     # The author sees the count too, on the post's own page.
     alice.go("/home")
-    _status(alice.page, "Hello from alice").get_by_role("link", name="Open thread").click()
+    _status(alice.page, "Hello from alice").get_by_role("link", name="open thread").click()
     alice.page.get_by_role("heading", name="Post").wait_for()
-    alice.page.locator("article.focused").get_by_role("button", name="Like (1)").wait_for()
+    alice.page.locator("article.focused").get_by_role("button", name="Like 1", exact=True).wait_for()
     assert alice.errors == [] and bob.errors == []
 
 

@@ -241,7 +241,8 @@ def revoke(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
 
 
 _FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorize {app}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<title>Authorize {app}</title>
 </head><body><h1>Authorize {app}</h1><p>{message}</p>
 <form method="post" action="/oauth/authorize">
 <input type="hidden" name="client_id" value="{client_id}">

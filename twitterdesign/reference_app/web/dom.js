@@ -32,11 +32,11 @@ export function relativeTime(date, now = Date.now()) {
     ? { month: "short", day: "numeric" } : { year: "numeric", month: "short", day: "numeric" });
 }
 
-/** A <time> showing the relative time, with the full date on hover and to screen readers. */
+/** A <time> showing the relative time, with the full date on hover. */
 export function timeEl(iso) {
   const date = new Date(iso);
   const full = date.toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" });
-  return h("time", { datetime: iso, title: full, "aria-label": full }, relativeTime(date));
+  return h("time", { datetime: iso, title: full }, relativeTime(date));
 }
 
 /** Refresh every relative time on the page (called on a timer). */

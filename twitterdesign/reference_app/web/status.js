@@ -24,7 +24,8 @@ export function renderStatus(status, ctx) {
     h("a", { class: "name", id: `by-${status.id}`, href: `#/accounts/${a.id}` }, a.display_name || a.username),
     h("span", { class: "acct" }, `@${a.acct}`),
     shown.visibility !== "public" ? h("span", { class: "meta" }, `· ${shown.visibility}`) : null,
-    h("a", { class: "when", href: `#/statuses/${shown.id}`, "aria-label": "Open thread" }, timeEl(shown.created_at)),
+    h("a", { class: "when", href: `#/statuses/${shown.id}` }, timeEl(shown.created_at),
+      h("span", { class: "visually-hidden" }, ", open thread")),
   ));
   if (shown.in_reply_to_id) {
     article.append(h("p", { class: "meta" }, h("a", { href: `#/statuses/${shown.in_reply_to_id}` }, "In reply to a post")));
@@ -40,15 +41,18 @@ export function renderStatus(status, ctx) {
 }
 
 function count(n) {
-  return n ? String(n) : "";
+  return String(n || 0);
+}
+
+function icon(glyph) {
+  return h("span", { "aria-hidden": "true" }, `${glyph} `);
 }
 
 function actions(s, ctx) {
   const bar = h("div", { class: "actions", role: "group", "aria-label": "Actions" });
   const signedIn = Boolean(ctx.me);
-  const reply = h("button", { class: "plain", type: "button", disabled: !signedIn,
-    "aria-label": `Reply (${s.replies_count || 0} replies)`, onclick: () => ctx.onReply(s) },
-  "↩ Reply ", h("span", { class: "n" }, count(s.replies_count)));
+  const reply = h("button", { class: "plain", type: "button", disabled: !signedIn, onclick: () => ctx.onReply(s) },
+    icon("↩"), "Reply ", h("span", { class: "n" }, count(s.replies_count)));
   const boost = toggle(s, ctx, {
     cls: "boost", label: "Reblog", field: "reblogged", counter: "reblogs_count",
     on: "reblog", off: "unreblog", icon: "🔁",
@@ -62,7 +66,7 @@ function actions(s, ctx) {
     bar.append(toggle(s, ctx, { cls: "mark", label: "Bookmark", field: "bookmarked", on: "bookmark", off: "unbookmark", icon: "🔖" }));
   }
   if (typeof s.views_count === "number") {
-    bar.append(h("span", { class: "views", title: "Views" }, `👁 ${s.views_count}`, h("span", { class: "visually-hidden" }, " views")));
+    bar.append(h("span", { class: "views", title: "Views" }, icon("👁"), `${s.views_count}`, h("span", { class: "visually-hidden" }, " views")));
   }
   if (ctx.me && s.account.id === ctx.me.id) {
     bar.append(h("button", { class: "plain", type: "button", onclick: () => remove(s, ctx) }, "Delete"));
@@ -71,15 +75,14 @@ function actions(s, ctx) {
 }
 
 /** A pressed/unpressed action whose count changes at once and is rolled back on error. */
-function toggle(s, ctx, { cls, label, field, counter, on, off, icon }) {
+function toggle(s, ctx, { cls, label, field, counter, on, off, icon: glyph }) {
   const btn = h("button", { class: `plain ${cls}`, type: "button", disabled: !ctx.me, "aria-pressed": String(Boolean(s[field])) });
   const n = h("span", { class: "n" });
   const paint = () => {
     btn.setAttribute("aria-pressed", String(Boolean(s[field])));
     n.textContent = counter ? count(s[counter]) : "";
-    btn.setAttribute("aria-label", counter ? `${label} (${s[counter] || 0})` : label);
   };
-  btn.append(`${icon} ${label} `, n);
+  btn.append(icon(glyph), counter ? `${label} ` : label, n);
   paint();
   btn.addEventListener("click", async () => {
     const before = counter ? { [field]: s[field], [counter]: s[counter] } : { [field]: s[field] };
