@@ -10,6 +10,7 @@ screens for serious accessibility problems.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -108,7 +109,8 @@ def people(browser: Any, server: str) -> Iterator[dict[str, Person]]:
 
 
 def _status(page: Any, text: str) -> Any:
-    return page.locator("article.status", has_text=text)
+    """The status with ``text`` (its original: reblogs of it are left out)."""
+    return page.locator("article.status:not(.reblog)", has_text=text)
 
 
 def test_sign_up_then_sign_in_with_oauth_and_pkce(people: dict[str, Person]) -> None:
@@ -158,11 +160,16 @@ def test_follow_then_a_post_arrives_live_and_likes_count_in_both(
     liked = post.get_by_role("button", name="Like 1", exact=True)
     liked.wait_for()
     assert liked.get_attribute("aria-pressed") == "true"
-    # The author sees the count too, on the post's own page.
+    post.get_by_role("button", name="Reblog 0", exact=True).click()
+    post.get_by_role("button", name="Reblog 1", exact=True).wait_for()
+    # The author sees both counts too, on the post's own page, with its view count.
     alice.go("/home")
     _status(alice.page, "Hello from alice").get_by_role("link", name="open thread").click()
     alice.page.get_by_role("heading", name="Post").wait_for()
-    alice.page.locator("article.focused").get_by_role("button", name="Like 1", exact=True).wait_for()
+    focused = alice.page.locator("article.focused")
+    focused.get_by_role("button", name="Like 1", exact=True).wait_for()
+    focused.get_by_role("button", name="Reblog 1", exact=True).wait_for()
+    assert re.fullmatch(r"[1-9]\d* views?", focused.locator(".views").inner_text())
     assert alice.errors == [] and bob.errors == []
 
 
@@ -231,6 +238,53 @@ def test_keyboard_only_posting(people: dict[str, Person]) -> None:
     page.keyboard.press("Control+Enter")
     _status(page, "And with Ctrl+Enter").wait_for()
     assert bob.errors == []
+
+
+def test_a_refused_like_is_rolled_back_and_said(people: dict[str, Person]) -> None:
+    bob = people["bob"]
+    page = bob.page
+    bob.go("/public")
+    post = _status(page, "Hello from alice").first
+    post.wait_for()
+    page.route(
+        "**/unfavourite",
+        lambda route: route.fulfill(
+            status=503, content_type="application/json", body='{"error": "try later"}'
+        ),
+    )
+    try:
+        button = post.get_by_role("button", name="Like 1", exact=True)
+        button.click()  # an unlike the server refuses: shown at once, then put back
+        page.locator("#alert", has_text="Could not unfavourite: try later").wait_for()
+        liked = post.get_by_role("button", name="Like 1", exact=True)
+        assert liked.get_attribute("aria-pressed") == "true"
+    finally:
+        page.unroute_all()
+    # The browser logs the refused call itself; anything else is a real error.
+    assert [e for e in bob.errors if "status of 503" not in e] == []
+    bob.errors.clear()
+
+
+def test_bookmarks_hide_when_the_server_has_none(people: dict[str, Person]) -> None:
+    bob = people["bob"]
+    page = bob.page
+    bob.go("/public")
+    _status(page, "Hello from alice").first.wait_for()
+    page.route(
+        "**/bookmark",
+        lambda route: route.fulfill(
+            status=404, content_type="application/json", body='{"error": "Record not found"}'
+        ),
+    )
+    try:
+        _status(page, "Hello from alice").first.get_by_role("button", name="Bookmark").click()
+        page.locator("#alert", has_text="Bookmarks are not available").wait_for()
+        assert page.get_by_role("button", name="Bookmark").count() == 0
+    finally:
+        page.unroute_all()
+        page.reload()  # the client forgets, for the tests after this one
+    assert [e for e in bob.errors if "status of 404" not in e] == []
+    bob.errors.clear()
 
 
 def test_counter_counts_code_points_like_the_server(people: dict[str, Person]) -> None:

@@ -45,6 +45,11 @@ export class Feed {
   add(status, where) {
     if (this.seen.has(status.id)) return;
     this.seen.add(status.id);
+    // The stream can announce a post before the request that made it has answered.
+    if (this.pending.some((s) => s.id === status.id)) {
+      this.pending = this.pending.filter((s) => s.id !== status.id);
+      this.paintBanner();
+    }
     const el = renderStatus(status, this.ctx);
     if (where === "start") this.list.prepend(el);
     else this.list.append(el);
@@ -55,9 +60,13 @@ export class Feed {
   arrived(status) {
     if (this.seen.has(status.id) || this.pending.some((s) => s.id === status.id)) return;
     this.pending.push(status);
+    this.paintBanner();
+  }
+
+  paintBanner() {
     const n = this.pending.length;
     this.banner.textContent = `Show ${n} new post${n === 1 ? "" : "s"}`;
-    this.banner.hidden = false;
+    this.banner.hidden = n === 0;
   }
 
   showPending() {
@@ -73,6 +82,7 @@ export class Feed {
 
   removed(id) {
     this.pending = this.pending.filter((s) => s.id !== id && (!s.reblog || s.reblog.id !== id));
+    this.paintBanner();
     for (const el of this.list.querySelectorAll(`article[data-id="${id}"], article[data-shown-id="${id}"]`)) el.remove();
   }
 

@@ -12,7 +12,7 @@ export const features = { bookmarks: true };
 export function renderStatus(status, ctx) {
   const shown = status.reblog || status;
   const article = h("article", {
-    class: `status${ctx.focused ? " focused" : ""}`, dataset: { id: status.id, shownId: shown.id },
+    class: `status${ctx.focused ? " focused" : ""}${status.reblog ? " reblog" : ""}`, dataset: { id: status.id, shownId: shown.id },
     "aria-labelledby": `by-${status.id}`,
   });
   if (status.reblog) {
@@ -45,7 +45,7 @@ function count(n) {
 }
 
 function icon(glyph) {
-  return h("span", { "aria-hidden": "true" }, `${glyph} `);
+  return glyph ? h("span", { "aria-hidden": "true" }, `${glyph} `) : null;
 }
 
 function actions(s, ctx) {
@@ -55,7 +55,7 @@ function actions(s, ctx) {
     icon("↩"), "Reply ", h("span", { class: "n" }, count(s.replies_count)));
   const boost = toggle(s, ctx, {
     cls: "boost", label: "Reblog", field: "reblogged", counter: "reblogs_count",
-    on: "reblog", off: "unreblog", icon: "🔁",
+    on: "reblog", off: "unreblog", icon: "⇄",
   });
   const fav = toggle(s, ctx, {
     cls: "fav", label: "Like", field: "favourited", counter: "favourites_count",
@@ -63,10 +63,10 @@ function actions(s, ctx) {
   });
   bar.append(reply, boost, fav);
   if (features.bookmarks && "bookmarked" in s) {
-    bar.append(toggle(s, ctx, { cls: "mark", label: "Bookmark", field: "bookmarked", on: "bookmark", off: "unbookmark", icon: "🔖" }));
+    bar.append(toggle(s, ctx, { cls: "mark", label: "Bookmark", field: "bookmarked", on: "bookmark", off: "unbookmark", icon: "" }));
   }
   if (typeof s.views_count === "number") {
-    bar.append(h("span", { class: "views", title: "Views" }, icon("👁"), `${s.views_count}`, h("span", { class: "visually-hidden" }, " views")));
+    bar.append(h("span", { class: "views" }, `${s.views_count} view${s.views_count === 1 ? "" : "s"}`));
   }
   if (ctx.me && s.account.id === ctx.me.id) {
     bar.append(h("button", { class: "plain", type: "button", onclick: () => remove(s, ctx) }, "Delete"));
@@ -82,7 +82,7 @@ function toggle(s, ctx, { cls, label, field, counter, on, off, icon: glyph }) {
     btn.setAttribute("aria-pressed", String(Boolean(s[field])));
     n.textContent = counter ? count(s[counter]) : "";
   };
-  btn.append(icon(glyph), counter ? `${label} ` : label, n);
+  btn.append(...[icon(glyph), counter ? `${label} ` : label, n].filter(Boolean));
   paint();
   btn.addEventListener("click", async () => {
     const before = counter ? { [field]: s[field], [counter]: s[counter] } : { [field]: s[field] };
@@ -101,7 +101,7 @@ function toggle(s, ctx, { cls, label, field, counter, on, off, icon: glyph }) {
       Object.assign(s, before);
       if (field === "bookmarked" && err instanceof ApiError && err.status === 404) {
         features.bookmarks = false;
-        btn.remove();
+        for (const el of document.querySelectorAll(".actions button.mark")) el.remove();
         ctx.notify("Bookmarks are not available on this server.", true);
         return;
       }
