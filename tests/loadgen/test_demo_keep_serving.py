@@ -17,8 +17,10 @@ from twitterdesign.loadgen import DEMO_PASSWORD
 @pytest.mark.slow
 def test_keep_serving_prints_the_web_client_url_and_a_login_that_works() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "twitterdesign", "demo", "--users", "10", "--requests", "20"]
-        + ["--concurrency", "2", "--json", "--keep-serving"],
+        [
+            *(sys.executable, "-m", "twitterdesign", "demo", "--users", "20"),
+            *("--requests", "20", "--concurrency", "2", "--json", "--keep-serving"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -34,7 +36,8 @@ def test_keep_serving_prints_the_web_client_url_and_a_login_that_works() -> None
         said = "".join(lines)
         url = re.search(r"Open the web client: (http://127\.0\.0\.1:\d+/)\n", said)
         login = re.search(r"Demo login: username (\w+), password '([^']+)'", said)
-        assert url is not None and login is not None, said
+        assert url is not None, said
+        assert login is not None, said
         assert login.group(2) == DEMO_PASSWORD
         page = httpx.get(url.group(1), timeout=10)
         assert page.status_code == 200

@@ -170,7 +170,8 @@ def test_follow_then_a_post_arrives_live_and_likes_count_in_both(
     focused.get_by_role("button", name="Like 1", exact=True).wait_for()
     focused.get_by_role("button", name="Reblog 1", exact=True).wait_for()
     assert re.fullmatch(r"[1-9]\d* views?", focused.locator(".views").inner_text())
-    assert alice.errors == [] and bob.errors == []
+    assert alice.errors == []
+    assert bob.errors == []
 
 
 def test_search_finds_the_post_and_its_hashtag(people: dict[str, Person]) -> None:
@@ -329,8 +330,9 @@ def _axe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.getbasetemp() / "axe"
     script = where / "node_modules" / "axe-core" / "axe.min.js"
     if not script.exists():
+        command = [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(where)]
         done = subprocess.run(
-            [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(where), "axe-core"],
+            [*command, "axe-core"],
             capture_output=True,
             text=True,
             timeout=240,
