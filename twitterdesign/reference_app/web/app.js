@@ -229,7 +229,11 @@ async function route() {
   } catch (err) {
     screen("Something went wrong", h("p", {}, err.message));
   } finally {
-    if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
+    // A new screen starts keyboard navigation at its top, unless it focused a field itself.
+    const active = document.activeElement;
+    if (!(active !== main && main.contains(active) && active.matches("input, textarea"))) {
+      main.focus({ preventScroll: true });
+    }
     trends();
   }
 }
