@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.reference_app._engines import as_env, engine_params, engine_settings
+from tests.reference_app._images import png
 from tests.reference_app._live import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -320,6 +321,67 @@ def test_bookmarks_hide_when_the_server_has_none(people: dict[str, Person]) -> N
         page.unroute_all()
         page.reload()  # the client forgets, for the tests after this one
     assert [e for e in bob.errors if "status of 404" not in e] == []
+    bob.errors.clear()
+
+
+def test_an_image_is_previewed_and_posted_with_its_alt_text(
+    people: dict[str, Person], tmp_path: Path
+) -> None:
+    bob = people["bob"]
+    page = bob.page
+    bob.go("/home")
+    image = tmp_path / "sunset.png"
+    image.write_bytes(png(64, 48))
+    page.get_by_label("Attach images").set_input_files(str(image))
+    preview = page.locator(".compose .previews img")
+    preview.wait_for()
+    assert (preview.get_attribute("src") or "").startswith("blob:")  # local, before upload
+    page.get_by_label("Alt text for sunset.png").fill("A red sunset over the sea")
+    page.get_by_label("What's happening?").fill("Look at this")
+    page.get_by_role("button", name="Post", exact=True).click()
+    posted = _status(page, "Look at this").get_by_role("img", name="A red sunset over the sea")
+    posted.wait_for()
+    # The server's copy of the image, loaded (the preview is 64 px wide like the original).
+    assert not (posted.get_attribute("src") or "").startswith("blob:")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=posted.element_handle()
+    )
+    assert page.locator(".compose .previews img").count() == 0  # the form is cleared
+    assert bob.errors == []
+
+
+def test_times_are_relative_with_the_full_date_on_hover(people: dict[str, Person]) -> None:
+    page = people["bob"].page
+    people["bob"].go("/home")
+    shown = page.evaluate(
+        """async () => {
+          const { relativeTime } = await import("./web/dom.js");
+          const now = Date.parse("2026-06-15T12:00:00Z");
+          const ago = (s) => relativeTime(new Date(now - s * 1000), now);
+          return [ago(2), ago(45), ago(120), ago(3 * 3600 + 59), ago(2 * 86400)];
+        }"""
+    )
+    assert shown == ["now", "45s", "2m", "3h", "2d"]
+    when = page.locator("article.status time").first
+    title = when.get_attribute("title") or ""
+    assert len(title) > len(when.inner_text())
+    year = (when.get_attribute("datetime") or "")[:4]
+    assert year in title
+
+
+def test_offline_and_unreachable_are_said_plainly(people: dict[str, Person]) -> None:
+    bob = people["bob"]
+    bob.go("/home")
+    _status(bob.page, "Hello from alice").wait_for()
+    bob.context.set_offline(True)
+    try:
+        bob.page.locator("#alert", has_text="You are offline").wait_for()
+        bob.page.get_by_role("link", name="Public").click()
+        bob.page.locator("#alert", has_text="Reconnect, then try again").wait_for()
+    finally:
+        bob.context.set_offline(False)
+    bob.page.locator("#notice", has_text="Back online").wait_for()
+    assert [e for e in bob.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
     bob.errors.clear()
 
 
