@@ -35,7 +35,7 @@ from twitterdesign.reference_app.api._server_errors import UnexpectedErrorMiddle
 from twitterdesign.reference_app.services import AppError, Services
 from twitterdesign.reference_app.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["WEB_DIR", "create_app"]
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
