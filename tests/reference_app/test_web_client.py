@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.reference_app._engines import as_env, engine_params, engine_settings
-from tests.reference_app._images import png
+from tests.reference_app._images import encode
 from tests.reference_app._live import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -324,6 +324,18 @@ def test_bookmarks_hide_when_the_server_has_none(people: dict[str, Person]) -> N
     bob.errors.clear()
 
 
+def _sunset(width: int, height: int) -> bytes:
+    """A small PNG: an orange sky fading into a blue sea."""
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height))
+    for y in range(height):
+        color = (240, 120 + y, 40) if y < height // 2 else (20, 60, 120 + y)
+        for x in range(width):
+            image.putpixel((x, y), color)
+    return encode(image, "PNG")
+
+
 def test_an_image_is_previewed_and_posted_with_its_alt_text(
     people: dict[str, Person], tmp_path: Path
 ) -> None:
@@ -331,7 +343,7 @@ def test_an_image_is_previewed_and_posted_with_its_alt_text(
     page = bob.page
     bob.go("/home")
     image = tmp_path / "sunset.png"
-    image.write_bytes(png(64, 48))
+    image.write_bytes(_sunset(64, 48))
     page.get_by_label("Attach images").set_input_files(str(image))
     preview = page.locator(".compose .previews img")
     preview.wait_for()
