@@ -18,11 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.reference_app._engines import as_env, engine_params, engine_settings
 from tests.reference_app._images import encode
-from tests.reference_app._live import live_server
+from tests.reference_app._live import live_server, register_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -395,6 +396,26 @@ def test_offline_and_unreachable_are_said_plainly(people: dict[str, Person]) -> 
     bob.page.locator("#notice", has_text="Back online").wait_for()
     assert [e for e in bob.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
     bob.errors.clear()
+
+
+def test_scrolling_down_loads_older_posts_by_the_link_header(
+    people: dict[str, Person], server: str
+) -> None:
+    with httpx.Client(base_url=server, timeout=30) as client:
+        auth = register_user(client, "dave")
+        for i in range(30):
+            posted = client.post("/api/v1/statuses", headers=auth, data={"status": f"scroll {i}"})
+            assert posted.status_code == 200, posted.text
+    carol = people["carol"]
+    carol.go("/public")
+    _status(carol.page, "scroll 29").wait_for()
+    first_page = carol.page.locator("article.status").count()
+    assert first_page == 20  # the client asks for 20 a page
+    assert _status(carol.page, "scroll 0").count() == 0
+    carol.page.mouse.wheel(0, 20_000)
+    _status(carol.page, "scroll 0").wait_for()  # the next page, from Link: rel="next"
+    assert carol.page.locator("article.status").count() > first_page
+    assert carol.errors == []
 
 
 def test_counter_counts_code_points_like_the_server(people: dict[str, Person]) -> None:
