@@ -7,11 +7,15 @@ import hashlib
 import re
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.reference_app.conftest import Api
 from twitterdesign.reference_app.services.accounts import pkce_challenge
+
+# Codes live in the store: PKCE is checked on SQLite and on the cluster's PostgreSQL.
+pytestmark = pytest.mark.all_engines
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636, appendix B

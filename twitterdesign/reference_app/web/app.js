@@ -2,7 +2,7 @@
 import { ApiError, call, get, post, server, setServer, setToken, token } from "./api.js";
 import { finishSignIn, signUp, startSignIn } from "./auth.js";
 import { composeForm } from "./compose.js";
-import { h, refreshTimes } from "./dom.js";
+import { h, refreshTimes, timeEl } from "./dom.js";
 import { Feed } from "./feed.js";
 import { renderStatus } from "./status.js";
 import { Stream } from "./stream.js";
@@ -141,10 +141,9 @@ async function notifications() {
   const c = ctx();
   screen("Notifications", data.length ? h("div", {}, data.map((n) => h("div", { class: "notification" },
     h("p", {}, h("a", { href: `#/accounts/${n.account.id}` }, n.account.display_name || n.account.username),
-      ` ${VERBS[n.type] || n.type} `, h("span", { class: "muted" }, "· "), h("time", { datetime: n.created_at }, "")),
+      ` ${VERBS[n.type] || n.type} `, h("span", { class: "muted" }, "· ", timeEl(n.created_at))),
     n.status && n.type !== "mention" ? h("p", { class: "muted" }, h("a", { href: `#/statuses/${n.status.id}` }, "View post")) : null,
     n.type === "mention" && n.status ? renderStatus(n.status, c) : null))) : h("p", { class: "muted" }, "No notifications yet."));
-  refreshTimes();
 }
 
 function signInScreen() {
