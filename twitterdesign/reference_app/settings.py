@@ -84,6 +84,9 @@ class Settings:
             in the embedded mode). False when ``twitterdesign worker`` processes do the
             fan-out into shared Redis timelines: then no app process pushes at all.
         timeline_cache_size: Entries kept per home timeline cache (Twitter kept 800).
+        ranked_home_candidates: How many of the newest home-timeline entries compete
+            for the ranked ("Top") home timeline
+            (`twitterdesign.reference_app.services.ranking`).
         active_user_window_s: Followers who have not read their home timeline for this
             long get no pushes; their cache is rebuilt from storage on the next read.
         trends_window_s: How far back trends look.
@@ -150,6 +153,7 @@ class Settings:
     fanout_threshold: int = 1_000
     fanout_in_app: bool = True
     timeline_cache_size: int = 800
+    ranked_home_candidates: int = 200
     active_user_window_s: float = 7 * 86_400.0
     trends_window_s: float = 6 * 3600.0
     sketch_persist_interval_s: float = 30.0
@@ -197,6 +201,7 @@ class Settings:
             check_int(name, getattr(self, name), minimum=1)
         check_int("max_media_attachments", self.max_media_attachments, minimum=0, maximum=16)
         check_int("argon2_memory_kib", self.argon2_memory_kib, minimum=8)
+        check_int("ranked_home_candidates", self.ranked_home_candidates, minimum=1, maximum=800)
         check_number("token_cache_ttl_s", self.token_cache_ttl_s, minimum=0.0)
         for name in (
             "active_user_window_s",

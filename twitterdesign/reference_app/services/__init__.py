@@ -31,6 +31,7 @@ from twitterdesign.reference_app.services._factory import (
     check_settings_urls,
     counters_deferred,
     open_blob_store,
+    open_rankings,
     open_rate_limiters,
     open_status_counters,
     open_store,
@@ -56,6 +57,7 @@ from twitterdesign.reference_app.services.notifications import (
     NotificationPage,
     NotificationService,
 )
+from twitterdesign.reference_app.services.ranking import RankingService
 from twitterdesign.reference_app.services.ratelimit import (
     Limiter,
     RateLimitDecision,
@@ -272,6 +274,13 @@ class Services:
             counts=self.counts if self.counts.deferred else None,
         )
         self.search = SearchService(self.store, self.statuses)
+        self.ranking = RankingService(
+            self.timelines,
+            self.statuses,
+            self.counts,
+            open_rankings(settings.resolved_cache_url),
+            candidates=settings.ranked_home_candidates,
+        )
         self.media = MediaService(
             self.store,
             self.ids,
@@ -433,6 +442,7 @@ class Services:
             self.status_counters.close()
         self.streaming.stop()
         self.stream_bus.close()
+        self.ranking.snapshots.close()
         self.timeline_store.close()
         self._close_limiters()
         if self._log_reader is not None:

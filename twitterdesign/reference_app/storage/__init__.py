@@ -43,7 +43,11 @@ from twitterdesign.reference_app.storage.counters import (
     counter_key_prefixes,
 )
 from twitterdesign.reference_app.storage.sqlite import SQLiteStore
-from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
+from twitterdesign.reference_app.storage.timelines import (
+    HomeRead,
+    InProcessTimelineStore,
+    TimelineStore,
+)
 
 __all__ = [
     "COUNTER_FIELDS",
@@ -59,6 +63,7 @@ __all__ = [
     "DeferredCounterStore",
     "FileBlobStore",
     "GraphStore",
+    "HomeRead",
     "IdempotencyStore",
     "InMemoryBlobStore",
     "InProcessTimelineStore",
