@@ -137,7 +137,11 @@ def test_a_sliced_array_counts_only_its_slice():
 def test_windowed_and_decayed_sketches_take_arrow_with_timestamps():
     tags = pa.array(["#a", "#b", "#a", "#a"] * 8)
     times = pa.array(np.repeat([0.0, 70.0], 16))
-    for make in (lambda: WindowedTopK(window_s=60, buckets=6), lambda: DecayedTopK(half_life_s=30.0, capacity=8)):
+    makers = (
+        lambda: WindowedTopK(window_s=60, buckets=6),
+        lambda: DecayedTopK(half_life_s=30.0, capacity=8),
+    )
+    for make in makers:
         from_arrow, from_list = make(), make()
         from_arrow.update_many(tags, timestamps_s=times)
         from_list.update_many(tags.to_pylist(), timestamps_s=times.to_numpy())
