@@ -30,10 +30,7 @@ from twitterdesign.topk._packed import (
     BYTES_SEED,
     MIN_PACKED,
     STR_SEED,
-    Distinct,
     Packed,
-    content_keys,
-    key_digest,
     packed_from_buffer,
 )
 
@@ -60,11 +57,18 @@ class ArrowItems(Sequence[Any]):
         packed: The same items as a `Packed` view of the array's buffers.
     """
 
-    __slots__ = ("array", "packed")
+    __slots__ = ("_packed", "array")
 
-    def __init__(self, array: Any, packed: Packed | None = None) -> None:
+    def __init__(self, array: Any) -> None:
         self.array = array
-        self.packed = _pack_arrow(array) if packed is None else packed
+        self._packed: Packed | None = None
+
+    @property
+    def packed(self) -> Packed:
+        """The items as a `Packed` view of the array's buffers (built on first use)."""
+        if self._packed is None:
+            self._packed = _pack_arrow(self.array)
+        return self._packed
 
     def __len__(self) -> int:
         return len(self.array)
@@ -83,6 +87,10 @@ class ArrowItems(Sequence[Any]):
     def __iter__(self) -> Iterator[Any]:
         return iter(self.array.to_pylist())
 
+    def tolist(self) -> list[Any]:
+        """Return every item as a Python object."""
+        return list(self.array.to_pylist())
+
     def take_items(self, positions: I64) -> list[Any]:
         """Return the items at ``positions`` as Python objects (one Arrow ``take``)."""
         return list(self.array.take(positions).to_pylist())
@@ -91,28 +99,47 @@ class ArrowItems(Sequence[Any]):
         """Return the events at ``positions`` as a new batch (still Arrow)."""
         return ArrowItems(self.array.take(positions))
 
-    def group(self, weights: I64 | None) -> tuple[Distinct, I64]:
+    def group(self, weights: I64 | None) -> tuple[ArrowItems, I64]:
         """Sum the batch per distinct item, in order of first occurrence.
 
         Arrow's hash kernels do the grouping (``value_counts``, or ``dictionary_encode``
-        and a bincount of the weights), so items are compared by their bytes: a NUL
-        inside a string is just another byte. The digests only propose matches against
-        a table, which are then confirmed item by item.
+        and a sum of the weights), comparing items by their bytes.
+
+        Returns:
+            ``(values, sums)``: the distinct items (still Arrow) and their total weight.
         """
         import pyarrow.compute as pc
 
         if weights is None:
             counted = pc.value_counts(self.array)
             values = ArrowItems(counted.field("values"))
-            counts = counted.field("counts").to_numpy().astype(np.int64)
-        else:
-            encoded = self.array.dictionary_encode()
-            values = ArrowItems(encoded.dictionary)
-            index = encoded.indices.to_numpy(zero_copy_only=False)
-            counts = np.zeros(len(values), dtype=np.int64)
-            np.add.at(counts, index, weights)
-        digests = key_digest(content_keys(values.packed))
-        return Distinct(values, np.arange(len(values), dtype=np.int64), digests), counts
+            return values, counted.field("counts").to_numpy().astype(np.int64)
+        encoded = self.array.dictionary_encode()
+        index = encoded.indices.to_numpy(zero_copy_only=False)
+        sums = np.zeros(len(encoded.dictionary), dtype=np.int64)
+        np.add.at(sums, index, weights)
+        return ArrowItems(encoded.dictionary), sums
+
+    def positions_of(self, keys: list[Any]) -> I64 | None:
+        """For each of ``keys`` (Python items), its position here or -1 (``index_in``).
+
+        Returns None when the keys are not all of this column's Python type (str for
+        strings, bytes for binary), or cannot be Arrow values (lone surrogates): the
+        caller then matches them another way.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pa.types.is_string(self.array.type) or pa.types.is_large_string(self.array.type)
+        if set(map(type, keys)) != {str if text else bytes}:
+            return None
+        try:
+            probe = pa.array(keys, type=self.array.type)
+        except (pa.ArrowException, UnicodeEncodeError):
+            return None
+        found = pc.index_in(probe, value_set=self.array)
+        positions: I64 = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return positions
 
     def encode(self) -> tuple[list[Any], I64]:
         """The distinct items in order of first occurrence, and each event's index into them."""

@@ -222,8 +222,9 @@ class Batch:
         keys: ``int64`` array (the fast path), a list of canonical items, or a string or
             binary Arrow column (`ArrowItems`).
         weights: ``int64`` array of the same length, or None for all-ones.
-        packed: For a large batch of only strings (or only bytes), the same items
-            packed into one buffer for the vectorized hash and grouping; else None.
+        packed: For a large list of only strings (or only bytes), the same items
+            packed into one buffer for the vectorized hash and grouping; else None (an
+            Arrow column packs itself from its buffers).
     """
 
     keys: IntArray | list[Item] | ArrowItems
@@ -232,6 +233,8 @@ class Batch:
 
     def fingerprints(self) -> npt.NDArray[np.uint64] | None:
         """The 64-bit fingerprint of every packed item, or None if the batch is not packed."""
+        if isinstance(self.keys, ArrowItems):
+            return murmur3_h1(self.keys.packed)
         return None if self.packed is None else murmur3_h1(self.packed)
 
     def __len__(self) -> int:
@@ -260,7 +263,7 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
     keys: IntArray | list[Item]
     packed: Packed | None = None
     if isinstance(items, ArrowItems):
-        return Batch(items, _as_weights(weights, len(items)), items.packed)
+        return Batch(items, _as_weights(weights, len(items)))
     if is_columnar(items):
         return _columnar_batch(items, weights)
     if isinstance(items, np.ndarray):
@@ -292,7 +295,7 @@ def _columnar_batch(items: Any, weights: Iterable[Any] | None) -> Batch:
     if valid is not None and w is not None:
         w = w[valid]
     if isinstance(keys, ArrowItems):
-        return Batch(keys, w, keys.packed)
+        return Batch(keys, w)  # hashed from its buffers on demand (`Batch.fingerprints`)
     return as_batch(keys, w)
 
 
@@ -468,12 +471,13 @@ def distinct_index(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
     return take_items(batch.keys, first), slot[rep]
 
 
-def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]:
+def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct | ArrowItems, IntArray]:
     """Like `aggregate`, but a large string batch's distinct items stay in the batch.
 
     Returns:
         ``(keys, counts)`` as from `aggregate`, except that for a packed batch ``keys``
-        is a `Distinct` view, which materializes only the items a caller takes.
+        is a `Distinct` view, and for an Arrow column the distinct items as an Arrow
+        column (`ArrowItems`): both materialize only the items a caller takes.
     """
     if isinstance(batch.keys, np.ndarray):
         return aggregate(batch)
@@ -481,7 +485,7 @@ def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]
     return grouped if grouped is not None else _sum_by_dict(batch)
 
 
-def group_packed(batch: Batch) -> tuple[Distinct, IntArray] | None:
+def group_packed(batch: Batch) -> tuple[Distinct | ArrowItems, IntArray] | None:
     """Sum a packed batch per distinct item, or None if it is not packed (or collides)."""
     if isinstance(batch.keys, ArrowItems):
         return batch.keys.group(batch.weights)
