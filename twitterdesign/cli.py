@@ -81,10 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     Args:
         argv: Arguments without the program name; ``sys.argv[1:]`` when None.
     """
+    from twitterdesign._cli.topk import bare_dask_option
     from twitterdesign.errors import TwitterDesignError
 
+    args = bare_dask_option(sys.argv[1:] if argv is None else list(argv))
     try:
-        app(args=argv, prog_name="twitterdesign")
+        app(args=args, prog_name="twitterdesign")
     except TwitterDesignError as exc:
         error_line(str(exc))
         sys.exit(EXIT_USAGE)

@@ -120,8 +120,11 @@ class ArrowItems(Sequence[Any]):
         np.add.at(sums, index, weights)
         return ArrowItems(encoded.dictionary), sums
 
-    def positions_of(self, keys: list[Any]) -> I64 | None:
-        """For each of ``keys`` (Python items), its position here or -1 (``index_in``).
+    def positions_in(self, keys: list[Any]) -> I64 | None:
+        """For each item here, its position in ``keys`` (distinct Python items) or -1.
+
+        Arrow's ``index_in`` hashes the (small) key list once and probes it with every
+        item of this column.
 
         Returns None when the keys are not all of this column's Python type (str for
         strings, bytes for binary), or cannot be Arrow values (lone surrogates): the
@@ -137,7 +140,7 @@ class ArrowItems(Sequence[Any]):
             probe = pa.array(keys, type=self.array.type)
         except (pa.ArrowException, UnicodeEncodeError):
             return None
-        found = pc.index_in(probe, value_set=self.array)
+        found = pc.index_in(self.array, value_set=probe)
         positions: I64 = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return positions
 

@@ -47,12 +47,12 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
     if isinstance(b_keys, np.ndarray):
         return _locate_ints(a_keys, b_keys)
     if isinstance(b_keys, ArrowItems):
-        # An Arrow batch: Arrow's hash lookup finds the table's keys among the batch's.
-        found = b_keys.positions_of(a_keys)
+        # An Arrow batch: Arrow's hash lookup finds the batch's keys in the table's.
+        found = b_keys.positions_in(a_keys)
         if found is not None:
-            b_in_a = np.zeros(len(b_keys), dtype=bool)
-            b_in_a[found[found >= 0]] = True
-            return found, b_in_a
+            b_in_a = found >= 0
+            b_index_of_a[found[b_in_a]] = np.flatnonzero(b_in_a)
+            return b_index_of_a, b_in_a
         b_keys = b_keys.tolist()
     if isinstance(b_keys, Distinct):
         # Many batch keys: match digests rather than building the batch's keys at all.

@@ -83,7 +83,7 @@ class Reduction:
     def to_dict(self) -> dict[str, Any]:
         """Return the sizes as a JSON-ready dict (the sketch itself as its byte count)."""
         return {
-            "sketch_bytes": len(self.sketch.to_bytes()),
+            "serialized_bytes": len(self.sketch.to_bytes()),
             "partitions": self.partitions,
             "bytes_shipped": self.bytes_shipped,
         }
