@@ -2,10 +2,11 @@
 
 The stream is real text: every identifier token (``[A-Za-z_][A-Za-z0-9_]*``) of the
 ``.py`` files of this machine's CPython standard library, in file order, cut into
-batches of 100,000. Each round times every path once, in the same process, with the
-garbage collector off (after a full collection); the ratios are taken within a round
-and reported as their range over the rounds, so load from other processes on this
-shared machine hits baselines and candidates alike.
+batches of 100,000. Each round feeds the whole stream to every path, in the same
+process, with the garbage collector off (after a full collection), interleaved batch
+by batch: each batch goes to every path in turn, in an order that rotates, so load
+from other processes on this shared machine hits baselines and candidates alike. The
+ratios are taken within a round and reported as their range over the rounds.
 
 Baselines: ``collections.Counter.update`` on the Python list of each batch, and a
 per-item Python loop over DataSketches' ``frequent_strings_sketch.update`` (map size
@@ -68,59 +69,60 @@ def stdlib_tokens(limit: int | None = None) -> tuple[list[str], int]:
     return tokens[:limit], files
 
 
-def timed(fn: Callable[[], Any]) -> float:
+def steppers(lists: list[list[str]], arrays: list[Any]) -> dict[str, Callable[[int], Any]]:
+    """Per path, a fresh ``step(i)`` that adds batch ``i`` to that path's own counter."""
+    counter: Counter[str] = Counter()
+    sketch = datasketches.frequent_strings_sketch(10)
+    space_arrow, space_list = SpaceSaving(1000), SpaceSaving(1000)
+    misra, count_min = MisraGries(1000), CountMinSketch(2048, 4, seed=1)
+
+    def ds_step(i: int) -> None:
+        update = sketch.update
+        for item in lists[i]:
+            update(item)
+
+    return {
+        "counter": lambda i: counter.update(lists[i]),
+        "datasketches_loop": ds_step,
+        "space_saving_arrow": lambda i: space_arrow.update_many(arrays[i]),
+        "misra_gries_arrow": lambda i: misra.update_many(arrays[i]),
+        "count_min_arrow": lambda i: count_min.update_many(arrays[i]),
+        "space_saving_list": lambda i: space_list.update_many(lists[i]),
+    }
+
+
+def one_round(lists: list[list[str]], arrays: list[Any], r: int) -> dict[str, float]:
+    """Seconds each path takes for the whole stream, interleaved batch by batch.
+
+    Every batch is given to every path in turn (the order rotates from batch to batch),
+    so a burst of load from other processes lands on all paths alike.
+    """
+    steps = steppers(lists, arrays)
+    names = list(steps)
+    seconds = dict.fromkeys(names, 0.0)
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
-        fn()
-        return time.perf_counter() - start
+        for i in range(len(lists)):
+            shift = (i + r) % len(names)
+            for name in names[shift:] + names[:shift]:
+                start = time.perf_counter()
+                steps[name](i)
+                seconds[name] += time.perf_counter() - start
     finally:
         gc.enable()
-
-
-def paths(lists: list[list[str]], arrays: list[Any]) -> dict[str, Callable[[], Any]]:
-    def counter() -> None:
-        c: Counter[str] = Counter()
-        for batch in lists:
-            c.update(batch)
-
-    def ds_loop() -> None:
-        sketch = datasketches.frequent_strings_sketch(10)
-        update = sketch.update
-        for batch in lists:
-            for item in batch:
-                update(item)
-
-    def feed(make: Callable[[], Any], batches: list[Any]) -> Callable[[], None]:
-        def run() -> None:
-            sketch = make()
-            for batch in batches:
-                sketch.update_many(batch)
-
-        return run
-
-    return {
-        "counter": counter,
-        "datasketches_loop": ds_loop,
-        "space_saving_arrow": feed(lambda: SpaceSaving(1000), arrays),
-        "misra_gries_arrow": feed(lambda: MisraGries(1000), arrays),
-        "count_min_arrow": feed(lambda: CountMinSketch(2048, 4, seed=1), arrays),
-        "space_saving_list": feed(lambda: SpaceSaving(1000), lists),
-    }
+    return seconds
 
 
 def run(rounds: int, limit: int | None) -> dict[str, Any]:
     tokens, files = stdlib_tokens(limit)
     lists = [tokens[i : i + BATCH] for i in range(0, len(tokens), BATCH)]
     arrays = [pa.array(batch, type=pa.string()) for batch in lists]
-    fns = paths(lists, arrays)
-    times: dict[str, list[float]] = {name: [] for name in fns}
+    one_round(lists[:2], arrays[:2], 0)  # warm-up: imports, first calls
+    times: dict[str, list[float]] = {}
     for r in range(rounds):
-        names = list(fns)
-        names = names[r % len(names) :] + names[: r % len(names)]  # rotate the order
-        for name in names:
-            times[name].append(timed(fns[name]))
+        for name, t in one_round(lists, arrays, r).items():
+            times.setdefault(name, []).append(t)
     ratios: dict[str, list[float]] = {}
     for name in ("space_saving_arrow", "misra_gries_arrow", "count_min_arrow", "space_saving_list"):
         for base in ("counter", "datasketches_loop"):
@@ -145,7 +147,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"Measured on {result['machine']}: {result['events']:,} identifier tokens "
         f"({result['distinct']:,} distinct) of {result['files']:,} standard-library files, "
         f"batches of {result['batch']:,}, {result['rounds']} interleaved rounds, gc off. "
-        "Ranges are over the rounds (ratios within each round).",
+        "Paths interleaved batch by batch; ranges are over the rounds (ratios within each round).",
         "",
         "| Path | Events/s (min–max) |",
         "|---|---:|",
