@@ -131,7 +131,7 @@ def run(events: int, files: int, rounds: int, capacity: int, directory: Path) ->
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
         for n in (1, 2)

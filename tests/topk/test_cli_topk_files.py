@@ -111,7 +111,7 @@ def test_dask_mode_merges_the_files_on_a_scheduler(tmp_path, capsys):
     distributed = pytest.importorskip("distributed")
     pattern = write(tmp_path, "parquet")
     with distributed.LocalCluster(
-        n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None
+        n_workers=1, processes=False, threads_per_worker=1, dashboard_address=":0"
     ) as cluster:
         code, out, err = run(
             ["topk", pattern, "--column", "hashtag", "-k", "3", "--json",

@@ -51,7 +51,7 @@ tags = st.sampled_from(["#a", "#b", "#c", "#worldcup2026", "#é", "#" + "x" * 40
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
     )
     with distributed.Client(cluster) as c:
         yield c

@@ -152,7 +152,7 @@ def count_on_dask(files: list[tuple[str, str]], column: str, template: Any, addr
     try:
         if address == "local":
             cluster = distributed.LocalCluster(
-                processes=True, dashboard_address=None, silence_logs=logging.ERROR
+                processes=True, dashboard_address=":0", silence_logs=logging.ERROR
             )
             client = distributed.Client(cluster)
         else:
