@@ -190,6 +190,7 @@ def group_sketches(
     def key_of(part: Any) -> Any:
         return part[by]
 
+    frame = frame[[column, by, *([weights] if weights else [])]]  # read only these columns
     return _reduce_keyed(frame, template, column, weights, key_of, split_every, scheduler)
 
 
@@ -241,6 +242,7 @@ def window_sketches(
         stamps = part.index if time_column is None else part[time_column]
         return pd.Series(pd.DatetimeIndex(stamps).floor(freq), index=part.index)
 
+    frame = frame[[column, *(c for c in (time_column, weights) if c)]]
     return _reduce_keyed(frame, template, column, weights, key_of, split_every, scheduler)
 
 
@@ -292,7 +294,7 @@ def _reduce_keyed(
     """Count every partition into keyed sketches and merge them key by key in a tree."""
     proto = clone_empty(template, "template").to_bytes()
     fan_in = check_int("split_every", split_every, minimum=2)
-    pieces = _partitions(collection, column, weights)
+    pieces = _partitions(collection, column, weights, key_of)
     parts = [delayed(_count_partition)(proto, piece, column, weights, key_of) for piece in pieces]
     if not parts:
         return KeyedReduction({}, 0, 0)
@@ -302,7 +304,9 @@ def _reduce_keyed(
     return KeyedReduction(sketches, len(parts), shipped)
 
 
-def _partitions(collection: Any, column: str | None, weights: str | None) -> list[Delayed]:
+def _partitions(
+    collection: Any, column: str | None, weights: str | None, by_key: object
+) -> list[Delayed]:
     """One delayed object per partition: a pandas frame/Series, a list, or an array."""
     if not _is_dask(collection):
         allowed = "a dask DataFrame, Series, Bag or one-dimensional Array"
@@ -312,6 +316,8 @@ def _partitions(collection: Any, column: str | None, weights: str | None) -> lis
         if column is None:
             raise InvalidParameterError("column", None, "the name of the column of items")
         _require_columns(collection, [column, *([weights] if weights else [])])
+        if by_key is None:  # only the columns counted travel to the counting tasks
+            collection = collection[[column, *([weights] if weights else [])]]
     elif column is not None or weights is not None:
         raise InvalidParameterError(
             "column" if column is not None else "weights",
