@@ -228,6 +228,15 @@ def test_merge_serialized_merges_shipped_sketches(client):
             "freq",
         ),
         (lambda: merge_serialized([]), "blobs"),
+        (
+            lambda: window_sketches(
+                dd.from_pandas(frame().reset_index(drop=True), npartitions=2),
+                SpaceSaving(4),
+                column="hashtag",
+                freq="1h",
+            ),
+            "frame.index",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_runs(call, named):

@@ -144,7 +144,6 @@ def reduce_sketch(
     Raises:
         InvalidParameterError: For a template that is not an empty sketch, a collection
             of another kind, a missing or unknown column, or a bad ``split_every``.
-        IncompatibleError: Never for one template; see `merge_serialized`.
 
     Examples:
         >>> import dask.array as da
