@@ -108,10 +108,12 @@ def main(argv: list[str] | None = None) -> None:
     """
     from typer.exceptions import TyperException
 
+    from twitterdesign._cli.topk import bare_dask_option
     from twitterdesign.errors import TwitterDesignError
 
+    args = bare_dask_option(sys.argv[1:] if argv is None else list(argv))
     try:
-        result = command().main(args=argv, prog_name="twitterdesign", standalone_mode=False)
+        result = command().main(args=args, prog_name="twitterdesign", standalone_mode=False)
     except TyperException as exc:  # click's usage errors, as Typer ships them
         error_line(_usage_error(exc))
         sys.exit(int(getattr(exc, "exit_code", EXIT_USAGE)))
