@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import jump
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import seeds
@@ -47,6 +48,52 @@ def test_route_many_equals_route_per_key(name: str, keys: list[object], n: int) 
     many = router.route_many(keys)
     assert many.tolist() == [router.route(k) for k in keys]
     router._check()  # type: ignore[attr-defined]
+
+
+# Big enough to cross the batch kernels' chunks (16,384 keys for jump) and to leave
+# stragglers that the jump kernel finishes after the last chunk.
+_BATCH_SIZES = st.integers(1, 40_000)
+
+
+@pytest.mark.parametrize("name", ["jump", "ring", "rendezvous"])
+@settings(max_examples=25, deadline=None)
+@given(seed=seeds, size=_BATCH_SIZES, n=st.integers(1, 300), vnodes=st.integers(1, 200))
+def test_route_many_equals_route_on_large_integer_arrays(
+    name: str, seed: int, size: int, n: int, vnodes: int
+) -> None:
+    """The batch kernels (chunks, compaction, the ring's bucket table) change nothing."""
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 2**64, size, dtype=np.uint64)
+    keys[: min(size, 2)] = [0, 2**64 - 1][: min(size, 2)]
+    options = {"vnodes": vnodes} if name == "ring" else {}
+    router = make_router(name, list(range(n)), **options)
+    sample = rng.choice(size, min(size, 2_000), replace=False)
+    many = router.route_many(keys)
+    assert many.shape == (size,)
+    assert many[sample].tolist() == [router.route(int(k)) for k in keys[sample]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, n=st.integers(1, 5_000))
+def test_jump_buckets_equal_the_c_jump_consistent_hash_package(seed: int, n: int) -> None:
+    """Lamping–Veach's reference code, compiled, on the same 64-bit hashes."""
+    keys = np.random.default_rng(seed).integers(0, 2**63, 20_000, dtype=np.int64)
+    ours = JumpHashRouter(list(range(n))).route_many(keys).tolist()
+    assert ours == [jump.hash(h, n) for h in hash_keys(keys).tolist()]
+
+
+@given(seed=seeds, n=st.integers(1, 40), vnodes=st.integers(1, 50))
+def test_ring_routes_hashes_on_and_next_to_its_points_like_the_scalar_path(
+    seed: int, n: int, vnodes: int
+) -> None:
+    """Hashes equal to a point, one either side of it, and the ends of the hash space."""
+    ring = ConsistentHashRing([f"n{i}" for i in range(n)], vnodes=vnodes)
+    points = ring._points
+    with np.errstate(over="ignore"):
+        probes = np.concatenate([points, points - np.uint64(1), points + np.uint64(1)])
+    probes = np.concatenate([probes, np.array([0, 2**64 - 1], dtype=np.uint64)])
+    np.random.default_rng(seed).shuffle(probes)
+    assert ring._route_hashes(probes).tolist() == [ring._route_hash(int(h)) for h in probes]
 
 
 def test_integer_arrays_and_python_ints_hash_the_same() -> None:

@@ -15,12 +15,15 @@ import numpy as np
 
 from twitterdesign.errors import InvalidParameterError
 
-__all__ = ["hash_key", "hash_keys", "mix64", "mix64_array", "node_hash"]
+__all__ = ["hash_key", "hash_keys", "mix64", "mix64_array", "mix64_inplace", "node_hash"]
 
 MASK64 = (1 << 64) - 1
 _C0 = 0x9E3779B97F4A7C15
 _C1 = 0xBF58476D1CE4E5B9
 _C2 = 0x94D049BB133111EB
+_U0, _U1, _U2 = np.uint64(_C0), np.uint64(_C1), np.uint64(_C2)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_MIX_CHUNK = 65_536  # keys mixed at a time: two 512 KiB arrays stay in L2
 
 
 def mix64(x: int) -> int:
@@ -39,14 +42,29 @@ def mix64(x: int) -> int:
 def mix64_array(x: np.ndarray) -> np.ndarray:
     """Vectorized `mix64` over a uint64 array (wrapping arithmetic)."""
     z = x.astype(np.uint64, copy=True)
-    with np.errstate(over="ignore"):
-        z += np.uint64(_C0)
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(_C1)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(_C2)
-        z ^= z >> np.uint64(31)
+    flat = z.reshape(-1)
+    scratch = np.empty(min(flat.size, _MIX_CHUNK), dtype=np.uint64)
+    for start in range(0, flat.size, _MIX_CHUNK):
+        part = flat[start : start + _MIX_CHUNK]
+        mix64_inplace(part, scratch[: part.size])
     return z
+
+
+def mix64_inplace(z: np.ndarray, scratch: np.ndarray) -> None:
+    """Replace the uint64 array ``z`` by its `mix64`; ``scratch`` has the same shape.
+
+    In place and without temporaries, so a cache-sized ``z`` stays in cache.
+    """
+    with np.errstate(over="ignore"):
+        np.add(z, _U0, out=z)
+        np.right_shift(z, _S30, out=scratch)
+        np.bitwise_xor(z, scratch, out=z)
+        np.multiply(z, _U1, out=z)
+        np.right_shift(z, _S27, out=scratch)
+        np.bitwise_xor(z, scratch, out=z)
+        np.multiply(z, _U2, out=z)
+        np.right_shift(z, _S31, out=scratch)
+        np.bitwise_xor(z, scratch, out=z)
 
 
 def hash_key(key: Any) -> int:

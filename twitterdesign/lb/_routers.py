@@ -15,7 +15,8 @@ import numpy as np
 
 from twitterdesign._validate import check_int
 from twitterdesign.errors import InvalidParameterError, NotFoundError
-from twitterdesign.lb._hashing import MASK64, hash_key, hash_keys, mix64, mix64_array, node_hash
+from twitterdesign.lb._hashing import MASK64, hash_key, hash_keys, mix64, node_hash
+from twitterdesign.lb._kernels import RingTable, jump_buckets, rendezvous_winners
 
 __all__ = [
     "ConsistentHashRing",
@@ -242,6 +243,7 @@ class ConsistentHashRing(RouterBase):
         self._points = p[order]
         self._owners = np.asarray(owners, dtype=np.int64)[order]
         self._points_list = self._points.tolist()
+        self._table = RingTable(self._points, self._owners)
 
     def _route_hash(self, h: int) -> int:
         import bisect
@@ -250,9 +252,7 @@ class ConsistentHashRing(RouterBase):
         return int(self._owners[idx % len(self._points_list)])
 
     def _route_hashes(self, h: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self._points, h, side="right")
-        idx[idx == self._points.size] = 0
-        return self._owners[idx]
+        return self._table.lookup(h)
 
     def _check(self) -> None:
         super()._check()
@@ -285,8 +285,6 @@ class RendezvousRouter(RouterBase):
         IEEE/ACM ToN 6(1), 1998.
     """
 
-    _CHUNK = 1 << 20
-
     def __init__(self, nodes: Iterable[Hashable]) -> None:
         super().__init__(nodes)
         self._rebuild()
@@ -300,13 +298,7 @@ class RendezvousRouter(RouterBase):
         return scores.index(max(scores))
 
     def _route_hashes(self, h: np.ndarray) -> np.ndarray:
-        out = np.empty(h.size, dtype=np.int64)
-        step = max(1, self._CHUNK // len(self._seeds))
-        for start in range(0, h.size, step):
-            block = h[start : start + step, None] ^ self._seed_array[None, :]
-            scores = mix64_array(block.ravel()).reshape(block.shape)
-            out[start : start + step] = np.argmax(scores, axis=1)
-        return out
+        return rendezvous_winners(h, self._seed_array)
 
 
 _JUMP_MULT = 2862933555777941757
@@ -347,24 +339,7 @@ class JumpHashRouter(RouterBase):
         return b
 
     def _route_hashes(self, h: np.ndarray) -> np.ndarray:
-        n = len(self._nodes)
-        out = np.empty(h.size, dtype=np.int64)
-        idx = np.arange(h.size)
-        k = h.astype(np.uint64, copy=True)
-        j = np.zeros(h.size, dtype=np.int64)
-        mult, one, shift = np.uint64(_JUMP_MULT), np.uint64(1), np.uint64(33)
-        # All keys jump in lock step; the ones that jump past n are done and drop out.
-        while idx.size:
-            b = j
-            with np.errstate(over="ignore"):
-                k = k * mult + one
-            jf = (b + 1).astype(np.float64) * (2.0**31 / ((k >> shift) + one).astype(np.float64))
-            j = jf.astype(np.int64)
-            done = j >= n
-            out[idx[done]] = b[done]
-            keep = ~done
-            idx, k, j = idx[keep], k[keep], j[keep]
-        return out
+        return jump_buckets(h, len(self._nodes))
 
     def _removed(self, index: int, node: Hashable) -> None:
         last = len(self._nodes) - 1
