@@ -17,7 +17,9 @@ from twitterdesign import __version__
 from twitterdesign.reference_app.api import (
     routes_accounts,
     routes_auth,
+    routes_curation,
     routes_lesson,
+    routes_lists,
     routes_media,
     routes_statuses,
     routes_streaming,
@@ -149,6 +151,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_accounts,
         routes_auth,
         routes_media,
+        routes_curation,
+        routes_lists,
         routes_lesson,
         routes_streaming,
     ):

@@ -47,9 +47,11 @@ from twitterdesign.reference_app.services.accounts import (
     scope_allows,
 )
 from twitterdesign.reference_app.services.counters import StatusCounts
+from twitterdesign.reference_app.services.curation import CurationService, SavedPage, TagInfo
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
+from twitterdesign.reference_app.services.lists import ListService
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
 from twitterdesign.reference_app.services.notifications import (
     Notification,
@@ -90,12 +92,14 @@ __all__ = [
     "AppError",
     "BadRequest",
     "ConflictError",
+    "CurationService",
     "EngagementService",
     "FanoutStats",
     "FanoutWorker",
     "Forbidden",
     "GraphService",
     "Limiter",
+    "ListService",
     "MediaService",
     "NotFound",
     "Notification",
@@ -105,12 +109,14 @@ __all__ = [
     "RateLimited",
     "RateLimiter",
     "Relationship",
+    "SavedPage",
     "SearchResults",
     "SearchService",
     "Services",
     "SharedRateLimiter",
     "StatusCounts",
     "StatusService",
+    "TagInfo",
     "TimelineService",
     "TrendingStatus",
     "TrendingTag",
@@ -271,6 +277,14 @@ class Services:
             counts=self.counts if self.counts.deferred else None,
         )
         self.search = SearchService(self.store, self.statuses)
+        self.curation = CurationService(
+            self.store,
+            self.ids,
+            self.clock_ms,
+            get_visible=self.statuses.get_visible,
+            hydrate=self.statuses.hydrate,
+        )
+        self.lists = ListService(self.store, self.ids, self.clock_ms, hydrate=self.statuses.hydrate)
         self.media = MediaService(
             self.store,
             self.ids,
@@ -300,7 +314,7 @@ class Services:
         # the cluster's workers through the bus), of deletes and notifications from here.
         self.stream_bus: StreamBus = open_stream_bus(settings.resolved_cache_url)
         self.streaming = StreamingService(
-            self.store, self.statuses, self.notifications, self.stream_bus
+            self.store, self.statuses, self.notifications, self.stream_bus, lists=self.lists
         )
         self.fanout.on_status = self.streaming.status_created
         self.notifications.on_added = self.streaming.notification_added
