@@ -87,6 +87,24 @@ class CurationService:
         clock_ms: Current Unix time in milliseconds.
         get_visible: Returns a status the viewer may see, or raises NotFound.
         hydrate: Loads statuses by id (in order) and drops those the viewer may not see.
+
+    Examples:
+        >>> import tempfile
+        >>> from twitterdesign.reference_app.services import Services
+        >>> from twitterdesign.reference_app.settings import Settings
+        >>> s = Services(Settings(data_dir=tempfile.mkdtemp(), argon2_memory_kib=8,
+        ...                       argon2_time_cost=1))
+        >>> ada = s.accounts.register("ada", "ada@example.org", "correct horse")
+        >>> post = s.statuses.create(ada.id, "worth keeping #python")
+        >>> s.curation.bookmark(ada.id, post.id).id == post.id
+        True
+        >>> [x.id for x in s.curation.bookmarks(ada.id, Page()).statuses] == [post.id]
+        True
+        >>> s.curation.save_markers(ada.id, {"home": post.id})["home"].version
+        1
+        >>> s.curation.follow_tag(ada.id, "#Python").following
+        True
+        >>> s.close()
     """
 
     def __init__(

@@ -44,6 +44,22 @@ class ListService:
         ids: Snowflake id generator.
         clock_ms: Current Unix time in milliseconds.
         hydrate: Loads statuses by id (in order) and drops those the viewer may not see.
+
+    Examples:
+        >>> import tempfile
+        >>> from twitterdesign.reference_app.services import Services
+        >>> from twitterdesign.reference_app.settings import Settings
+        >>> s = Services(Settings(data_dir=tempfile.mkdtemp(), argon2_memory_kib=8,
+        ...                       argon2_time_cost=1))
+        >>> ada = s.accounts.register("ada", "ada@example.org", "correct horse")
+        >>> bob = s.accounts.register("bob", "bob@example.org", "correct horse")
+        >>> s.graph.follow(ada.id, bob.id)
+        >>> friends = s.lists.create(ada.id, "friends")
+        >>> s.lists.add_accounts(ada.id, friends.id, [bob.id])
+        >>> post = s.statuses.create(bob.id, "hello list")
+        >>> [x.text for x in s.lists.timeline(ada.id, friends.id, Page())[0]]
+        ['hello list']
+        >>> s.close()
     """
 
     def __init__(
