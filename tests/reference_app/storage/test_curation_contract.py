@@ -316,3 +316,25 @@ def test_tag_days_count_uses_and_distinct_accounts_of_public_statuses(store: Sto
         TagDay(day - DAY_MS, 1, 1),
     ]
     assert store.tag_days("nothing", 0) == []
+
+
+def test_viewer_flags_agree_with_each_flag_read_alone(store: Store) -> None:
+    add_users(store, 1, 2)
+    for sid in range(100, 106):
+        store.create_status(status(sid, 2))
+    store.favourite(1, 100, 10, 0)
+    store.favourite(1, 101, 11, 0)
+    store.favourite(2, 102, 12, 0)  # another account's
+    store.create_status(reblog(200, 1, 101))
+    store.create_status(reblog(201, 1, 103))
+    store.bookmark(1, 101, 20, 0)
+    store.bookmark(1, 104, 21, 0)
+    store.bookmark(2, 105, 22, 0)
+    ids = [*range(100, 106), 200, 999]
+    assert store.viewer_flags(1, ids) == ({100, 101}, {101, 103}, {101, 104})
+    assert store.viewer_flags(1, ids) == (
+        store.favourited_set(1, ids),
+        store.reblogged_set(1, ids),
+        store.bookmarked_set(1, ids),
+    )
+    assert store.viewer_flags(1, []) == (set(), set(), set())

@@ -260,8 +260,8 @@ class Renderer:
         reblogged: set[int] = set()
         bookmarked: set[int] = set()
         if self.viewer is not None:
-            faved, reblogged = self._s.engagement.interactions(self.viewer, ids)
-            bookmarked = self._s.curation.bookmarked(self.viewer, ids)
+            # One read for the viewer's three flags (the store's round trips are the cost).
+            faved, reblogged, bookmarked = self._s.curation.viewer_flags(self.viewer, ids)
         self._s.trends.record_views(items)
         # Pending views, and in the deferred mode the Redis shards: one round trip a page.
         unflushed = self._s.counts.unflushed_many(ids)

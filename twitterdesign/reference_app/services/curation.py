@@ -153,6 +153,12 @@ class CurationService:
         """Return which of ``status_ids`` ``viewer`` has bookmarked."""
         return self._store.bookmarked_set(viewer, status_ids)
 
+    def viewer_flags(
+        self, viewer: int, status_ids: Sequence[int]
+    ) -> tuple[set[int], set[int], set[int]]:
+        """Return (favourited, reblogged, bookmarked) among ``status_ids``, in one read."""
+        return self._store.viewer_flags(viewer, status_ids)
+
     def bookmarks(self, owner: int, page: Page) -> SavedPage:
         """Return ``owner``'s bookmarked statuses, newest bookmark first."""
         return self._saved(owner, self._store.bookmarks_page(owner, page))

@@ -86,6 +86,12 @@ class BookmarkStore(Protocol):
     def bookmarks_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         """Return (bookmark_id, status_id) pairs, newest bookmark first."""
 
+    def viewer_flags(
+        self, account_id: int, status_ids: Iterable[int]
+    ) -> tuple[set[int], set[int], set[int]]:
+        """Return (favourited, reblogged, bookmarked): which of ``status_ids`` the account
+        has each — what rendering a page of statuses for a viewer needs, in one read."""
+
 
 class FavouriteListStore(Protocol):
     """An account's own favourites, paged by favourite id (the "liked" page)."""

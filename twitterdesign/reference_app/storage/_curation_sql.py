@@ -127,6 +127,26 @@ class CurationSQL:
             out.update(int(r[0]) for r in rows)
         return out
 
+    def viewer_flags(
+        self, account_id: int, status_ids: Iterable[int]
+    ) -> tuple[set[int], set[int], set[int]]:
+        """Return (favourited, reblogged, bookmarked) among ``status_ids``, one query a chunk."""
+        flags: tuple[set[int], set[int], set[int]] = (set(), set(), set())
+        for chunk in _chunks(int(i) for i in status_ids):
+            marks = self._marks(len(chunk))
+            rows = self._q(
+                self._sql("SELECT 0, status_id FROM favourites WHERE account_id = ? AND ")
+                + f"status_id IN ({marks}) UNION ALL "
+                + self._sql("SELECT 1, reblog_of_id FROM statuses WHERE account_id = ? AND ")
+                + f"reblog_of_id IN ({marks}) UNION ALL "
+                + self._sql("SELECT 2, status_id FROM bookmarks WHERE account_id = ? AND ")
+                + f"status_id IN ({marks})",
+                [account_id, *chunk, account_id, *chunk, account_id, *chunk],
+            )
+            for kind, status_id in rows:
+                flags[int(kind)].add(int(status_id))
+        return flags
+
     def bookmarks_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         """Return (bookmark_id, status_id) pairs, newest bookmark first."""
         rows = self._paged(
