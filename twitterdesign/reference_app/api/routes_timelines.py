@@ -76,7 +76,7 @@ def home(
     # Ask for a few extra candidates: some may no longer be visible (an unfollow).
     wider = dataclasses.replace(page, limit=page.limit + 10)
     candidates = s.timelines.home_ids(auth.account_id, wider)
-    items = s.statuses.hydrate(auth.account_id, candidates)
+    items = s.lists.drop_exclusive(auth.account_id, s.statuses.hydrate(auth.account_id, candidates))
     items = items[-page.limit :] if page.min_id is not None else items[: page.limit]
     return _page_out(request, response, auth, items)
 

@@ -245,6 +245,8 @@ class StreamingService:
         if status is None:
             return
         home = self._followers_among(status.account_id, listeners)
+        if home and self._lists is not None:  # an exclusive list keeps its members off home
+            home -= self._lists.exclusive_owners(status.account_id, sorted(home))
         # Reblogs go to home streams only (Mastodon's public timelines leave them out).
         public = _is_public_timeline(status) and status.reblog_of_id is None
         tags = set(status.tags) if public else set()
