@@ -16,7 +16,7 @@ from twitterdesign.reference_app.storage import (
     TagDay,
 )
 
-from ._factories import add_users, expected_page, reblog, status
+from ._factories import add_users, expected_page, reblog, run_together, status
 
 DAY_MS = 86_400_000
 
@@ -42,6 +42,22 @@ def test_bookmarks_are_per_account_idempotent_and_newest_first(store: Store) -> 
     assert store.bookmarks_page(2, Page()) == [(13, 102)]
 
 
+def test_a_bookmark_racing_a_deletion_never_outlives_the_status(store: Store) -> None:
+    add_users(store, 1, 2)
+    for round_ in range(8):
+        sid = 1000 + round_
+        store.create_status(status(sid, 2))
+        run_together(
+            [
+                lambda sid=sid: store.bookmark(1, sid, 5000 + sid, 0),
+                lambda sid=sid: store.delete_status(sid),
+            ]
+        )
+        assert store.bookmarked_set(1, [sid]) == set()
+    assert store.bookmark(1, 999_999, 1, 0) is False  # no such status
+    assert store.integrity_ok()
+
+
 def test_bookmarks_of_a_deleted_status_go_with_it(store: Store) -> None:
     add_users(store, 1, 2)
     store.create_status(status(100, 2))
@@ -55,6 +71,9 @@ def test_bookmarks_of_a_deleted_status_go_with_it(store: Store) -> None:
 
 
 def test_bookmark_sequences_leave_the_set_a_model_predicts(store: Store) -> None:
+    add_users(store, 10**7)
+    for sid in range(100, 106):
+        store.create_status(status(sid, 10**7))
     accounts = iter(range(1, 10**6))
 
     @settings(max_examples=30, deadline=None)

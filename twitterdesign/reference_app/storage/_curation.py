@@ -71,11 +71,12 @@ class BookmarkStore(Protocol):
     """Bookmarks: statuses an account saved privately, paged by bookmark id.
 
     Units of work: ``bookmark`` / ``unbookmark`` one row each; a no-op changes nothing
-    and returns False. Bookmarks of a deleted status go with it (``delete_status``).
+    and returns False. Bookmarks of a deleted status go with it (``delete_status``), and a
+    bookmark racing with the deletion is either deleted with it or never stored.
     """
 
     def bookmark(self, account_id: int, status_id: int, bookmark_id: int, now_ms: int) -> bool:
-        """Add a bookmark; return False if the account had it already."""
+        """Add a bookmark; return False if the account had it already or the status is gone."""
 
     def unbookmark(self, account_id: int, status_id: int) -> bool:
         """Remove a bookmark; return False if there was none."""

@@ -65,10 +65,12 @@ class CurationSQL:
 
     _MARK = "?"
     """The driver's parameter placeholder."""
-    _FOLLOW_LOCK = ""
-    """What the follow check of ``add_list_accounts`` appends to hold the edge until the
-    commit (PostgreSQL: ``FOR SHARE``, so a racing unfollow's clean-up sees the new
-    membership; SQLite serializes writers already)."""
+    _SHARE_LOCK = ""
+    """What a check that a row exists appends to hold the row until the commit
+    (PostgreSQL: ``FOR SHARE``). The follow edge of ``add_list_accounts``: a racing
+    unfollow's clean-up then sees the new membership; the status of ``bookmark``: a racing
+    ``delete_status`` (which locks it first) then deletes the new bookmark, or the bookmark
+    finds no status. SQLite serializes writers already."""
 
     if TYPE_CHECKING:  # supplied by the engine's connection base, listed before this class
 
@@ -95,8 +97,13 @@ class CurationSQL:
 
     # --- bookmarks and favourites ------------------------------------------------------
     def bookmark(self, account_id: int, status_id: int, bookmark_id: int, now_ms: int) -> bool:
-        """Add a bookmark; return False if the account had it already."""
+        """Add a bookmark; return False if the account had it already or the status is gone."""
         with self._tx() as conn:
+            exists = conn.execute(
+                self._sql("SELECT 1 FROM statuses WHERE id = ?") + self._SHARE_LOCK, (status_id,)
+            ).fetchone()
+            if exists is None:
+                return False
             cur = conn.execute(
                 self._sql(
                     "INSERT INTO bookmarks(id, account_id, status_id, created_at) "
@@ -288,7 +295,7 @@ class CurationSQL:
                     continue
                 followed = conn.execute(
                     self._sql("SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?")
-                    + self._FOLLOW_LOCK,
+                    + self._SHARE_LOCK,
                     (owner, account_id),
                 ).fetchone()
                 if followed is None:

@@ -12,4 +12,4 @@ class CurationMixin(Connected, CurationSQL):
     """`CurationStore` on the pool (the statements are `CurationSQL`'s, with ``%s`` marks)."""
 
     _MARK = "%s"
-    _FOLLOW_LOCK = " FOR SHARE"
+    _SHARE_LOCK = " FOR SHARE"
