@@ -221,48 +221,6 @@ def test_list_stream_subscribe_command_and_unsubscribe(api: Api) -> None:
     assert [m["stream"] for m in seen] == [["user"], ["user"]]  # off the list stream
 
 
-def test_an_exclusive_list_keeps_its_members_off_the_home_timeline(api: Api) -> None:
-    ada, bob, cy = (api.register(n) for n in ("ada", "bob", "cy"))
-    api.follow(ada, bob)
-    api.follow(ada, cy)
-    list_id = _make_list(api, ada, exclusive=True)
-    _add(api, ada, list_id, bob)
-    api.post(bob, "only in the list")
-    api.post(cy, "on home")
-    api.post(ada, "ada herself")
-    api.settle()
-    home = api.client.get("/api/v1/timelines/home", headers=ada.headers).json()
-    assert [s["content"] for s in home] == ["<p>ada herself</p>", "<p>on home</p>"]
-    assert _timeline(api, ada, list_id) == ["<p>only in the list</p>"]
-    # Not exclusive any more: bob is back on ada's home timeline.
-    api.client.put(f"/api/v1/lists/{list_id}", headers=ada.headers, json={"exclusive": False})
-    home = api.client.get("/api/v1/timelines/home", headers=ada.headers).json()
-    assert "<p>only in the list</p>" in [s["content"] for s in home]
-
-
-def test_an_exclusive_lists_members_reach_the_list_stream_not_the_user_stream(api: Api) -> None:
-    ada, bob, cy = (api.register(n) for n in ("ada", "bob", "cy"))
-    api.follow(ada, bob)
-    api.follow(ada, cy)
-    list_id = _make_list(api, ada, exclusive=True)
-    _add(api, ada, list_id, bob)
-    url = f"/api/v1/streaming?access_token={ada.token}&stream=user"
-    with api.client.websocket_connect(url) as ws:
-        ws.send_text(json.dumps({"type": "subscribe", "stream": "list", "list": list_id}))
-        ws.send_text(json.dumps({"type": "subscribe", "stream": "bogus"}))
-        assert ws.receive_json()["status"] == 400  # the list subscription is in place
-        api.post(bob, "bob, exclusive")
-        api.post(cy, "cy sentinel")
-        seen = [ws.receive_json()]
-        while "sentinel" not in json.loads(seen[-1]["payload"])["content"]:
-            seen.append(ws.receive_json())
-    got = [(m["stream"], json.loads(m["payload"])["content"]) for m in seen]
-    assert got == [
-        (["list", list_id], "<p>bob, exclusive</p>"),
-        (["user"], "<p>cy sentinel</p>"),
-    ]
-
-
 def test_list_stream_over_sse_is_refused_to_others(api: Api) -> None:
     ada, eve = api.register(), api.register()
     list_id = _make_list(api, ada)

@@ -357,22 +357,3 @@ def test_viewer_flags_agree_with_each_flag_read_alone(store: Store) -> None:
         store.bookmarked_set(1, ids),
     )
     assert store.viewer_flags(1, []) == (set(), set(), set())
-
-
-def test_exclusive_lists_name_the_accounts_kept_off_home(store: Store) -> None:
-    add_users(store, 1, 2, 3, 4)
-    for n, other in enumerate((2, 3)):
-        store.follow(1, other, 500 + n, 0)
-        store.follow(4, other, 510 + n, 0)
-    store.create_list(ListRecord(10, 1, "only here", "list", True, 0))
-    store.create_list(ListRecord(11, 1, "also home", "list", False, 0))
-    store.create_list(ListRecord(12, 4, "4's", "list", False, 0))
-    store.add_list_accounts(10, {2: 20}, 0)
-    store.add_list_accounts(11, {3: 21}, 0)
-    store.add_list_accounts(12, {2: 22}, 0)
-    assert store.exclusive_members(1) == {2}
-    assert store.exclusive_members(4) == set()
-    assert store.exclusive_owners(2, [1, 4]) == {1}
-    assert store.exclusive_owners(3, [1, 4]) == set()
-    store.update_list(11, title="also home", replies_policy="list", exclusive=True)
-    assert store.exclusive_members(1) == {2, 3}

@@ -240,21 +240,6 @@ class ListService:
         around = Page(max_id=status_id + 1, since_id=status_id - 1, limit=1)
         return self._store.list_status_ids(list_id, around) == [status_id]
 
-    def drop_exclusive(self, owner: int, statuses: Sequence[StatusRecord]) -> list[StatusRecord]:
-        """Drop from ``owner``'s home timeline the statuses (and reblogs) of accounts in one
-        of its ``exclusive`` lists: those are read in their list only, as in Mastodon.
-        The owner's own statuses always stay."""
-        if not statuses:
-            return []
-        hidden = self._store.exclusive_members(owner) - {owner}
-        return [s for s in statuses if s.account_id not in hidden]
-
-    def exclusive_owners(self, author: int, among: Sequence[int]) -> set[int]:
-        """Return which of the accounts ``among`` keep ``author`` out of their home timeline
-        (``author`` is in one of their exclusive lists, and is not themselves)."""
-        others = [a for a in among if a != author]
-        return self._store.exclusive_owners(author, others) if others else set()
-
     def holding(self, list_ids: Sequence[int], account_id: int) -> set[int]:
         """Return which of ``list_ids`` hold ``account_id`` (the streaming router asks)."""
         return self._store.lists_holding(list_ids, account_id)

@@ -241,7 +241,8 @@ class StatusService:
             request_fingerprint=fingerprint,
         )
         if created:
-            if self._counts is not None:  # a reply: its parent's count shows it at once
+            moves_a_count = stored.in_reply_to_id is not None or stored.reblog_of_id is not None
+            if self._counts is not None and moves_a_count:  # the parent's count shows it now
                 self._counts.apply_own(counter_key_prefixes(status_ids=[stored.id]))
             self._after_create(stored)
             return stored

@@ -56,7 +56,11 @@ from twitterdesign.reference_app.storage.counters import (
     counter_key_prefixes,
 )
 from twitterdesign.reference_app.storage.sqlite import SQLiteStore
-from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
+from twitterdesign.reference_app.storage.timelines import (
+    HomeRead,
+    InProcessTimelineStore,
+    TimelineStore,
+)
 
 __all__ = [
     "COUNTER_FIELDS",
@@ -77,6 +81,7 @@ __all__ = [
     "FavouriteListStore",
     "FileBlobStore",
     "GraphStore",
+    "HomeRead",
     "IdempotencyStore",
     "InMemoryBlobStore",
     "InProcessTimelineStore",

@@ -179,12 +179,6 @@ class ListStore(Protocol):
     def lists_holding(self, list_ids: Iterable[int], account_id: int) -> set[int]:
         """Return which of ``list_ids`` hold ``account_id``."""
 
-    def exclusive_members(self, owner_id: int) -> set[int]:
-        """Return the accounts in any of the owner's ``exclusive`` lists."""
-
-    def exclusive_owners(self, account_id: int, among: Iterable[int]) -> set[int]:
-        """Return which of the owners ``among`` have ``account_id`` in an exclusive list."""
-
     def list_status_ids(self, list_id: int, page: Page) -> list[int]:
         """Return ids of statuses by the list's members that its owner may see.
 

@@ -353,31 +353,6 @@ class CurationSQL:
             out.update(int(r[0]) for r in rows)
         return out
 
-    def exclusive_members(self, owner_id: int) -> set[int]:
-        """Return the accounts in any of the owner's ``exclusive`` lists."""
-        rows = self._read(
-            "SELECT DISTINCT m.account_id FROM lists l JOIN list_accounts m ON m.list_id = l.id "
-            "WHERE l.account_id = ? AND l.exclusive = ?",
-            [owner_id, True],
-        )
-        return {int(r[0]) for r in rows}
-
-    def exclusive_owners(self, account_id: int, among: Iterable[int]) -> set[int]:
-        """Return which of the owners ``among`` have ``account_id`` in an exclusive list."""
-        out: set[int] = set()
-        for chunk in _chunks(int(i) for i in among):
-            rows = self._q(
-                self._sql(
-                    "SELECT DISTINCT l.account_id FROM list_accounts m JOIN lists l "
-                    "ON l.id = m.list_id WHERE m.account_id = ? AND l.exclusive = ? "
-                    "AND l.account_id "
-                )
-                + f"IN ({self._marks(len(chunk))})",
-                [account_id, True, *chunk],
-            )
-            out.update(int(r[0]) for r in rows)
-        return out
-
     def list_status_ids(self, list_id: int, page: Page) -> list[int]:
         """Return ids of statuses by the list's members that its owner may see."""
         rows = self._paged(_LIST_TIMELINE, [list_id, list_id, list_id], page, "s.id")
