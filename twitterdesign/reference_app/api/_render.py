@@ -14,12 +14,15 @@ import mmh3
 
 from twitterdesign import __version__
 from twitterdesign.reference_app.api._render_cache import RenderCache
-from twitterdesign.reference_app.services import Relationship, Services
+from twitterdesign.reference_app.services import Relationship, Services, TagInfo
+from twitterdesign.reference_app.services.curation import HISTORY_DAYS
 from twitterdesign.reference_app.services.media import EXTENSIONS
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
     CounterDeltas,
+    ListRecord,
+    MarkerRecord,
     MediaRecord,
     StatusRecord,
 )
@@ -48,6 +51,7 @@ class _Related:
     faved: set[int]
     reblogged: set[int]
     unflushed: dict[int, CounterDeltas]
+    bookmarked: frozenset[int] | set[int] = frozenset()
 
     def counts(self, s: StatusRecord) -> tuple[int, int, int, int]:
         """Return (reblogs, favourites, replies, views) as displayed: stored + unflushed.
@@ -255,12 +259,14 @@ class Renderer:
         ids = [s.id for s in every]
         faved: set[int] = set()
         reblogged: set[int] = set()
+        bookmarked: set[int] = set()
         if self.viewer is not None:
-            faved, reblogged = self._s.engagement.interactions(self.viewer, ids)
+            # One read for the viewer's three flags (the store's round trips are the cost).
+            faved, reblogged, bookmarked = self._s.curation.viewer_flags(self.viewer, ids)
         self._s.trends.record_views(items)
         # Pending views, and in the deferred mode the Redis shards: one round trip a page.
         unflushed = self._s.counts.unflushed_many(ids)
-        return _Related(originals, accounts, faved, reblogged, unflushed)
+        return _Related(originals, accounts, faved, reblogged, unflushed, bookmarked)
 
     def _status_static(
         self, s: StatusRecord, accounts: dict[int, AccountRecord], *, is_reblog: bool
@@ -329,7 +335,7 @@ class Renderer:
                 out["favourited"] = s.id in rel.faved
                 out["reblogged"] = s.id in rel.reblogged
                 out["muted"] = False
-                out["bookmarked"] = False
+                out["bookmarked"] = s.id in rel.bookmarked
                 out["pinned"] = False
             return out
 
@@ -390,7 +396,7 @@ class Renderer:
             viewer = (
                 f',"favourited":{_BOOL[s.id in rel.faved]},'
                 f'"reblogged":{_BOOL[s.id in rel.reblogged]},'
-                '"muted":false,"bookmarked":false,"pinned":false'
+                f'"muted":false,"bookmarked":{_BOOL[s.id in rel.bookmarked]},"pinned":false'
             )
         return (
             f'{static},"account":{account},"reblogs_count":{reblogs},'
@@ -436,4 +442,48 @@ class Renderer:
             "url": f"{self.base}/tags/{name}",
             "history": history,
             "following": False,
+        }
+
+    def tag_info(self, info: TagInfo) -> dict[str, Any]:
+        """Render a Tag with a week of history (newest day first) and ``following``.
+
+        ``following`` is present only for an authenticated viewer, as in Mastodon.
+        """
+        by_day = {d.day_start_ms: d for d in info.days}
+        history = []
+        for back in range(HISTORY_DAYS):
+            start = info.today_start_ms - back * 86_400_000
+            day = by_day.get(start)
+            history.append(
+                {
+                    "day": str(start // 1000),
+                    "uses": str(day.uses if day else 0),
+                    "accounts": str(day.accounts if day else 0),
+                }
+            )
+        out: dict[str, Any] = {
+            "id": tag_id(info.name),
+            "name": info.name,
+            "url": f"{self.base}/tags/{info.name}",
+            "history": history,
+        }
+        if info.following is not None:
+            out["following"] = info.following
+        return out
+
+    def list_entity(self, record: ListRecord) -> dict[str, Any]:
+        """Render a List."""
+        return {
+            "id": str(record.id),
+            "title": record.title,
+            "replies_policy": record.replies_policy,
+            "exclusive": record.exclusive,
+        }
+
+    def marker(self, record: MarkerRecord) -> dict[str, Any]:
+        """Render a Marker."""
+        return {
+            "last_read_id": str(record.last_read_id),
+            "version": record.version,
+            "updated_at": iso_ms(record.updated_at_ms),
         }

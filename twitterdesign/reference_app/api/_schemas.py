@@ -102,6 +102,33 @@ class MediaUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=1500)
 
 
+class MarkerPosition(BaseModel):
+    """Where one timeline was read up to."""
+
+    last_read_id: str = Field(pattern=r"^[0-9]{1,19}$")
+
+
+class MarkersUpdate(BaseModel):
+    """POST /api/v1/markers (as a form: ``home[last_read_id]=…``)."""
+
+    home: MarkerPosition | None = None
+    notifications: MarkerPosition | None = None
+
+
+class ListCreate(BaseModel):
+    """POST /api/v1/lists (PUT /api/v1/lists/{id} takes the same fields, all optional)."""
+
+    title: str = Field(min_length=1, max_length=256)
+    replies_policy: Literal["followed", "list", "none"] = "list"
+    exclusive: bool = False
+
+
+class ListAccounts(BaseModel):
+    """POST and DELETE /api/v1/lists/{id}/accounts."""
+
+    account_ids: list[str] = Field(min_length=1, max_length=250)
+
+
 BODIES: dict[str, type[BaseModel]] = {
     m.__name__: m
     for m in (
@@ -112,6 +139,9 @@ BODIES: dict[str, type[BaseModel]] = {
         StatusCreate,
         ReblogRequest,
         MediaUpdate,
+        MarkersUpdate,
+        ListCreate,
+        ListAccounts,
     )
 }
 

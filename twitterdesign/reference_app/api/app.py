@@ -19,7 +19,9 @@ from twitterdesign import __version__
 from twitterdesign.reference_app.api import (
     routes_accounts,
     routes_auth,
+    routes_curation,
     routes_lesson,
+    routes_lists,
     routes_media,
     routes_notifications_v2,
     routes_statuses,
@@ -167,6 +169,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_accounts,
         routes_auth,
         routes_media,
+        routes_curation,
+        routes_lists,
         routes_lesson,
         routes_streaming,
         # Last: its ``/api/v2/notifications/{group_key}`` must not shadow a fixed path.

@@ -2,14 +2,15 @@
 
 - ``GET /api/v1/streaming`` (websocket): one connection, many streams; the client sends
   ``{"type": "subscribe", "stream": "hashtag", "tag": "python"}`` (or ``unsubscribe``)
-  and receives ``{"stream": ["hashtag", "python"], "event": "update", "payload": "<JSON
-  string>"}``; errors are ``{"error": "...", "status": 4xx}``. The token comes as
+  (``{"type": "subscribe", "stream": "list", "list": "<id>"}`` for one of the caller's
+  lists) and receives ``{"stream": ["hashtag", "python"], "event": "update", "payload":
+  "<JSON string>"}``; errors are ``{"error": "...", "status": 4xx}``. The token comes as
   ``access_token=`` in the query, as the ``Sec-WebSocket-Protocol`` (browsers cannot set
   headers on a websocket) or as an ``Authorization`` header.
 - ``GET /api/v1/streaming/<stream>`` (SSE): one stream per request — ``user``,
   ``user/notification``, ``public``, ``public/local``, ``hashtag?tag=``,
-  ``hashtag/local?tag=``, ``direct`` — as ``event: update\\ndata: {...}`` blocks, with a
-  ``:thump`` comment every 15 s so proxies keep the connection open.
+  ``hashtag/local?tag=``, ``list?list=``, ``direct`` — as ``event: update\\ndata: {...}``
+  blocks, with a ``:thump`` comment every 15 s so proxies keep the connection open.
 - ``GET /api/v1/streaming/health``: ``OK``.
 
 Events are ``update`` (a status: the full Status entity, rendered for the subscriber),
@@ -27,8 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -38,7 +39,7 @@ from twitterdesign.reference_app.api._deps import Auth, auth_optional, base_url,
 from twitterdesign.reference_app.api._render import Renderer
 from twitterdesign.reference_app.api._render_conversations import conversation_json
 from twitterdesign.reference_app.api._render_notifications import notifications_json
-from twitterdesign.reference_app.errors import BadRequest, Forbidden, Unauthorized
+from twitterdesign.reference_app.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from twitterdesign.reference_app.services import Services
 from twitterdesign.reference_app.services.accounts import hash_secret, scope_allows
 from twitterdesign.reference_app.services.streaming import PUBLIC_STREAMS, STREAMS
@@ -61,7 +62,16 @@ _SCOPES = {
     "user": "read:statuses",
     "user:notification": "read:notifications",
     "direct": "read:statuses",
+    "list": "read:lists",
 }
+_T = TypeVar("_T")
+
+
+async def _off_loop(svc: Services, call: Callable[..., _T], *args: Any) -> _T:
+    """Run ``call`` (which may read the store) in a thread for a network store."""
+    if svc.blocking_io:
+        return await run_in_threadpool(call, *args)
+    return call(*args)
 
 
 class StreamConnection:
@@ -103,9 +113,14 @@ class StreamConnection:
     def subscribe(self, stream: str, tag: str = "") -> tuple[str, str]:
         """Add a stream after checking the caller may read it; return its key.
 
+        A ``list`` stream takes the list id as ``tag`` and reads the store to check that
+        the caller owns the list.
+
         Raises:
-            BadRequest: An unknown stream, or a hashtag stream without a tag.
-            Unauthorized: A user stream without a token for a user.
+            BadRequest: An unknown stream, a hashtag stream without a tag, or a list stream
+                without a list id.
+            Unauthorized: A user or list stream without a token for a user, or a list the
+                caller does not own.
             Forbidden: The token lacks the stream's scope.
         """
         key = self._check(stream, tag)
@@ -114,8 +129,11 @@ class StreamConnection:
 
     def unsubscribe(self, stream: str, tag: str = "") -> None:
         """Remove a stream (nothing happens if it was not subscribed)."""
-        name, tag = stream, tag.lstrip("#").lower() if stream.startswith("hashtag") else ""
-        self._subs = self._subs - {(name, tag)}
+        if stream.startswith("hashtag"):
+            tag = tag.lstrip("#").lower()
+        elif stream != "list":
+            tag = ""
+        self._subs = self._subs - {(stream, tag)}
 
     def _check(self, stream: str, tag: str) -> tuple[str, str]:
         if stream not in STREAMS:
@@ -130,7 +148,21 @@ class StreamConnection:
                 raise Unauthorized("This stream requires an access token for a user")
             if not scope_allows(self._auth.scopes, _SCOPES[stream]):
                 raise Forbidden("This stream is outside the authorized scopes")
+        if stream == "list":
+            return stream, self._owned_list(tag)
         return stream, ""
+
+    def _owned_list(self, list_id: str) -> str:
+        if not (list_id.isascii() and list_id.isdigit() and len(list_id) <= 19):
+            raise BadRequest("A list stream needs the id of one of your lists (list=ID)")
+        account = self.account_id
+        try:
+            if account is None:
+                raise NotFound("Record not found")
+            self._svc.lists.get(account, int(list_id))
+        except NotFound:
+            raise Unauthorized("Not authorized to stream this list") from None
+        return str(int(list_id))
 
     # --- called by the dispatcher thread ---------------------------------------------
     def deliver(self, stream: list[str], event: str, item: Any) -> None:
@@ -231,8 +263,9 @@ async def streaming_websocket(websocket: WebSocket) -> None:
     conn = StreamConnection(svc, base, auth, asyncio.get_running_loop())
     first = websocket.query_params.get("stream")
     if first:
+        key = "list" if first == "list" else "tag"
         try:
-            conn.subscribe(first, websocket.query_params.get("tag", ""))
+            await _off_loop(svc, conn.subscribe, first, websocket.query_params.get(key, ""))
         except (BadRequest, Unauthorized, Forbidden) as exc:
             await websocket.close(code=1008, reason=exc.message[:120])
             return
@@ -242,7 +275,7 @@ async def streaming_websocket(websocket: WebSocket) -> None:
     try:
         while True:
             message = await websocket.receive_text()
-            error = _apply_command(conn, message)
+            error = await _apply_command(svc, conn, message)
             if error is not None:
                 await websocket.send_text(json.dumps(error))
     except WebSocketDisconnect:
@@ -252,7 +285,7 @@ async def streaming_websocket(websocket: WebSocket) -> None:
         writer.cancel()
 
 
-def _apply_command(conn: StreamConnection, text: str) -> dict[str, Any] | None:
+async def _apply_command(svc: Services, conn: StreamConnection, text: str) -> dict[str, Any] | None:
     """Apply a subscribe/unsubscribe command; return an error message for the client."""
     try:
         command = json.loads(text)
@@ -260,12 +293,13 @@ def _apply_command(conn: StreamConnection, text: str) -> dict[str, Any] | None:
         return {"error": "Could not parse the message as JSON", "status": 400}
     if not isinstance(command, dict) or command.get("type") not in ("subscribe", "unsubscribe"):
         return {"error": "Expected type subscribe or unsubscribe", "status": 400}
-    stream, tag = str(command.get("stream", "")), str(command.get("tag", ""))
+    stream = str(command.get("stream", ""))
+    tag = str(command.get("list" if stream == "list" else "tag", ""))
     if command["type"] == "unsubscribe":
         conn.unsubscribe(stream, tag)
         return None
     try:
-        conn.subscribe(stream, tag)
+        await _off_loop(svc, conn.subscribe, stream, tag)
     except BadRequest as exc:
         return {"error": exc.message, "status": 400}
     except Unauthorized as exc:
@@ -295,7 +329,8 @@ def _sse_route(path: str, stream: str) -> None:
         svc = services(request)
         auth = await auth_optional(request)
         conn = StreamConnection(svc, base_url(request), auth, asyncio.get_running_loop())
-        conn.subscribe(stream, request.query_params.get("tag", ""))
+        key = "list" if stream == "list" else "tag"
+        await _off_loop(svc, conn.subscribe, stream, request.query_params.get(key, ""))
         svc.streaming.add(conn)
         return StreamingResponse(
             _sse_body(svc, conn),
@@ -332,6 +367,7 @@ for _path, _stream in (
     ("/api/v1/streaming/public/local", "public:local"),
     ("/api/v1/streaming/hashtag", "hashtag"),
     ("/api/v1/streaming/hashtag/local", "hashtag:local"),
+    ("/api/v1/streaming/list", "list"),
     ("/api/v1/streaming/direct", "direct"),
 ):
     _sse_route(_path, _stream)

@@ -230,6 +230,32 @@ def notifications(
     return notifications_json(_r(request, auth), found.items)
 
 
+UNREAD_LIMIT = (100, 1000)
+"""Default and largest ``limit`` of the unread count (Mastodon counts no further)."""
+
+
+@router.get(
+    "/api/v1/notifications/unread_count", tags=["notifications"], summary="Unread notifications"
+)
+@off_loop_if_blocking
+def unread_count(
+    request: Request,
+    p: Params = Depends(params),
+    auth: User = Depends(require("read:notifications")),
+) -> dict[str, int]:
+    """How many notifications are newer than the notifications marker, up to ``limit``."""
+    default, most = UNREAD_LIMIT
+    limit = page_from(request, default_limit=default, max_limit=most).limit
+    types, exclude = p.raw("types"), p.raw("exclude_types")
+    count = services(request).curation.unread_notifications(
+        auth.account_id,
+        limit=limit,
+        types=[str(t) for t in types] if isinstance(types, list) else None,
+        exclude_types=[str(t) for t in exclude] if isinstance(exclude, list) else (),
+    )
+    return {"count": count}
+
+
 @router.get("/api/v1/notifications/{notification_id}", tags=["notifications"])
 def notification(
     notification_id: str, request: Request, auth: User = Depends(require("read:notifications"))

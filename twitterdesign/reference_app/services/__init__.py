@@ -48,9 +48,11 @@ from twitterdesign.reference_app.services.accounts import (
     scope_allows,
 )
 from twitterdesign.reference_app.services.counters import StatusCounts
+from twitterdesign.reference_app.services.curation import CurationService, SavedPage, TagInfo
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
+from twitterdesign.reference_app.services.lists import ListService
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
 from twitterdesign.reference_app.services.notification_groups import (
     GroupPage,
@@ -97,6 +99,7 @@ __all__ = [
     "AppError",
     "BadRequest",
     "ConflictError",
+    "CurationService",
     "EngagementService",
     "FanoutStats",
     "FanoutWorker",
@@ -104,6 +107,7 @@ __all__ = [
     "GraphService",
     "GroupPage",
     "Limiter",
+    "ListService",
     "MediaService",
     "NotFound",
     "Notification",
@@ -114,12 +118,14 @@ __all__ = [
     "RateLimited",
     "RateLimiter",
     "Relationship",
+    "SavedPage",
     "SearchResults",
     "SearchService",
     "Services",
     "SharedRateLimiter",
     "StatusCounts",
     "StatusService",
+    "TagInfo",
     "TimelineService",
     "TrendingStatus",
     "TrendingTag",
@@ -280,6 +286,14 @@ class Services:
             counts=self.counts if self.counts.deferred else None,
         )
         self.search = SearchService(self.store, self.statuses)
+        self.curation = CurationService(
+            self.store,
+            self.ids,
+            self.clock_ms,
+            get_visible=self.statuses.get_visible,
+            hydrate=self.statuses.hydrate,
+        )
+        self.lists = ListService(self.store, self.ids, self.clock_ms, hydrate=self.statuses.hydrate)
         self.ranking = RankingService(
             self.timelines,
             self.statuses,
@@ -316,7 +330,7 @@ class Services:
         # the cluster's workers through the bus), of deletes and notifications from here.
         self.stream_bus: StreamBus = open_stream_bus(settings.resolved_cache_url)
         self.streaming = StreamingService(
-            self.store, self.statuses, self.notifications, self.stream_bus
+            self.store, self.statuses, self.notifications, self.stream_bus, lists=self.lists
         )
         self.fanout.on_status = self.streaming.status_created
         self._cache_tokens(settings.token_cache_ttl_s)

@@ -20,7 +20,9 @@ beyond the queue is dropped and counted, as a real-time feed drops rather than l
 routes each to its `Listener` s — one per connected client — applying the visibility rules
 per listener: a ``user`` stream gets the statuses of accounts its owner follows and their
 own, each re-checked with `StatusService.get_visible`; ``public`` and ``hashtag`` streams
-get public statuses, without replies to others (as Mastodon's public timelines). A
+get public statuses, without replies to others (as Mastodon's public timelines); a
+``list`` stream (its owner's only) gets exactly the statuses its list timeline shows
+(`ListService.contains`: a member's, visible to the owner, per the reply policy). A
 ``direct`` status goes to the ``direct`` streams of its author and the accounts it
 mentions, as a ``conversation`` event, and to no other stream (its deletion likewise).
 
@@ -47,6 +49,7 @@ from twitterdesign.reference_app.storage.stream_bus import (
 if TYPE_CHECKING:
     from twitterdesign.reference_app.log import LogEntry
     from twitterdesign.reference_app.services.fanout import FanoutOutcome
+    from twitterdesign.reference_app.services.lists import ListService
     from twitterdesign.reference_app.services.notifications import (
         Notification,
         NotificationService,
@@ -73,9 +76,10 @@ STREAMS = (
     "public:local",
     "hashtag",
     "hashtag:local",
+    "list",
     "direct",
 )
-"""Stream names a client may subscribe to (``hashtag`` ones take a tag)."""
+"""Stream names a client may subscribe to (``hashtag`` ones take a tag, ``list`` a list id)."""
 
 PUBLIC_STREAMS = frozenset({"public", "public:local", "hashtag", "hashtag:local"})
 """Streams that need no access token (public statuses only)."""
@@ -90,7 +94,8 @@ class Listener(Protocol):
         ...
 
     def subscriptions(self) -> frozenset[tuple[str, str]]:
-        """The streams it listens to now: ``(name, tag)``, tag empty but for hashtags."""
+        """The streams it listens to now: ``(name, tag)``: the tag of a hashtag stream, the
+        list id of a list stream, empty for the others."""
         ...
 
     def deliver(self, stream: list[str], event: str, item: StatusRecord | Notification) -> None:
@@ -120,6 +125,8 @@ class StreamingService:
         notifications: Loads a notification for its owner.
         bus: Where events come from (and go to, see `publish`).
         max_queued: Events waiting for the dispatcher before new ones are dropped.
+        lists: Says which lists hold an author and what their timelines show (None: no
+            ``list`` stream gets anything).
     """
 
     def __init__(
@@ -130,8 +137,10 @@ class StreamingService:
         bus: StreamBus,
         *,
         max_queued: int = 10_000,
+        lists: ListService | None = None,
     ) -> None:
         self._store = store
+        self._lists = lists
         self._statuses = statuses
         self._notifications = notifications
         self.bus = bus
@@ -290,6 +299,27 @@ class StreamingService:
             for name, tag in subs:
                 if name in ("hashtag", "hashtag:local") and tag in tags:
                     _safely(listener.deliver, [name, tag], "update", status)
+        self._route_lists(status, listeners)
+
+    def _list_subscribers(self, listeners: list[Listener]) -> dict[int, list[Listener]]:
+        """Return ``{list id: its listeners}`` (a list stream is only its owner's)."""
+        out: dict[int, list[Listener]] = {}
+        for listener in listeners:
+            for name, key in listener.subscriptions():
+                if name == "list" and key.isdigit():
+                    out.setdefault(int(key), []).append(listener)
+        return out
+
+    def _route_lists(self, status: StatusRecord, listeners: list[Listener]) -> None:
+        subscribed = self._list_subscribers(listeners)
+        if not subscribed or self._lists is None:
+            return
+        for list_id in sorted(self._lists.holding(list(subscribed), status.account_id)):
+            if not self._lists.contains(list_id, status.id):
+                continue
+            for listener in subscribed[list_id]:
+                if self._may_see(listener.account_id, status):
+                    _safely(listener.deliver, ["list", str(list_id)], "update", status)
 
     def _route_direct(self, status: StatusRecord, listeners: list[Listener]) -> None:
         """Send a direct status to its author's and mentioned accounts' ``direct`` streams."""
@@ -327,6 +357,11 @@ class StreamingService:
                 for name, tag in subs:
                     if name in PUBLIC_STREAMS:
                         _safely(listener.deliver_delete, [name, tag] if tag else [name], event.id)
+        subscribed = self._list_subscribers(listeners)
+        if subscribed and self._lists is not None:
+            for list_id in sorted(self._lists.holding(list(subscribed), event.account_id)):
+                for listener in subscribed[list_id]:
+                    _safely(listener.deliver_delete, ["list", str(list_id)], event.id)
 
     def _route_notification(self, event: StreamEvent, listeners: list[Listener]) -> None:
         owners = [x for x in listeners if x.account_id == event.account_id]

@@ -9,6 +9,19 @@ Each protocol's docstring states its units of work; `Page` states the paging con
 
 from __future__ import annotations
 
+from twitterdesign.reference_app.storage._curation import (
+    MARKER_TIMELINES,
+    REPLIES_POLICIES,
+    BookmarkStore,
+    CurationStore,
+    FavouriteListStore,
+    ListRecord,
+    ListStore,
+    MarkerRecord,
+    MarkerStore,
+    TagDay,
+    TagFollowStore,
+)
 from twitterdesign.reference_app.storage._protocols import (
     AccountStore,
     AuthStore,
@@ -51,6 +64,8 @@ from twitterdesign.reference_app.storage.timelines import (
 
 __all__ = [
     "COUNTER_FIELDS",
+    "MARKER_TIMELINES",
+    "REPLIES_POLICIES",
     "VISIBILITIES",
     "AccountRecord",
     "AccountStore",
@@ -58,15 +73,22 @@ __all__ = [
     "AuthCodeRecord",
     "AuthStore",
     "BlobStore",
+    "BookmarkStore",
     "CounterDeltas",
     "CounterEvent",
+    "CurationStore",
     "DeferredCounterStore",
+    "FavouriteListStore",
     "FileBlobStore",
     "GraphStore",
     "HomeRead",
     "IdempotencyStore",
     "InMemoryBlobStore",
     "InProcessTimelineStore",
+    "ListRecord",
+    "ListStore",
+    "MarkerRecord",
+    "MarkerStore",
     "MediaRecord",
     "MediaStore",
     "NotificationRecord",
@@ -79,6 +101,8 @@ __all__ = [
     "StatusRecord",
     "StatusStore",
     "Store",
+    "TagDay",
+    "TagFollowStore",
     "TimelineStore",
     "TokenRecord",
     "ViewCounterStore",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
+from twitterdesign.reference_app.storage._curation import CurationStore
 from twitterdesign.reference_app.storage._records import (
     AccountRecord,
     AppRecord,
@@ -385,6 +386,7 @@ class Store(
     NotificationStore,
     OutboxStore,
     SketchStore,
+    CurationStore,
     Protocol,
 ):
     """Everything the services persist: every area's protocol, plus the lifecycle.

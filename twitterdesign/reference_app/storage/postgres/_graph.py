@@ -56,6 +56,12 @@ class GraphMixin(OutboxMixin):
                 return False
             self._bump_counts(conn, follower_id, followee_id, -1)
             self._log_event(conn, None, follower_id, None)
+            # A list holds only followed accounts (as Mastodon's list_accounts.follow_id).
+            conn.execute(
+                "DELETE FROM list_accounts WHERE account_id = %s AND list_id IN "
+                "(SELECT id FROM lists WHERE account_id = %s)",
+                (followee_id, follower_id),
+            )
             return True
 
     @staticmethod

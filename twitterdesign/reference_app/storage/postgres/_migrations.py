@@ -205,5 +205,49 @@ _V3: tuple[str, ...] = (
         CHECK (visibility IN ('public', 'unlisted', 'private', 'direct'))""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# What an account curates for itself (``storage/_curation.py``): bookmarks, read markers,
+# lists with their members, followed hashtags; and favourites paged per account.
+_V4: tuple[str, ...] = (
+    """CREATE TABLE bookmarks (
+        id BIGINT PRIMARY KEY,
+        account_id BIGINT NOT NULL,
+        status_id BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (account_id, status_id))""",
+    # Bookmarks and favourites pages: Index Scan Backward using *_by_account.
+    "CREATE INDEX bookmarks_by_account ON bookmarks (account_id, id)",
+    "CREATE INDEX bookmarks_by_status ON bookmarks (status_id)",
+    "CREATE INDEX favourites_by_account ON favourites (account_id, id)",
+    """CREATE TABLE markers (
+        account_id BIGINT NOT NULL,
+        timeline TEXT NOT NULL,
+        last_read_id BIGINT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, timeline))""",
+    """CREATE TABLE lists (
+        id BIGINT PRIMARY KEY,
+        account_id BIGINT NOT NULL,
+        title TEXT NOT NULL,
+        replies_policy TEXT NOT NULL CHECK (replies_policy IN ('followed', 'list', 'none')),
+        exclusive BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at BIGINT NOT NULL)""",
+    "CREATE INDEX lists_by_account ON lists (account_id, id)",
+    """CREATE TABLE list_accounts (
+        list_id BIGINT NOT NULL,
+        account_id BIGINT NOT NULL,
+        id BIGINT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (list_id, account_id))""",
+    "CREATE INDEX list_accounts_by_account ON list_accounts (account_id, list_id)",
+    """CREATE TABLE tag_follows (
+        account_id BIGINT NOT NULL,
+        tag TEXT NOT NULL,
+        id BIGINT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, tag))""",
+    "CREATE INDEX tag_follows_by_account ON tag_follows (account_id, id)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 """Every schema version's statements, oldest first."""

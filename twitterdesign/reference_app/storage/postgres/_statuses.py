@@ -222,7 +222,7 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin, CountersMixin):
             ).fetchall()
             gone = {int(r[0]) for r in rows}
             ids = sorted(gone)
-            for table in ("status_tags", "mentions", "favourites", "notifications"):
+            for table in ("status_tags", "mentions", "favourites", "bookmarks", "notifications"):
                 conn.execute(f"DELETE FROM {table} WHERE status_id = ANY(%s::bigint[])", (ids,))
             conn.execute(
                 "UPDATE media SET status_id = NULL WHERE status_id = ANY(%s::bigint[])", (ids,)

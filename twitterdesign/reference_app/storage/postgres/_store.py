@@ -6,6 +6,7 @@ from twitterdesign.reference_app.storage.postgres._accounts import AccountsMixin
 from twitterdesign.reference_app.storage.postgres._auth import AuthMixin
 from twitterdesign.reference_app.storage.postgres._bulk import PostgresBulk
 from twitterdesign.reference_app.storage.postgres._connection import open_pool, run_migrations
+from twitterdesign.reference_app.storage.postgres._curation import CurationMixin
 from twitterdesign.reference_app.storage.postgres._engagement import EngagementMixin
 from twitterdesign.reference_app.storage.postgres._graph import GraphMixin
 from twitterdesign.reference_app.storage.postgres._media import MediaMixin
@@ -83,6 +84,17 @@ _CHECKS: tuple[tuple[str, str], ...] = (
         "to_tsvector('simple', s.text)",
     ),
     (
+        "a bookmark points at a status that does not exist",
+        "SELECT count(*) FROM bookmarks b WHERE NOT EXISTS "
+        "(SELECT 1 FROM statuses s WHERE s.id = b.status_id)",
+    ),
+    (
+        "a list holds an account its owner does not follow",
+        "SELECT count(*) FROM list_accounts m JOIN lists l ON l.id = m.list_id "
+        "WHERE m.account_id <> l.account_id AND NOT EXISTS (SELECT 1 FROM follows f "
+        "WHERE f.follower_id = l.account_id AND f.followee_id = m.account_id)",
+    ),
+    (
         "a fan-out position is ahead of its sequence",
         "SELECT count(*) FROM fanout_log WHERE pos > "
         "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fanout_pos)",
@@ -101,6 +113,7 @@ class PostgresStore(
     NotificationsMixin,
     MediaMixin,
     SketchesMixin,
+    CurationMixin,
     PostgresBulk,
 ):
     """A `Store` on PostgreSQL (psycopg 3, a connection pool), for several app processes.
@@ -241,6 +254,8 @@ class PostgresStore(
             "SELECT GREATEST((SELECT MAX(id) FROM accounts), (SELECT MAX(id) FROM statuses), "
             "(SELECT MAX(id) FROM notifications), (SELECT MAX(id) FROM media), "
             "(SELECT MAX(id) FROM follows), (SELECT MAX(id) FROM favourites), "
-            "(SELECT MAX(id) FROM apps))"
+            "(SELECT MAX(id) FROM apps), (SELECT MAX(id) FROM bookmarks), "
+            "(SELECT MAX(id) FROM lists), (SELECT MAX(id) FROM list_accounts), "
+            "(SELECT MAX(id) FROM tag_follows))"
         )
         return None if row[0][0] is None else int(row[0][0])

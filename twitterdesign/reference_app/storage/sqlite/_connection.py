@@ -137,6 +137,8 @@ class SQLiteConnection:
             "SELECT MAX(m) FROM (SELECT MAX(id) m FROM accounts UNION ALL "
             "SELECT MAX(id) FROM statuses UNION ALL SELECT MAX(id) FROM notifications "
             "UNION ALL SELECT MAX(id) FROM media UNION ALL SELECT MAX(id) FROM follows "
-            "UNION ALL SELECT MAX(id) FROM favourites UNION ALL SELECT MAX(id) FROM apps)"
+            "UNION ALL SELECT MAX(id) FROM favourites UNION ALL SELECT MAX(id) FROM apps "
+            "UNION ALL SELECT MAX(id) FROM bookmarks UNION ALL SELECT MAX(id) FROM lists "
+            "UNION ALL SELECT MAX(id) FROM list_accounts UNION ALL SELECT MAX(id) FROM tag_follows)"
         )
         return None if row[0][0] is None else int(row[0][0])

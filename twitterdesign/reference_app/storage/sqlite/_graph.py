@@ -50,6 +50,12 @@ class SQLiteGraph(SQLiteConnection):
             if cur.rowcount == 0:
                 return False
             log_invalidation(conn, follower_id, None)
+            # A list holds only followed accounts (as Mastodon's list_accounts.follow_id).
+            conn.execute(
+                "DELETE FROM list_accounts WHERE account_id = ? AND list_id IN "
+                "(SELECT id FROM lists WHERE account_id = ?)",
+                (followee_id, follower_id),
+            )
             conn.execute(
                 "UPDATE accounts SET following_count = following_count - 1 WHERE id = ?",
                 (follower_id,),

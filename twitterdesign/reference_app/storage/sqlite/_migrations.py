@@ -145,5 +145,33 @@ def _allow_direct(conn: sqlite3.Connection) -> None:
 # v4: direct statuses (visible to the author and the mentioned accounts only).
 _V4: tuple[Migration, ...] = (_allow_direct,)
 
-MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4)
+# v5: what an account curates for itself (``storage/_curation.py``): bookmarks, read
+# markers, lists with their members, followed hashtags; and favourites paged per account.
+_V5: tuple[str, ...] = (
+    """CREATE TABLE bookmarks (
+        id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, status_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL, UNIQUE (account_id, status_id))""",
+    "CREATE INDEX bookmarks_by_account ON bookmarks(account_id, id)",
+    "CREATE INDEX bookmarks_by_status ON bookmarks(status_id)",
+    "CREATE INDEX favourites_by_account ON favourites(account_id, id)",
+    """CREATE TABLE markers (
+        account_id INTEGER NOT NULL, timeline TEXT NOT NULL,
+        last_read_id INTEGER NOT NULL, version INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, timeline)) WITHOUT ROWID""",
+    """CREATE TABLE lists (
+        id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, title TEXT NOT NULL,
+        replies_policy TEXT NOT NULL CHECK (replies_policy IN ('followed', 'list', 'none')),
+        exclusive INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL)""",
+    "CREATE INDEX lists_by_account ON lists(account_id, id)",
+    """CREATE TABLE list_accounts (
+        list_id INTEGER NOT NULL, account_id INTEGER NOT NULL, id INTEGER NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL, PRIMARY KEY (list_id, account_id)) WITHOUT ROWID""",
+    "CREATE INDEX list_accounts_by_account ON list_accounts(account_id, list_id)",
+    """CREATE TABLE tag_follows (
+        account_id INTEGER NOT NULL, tag TEXT NOT NULL, id INTEGER NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL, PRIMARY KEY (account_id, tag)) WITHOUT ROWID""",
+    "CREATE INDEX tag_follows_by_account ON tag_follows(account_id, id)",
+)
+
+MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 """Every schema version's steps, oldest first: SQL, or a function run on the connection."""

@@ -151,6 +151,7 @@ class SQLiteStatuses(SQLiteConnection):
                 conn.execute("DELETE FROM status_tags WHERE status_id = ?", (sid,))
                 conn.execute("DELETE FROM mentions WHERE status_id = ?", (sid,))
                 conn.execute("DELETE FROM favourites WHERE status_id = ?", (sid,))
+                conn.execute("DELETE FROM bookmarks WHERE status_id = ?", (sid,))
                 conn.execute("DELETE FROM notifications WHERE status_id = ?", (sid,))
                 conn.execute("UPDATE media SET status_id = NULL WHERE status_id = ?", (sid,))
                 conn.execute("DELETE FROM statuses WHERE id = ?", (sid,))
