@@ -189,6 +189,25 @@ class Tag(Entity):
     following: bool | None = None
 
 
+class UserList(Entity):
+    """Mastodon's List entity (named so as not to shadow ``list``)."""
+
+    id: str
+    title: str
+    replies_policy: str
+    exclusive: bool
+
+
+class Marker(Entity):
+    last_read_id: str
+    version: int
+    updated_at: str
+
+
+class UnreadCount(Entity):
+    count: int
+
+
 class TrendsLink(Entity):
     url: str
     title: str
@@ -408,21 +427,38 @@ ENTITY_OF_ROUTE: list[tuple[str, str, Any]] = [
     ("GET", r"/api/v1/accounts/relationships", list[Relationship]),
     ("GET", r"/api/v1/accounts/(lookup|search)", Any),  # lookup: Account, search: a list
     ("GET", rf"/api/v1/accounts/{_ID}/statuses", list[Status]),
+    ("GET", rf"/api/v1/accounts/{_ID}/lists", list[UserList]),
     ("GET", rf"/api/v1/accounts/{_ID}/(followers|following)", list[Account]),
     ("POST", rf"/api/v1/accounts/{_ID}/(follow|unfollow)", Relationship),
     ("GET", rf"/api/v1/accounts/{_ID}", Account),
     ("GET", r"/api/v1/statuses", list[Status]),
     ("POST", r"/api/v1/statuses", Status),
     ("GET", rf"/api/v1/statuses/{_ID}/context", Context),
-    ("POST", rf"/api/v1/statuses/{_ID}/(favourite|unfavourite|reblog|unreblog)", Status),
+    (
+        "POST",
+        rf"/api/v1/statuses/{_ID}/(favourite|unfavourite|reblog|unreblog|bookmark|unbookmark)",
+        Status,
+    ),
+    ("GET", r"/api/v1/(bookmarks|favourites)", list[Status]),
+    ("GET", r"/api/v1/markers", dict[str, Marker]),
+    ("POST", r"/api/v1/markers", dict[str, Marker]),
+    ("GET", r"/api/v1/lists", list[UserList]),
+    ("POST", r"/api/v1/lists", UserList),
+    ("GET", rf"/api/v1/lists/{_ID}/accounts", list[Account]),
+    ("GET", rf"/api/v1/lists/{_ID}", UserList),
+    ("PUT", rf"/api/v1/lists/{_ID}", UserList),
+    ("GET", r"/api/v1/followed_tags", list[Tag]),
+    ("GET", rf"/api/v1/tags/{_ID}", Tag),
+    ("POST", rf"/api/v1/tags/{_ID}/(follow|unfollow)", Tag),
     ("GET", rf"/api/v1/statuses/{_ID}/(favourited_by|reblogged_by)", list[Account]),
     ("GET", rf"/api/v1/statuses/{_ID}", Status),
     ("DELETE", rf"/api/v1/statuses/{_ID}", Status),
-    ("GET", r"/api/v1/timelines/(home|public|tag/[^/]+)", list[Status]),
+    ("GET", r"/api/v1/timelines/(home|public|tag/[^/]+|list/[^/]+)", list[Status]),
     ("GET", r"/api/v2/search", Search),
     ("GET", r"/api/v1/trends(/tags)?", list[Tag]),
     ("GET", r"/api/v1/trends/statuses", list[Status]),
     ("GET", r"/api/v1/trends/links", list[TrendsLink]),
+    ("GET", r"/api/v1/notifications/unread_count", UnreadCount),
     ("GET", r"/api/v1/notifications", list[Notification]),
     ("GET", rf"/api/v1/notifications/{_ID}", Notification),
     ("GET", r"/api/v2/notifications", GroupedNotificationsResults),
