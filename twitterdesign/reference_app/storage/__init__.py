@@ -19,6 +19,7 @@ from twitterdesign.reference_app.storage._protocols import (
     OutboxStore,
     SearchStore,
     SketchStore,
+    StatusEditStore,
     StatusStore,
     Store,
 )
@@ -30,6 +31,7 @@ from twitterdesign.reference_app.storage._records import (
     MediaRecord,
     NotificationRecord,
     Page,
+    StatusEditRecord,
     StatusRecord,
     TokenRecord,
 )
@@ -71,6 +73,8 @@ __all__ = [
     "SQLiteStore",
     "SearchStore",
     "SketchStore",
+    "StatusEditRecord",
+    "StatusEditStore",
     "StatusRecord",
     "StatusStore",
     "Store",

@@ -19,6 +19,7 @@ from twitterdesign.reference_app.storage._records import (
     MediaRecord,
     NotificationRecord,
     Page,
+    StatusEditRecord,
     StatusRecord,
     TokenRecord,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "OutboxStore",
     "SearchStore",
     "SketchStore",
+    "StatusEditStore",
     "StatusStore",
     "Store",
 ]
@@ -241,6 +243,39 @@ class StatusStore(Protocol):
         """Return ids of public, non-reblog statuses created since ``since_ms``."""
 
 
+class StatusEditStore(Protocol):
+    """Edits of statuses and their history (Mastodon's ``status_edits``).
+
+    Units of work:
+        ``edit_status``: on the first edit, a snapshot of the status as posted (dated
+        when it was posted); then the new text, spoiler text, sensitivity, language and
+        ``edited_at`` on the status row, its hashtags and mentions replaced, media no
+        longer listed unlinked and new ones linked, the full-text index updated, and the
+        new version appended to the history — all in ONE transaction. The history is
+        append-only: an edit never changes an earlier version. ``delete_status`` takes
+        the history with the status.
+    """
+
+    def edit_status(
+        self,
+        edit: StatusEditRecord,
+        *,
+        tags: Sequence[str],
+        mention_ids: Sequence[int],
+        original_edit_id: int,
+    ) -> StatusRecord | None:
+        """Apply ``edit`` (its ``created_at_ms`` is the new ``edited_at``) atomically.
+
+        ``original_edit_id`` is the id of the snapshot of the status as posted, used
+        only when the status has no history yet. Media in ``edit.media_ids`` that are
+        attached to another status are skipped (the service validates them first).
+        Returns the edited status, or None when it does not exist.
+        """
+
+    def status_edits(self, status_id: int) -> list[StatusEditRecord]:
+        """Return every stored version of a status, oldest first (empty if never edited)."""
+
+
 class IdempotencyStore(Protocol):
     """What an ``Idempotency-Key`` created; the keys are written by ``create_status``.
 
@@ -376,6 +411,7 @@ class Store(
     AuthStore,
     GraphStore,
     StatusStore,
+    StatusEditStore,
     IdempotencyStore,
     MediaStore,
     SearchStore,

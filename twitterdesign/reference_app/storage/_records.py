@@ -13,6 +13,7 @@ __all__ = [
     "MediaRecord",
     "NotificationRecord",
     "Page",
+    "StatusEditRecord",
     "StatusRecord",
     "TokenRecord",
     "row_of",
@@ -106,6 +107,30 @@ class StatusRecord:
     tags: tuple[str, ...] = ()
     mention_ids: tuple[int, ...] = ()
     media: tuple[MediaRecord, ...] = field(default=())
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    edited_at_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEditRecord:
+    """One version of a status, as it read from ``created_at_ms`` until the next edit.
+
+    A status's history starts with its original text (stored at its first edit, dated
+    when the status was posted) and gains one record per edit; the last one is what the
+    status says now.
+    """
+
+    id: int
+    status_id: int
+    account_id: int
+    text: str
+    spoiler_text: str
+    sensitive: bool
+    language: str | None
+    media_ids: tuple[int, ...]
+    created_at_ms: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,5 +198,27 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX counter_flushes_by_time ON counter_flushes (applied_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Issue 15: status edits — the columns a Mastodon client edits (spoiler text,
+# sensitivity, language), ``edited_at``, and the append-only history of versions (read
+# per status: Index Scan using status_edits_by_status). The generated ``search`` column
+# follows an edited text by itself.
+_V3: tuple[str, ...] = (
+    "ALTER TABLE statuses ADD COLUMN spoiler_text TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE statuses ADD COLUMN sensitive BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE statuses ADD COLUMN language TEXT",
+    "ALTER TABLE statuses ADD COLUMN edited_at BIGINT",
+    """CREATE TABLE status_edits (
+        id BIGINT PRIMARY KEY,
+        status_id BIGINT NOT NULL,
+        account_id BIGINT NOT NULL,
+        text TEXT NOT NULL,
+        spoiler_text TEXT NOT NULL,
+        sensitive BOOLEAN NOT NULL,
+        language TEXT,
+        media_ids BIGINT[] NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL)""",
+    "CREATE INDEX status_edits_by_status ON status_edits (status_id, id)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """Every schema version's statements, oldest first."""

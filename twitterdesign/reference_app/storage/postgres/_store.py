@@ -6,6 +6,7 @@ from twitterdesign.reference_app.storage.postgres._accounts import AccountsMixin
 from twitterdesign.reference_app.storage.postgres._auth import AuthMixin
 from twitterdesign.reference_app.storage.postgres._bulk import PostgresBulk
 from twitterdesign.reference_app.storage.postgres._connection import open_pool, run_migrations
+from twitterdesign.reference_app.storage.postgres._edits import StatusEditsMixin
 from twitterdesign.reference_app.storage.postgres._engagement import EngagementMixin
 from twitterdesign.reference_app.storage.postgres._graph import GraphMixin
 from twitterdesign.reference_app.storage.postgres._media import MediaMixin
@@ -95,6 +96,7 @@ class PostgresStore(
     AuthMixin,
     GraphMixin,
     StatusesMixin,
+    StatusEditsMixin,
     EngagementMixin,
     TimelinesMixin,
     SearchMixin,

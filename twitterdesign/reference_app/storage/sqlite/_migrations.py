@@ -111,5 +111,30 @@ _V2: tuple[str, ...] = (
 # before have '' (unknown): they replay as before.
 _V3: tuple[str, ...] = ("ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# v4 (issue 15): status edits — the columns a Mastodon client edits (spoiler text,
+# sensitivity, language), ``edited_at``, the append-only history of versions, and the
+# full-text index following an edited text.
+_V4: tuple[str, ...] = (
+    "ALTER TABLE statuses ADD COLUMN spoiler_text TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE statuses ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE statuses ADD COLUMN language TEXT",
+    "ALTER TABLE statuses ADD COLUMN edited_at INTEGER",
+    """CREATE TABLE status_edits (
+        id INTEGER PRIMARY KEY,
+        status_id INTEGER NOT NULL,
+        account_id INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        spoiler_text TEXT NOT NULL,
+        sensitive INTEGER NOT NULL,
+        language TEXT,
+        media_ids TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL)""",
+    "CREATE INDEX status_edits_by_status ON status_edits(status_id, id)",
+    """CREATE TRIGGER statuses_fts_update AFTER UPDATE OF text ON statuses BEGIN
+        INSERT INTO statuses_fts(statuses_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO statuses_fts(rowid, text) VALUES (new.id, new.text);
+        END""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 """Every schema version's statements, oldest first."""

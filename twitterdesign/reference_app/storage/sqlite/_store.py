@@ -6,6 +6,7 @@ from twitterdesign.reference_app.storage._protocols import Store
 from twitterdesign.reference_app.storage.sqlite._accounts import SQLiteAccounts
 from twitterdesign.reference_app.storage.sqlite._auth import SQLiteAuth
 from twitterdesign.reference_app.storage.sqlite._bulk import SQLiteBulk
+from twitterdesign.reference_app.storage.sqlite._edits import SQLiteStatusEdits
 from twitterdesign.reference_app.storage.sqlite._engagement import SQLiteEngagement
 from twitterdesign.reference_app.storage.sqlite._graph import SQLiteGraph
 from twitterdesign.reference_app.storage.sqlite._media import SQLiteMedia
@@ -22,6 +23,7 @@ class SQLiteStore(
     SQLiteAccounts,
     SQLiteAuth,
     SQLiteGraph,
+    SQLiteStatusEdits,
     SQLiteStatuses,
     SQLiteEngagement,
     SQLiteMedia,
