@@ -21,6 +21,7 @@ from twitterdesign.reference_app.storage import (
     AppRecord,
     CounterDeltas,
     MediaRecord,
+    StatusEditRecord,
     StatusRecord,
 )
 
@@ -271,11 +272,11 @@ class Renderer:
             "uri": f"{self.base}/users/{author.username}/statuses/{s.id}",
             "url": f"{self.base}/@{author.username}/{s.id}",
             "created_at": iso_ms(s.created_at_ms),
-            "edited_at": None,
+            "edited_at": iso_ms(s.edited_at_ms) if s.edited_at_ms is not None else None,
             "content": "" if is_reblog else self.content_html(s.text),
             "visibility": s.visibility,
-            "sensitive": False,
-            "spoiler_text": "",
+            "sensitive": s.sensitive,
+            "spoiler_text": s.spoiler_text,
             "media_attachments": [self.media(m) for m in s.media],
             "application": None,
             "mentions": [
@@ -296,7 +297,7 @@ class Renderer:
             ),
             "poll": None,
             "card": None,
-            "language": None,
+            "language": s.language,
             "text": None,
             "filtered": [],
         }
@@ -379,6 +380,11 @@ class Renderer:
                 s.media,
                 mentions,
                 is_reblog,
+                # An edit changes these (and the text): the fragment is rebuilt at once.
+                s.spoiler_text,
+                s.sensitive,
+                s.language,
+                s.edited_at_ms,
             )
             static = self._cache.get(("status", self.base, s.id), signature, build_static)
             account = self._cache.get(("account", self.base, author.id), author, build_account)
@@ -400,6 +406,31 @@ class Renderer:
     def status(self, s: StatusRecord) -> dict[str, Any]:
         """Render one status."""
         return self.statuses([s])[0]
+
+    def status_edits(self, edits: Sequence[StatusEditRecord]) -> list[dict[str, Any]]:
+        """Render a status's versions as StatusEdit entities (oldest first, as given)."""
+        accounts = self._s.accounts.get_many({e.account_id for e in edits})
+        media = self._s.edits.media_of(edits)
+        rendered: dict[int, dict[str, Any]] = {}
+        out: list[dict[str, Any]] = []
+        for e in edits:
+            author = accounts.get(e.account_id)
+            if author is None:
+                continue
+            if author.id not in rendered:
+                rendered[author.id] = self.account(author)
+            out.append(
+                {
+                    "content": self.content_html(e.text),
+                    "spoiler_text": e.spoiler_text,
+                    "sensitive": e.sensitive,
+                    "created_at": iso_ms(e.created_at_ms),
+                    "account": rendered[author.id],
+                    "media_attachments": [self.media(media[m]) for m in e.media_ids if m in media],
+                    "emojis": [],
+                }
+            )
+        return out
 
     # --- others ----------------------------------------------------------------------
     def app(self, a: AppRecord, *, with_secret: bool) -> dict[str, Any]:

@@ -90,6 +90,16 @@ class StatusCreate(BaseModel):
     language: str | None = None
 
 
+class StatusEdit(BaseModel):
+    """PUT /api/v1/statuses/{id}: a field left out keeps its current value."""
+
+    status: str | None = Field(default=None, description="Text, at most 280 characters")
+    media_ids: list[str] | None = Field(default=None, max_length=4)
+    sensitive: bool | None = None
+    spoiler_text: str | None = None
+    language: str | None = Field(default=None, description="ISO 639 code, e.g. en")
+
+
 class ReblogRequest(BaseModel):
     """POST /api/v1/statuses/{id}/reblog."""
 
@@ -110,6 +120,7 @@ BODIES: dict[str, type[BaseModel]] = {
         RevokeRequest,
         AccountCreate,
         StatusCreate,
+        StatusEdit,
         ReblogRequest,
         MediaUpdate,
     )

@@ -60,6 +60,9 @@ def post_status(
         in_reply_to_id=parse_id(reply, name="in_reply_to_id", bad=BadRequest) if reply else None,
         media_ids=p.ids("media_ids"),
         idempotency_key=key,
+        spoiler_text=p.text("spoiler_text", default="", max_len=100_000) or "",
+        sensitive=p.flag("sensitive"),
+        language=p.text("language", max_len=40),
     )
     return _r(request, auth).status(status)
 
@@ -89,6 +92,55 @@ def get_status(
     """Return a status the caller may see (404 otherwise, never revealing it exists)."""
     s = services(request)
     return _r(request, auth).status(s.statuses.get_visible(viewer_of(auth), parse_id(status_id)))
+
+
+@router.put("/{status_id}", summary="Edit a status", openapi_extra=body_doc("StatusEdit"))
+def edit_status(
+    status_id: str,
+    request: Request,
+    p: Params = Depends(params),
+    auth: User = Depends(require("write:statuses")),
+) -> dict[str, Any]:
+    """Edit one's own status (text, spoiler_text, sensitive, language, media_ids).
+
+    The rules of posting apply; a field left out keeps its value. The earlier versions
+    stay in ``/history``; those who reblogged it get an ``update`` notification, and the
+    streams that showed it a ``status.update`` event.
+    """
+    s = services(request)
+    media = p.ids("media_ids") if p.raw("media_ids") is not None else None
+    sensitive = p.flag("sensitive") if p.raw("sensitive") not in (None, "") else None
+    status = s.edits.edit(
+        auth.account_id,
+        parse_id(status_id),
+        text=p.text("status", max_len=100_000),
+        spoiler_text=p.text("spoiler_text", max_len=100_000),
+        sensitive=sensitive,
+        language=p.text("language", max_len=40),
+        media_ids=media,
+    )
+    return _r(request, auth).status(status)
+
+
+@router.get("/{status_id}/history", summary="Every version of a status")
+@off_loop_if_blocking
+def status_history(
+    status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
+) -> list[dict[str, Any]]:
+    """StatusEdit entities, oldest first: the original, then each edit (the last is current)."""
+    s = services(request)
+    edits = s.edits.history(viewer_of(auth), parse_id(status_id))
+    return _r(request, auth).status_edits(edits)
+
+
+@router.get("/{status_id}/source", summary="A status's text as typed, for editing")
+@off_loop_if_blocking
+def status_source(
+    status_id: str, request: Request, auth: User = Depends(require("read:statuses"))
+) -> dict[str, Any]:
+    """StatusSource: ``id``, ``text`` and ``spoiler_text`` of a status the caller may see."""
+    source = services(request).edits.source(auth.account_id, parse_id(status_id))
+    return {"id": str(source.id), "text": source.text, "spoiler_text": source.spoiler_text}
 
 
 @router.delete("/{status_id}", summary="Delete a status")

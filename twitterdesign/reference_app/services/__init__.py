@@ -50,6 +50,7 @@ from twitterdesign.reference_app.services.counters import StatusCounts
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
+from twitterdesign.reference_app.services.edits import StatusEditService, StatusSource
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
 from twitterdesign.reference_app.services.notifications import (
     Notification,
@@ -110,7 +111,9 @@ __all__ = [
     "Services",
     "SharedRateLimiter",
     "StatusCounts",
+    "StatusEditService",
     "StatusService",
+    "StatusSource",
     "TimelineService",
     "TrendingStatus",
     "TrendingTag",
@@ -270,6 +273,13 @@ class Services:
             on_interaction=self.trends.on_interaction,
             counts=self.counts if self.counts.deferred else None,
         )
+        self.edits = StatusEditService(
+            self.store,
+            self.ids,
+            self.clock_ms,
+            statuses=self.statuses,
+            notifications=self.statuses.notifications,
+        )
         self.search = SearchService(self.store, self.statuses)
         self.media = MediaService(
             self.store,
@@ -305,6 +315,7 @@ class Services:
         self.fanout.on_status = self.streaming.status_created
         self.notifications.on_added = self.streaming.notification_added
         self.statuses.on_deleted = self.streaming.status_deleted
+        self.edits.on_edited = self.streaming.status_edited
 
     def log_reader(self) -> RedisStreamLog | None:
         """Return the workers' fan-out log, read-only, if ``cache_url`` is Redis (else None).

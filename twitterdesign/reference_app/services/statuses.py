@@ -19,6 +19,7 @@ where a per-viewer count would show one profile with different numbers to differ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from twitterdesign.ids import Snowflake
@@ -41,6 +42,8 @@ from twitterdesign.reference_app.storage import (
 )
 
 __all__ = ["StatusService", "extract_hashtags", "extract_mentions", "request_fingerprint"]
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
 class StatusService:
@@ -166,6 +169,9 @@ class StatusService:
         in_reply_to_id: int | None = None,
         media_ids: Sequence[int] = (),
         idempotency_key: str | None = None,
+        spoiler_text: str = "",
+        sensitive: bool = False,
+        language: str | None = None,
     ) -> StatusRecord:
         """Store a new status and queue it for fan-out; return it at once.
 
@@ -191,18 +197,9 @@ class StatusService:
             return earlier
         if visibility not in VISIBILITIES:
             raise Unprocessable(f"visibility must be one of {', '.join(VISIBILITIES)}")
-        if len(text) > self.max_chars:
-            raise Unprocessable(f"Text character limit of {self.max_chars} exceeded")
-        if not text.strip() and not media_ids:
-            raise Unprocessable("Text can't be blank")
-        if len(media_ids) > self.max_media:
-            raise Unprocessable(f"at most {self.max_media} media attachments are allowed")
-        for media_id in media_ids:
-            media = self._store.get_media(media_id)
-            if media is None or media.account_id != author:
-                raise Unprocessable(f"media {media_id} not found")
-            if media.status_id is not None:
-                raise Unprocessable(f"media {media_id} is already attached to a status")
+        language = self.check_content(
+            author, text, spoiler_text=spoiler_text, language=language, media_ids=media_ids
+        )
         reply_to_account = None
         requested_parent = in_reply_to_id
         if in_reply_to_id is not None:
@@ -230,6 +227,9 @@ class StatusService:
             views_count=0,
             tags=extract_hashtags(text),
             mention_ids=tuple(mentioned),
+            spoiler_text=spoiler_text,
+            sensitive=sensitive or bool(spoiler_text),
+            language=language,
         )
         fingerprint = request_fingerprint(
             text, visibility=visibility, in_reply_to_id=requested_parent, media_ids=media_ids
@@ -255,6 +255,47 @@ class StatusService:
             media_ids=media_ids,
         )
         return earlier if earlier is not None else stored
+
+    def check_content(
+        self,
+        author: int,
+        text: str,
+        *,
+        spoiler_text: str = "",
+        language: str | None = None,
+        media_ids: Sequence[int] = (),
+        status_id: int | None = None,
+    ) -> str | None:
+        """Check what a new or edited status says; return its normalized language.
+
+        The rules of posting, for an edit too: text and spoiler text together within
+        ``max_chars`` (Mastodon counts both), not blank without media, at most
+        ``max_media`` of the author's own media, none attached to another status than
+        ``status_id``, and a language given as an ISO 639 code (two or three letters).
+
+        Raises:
+            Unprocessable: Any rule broken; the message names it.
+        """
+        if len(text) + len(spoiler_text) > self.max_chars:
+            raise Unprocessable(f"Text character limit of {self.max_chars} exceeded")
+        if not text.strip() and not media_ids:
+            raise Unprocessable("Text can't be blank")
+        if len(media_ids) > self.max_media:
+            raise Unprocessable(f"at most {self.max_media} media attachments are allowed")
+        for media_id in media_ids:
+            media = self._store.get_media(media_id)
+            if media is None or media.account_id != author:
+                raise Unprocessable(f"media {media_id} not found")
+            if media.status_id is not None and media.status_id != status_id:
+                raise Unprocessable(f"media {media_id} is already attached to a status")
+        if language is None or language == "":
+            return None
+        code = language.strip().lower()
+        if not _LANGUAGE.fullmatch(code):
+            raise Unprocessable(
+                f"language must be an ISO 639 code of two or three letters, not {language!r}"
+            )
+        return code
 
     def replay(
         self,

@@ -9,6 +9,8 @@ timelines:
 - ``status`` (a new status or reblog) — published by whoever applies the outbox event: the
   app's own `FanoutWorker` in the embedded mode, the ``twitterdesign worker`` processes in
   the cluster (after the push, from the shared log);
+- ``status.update`` — published by the app when a status is edited (routed as a new
+  status is: to whoever may see it);
 - ``delete`` — published by the app when a status or reblog is deleted;
 - ``notification`` — published by the app when one is stored.
 
@@ -182,6 +184,10 @@ class StreamingService:
         """Publish a status just fanned out (new, or a reblog)."""
         self.publish(StreamEvent("status", status_id, author_id))
 
+    def status_edited(self, status: StatusRecord) -> None:
+        """Publish the edit of ``status`` (a ``status.update`` to whoever may see it)."""
+        self.publish(StreamEvent("status.update", status.id, status.account_id))
+
     def status_deleted(self, status: StatusRecord) -> None:
         """Publish the deletion of ``status``."""
         self.publish(StreamEvent("delete", status.id, status.account_id, status.visibility))
@@ -214,7 +220,7 @@ class StreamingService:
         if not listeners:
             return
         self.routed += 1
-        if event.kind == "status":
+        if event.kind in ("status", "status.update"):
             self._route_status(event, listeners)
         elif event.kind == "delete":
             self._route_delete(event, listeners)
@@ -235,6 +241,8 @@ class StreamingService:
         status = self._store.get_statuses([event.id]).get(event.id)
         if status is None:
             return
+        # A new status is an ``update`` message; an edited one a ``status.update``.
+        name_of_event = "update" if event.kind == "status" else "status.update"
         home = self._followers_among(status.account_id, listeners)
         # Reblogs go to home streams only (Mastodon's public timelines leave them out).
         public = _is_public_timeline(status) and status.reblog_of_id is None
@@ -246,15 +254,15 @@ class StreamingService:
                 and ("user", "") in subs
                 and self._may_see(listener.account_id, status)
             ):
-                _safely(listener.deliver, ["user"], "update", status)
+                _safely(listener.deliver, ["user"], name_of_event, status)
             if not public:
                 continue
             for name in ("public", "public:local"):
                 if (name, "") in subs:
-                    _safely(listener.deliver, [name], "update", status)
+                    _safely(listener.deliver, [name], name_of_event, status)
             for name, tag in subs:
                 if name in ("hashtag", "hashtag:local") and tag in tags:
-                    _safely(listener.deliver, [name, tag], "update", status)
+                    _safely(listener.deliver, [name, tag], name_of_event, status)
 
     def _may_see(self, viewer: int | None, status: StatusRecord) -> bool:
         try:

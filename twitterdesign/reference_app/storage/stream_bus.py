@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["InProcessStreamBus", "StreamBus", "StreamEvent"]
 
-_KINDS = ("status", "delete", "notification")
+_KINDS = ("status", "status.update", "delete", "notification")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +26,11 @@ class StreamEvent:
     """Something a stream may carry, as small as a bus message can be.
 
     Attributes:
-        kind: ``status`` (new status or reblog), ``delete`` or ``notification``.
+        kind: ``status`` (new status or reblog), ``status.update`` (an edited status),
+            ``delete`` or ``notification``.
         id: The status or notification id.
-        account_id: The author (``status``, ``delete``) or the owner (``notification``).
+        account_id: The author (``status``, ``status.update``, ``delete``) or the owner
+            (``notification``).
         visibility: For ``delete``: the deleted status's visibility (who may hear of it).
     """
 
