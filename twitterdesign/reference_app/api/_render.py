@@ -126,8 +126,8 @@ class Renderer:
             "acct": a.username,
             "display_name": a.display_name,
             "locked": False,
-            "bot": False,
-            "discoverable": True,
+            "bot": a.bot,
+            "discoverable": a.discoverable,
             "indexable": True,
             "group": False,
             "created_at": iso_ms(a.created_at_ms),
@@ -145,19 +145,22 @@ class Renderer:
                 iso_ms(a.last_status_at_ms)[:10] if a.last_status_at_ms is not None else None
             ),
             "emojis": [],
-            "fields": [],
+            "fields": [
+                {"name": html.escape(n), "value": html.escape(v), "verified_at": None}
+                for n, v in a.fields
+            ],
         }
         if credentials:
             out["source"] = {
-                "privacy": "public",
-                "sensitive": False,
-                "language": None,
+                "privacy": a.privacy,
+                "sensitive": a.sensitive,
+                "language": a.language,
                 "note": a.note,
-                "fields": [],
+                "fields": [{"name": n, "value": v, "verified_at": None} for n, v in a.fields],
                 "follow_requests_count": 0,
                 "indexable": True,
                 "hide_collections": False,
-                "discoverable": True,
+                "discoverable": a.discoverable,
                 "attribution_domains": [],
             }
             # Every account has Mastodon's base role (id -99, no permissions): there are

@@ -100,6 +100,33 @@ class StatusEdit(BaseModel):
     language: str | None = Field(default=None, description="ISO 639 code, e.g. en")
 
 
+class ProfileField(BaseModel):
+    """One profile field of update_credentials."""
+
+    name: str = Field(max_length=255)
+    value: str = Field(max_length=255)
+
+
+class PostingSource(BaseModel):
+    """The posting defaults of update_credentials (``source[...]``)."""
+
+    privacy: Literal["public", "unlisted", "private"] | None = None
+    sensitive: bool | None = None
+    language: str | None = Field(default=None, description="ISO 639 code, e.g. en")
+
+
+class CredentialsUpdate(BaseModel):
+    """PATCH /api/v1/accounts/update_credentials: a field left out keeps its value."""
+
+    display_name: str | None = Field(default=None, max_length=30)
+    note: str | None = Field(default=None, max_length=500)
+    locked: Literal[False] | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    fields_attributes: list[ProfileField] | None = Field(default=None, max_length=4)
+    source: PostingSource | None = None
+
+
 class ReblogRequest(BaseModel):
     """POST /api/v1/statuses/{id}/reblog."""
 
@@ -121,6 +148,7 @@ BODIES: dict[str, type[BaseModel]] = {
         AccountCreate,
         StatusCreate,
         StatusEdit,
+        CredentialsUpdate,
         ReblogRequest,
         MediaUpdate,
     )

@@ -53,16 +53,18 @@ def post_status(
     s = services(request)
     reply = p.text("in_reply_to_id", max_len=40)
     key = request.headers.get("idempotency-key")
+    # What is left out follows the author's posting defaults (update_credentials' source).
+    me = s.accounts.get(auth.account_id)
     status = s.statuses.create(
         auth.account_id,
         p.text("status", default="", max_len=100_000) or "",
-        visibility=p.text("visibility", default="public", max_len=20) or "public",
+        visibility=p.text("visibility", max_len=20) or me.privacy,
         in_reply_to_id=parse_id(reply, name="in_reply_to_id", bad=BadRequest) if reply else None,
         media_ids=p.ids("media_ids"),
         idempotency_key=key,
         spoiler_text=p.text("spoiler_text", default="", max_len=100_000) or "",
-        sensitive=p.flag("sensitive"),
-        language=p.text("language", max_len=40),
+        sensitive=p.flag("sensitive", me.sensitive),
+        language=p.text("language", max_len=40) or me.language,
     )
     return _r(request, auth).status(status)
 

@@ -47,16 +47,17 @@ from twitterdesign.reference_app.services.accounts import (
     scope_allows,
 )
 from twitterdesign.reference_app.services.counters import StatusCounts
+from twitterdesign.reference_app.services.edits import StatusEditService, StatusSource
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
-from twitterdesign.reference_app.services.edits import StatusEditService, StatusSource
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
 from twitterdesign.reference_app.services.notifications import (
     Notification,
     NotificationPage,
     NotificationService,
 )
+from twitterdesign.reference_app.services.profiles import ProfileService
 from twitterdesign.reference_app.services.ratelimit import (
     Limiter,
     RateLimitDecision,
@@ -102,6 +103,7 @@ __all__ = [
     "Notification",
     "NotificationPage",
     "NotificationService",
+    "ProfileService",
     "RateLimitDecision",
     "RateLimited",
     "RateLimiter",
@@ -280,6 +282,7 @@ class Services:
             statuses=self.statuses,
             notifications=self.statuses.notifications,
         )
+        self.profiles = ProfileService(self.store)
         self.search = SearchService(self.store, self.statuses)
         self.media = MediaService(
             self.store,

@@ -32,6 +32,7 @@ __all__ = [
     "MediaStore",
     "NotificationStore",
     "OutboxStore",
+    "ProfileStore",
     "SearchStore",
     "SketchStore",
     "StatusEditStore",
@@ -69,6 +70,28 @@ class AccountStore(Protocol):
 
     def count_accounts(self) -> int:
         """Return how many accounts exist."""
+
+
+class ProfileStore(Protocol):
+    """The profile an account edits (Mastodon's update_credentials).
+
+    Units of work: ``update_profile`` writes one row.
+    """
+
+    def update_profile(
+        self,
+        account_id: int,
+        *,
+        display_name: str,
+        note: str,
+        bot: bool,
+        discoverable: bool,
+        fields: Sequence[tuple[str, str]],
+        privacy: str,
+        sensitive: bool,
+        language: str | None,
+    ) -> AccountRecord | None:
+        """Replace the editable profile of an account; return it (None if unknown)."""
 
 
 class AuthStore(Protocol):
@@ -408,6 +431,7 @@ class SketchStore(Protocol):
 
 class Store(
     AccountStore,
+    ProfileStore,
     AuthStore,
     GraphStore,
     StatusStore,

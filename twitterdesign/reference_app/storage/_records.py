@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
+    "ACCOUNT_COLUMNS",
     "VISIBILITIES",
     "AccountRecord",
     "AppRecord",
@@ -16,6 +20,7 @@ __all__ = [
     "StatusEditRecord",
     "StatusRecord",
     "TokenRecord",
+    "account_of_row",
     "row_of",
 ]
 
@@ -70,6 +75,12 @@ class AccountRecord:
     following_count: int
     statuses_count: int
     last_status_at_ms: int | None
+    bot: bool = False
+    discoverable: bool = True
+    fields: tuple[tuple[str, str], ...] = ()
+    privacy: str = "public"
+    sensitive: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +191,33 @@ class AuthCodeRecord:
     redirect_uri: str
     scopes: str
     expires_at_ms: int
+
+
+ACCOUNT_COLUMNS = (
+    "id, username, display_name, note, created_at, followers_count, following_count, "
+    "statuses_count, last_status_at, bot, discoverable, fields, privacy, sensitive, language"
+)
+"""The ``accounts`` columns `account_of_row` reads, in its order (both engines)."""
+
+
+def account_of_row(row: Sequence[Any]) -> AccountRecord:
+    """Build an `AccountRecord` from a row of `ACCOUNT_COLUMNS` (``fields`` is JSON text).
+
+    Examples:
+        >>> account_of_row((1, "ada", "", "", 0, 0, 0, 0, None, 0, 1, '[["web", "x"]]',
+        ...                 "public", 0, None)).fields
+        (('web', 'x'),)
+    """
+    fields = tuple((str(n), str(v)) for n, v in json.loads(row[11] or "[]"))
+    return AccountRecord(
+        *row[:9],
+        bot=bool(row[9]),
+        discoverable=bool(row[10]),
+        fields=fields,
+        privacy=str(row[12]),
+        sensitive=bool(row[13]),
+        language=row[14],
+    )
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -111,9 +111,9 @@ _V2: tuple[str, ...] = (
 # before have '' (unknown): they replay as before.
 _V3: tuple[str, ...] = ("ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",)
 
-# v4 (issue 15): status edits — the columns a Mastodon client edits (spoiler text,
-# sensitivity, language), ``edited_at``, the append-only history of versions, and the
-# full-text index following an edited text.
+# v4 (issue 15): status edits, profiles, blocks and mutes. Edits: the columns a Mastodon
+# client edits (spoiler text, sensitivity, language), ``edited_at``, the append-only
+# history of versions, and the full-text index following an edited text.
 _V4: tuple[str, ...] = (
     "ALTER TABLE statuses ADD COLUMN spoiler_text TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE statuses ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0",
@@ -134,6 +134,27 @@ _V4: tuple[str, ...] = (
         INSERT INTO statuses_fts(statuses_fts, rowid, text) VALUES ('delete', old.id, old.text);
         INSERT INTO statuses_fts(rowid, text) VALUES (new.id, new.text);
         END""",
+    # The profile a client edits with update_credentials (``fields``: a JSON list of
+    # [name, value] pairs) and the posting defaults of ``source``.
+    "ALTER TABLE accounts ADD COLUMN bot INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE accounts ADD COLUMN discoverable INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE accounts ADD COLUMN fields TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE accounts ADD COLUMN privacy TEXT NOT NULL DEFAULT 'public'",
+    "ALTER TABLE accounts ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE accounts ADD COLUMN language TEXT",
+    # Blocks and mutes: one edge per (account, target), with its own id for paging.
+    """CREATE TABLE blocks (
+        account_id INTEGER NOT NULL, target_id INTEGER NOT NULL,
+        id INTEGER NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, target_id)) WITHOUT ROWID""",
+    "CREATE INDEX blocks_by_target ON blocks(target_id, account_id)",
+    "CREATE INDEX blocks_by_account ON blocks(account_id, id)",
+    """CREATE TABLE mutes (
+        account_id INTEGER NOT NULL, target_id INTEGER NOT NULL,
+        id INTEGER NOT NULL UNIQUE, notifications INTEGER NOT NULL,
+        expires_at INTEGER, created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, target_id)) WITHOUT ROWID""",
+    "CREATE INDEX mutes_by_account ON mutes(account_id, id)",
 )
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
