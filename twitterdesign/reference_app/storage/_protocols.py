@@ -14,6 +14,7 @@ from typing import Protocol
 
 from twitterdesign.reference_app.storage._records import (
     AccountRecord,
+    AccountRelations,
     AppRecord,
     AuthCodeRecord,
     MediaRecord,
@@ -27,6 +28,7 @@ from twitterdesign.reference_app.storage._records import (
 __all__ = [
     "AccountStore",
     "AuthStore",
+    "BlockMuteStore",
     "GraphStore",
     "IdempotencyStore",
     "MediaStore",
@@ -142,7 +144,11 @@ class GraphStore(Protocol):
     """
 
     def follow(self, follower_id: int, followee_id: int, edge_id: int, now_ms: int) -> bool:
-        """Add an edge; return False if it already existed."""
+        """Add an edge; return False if it already existed or either account blocks the other.
+
+        The block check is in the transaction of the edge, so a follow racing with a
+        block never survives it (see `BlockMuteStore.block`).
+        """
 
     def unfollow(self, follower_id: int, followee_id: int) -> bool:
         """Remove an edge; return False if there was none."""
@@ -170,6 +176,51 @@ class GraphStore(Protocol):
 
     def following_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         """Return (edge_id, followee_id) pairs, newest edge first."""
+
+
+class BlockMuteStore(Protocol):
+    """Blocks and mutes between accounts: edges with their own id (for paging).
+
+    Units of work:
+        ``block``: the block edge and the removal of the follow edges both ways, each
+        with its counters and outbox invalidation event (see `GraphStore`), together; an
+        existing block changes nothing and returns False. Blocks and follows between
+        two accounts are serialized, so a concurrent follow either ends before (and is
+        removed) or finds the block (and is refused).
+        ``mute``: one row, added or replaced (a new notifications flag and expiry).
+    """
+
+    def block(self, account_id: int, target_id: int, block_id: int, now_ms: int) -> bool:
+        """Block ``target_id``, removing follows both ways; False if already blocked."""
+
+    def unblock(self, account_id: int, target_id: int) -> bool:
+        """Remove a block; return False if there was none."""
+
+    def mute(
+        self,
+        account_id: int,
+        target_id: int,
+        mute_id: int,
+        *,
+        notifications: bool,
+        expires_at_ms: int | None,
+        now_ms: int,
+    ) -> None:
+        """Mute ``target_id`` (or change an existing mute's flag and expiry)."""
+
+    def unmute(self, account_id: int, target_id: int) -> bool:
+        """Remove a mute; return False if there was none (or it had expired)."""
+
+    def blocks_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        """Return (block_id, target_id) pairs, newest block first."""
+
+    def mutes_page(
+        self, account_id: int, page: Page, *, now_ms: int
+    ) -> list[tuple[int, int, int | None]]:
+        """Return (mute_id, target_id, expires_at_ms) of live mutes, newest first."""
+
+    def relations_of(self, account_id: int, *, now_ms: int) -> AccountRelations:
+        """Return whom ``account_id`` blocks and mutes (live at ``now_ms``), who blocks it."""
 
 
 class StatusStore(Protocol):
@@ -434,6 +485,7 @@ class Store(
     ProfileStore,
     AuthStore,
     GraphStore,
+    BlockMuteStore,
     StatusStore,
     StatusEditStore,
     IdempotencyStore,

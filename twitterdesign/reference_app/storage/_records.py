@@ -12,6 +12,7 @@ __all__ = [
     "ACCOUNT_COLUMNS",
     "VISIBILITIES",
     "AccountRecord",
+    "AccountRelations",
     "AppRecord",
     "AuthCodeRecord",
     "MediaRecord",
@@ -81,6 +82,42 @@ class AccountRecord:
     privacy: str = "public"
     sensitive: bool = False
     language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRelations:
+    """Whom an account blocks and mutes, and who blocks it (live mutes only).
+
+    Attributes:
+        blocking: Accounts it blocks.
+        blocked_by: Accounts that block it.
+        muting: Accounts it mutes (unexpired).
+        muting_notifications: Those of ``muting`` whose notifications are muted too.
+    """
+
+    blocking: frozenset[int] = frozenset()
+    blocked_by: frozenset[int] = frozenset()
+    muting: frozenset[int] = frozenset()
+    muting_notifications: frozenset[int] = frozenset()
+
+    def hidden_in_timelines(self) -> frozenset[int]:
+        """Authors whose statuses (and reblogs of them) the account never sees in lists.
+
+        Examples:
+            >>> sorted(AccountRelations(frozenset({1}), frozenset({2}), frozenset({3}))
+            ...        .hidden_in_timelines())
+            [1, 2, 3]
+        """
+        return self.blocking | self.blocked_by | self.muting
+
+    def hidden_in_notifications(self) -> frozenset[int]:
+        """Accounts whose notifications (and statuses in them) the account never sees.
+
+        Examples:
+            >>> AccountRelations(muting=frozenset({3})).hidden_in_notifications()
+            frozenset()
+        """
+        return self.blocking | self.blocked_by | self.muting_notifications
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from twitterdesign.reference_app.storage.postgres._engagement import EngagementM
 from twitterdesign.reference_app.storage.postgres._graph import GraphMixin
 from twitterdesign.reference_app.storage.postgres._media import MediaMixin
 from twitterdesign.reference_app.storage.postgres._notifications import NotificationsMixin
+from twitterdesign.reference_app.storage.postgres._relations import BlocksMutesMixin
 from twitterdesign.reference_app.storage.postgres._search import SearchMixin
 from twitterdesign.reference_app.storage.postgres._sketches import SketchesMixin
 from twitterdesign.reference_app.storage.postgres._statuses import StatusesMixin
@@ -94,6 +95,7 @@ _CHECKS: tuple[tuple[str, str], ...] = (
 class PostgresStore(
     AccountsMixin,
     AuthMixin,
+    BlocksMutesMixin,
     GraphMixin,
     StatusesMixin,
     StatusEditsMixin,

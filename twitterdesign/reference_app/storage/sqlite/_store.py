@@ -12,6 +12,7 @@ from twitterdesign.reference_app.storage.sqlite._graph import SQLiteGraph
 from twitterdesign.reference_app.storage.sqlite._media import SQLiteMedia
 from twitterdesign.reference_app.storage.sqlite._notifications import SQLiteNotifications
 from twitterdesign.reference_app.storage.sqlite._outbox import SQLiteOutbox
+from twitterdesign.reference_app.storage.sqlite._relations import SQLiteBlocksMutes
 from twitterdesign.reference_app.storage.sqlite._search import SQLiteSearch
 from twitterdesign.reference_app.storage.sqlite._sketches import SQLiteSketches
 from twitterdesign.reference_app.storage.sqlite._statuses import SQLiteStatuses
@@ -23,6 +24,7 @@ class SQLiteStore(
     SQLiteAccounts,
     SQLiteAuth,
     SQLiteGraph,
+    SQLiteBlocksMutes,
     SQLiteStatusEdits,
     SQLiteStatuses,
     SQLiteEngagement,
