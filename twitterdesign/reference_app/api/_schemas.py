@@ -127,6 +127,13 @@ class CredentialsUpdate(BaseModel):
     source: PostingSource | None = None
 
 
+class MuteRequest(BaseModel):
+    """POST /api/v1/accounts/{id}/mute."""
+
+    notifications: bool = True
+    duration: int = Field(default=0, ge=0, description="Seconds; 0 mutes for ever")
+
+
 class ReblogRequest(BaseModel):
     """POST /api/v1/statuses/{id}/reblog."""
 
@@ -149,6 +156,7 @@ BODIES: dict[str, type[BaseModel]] = {
         StatusCreate,
         StatusEdit,
         CredentialsUpdate,
+        MuteRequest,
         ReblogRequest,
         MediaUpdate,
     )

@@ -17,6 +17,7 @@ from twitterdesign import __version__
 from twitterdesign.reference_app.api import (
     routes_accounts,
     routes_auth,
+    routes_blocks,
     routes_lesson,
     routes_media,
     routes_statuses,
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_timelines,
         routes_statuses,
         routes_accounts,
+        routes_blocks,
         routes_auth,
         routes_media,
         routes_lesson,

@@ -308,3 +308,57 @@ def unfollow(
     target = parse_id(account_id)
     services(request).graph.unfollow(auth.account_id, target)
     return _relationship(request, auth, target)
+
+
+@router.post("/{account_id}/block", summary="Block an account")
+def block(
+    account_id: str, request: Request, auth: User = Depends(require("write:blocks"))
+) -> dict[str, Any]:
+    """Block: follows both ways end, neither may follow, their posts leave every list."""
+    target = parse_id(account_id)
+    services(request).graph.block(auth.account_id, target)
+    return _relationship(request, auth, target)
+
+
+@router.post("/{account_id}/unblock", summary="Unblock an account")
+def unblock(
+    account_id: str, request: Request, auth: User = Depends(require("write:blocks"))
+) -> dict[str, Any]:
+    """Remove a block; returns the Relationship."""
+    target = parse_id(account_id)
+    services(request).graph.unblock(auth.account_id, target)
+    return _relationship(request, auth, target)
+
+
+@router.post(
+    "/{account_id}/mute",
+    summary="Mute an account",
+    openapi_extra=body_doc("MuteRequest", required=False),
+)
+def mute(
+    account_id: str,
+    request: Request,
+    p: Params = Depends(params),
+    auth: User = Depends(require("write:mutes")),
+) -> dict[str, Any]:
+    """Mute: hide the account's posts (and, by default, its notifications), for
+    ``duration`` seconds or for ever (0)."""
+    target = parse_id(account_id)
+    duration = parse_count(p.text("duration", default="0", max_len=20) or "0", name="duration")
+    services(request).graph.mute(
+        auth.account_id,
+        target,
+        notifications=p.flag("notifications", True),
+        duration_s=duration,
+    )
+    return _relationship(request, auth, target)
+
+
+@router.post("/{account_id}/unmute", summary="Unmute an account")
+def unmute(
+    account_id: str, request: Request, auth: User = Depends(require("write:mutes"))
+) -> dict[str, Any]:
+    """Remove a mute; returns the Relationship."""
+    target = parse_id(account_id)
+    services(request).graph.unmute(auth.account_id, target)
+    return _relationship(request, auth, target)

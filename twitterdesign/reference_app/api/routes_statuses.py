@@ -82,7 +82,7 @@ def get_statuses(
     if len(ids) > MAX_MANY_STATUSES:
         raise BadRequest(f"at most {MAX_MANY_STATUSES} ids (id[]) per request")
     s = services(request)
-    visible = {st.id: st for st in s.statuses.hydrate(viewer_of(auth), ids)}
+    visible = {st.id: st for st in s.statuses.hydrate(viewer_of(auth), ids, hide=None)}
     return _r(request, auth).statuses([visible[i] for i in dict.fromkeys(ids) if i in visible])
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import NotFound, Unprocessable
@@ -35,15 +36,27 @@ from twitterdesign.reference_app.services.notifications import NotificationServi
 from twitterdesign.reference_app.services.timelines import TimelineService
 from twitterdesign.reference_app.storage import (
     VISIBILITIES,
+    AccountRelations,
     Page,
     StatusRecord,
     Store,
     counter_key_prefixes,
 )
 
-__all__ = ["StatusService", "extract_hashtags", "extract_mentions", "request_fingerprint"]
+__all__ = [
+    "HideRule",
+    "StatusService",
+    "extract_hashtags",
+    "extract_mentions",
+    "request_fingerprint",
+]
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+HideRule = Literal["timelines", "notifications"]
+"""Which blocks and mutes hide a status: those of timelines, or of notifications."""
+
+_NO_RELATIONS = AccountRelations()
 
 
 class StatusService:
@@ -85,7 +98,13 @@ class StatusService:
         self._on_created = on_created
         # Called with each deleted status or reblog (the streaming API's delete events).
         self.on_deleted: Callable[[StatusRecord], None] | None = None
-        self.notifications = NotificationService(store, ids, clock_ms, hydrate=self.hydrate)
+        self.notifications = NotificationService(
+            store,
+            ids,
+            clock_ms,
+            hydrate=lambda viewer, ids: self.hydrate(viewer, ids, hide="notifications"),
+            hidden_accounts=lambda owner: self.relations(owner).hidden_in_notifications(),
+        )
         """Where statuses send their notifications (`Services.notifications`)."""
         self.engagement = EngagementService(
             store,
@@ -154,10 +173,59 @@ class StatusService:
             raise NotFound("Record not found")
         return found
 
-    def hydrate(self, viewer: int | None, ids: Sequence[int]) -> list[StatusRecord]:
-        """Load statuses by id (keeping order) and drop the ones ``viewer`` may not see."""
+    def hydrate(
+        self, viewer: int | None, ids: Sequence[int], *, hide: HideRule | None = "timelines"
+    ) -> list[StatusRecord]:
+        """Load statuses by id (keeping order) and drop the ones ``viewer`` may not see.
+
+        With ``hide`` (the default for every list of statuses) the statuses of accounts
+        the viewer blocks, mutes or is blocked by are dropped too (`hide_relations`);
+        None keeps them (a profile page or an explicit fetch by id).
+        """
         found = self._store.get_statuses(ids)
-        return self.visible(viewer, [found[i] for i in ids if i in found])
+        shown = self.visible(viewer, [found[i] for i in ids if i in found])
+        if hide is None or viewer is None:
+            return shown
+        return self.hide_relations(viewer, shown, hide=hide)
+
+    # --- blocks and mutes ------------------------------------------------------------
+    def relations(self, viewer: int | None) -> AccountRelations:
+        """Return whom ``viewer`` blocks and mutes and who blocks them (none if anonymous)."""
+        if viewer is None:
+            return _NO_RELATIONS
+        return self._store.relations_of(viewer, now_ms=self._now())
+
+    def hide_relations(
+        self,
+        viewer: int,
+        statuses: Sequence[StatusRecord],
+        *,
+        hide: HideRule = "timelines",
+        relations: AccountRelations | None = None,
+    ) -> list[StatusRecord]:
+        """Drop statuses (and reblogs of statuses) by accounts ``viewer`` must not see here.
+
+        ``hide="timelines"``: accounts the viewer blocks, mutes, or is blocked by;
+        ``hide="notifications"``: blocks either way and mutes that cover notifications.
+        Decided when read, so a status pushed into a timeline before the block is hidden.
+        """
+        rel = relations if relations is not None else self.relations(viewer)
+        hidden = rel.hidden_in_timelines() if hide == "timelines" else rel.hidden_in_notifications()
+        if not hidden:
+            return list(statuses)
+        kept = [s for s in statuses if s.account_id not in hidden]
+        originals = self._store.get_statuses(
+            s.reblog_of_id for s in kept if s.reblog_of_id is not None
+        )
+        return [
+            s
+            for s in kept
+            if s.reblog_of_id is None
+            or (
+                (original := originals.get(s.reblog_of_id)) is not None
+                and original.account_id not in hidden
+            )
+        ]
 
     # --- writes ----------------------------------------------------------------------
     def create(
@@ -382,7 +450,11 @@ class StatusService:
                 break
             ancestors.append(parent)
             parent_id = parent.in_reply_to_id
+        rel = self.relations(viewer)
         ancestors = self.visible(viewer, ancestors[::-1])
+        if viewer is not None:
+            ancestors = self.hide_relations(viewer, ancestors, relations=rel)
+        hidden = rel.hidden_in_timelines()
         descendants: list[int] = []
         frontier = [status.id]
         while frontier and len(descendants) < 1000:
@@ -398,6 +470,8 @@ class StatusService:
             s = found.get(sid)
             if s is None or s.in_reply_to_id not in shown or not self.visible(viewer, [s]):
                 continue
+            if s.account_id in hidden:  # and so its replies, as a hidden branch
+                continue
             shown.add(sid)
             out.append(s)
         return ancestors, out
@@ -412,7 +486,13 @@ class StatusService:
         exclude_reblogs: bool = False,
         only_media: bool = False,
     ) -> list[StatusRecord]:
-        """Return an account's statuses the viewer may see, newest first."""
+        """Return an account's statuses the viewer may see, newest first.
+
+        None if the account blocks the viewer (as Mastodon's profile of a blocker);
+        the viewer's own blocks and mutes do not hide a profile they chose to open.
+        """
+        if viewer is not None and account_id in self.relations(viewer).blocked_by:
+            return []
         allowed = ["public", "unlisted"]
         if viewer is not None and (viewer == account_id or self._store.follows(viewer, account_id)):
             allowed.append("private")
@@ -424,7 +504,7 @@ class StatusService:
             exclude_reblogs=exclude_reblogs,
             only_media=only_media,
         )
-        return self.hydrate(viewer, ids)
+        return self.hydrate(viewer, ids, hide=None)
 
     def public(
         self, viewer: int | None, page: Page, *, tag: str | None = None

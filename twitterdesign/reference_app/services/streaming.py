@@ -22,7 +22,9 @@ beyond the queue is dropped and counted, as a real-time feed drops rather than l
 routes each to its `Listener` s — one per connected client — applying the visibility rules
 per listener: a ``user`` stream gets the statuses of accounts its owner follows and their
 own, each re-checked with `StatusService.get_visible`; ``public`` and ``hashtag`` streams
-get public statuses, without replies to others (as Mastodon's public timelines).
+get public statuses, without replies to others (as Mastodon's public timelines). No
+subscriber gets a status (or a reblog of one) by an account it blocks, mutes or is blocked
+by, nor a notification hidden from it (`NotificationService`).
 
 References:
     Mastodon, "streaming API methods", https://docs.joinmastodon.org/methods/streaming/
@@ -247,7 +249,10 @@ class StreamingService:
         # Reblogs go to home streams only (Mastodon's public timelines leave them out).
         public = _is_public_timeline(status) and status.reblog_of_id is None
         tags = set(status.tags) if public else set()
+        hides = self._hider(status)
         for listener in listeners:
+            if hides(listener.account_id):  # blocked or muted, per subscriber
+                continue
             subs = listener.subscriptions()
             if (
                 listener.account_id in home
@@ -263,6 +268,25 @@ class StreamingService:
             for name, tag in subs:
                 if name in ("hashtag", "hashtag:local") and tag in tags:
                     _safely(listener.deliver, [name, tag], name_of_event, status)
+
+    def _hider(self, status: StatusRecord) -> Callable[[int | None], bool]:
+        """Return "does this subscriber block, mute or get blocked by the status's authors"."""
+        authors = {status.account_id}
+        if status.reblog_of_id is not None:
+            original = self._store.get_statuses([status.reblog_of_id]).get(status.reblog_of_id)
+            if original is not None:
+                authors.add(original.account_id)
+        answers: dict[int, bool] = {}
+
+        def hides(viewer: int | None) -> bool:
+            if viewer is None:
+                return False
+            if viewer not in answers:
+                hidden = self._statuses.relations(viewer).hidden_in_timelines()
+                answers[viewer] = not authors.isdisjoint(hidden)
+            return answers[viewer]
+
+        return hides
 
     def _may_see(self, viewer: int | None, status: StatusRecord) -> bool:
         try:
