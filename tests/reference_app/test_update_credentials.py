@@ -110,8 +110,8 @@ def test_bad_shapes_and_no_token(api: Api) -> None:
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    name=st.text(st.characters(exclude_characters="\x00"), max_size=40),
-    note=st.text(st.characters(exclude_characters="\x00"), max_size=520),
+    name=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40),
+    note=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=520),
 )
 def test_a_profile_is_stored_exactly_when_within_the_limits(api: Api, name: str, note: str) -> None:
     """Property: within the limits the profile reads back as sent; beyond them nothing changes."""

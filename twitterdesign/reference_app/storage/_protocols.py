@@ -17,6 +17,7 @@ from twitterdesign.reference_app.storage._records import (
     AccountRelations,
     AppRecord,
     AuthCodeRecord,
+    FilterRecord,
     MediaRecord,
     NotificationRecord,
     Page,
@@ -29,6 +30,7 @@ __all__ = [
     "AccountStore",
     "AuthStore",
     "BlockMuteStore",
+    "FilterStore",
     "GraphStore",
     "IdempotencyStore",
     "MediaStore",
@@ -221,6 +223,25 @@ class BlockMuteStore(Protocol):
 
     def relations_of(self, account_id: int, *, now_ms: int) -> AccountRelations:
         """Return whom ``account_id`` blocks and mutes (live at ``now_ms``), who blocks it."""
+
+
+class FilterStore(Protocol):
+    """Content filters (Mastodon's v2 filters) and their keywords, per account.
+
+    Units of work:
+        ``save_filter``: the filter row and its whole keyword list (keywords not in the
+        record are deleted, the others inserted or updated) together.
+        ``delete_filter``: the filter and its keywords together.
+    """
+
+    def save_filter(self, record: FilterRecord) -> None:
+        """Insert or replace a filter with exactly the keywords of ``record``."""
+
+    def filters_of(self, account_id: int) -> list[FilterRecord]:
+        """Return every filter of an account (expired ones too), oldest first."""
+
+    def delete_filter(self, account_id: int, filter_id: int) -> bool:
+        """Delete one of the account's filters; False if it has none with that id."""
 
 
 class StatusStore(Protocol):
@@ -486,6 +507,7 @@ class Store(
     AuthStore,
     GraphStore,
     BlockMuteStore,
+    FilterStore,
     StatusStore,
     StatusEditStore,
     IdempotencyStore,

@@ -15,6 +15,8 @@ __all__ = [
     "AccountRelations",
     "AppRecord",
     "AuthCodeRecord",
+    "FilterKeywordRecord",
+    "FilterRecord",
     "MediaRecord",
     "NotificationRecord",
     "Page",
@@ -191,6 +193,34 @@ class NotificationRecord:
     from_account_id: int
     status_id: int | None
     created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class FilterKeywordRecord:
+    """One keyword of a filter; ``whole_word`` matches it only between word boundaries."""
+
+    id: int
+    keyword: str
+    whole_word: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRecord:
+    """A content filter of an account (Mastodon's v2 Filter) with its keywords.
+
+    ``context`` names where it applies (``home``, ``notifications``, ``public``,
+    ``thread``, ``account``); ``action`` is ``warn`` or ``hide``; it stops applying at
+    ``expires_at_ms`` (None: never).
+    """
+
+    id: int
+    account_id: int
+    title: str
+    context: tuple[str, ...]
+    action: str
+    expires_at_ms: int | None
+    created_at_ms: int
+    keywords: tuple[FilterKeywordRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

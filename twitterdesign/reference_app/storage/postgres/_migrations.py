@@ -198,7 +198,7 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX counter_flushes_by_time ON counter_flushes (applied_at)",
 )
 
-# Issue 15: status edits, profiles, blocks and mutes. Edits: the columns a Mastodon client
+# Issue 15: status edits, profiles, blocks, mutes and filters. Edits: the columns a Mastodon client
 # edits (spoiler text, sensitivity, language), ``edited_at``, and the append-only history
 # of versions (read per status: Index Scan using status_edits_by_status). The generated
 # ``search`` column follows an edited text by itself.
@@ -245,6 +245,22 @@ _V3: tuple[str, ...] = (
         created_at BIGINT NOT NULL,
         PRIMARY KEY (account_id, target_id))""",
     "CREATE INDEX mutes_by_account ON mutes (account_id, id)",
+    # Content filters (v2) and their keywords, read whole per account (a handful each).
+    """CREATE TABLE filters (
+        id BIGINT PRIMARY KEY,
+        account_id BIGINT NOT NULL,
+        title TEXT NOT NULL,
+        context TEXT[] NOT NULL,
+        action TEXT NOT NULL,
+        expires_at BIGINT,
+        created_at BIGINT NOT NULL)""",
+    "CREATE INDEX filters_by_account ON filters (account_id, id)",
+    """CREATE TABLE filter_keywords (
+        id BIGINT PRIMARY KEY,
+        filter_id BIGINT NOT NULL,
+        keyword TEXT NOT NULL,
+        whole_word BOOLEAN NOT NULL)""",
+    "CREATE INDEX filter_keywords_by_filter ON filter_keywords (filter_id, id)",
 )
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)

@@ -8,6 +8,7 @@ from twitterdesign.reference_app.storage.postgres._bulk import PostgresBulk
 from twitterdesign.reference_app.storage.postgres._connection import open_pool, run_migrations
 from twitterdesign.reference_app.storage.postgres._edits import StatusEditsMixin
 from twitterdesign.reference_app.storage.postgres._engagement import EngagementMixin
+from twitterdesign.reference_app.storage.postgres._filters import FiltersMixin
 from twitterdesign.reference_app.storage.postgres._graph import GraphMixin
 from twitterdesign.reference_app.storage.postgres._media import MediaMixin
 from twitterdesign.reference_app.storage.postgres._notifications import NotificationsMixin
@@ -96,6 +97,7 @@ class PostgresStore(
     AccountsMixin,
     AuthMixin,
     BlocksMutesMixin,
+    FiltersMixin,
     GraphMixin,
     StatusesMixin,
     StatusEditsMixin,

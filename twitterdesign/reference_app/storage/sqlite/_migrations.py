@@ -111,7 +111,7 @@ _V2: tuple[str, ...] = (
 # before have '' (unknown): they replay as before.
 _V3: tuple[str, ...] = ("ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",)
 
-# v4 (issue 15): status edits, profiles, blocks and mutes. Edits: the columns a Mastodon
+# v4 (issue 15): status edits, profiles, blocks, mutes and filters. Edits: the columns a Mastodon
 # client edits (spoiler text, sensitivity, language), ``edited_at``, the append-only
 # history of versions, and the full-text index following an edited text.
 _V4: tuple[str, ...] = (
@@ -155,6 +155,16 @@ _V4: tuple[str, ...] = (
         expires_at INTEGER, created_at INTEGER NOT NULL,
         PRIMARY KEY (account_id, target_id)) WITHOUT ROWID""",
     "CREATE INDEX mutes_by_account ON mutes(account_id, id)",
+    # Content filters (v2) and their keywords; ``context`` is space-separated.
+    """CREATE TABLE filters (
+        id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, title TEXT NOT NULL,
+        context TEXT NOT NULL, action TEXT NOT NULL, expires_at INTEGER,
+        created_at INTEGER NOT NULL)""",
+    "CREATE INDEX filters_by_account ON filters(account_id, id)",
+    """CREATE TABLE filter_keywords (
+        id INTEGER PRIMARY KEY, filter_id INTEGER NOT NULL, keyword TEXT NOT NULL,
+        whole_word INTEGER NOT NULL)""",
+    "CREATE INDEX filter_keywords_by_filter ON filter_keywords(filter_id, id)",
 )
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)

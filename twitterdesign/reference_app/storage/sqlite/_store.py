@@ -8,6 +8,7 @@ from twitterdesign.reference_app.storage.sqlite._auth import SQLiteAuth
 from twitterdesign.reference_app.storage.sqlite._bulk import SQLiteBulk
 from twitterdesign.reference_app.storage.sqlite._edits import SQLiteStatusEdits
 from twitterdesign.reference_app.storage.sqlite._engagement import SQLiteEngagement
+from twitterdesign.reference_app.storage.sqlite._filters import SQLiteFilters
 from twitterdesign.reference_app.storage.sqlite._graph import SQLiteGraph
 from twitterdesign.reference_app.storage.sqlite._media import SQLiteMedia
 from twitterdesign.reference_app.storage.sqlite._notifications import SQLiteNotifications
@@ -25,6 +26,7 @@ class SQLiteStore(
     SQLiteAuth,
     SQLiteGraph,
     SQLiteBlocksMutes,
+    SQLiteFilters,
     SQLiteStatusEdits,
     SQLiteStatuses,
     SQLiteEngagement,
