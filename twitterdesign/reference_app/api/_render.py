@@ -15,11 +15,14 @@ import mmh3
 from twitterdesign import __version__
 from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.services import Relationship, Services
+from twitterdesign.reference_app.services.filters import FilterMatcher
 from twitterdesign.reference_app.services.media import EXTENSIONS
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
     CounterDeltas,
+    FilterKeywordRecord,
+    FilterRecord,
     MediaRecord,
     StatusEditRecord,
     StatusRecord,
@@ -114,6 +117,7 @@ class Renderer:
         self.base = base_url.rstrip("/")
         self.viewer = viewer
         self._cache = cache
+        self._matcher: FilterMatcher | None = None
 
     # --- accounts --------------------------------------------------------------------
     def account(self, a: AccountRecord, *, credentials: bool = False) -> dict[str, Any]:
@@ -302,7 +306,6 @@ class Renderer:
             "card": None,
             "language": s.language,
             "text": None,
-            "filtered": [],
         }
 
     def statuses(self, items: Sequence[StatusRecord]) -> list[dict[str, Any]]:
@@ -328,6 +331,7 @@ class Renderer:
             out["replies_count"] = replies
             out["views_count"] = views
             out["reblog"] = one(inner) if inner is not None else None
+            out["filtered"] = self._filtered(s)
             if self.viewer is not None:
                 out["favourited"] = s.id in rel.faved
                 out["reblogged"] = s.id in rel.reblogged
@@ -393,9 +397,11 @@ class Renderer:
             account = self._cache.get(("account", self.base, author.id), author, build_account)
         reblogs, favourites, replies, views = rel.counts(s)
         reblog = self._status_json(inner, rel) if inner is not None else "null"
-        viewer = ""
+        filtered = self._filtered(s)
+        viewer = f',"filtered":{_dumps(filtered)}' if filtered else ',"filtered":[]'
+
         if self.viewer is not None:
-            viewer = (
+            viewer += (
                 f',"favourited":{_BOOL[s.id in rel.faved]},'
                 f'"reblogged":{_BOOL[s.id in rel.reblogged]},'
                 '"muted":false,"bookmarked":false,"pinned":false'
@@ -409,6 +415,52 @@ class Renderer:
     def status(self, s: StatusRecord) -> dict[str, Any]:
         """Render one status."""
         return self.statuses([s])[0]
+
+    def _filtered(self, s: StatusRecord) -> list[dict[str, Any]]:
+        """The viewer's FilterResults for ``s`` (per viewer: never in a cached fragment)."""
+        if self.viewer is None:
+            return []
+        if self._matcher is None:
+            self._matcher = self._s.filters.matcher(self.viewer)
+        if not self._matcher:
+            return []
+        return [
+            {
+                "filter": self.filter(m.filter),
+                "keyword_matches": list(m.keyword_matches),
+                "status_matches": None,
+            }
+            for m in self._matcher.matches(s)
+        ]
+
+    def filter(self, f: FilterRecord) -> dict[str, Any]:
+        """Render a v2 Filter with its keywords."""
+        return {
+            "id": str(f.id),
+            "title": f.title,
+            "context": list(f.context),
+            "expires_at": iso_ms(f.expires_at_ms) if f.expires_at_ms is not None else None,
+            "filter_action": f.action,
+            "keywords": [self.filter_keyword(k) for k in f.keywords],
+            "statuses": [],
+        }
+
+    @staticmethod
+    def filter_keyword(k: FilterKeywordRecord) -> dict[str, Any]:
+        """Render a FilterKeyword."""
+        return {"id": str(k.id), "keyword": k.keyword, "whole_word": k.whole_word}
+
+    @staticmethod
+    def filter_v1(f: FilterRecord, k: FilterKeywordRecord) -> dict[str, Any]:
+        """Render one keyword of a v2 filter as a v1 Filter (Mastodon's mapping)."""
+        return {
+            "id": str(k.id),
+            "phrase": k.keyword,
+            "context": list(f.context),
+            "whole_word": k.whole_word,
+            "expires_at": iso_ms(f.expires_at_ms) if f.expires_at_ms is not None else None,
+            "irreversible": f.action == "hide",
+        }
 
     def status_edits(self, edits: Sequence[StatusEditRecord]) -> list[dict[str, Any]]:
         """Render a status's versions as StatusEdit entities (oldest first, as given)."""

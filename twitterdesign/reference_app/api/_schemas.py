@@ -134,6 +134,55 @@ class MuteRequest(BaseModel):
     duration: int = Field(default=0, ge=0, description="Seconds; 0 mutes for ever")
 
 
+FilterContext = Literal["home", "notifications", "public", "thread", "account"]
+
+
+class FilterKeywordCreate(BaseModel):
+    """POST /api/v2/filters/{id}/keywords."""
+
+    keyword: str = Field(min_length=1, max_length=512)
+    whole_word: bool = False
+
+
+class FilterKeywordAttributes(BaseModel):
+    """One entry of keywords_attributes: no id adds, an id changes (or _destroy removes)."""
+
+    id: str | None = None
+    keyword: str | None = Field(default=None, min_length=1, max_length=512)
+    whole_word: bool | None = None
+    destroy: bool | None = Field(default=None, alias="_destroy")
+
+
+class FilterCreate(BaseModel):
+    """POST /api/v2/filters."""
+
+    title: str = Field(min_length=1, max_length=256)
+    context: list[FilterContext] = Field(min_length=1)
+    filter_action: Literal["warn", "hide"] = "warn"
+    expires_in: int | None = Field(default=None, ge=1)
+    keywords_attributes: list[FilterKeywordAttributes] = Field(default_factory=list)
+
+
+class FilterUpdate(BaseModel):
+    """PUT /api/v2/filters/{id}: a field left out keeps its value."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=256)
+    context: list[FilterContext] | None = Field(default=None, min_length=1)
+    filter_action: Literal["warn", "hide"] | None = None
+    expires_in: int | None = Field(default=None, ge=1)
+    keywords_attributes: list[FilterKeywordAttributes] = Field(default_factory=list)
+
+
+class FilterV1(BaseModel):
+    """POST/PUT /api/v1/filters."""
+
+    phrase: str = Field(min_length=1, max_length=512)
+    context: list[FilterContext] = Field(min_length=1)
+    irreversible: bool = False
+    whole_word: bool = True
+    expires_in: int | None = Field(default=None, ge=1)
+
+
 class ReblogRequest(BaseModel):
     """POST /api/v1/statuses/{id}/reblog."""
 
@@ -157,6 +206,10 @@ BODIES: dict[str, type[BaseModel]] = {
         StatusEdit,
         CredentialsUpdate,
         MuteRequest,
+        FilterKeywordCreate,
+        FilterCreate,
+        FilterUpdate,
+        FilterV1,
         ReblogRequest,
         MediaUpdate,
     )

@@ -247,7 +247,8 @@ def account_statuses(
         exclude_reblogs=p.flag("exclude_reblogs"),
         only_media=p.flag("only_media"),
     )
-    return json_page(request, _r(request, auth).statuses_json(items), [x.id for x in items])
+    shown = s.filters.drop_hidden(viewer_of(auth), items, "account")
+    return json_page(request, _r(request, auth).statuses_json(shown), [x.id for x in items])
 
 
 def _edges(

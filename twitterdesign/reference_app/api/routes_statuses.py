@@ -164,7 +164,10 @@ def context(
 ) -> dict[str, Any]:
     """The conversation around a status, filtered by what the caller may see."""
     s = services(request)
-    ancestors, descendants = s.statuses.context(viewer_of(auth), parse_id(status_id))
+    viewer = viewer_of(auth)
+    ancestors, descendants = s.statuses.context(viewer, parse_id(status_id))
+    ancestors = s.filters.drop_hidden(viewer, ancestors, "thread")
+    descendants = s.filters.drop_hidden(viewer, descendants, "thread")
     r = _r(request, auth)
     return {"ancestors": r.statuses(ancestors), "descendants": r.statuses(descendants)}
 

@@ -50,6 +50,7 @@ from twitterdesign.reference_app.services.counters import StatusCounts
 from twitterdesign.reference_app.services.edits import StatusEditService, StatusSource
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
+from twitterdesign.reference_app.services.filters import FilterService
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
 from twitterdesign.reference_app.services.notifications import (
@@ -95,6 +96,7 @@ __all__ = [
     "EngagementService",
     "FanoutStats",
     "FanoutWorker",
+    "FilterService",
     "Forbidden",
     "GraphService",
     "Limiter",
@@ -283,6 +285,7 @@ class Services:
             notifications=self.statuses.notifications,
         )
         self.profiles = ProfileService(self.store)
+        self.filters = FilterService(self.store, self.ids, self.clock_ms)
         self.search = SearchService(self.store, self.statuses)
         self.media = MediaService(
             self.store,
@@ -319,6 +322,11 @@ class Services:
         self.notifications.on_added = self.streaming.notification_added
         self.statuses.on_deleted = self.streaming.status_deleted
         self.edits.on_edited = self.streaming.status_edited
+        # Hide filters apply to notifications (and so their stream) and to status streams.
+        self.notifications.status_filter = lambda owner, items: self.filters.drop_hidden(
+            owner, items, "notifications"
+        )
+        self.streaming.filters = self.filters
 
     def log_reader(self) -> RedisStreamLog | None:
         """Return the workers' fan-out log, read-only, if ``cache_url`` is Redis (else None).

@@ -75,6 +75,9 @@ class NotificationService:
         self._now = clock_ms
         self._hydrate = hydrate
         self._hidden_accounts = hidden_accounts
+        self.status_filter: Callable[[int, list[StatusRecord]], list[StatusRecord]] | None = None
+        """Drops the statuses an owner's ``hide`` filters of notifications match (and so
+        the notifications about them); None drops none."""
         # Called with (notification id, owner) after each one is stored (streaming).
         self.on_added: Callable[[int, int], None] | None = None
 
@@ -133,7 +136,10 @@ class NotificationService:
             records = [n for n in records if n.from_account_id not in hidden]
         accounts = self._store.get_accounts({n.from_account_id for n in records})
         status_ids = [n.status_id for n in records if n.status_id is not None]
-        statuses = {s.id: s for s in self._hydrate(owner, status_ids)}
+        shown = self._hydrate(owner, status_ids)
+        if self.status_filter is not None and shown:
+            shown = self.status_filter(owner, shown)
+        statuses = {s.id: s for s in shown}
         out: list[Notification] = []
         for n in records:
             account = accounts.get(n.from_account_id)

@@ -49,6 +49,7 @@ from twitterdesign.reference_app.storage.stream_bus import (
 if TYPE_CHECKING:
     from twitterdesign.reference_app.log import LogEntry
     from twitterdesign.reference_app.services.fanout import FanoutOutcome
+    from twitterdesign.reference_app.services.filters import FilterMatcher, FilterService
     from twitterdesign.reference_app.services.notifications import (
         Notification,
         NotificationService,
@@ -132,6 +133,8 @@ class StreamingService:
         self._listeners: list[Listener] = []
         self._thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self.filters: FilterService | None = None
+        """The subscribers' ``hide`` filters (home on ``user``, public on the others)."""
         self.dropped = 0  # events the dispatcher could not keep up with
         self.routed = 0
 
@@ -250,6 +253,7 @@ class StreamingService:
         public = _is_public_timeline(status) and status.reblog_of_id is None
         tags = set(status.tags) if public else set()
         hides = self._hider(status)
+        filtered = self._filter_check(status)
         for listener in listeners:
             if hides(listener.account_id):  # blocked or muted, per subscriber
                 continue
@@ -257,10 +261,11 @@ class StreamingService:
             if (
                 listener.account_id in home
                 and ("user", "") in subs
+                and not filtered(listener.account_id, "home")
                 and self._may_see(listener.account_id, status)
             ):
                 _safely(listener.deliver, ["user"], name_of_event, status)
-            if not public:
+            if not public or filtered(listener.account_id, "public"):
                 continue
             for name in ("public", "public:local"):
                 if (name, "") in subs:
@@ -287,6 +292,19 @@ class StreamingService:
             return answers[viewer]
 
         return hides
+
+    def _filter_check(self, status: StatusRecord) -> Callable[[int | None, str], bool]:
+        """Return "does this subscriber's ``hide`` filter of a context match the status"."""
+        matchers: dict[int, FilterMatcher] = {}
+
+        def filtered(viewer: int | None, context: str) -> bool:
+            if viewer is None or self.filters is None:
+                return False
+            if viewer not in matchers:
+                matchers[viewer] = self.filters.matcher(viewer)
+            return not matchers[viewer].drop_hidden([status], context)
+
+        return filtered
 
     def _may_see(self, viewer: int | None, status: StatusRecord) -> bool:
         try:
