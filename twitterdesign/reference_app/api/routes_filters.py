@@ -92,7 +92,7 @@ def list_filters(
 ) -> list[dict[str, Any]]:
     """Every filter of the caller, with its keywords (expired ones too), oldest first."""
     r = _r(request, auth)
-    return [r.filter(f) for f in services(request).filters.list(auth.account_id)]
+    return [r.filter(f) for f in services(request).filters.filters_of(auth.account_id)]
 
 
 @router.get("/api/v2/filters/{filter_id}", summary="One filter")
@@ -248,7 +248,7 @@ def list_filters_v1(
     request: Request, auth: User = Depends(require("read:filters"))
 ) -> list[dict[str, Any]]:
     """Each keyword of each v2 filter as a v1 Filter."""
-    filters = services(request).filters.list(auth.account_id)
+    filters = services(request).filters.filters_of(auth.account_id)
     return [Renderer.filter_v1(f, k) for f in filters for k in f.keywords]
 
 

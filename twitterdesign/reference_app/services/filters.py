@@ -172,7 +172,7 @@ class FilterService:
         self._now = clock_ms
 
     # --- reading and applying ------------------------------------------------------
-    def list(self, owner: int) -> list[FilterRecord]:
+    def filters_of(self, owner: int) -> list[FilterRecord]:
         """Return every filter of ``owner`` (expired ones too), oldest first."""
         return self._store.filters_of(owner)
 

@@ -277,7 +277,15 @@ def account_of_row(row: Sequence[Any]) -> AccountRecord:
     """
     fields = tuple((str(n), str(v)) for n, v in json.loads(row[11] or "[]"))
     return AccountRecord(
-        *row[:9],
+        id=row[0],
+        username=row[1],
+        display_name=row[2],
+        note=row[3],
+        created_at_ms=row[4],
+        followers_count=row[5],
+        following_count=row[6],
+        statuses_count=row[7],
+        last_status_at_ms=row[8],
         bot=bool(row[9]),
         discoverable=bool(row[10]),
         fields=fields,
