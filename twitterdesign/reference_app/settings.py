@@ -84,6 +84,9 @@ class Settings:
             in the embedded mode). False when ``twitterdesign worker`` processes do the
             fan-out into shared Redis timelines: then no app process pushes at all.
         timeline_cache_size: Entries kept per home timeline cache (Twitter kept 800).
+        ranked_home_candidates: How many of the newest home-timeline entries compete
+            for the ranked ("Top") home timeline
+            (`twitterdesign.reference_app.services.ranking`).
         active_user_window_s: Followers who have not read their home timeline for this
             long get no pushes; their cache is rebuilt from storage on the next read.
         trends_window_s: How far back trends look.
@@ -106,6 +109,12 @@ class Settings:
             (any, Mastodon's choice: the API authenticates by bearer token only, never
             by cookie), exact origins such as ``https://elk.zone,http://localhost:5173``,
             or empty to send no CORS headers.
+        token_cache_ttl_s: Seconds each app process trusts an access-token lookup it
+            has made, when several processes share a Redis ``cache_url``: a hit costs
+            no database round trip. A revoke takes effect at once in the process that
+            revoked and in the others as soon as the stream bus delivers it; this is
+            the bound should that message be lost. 0 looks every token up every time.
+            (The embedded mode always looks up: SQLite answers in microseconds.)
         trust_forwarded_for: Take the client address from ``X-Forwarded-For`` sent by a
             proxy on the loopback interface (the multi-process front sets it).
         argon2_time_cost: Argon2id iterations for password hashes.
@@ -144,6 +153,7 @@ class Settings:
     fanout_threshold: int = 1_000
     fanout_in_app: bool = True
     timeline_cache_size: int = 800
+    ranked_home_candidates: int = 200
     active_user_window_s: float = 7 * 86_400.0
     trends_window_s: float = 6 * 3600.0
     sketch_persist_interval_s: float = 30.0
@@ -151,6 +161,7 @@ class Settings:
     view_flush_interval_s: float = 2.0
     counter_mode: str = "auto"
     cors_origins: str = "*"
+    token_cache_ttl_s: float = 30.0
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
@@ -190,6 +201,8 @@ class Settings:
             check_int(name, getattr(self, name), minimum=1)
         check_int("max_media_attachments", self.max_media_attachments, minimum=0, maximum=16)
         check_int("argon2_memory_kib", self.argon2_memory_kib, minimum=8)
+        check_int("ranked_home_candidates", self.ranked_home_candidates, minimum=1, maximum=800)
+        check_number("token_cache_ttl_s", self.token_cache_ttl_s, minimum=0.0)
         for name in (
             "active_user_window_s",
             "rate_limit_window_s",

@@ -387,18 +387,20 @@ async def auth_optional(request: Request) -> Auth | None:
     """Dependency: the caller's token if one was sent; an invalid one is a 401.
 
     The gateway's rate limiter usually looked the token up already and left the record
-    in the scope; otherwise it is looked up here, in a thread for a network store.
+    in the scope; otherwise it is looked up here: from the process's token cache, or in
+    a thread for a network store.
     """
     token = _bearer(request)
     if token is None:
         return None
     resolved = request.scope.get(RESOLVED_TOKEN)  # looked up by the rate limiter already
+    accounts = services(request).accounts
     if resolved is not None and resolved[0] == token:
         record = resolved[1]
-    elif request.app.state.blocking_io:
-        record = await run_in_threadpool(services(request).accounts.resolve_token, token)
-    else:
-        record = services(request).accounts.resolve_token(token)
+    elif not request.app.state.blocking_io:
+        record = accounts.resolve_token(token)
+    elif (record := accounts.cached_token(token)) is None:  # a hit needs no thread hop
+        record = await run_in_threadpool(accounts.resolve_token, token)
     if record is None:
         raise Unauthorized("The access token is invalid")
     return Auth(record.account_id, record.app_id, record.scopes, token)

@@ -231,6 +231,20 @@ def _token(next_token: str | None) -> int | None:
     return parse_id(next_token, name="next_token", bad=BadRequest) if next_token else None
 
 
+def _ranked_token(next_token: str | None) -> tuple[str | None, int]:
+    """Split a relevancy ``next_token`` (``<ranking>.<offset>``)."""
+    if not next_token:
+        return None, 0
+    ranking, _, offset = next_token.partition(".")
+    if (
+        not ranking
+        or not offset.isdigit()
+        or not ranking.replace("-", "").replace("_", "").isalnum()
+    ):
+        raise BadRequest("next_token is not a token this timeline gave")
+    return ranking, int(offset)
+
+
 @router.get("/searchTweet", summary="searchTweet")
 def search_tweet(
     request: Request,
@@ -286,13 +300,27 @@ def view_home_timeline(
     exclude: str | None = Query(None, max_length=100),
     next_token: str | None = Query(None, max_length=40),
     user_location: str | None = Query(None, max_length=200),
+    sort_order: Literal["recency", "relevancy"] = "recency",
     auth: User = Depends(require("read:statuses")),
 ) -> dict[str, Any]:
-    """The home timeline; ``tweets_count`` (if given) caps ``max_result``."""
+    """The home timeline; ``tweets_count`` (if given) caps ``max_result``.
+
+    ``sort_order=relevancy`` ranks it by engagement with time decay (the lesson's top-k
+    of the home timeline, `twitterdesign.reference_app.services.ranking`); its
+    ``next_token`` names the ranking snapshot and the offset into it. Excluded replies or
+    retweets are left out of a ranked page, which may then hold fewer tweets.
+    """
     me = _me(auth, user_id)
     ex = _exclusions(exclude)
     count = min(max_result, tweets_count or max_result)
     s = services(request)
+    if sort_order == "relevancy":
+        ranking, offset = _ranked_token(next_token)
+        ranked = s.ranking.page(me, limit=count, token=ranking, offset=offset)
+        page = _tweet_page(request, auth, _filter(ranked.items, ex), count)
+        more = ranked.next_offset is not None
+        page["meta"]["next_token"] = f"{ranked.token}.{ranked.next_offset}" if more else None
+        return page
     ids = s.timelines.home_ids(me, Page(max_id=_token(next_token), limit=count + 11))
     items = s.statuses.hydrate(me, ids)
     items = _filter(items, ex)

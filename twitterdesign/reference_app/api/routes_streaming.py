@@ -37,8 +37,9 @@ from twitterdesign.reference_app.api._render import Renderer
 from twitterdesign.reference_app.api._render_notifications import notifications_json
 from twitterdesign.reference_app.errors import BadRequest, Forbidden, Unauthorized
 from twitterdesign.reference_app.services import Services
-from twitterdesign.reference_app.services.accounts import scope_allows
+from twitterdesign.reference_app.services.accounts import hash_secret, scope_allows
 from twitterdesign.reference_app.services.streaming import PUBLIC_STREAMS, STREAMS
+from twitterdesign.reference_app.services.token_cache import token_key
 from twitterdesign.reference_app.storage import StatusRecord
 
 __all__ = ["router"]
@@ -52,6 +53,7 @@ HEARTBEAT_S = 15.0
 """Seconds between SSE heartbeat comments (Mastodon's streaming server: 15 s)."""
 
 _CLOSE = object()  # queued when the client fell too far behind
+_REVOKED = object()  # queued when the connection's token was revoked
 _SCOPES = {"user": "read:statuses", "user:notification": "read:notifications"}
 
 
@@ -80,6 +82,7 @@ class StreamConnection:
         self.queue: asyncio.Queue[Any] = asyncio.Queue()  # bounded by `_put`
         self._max = MAX_QUEUED if max_queued is None else max_queued
         self.too_slow = False
+        self.token_key = None if auth is None else token_key(hash_secret(auth.token))
 
     @property
     def account_id(self) -> int | None:
@@ -140,6 +143,17 @@ class StreamConnection:
         """Queue a ``delete`` message."""
         self._queue(stream, "delete", str(status_id))
 
+    def revoked(self) -> None:
+        """End this connection: its token was revoked (Mastodon's streaming does too)."""
+        try:
+            self._loop.call_soon_threadsafe(self._end)
+        except RuntimeError:  # the server is shutting down: its loop is closed
+            self.too_slow = True
+
+    def _end(self) -> None:
+        self.too_slow = True  # nothing more is queued after the end
+        self.queue.put_nowait(_REVOKED)
+
     def _queue(self, stream: list[str], event: str, payload: str) -> None:
         try:
             self._loop.call_soon_threadsafe(self._put, (stream, event, payload))
@@ -170,11 +184,13 @@ def _token_of(headers: Any, query: Any) -> tuple[str | None, str | None]:
 async def _resolve(svc: Services, token: str | None) -> Auth | None:
     if token is None:
         return None
-    record = (
-        await run_in_threadpool(svc.accounts.resolve_token, token)
-        if svc.blocking_io
-        else svc.accounts.resolve_token(token)
-    )
+    record = svc.accounts.cached_token(token)
+    if record is None:
+        record = (
+            await run_in_threadpool(svc.accounts.resolve_token, token)
+            if svc.blocking_io
+            else svc.accounts.resolve_token(token)
+        )
     if record is None:
         raise Unauthorized("The access token is invalid")
     return Auth(record.account_id, record.app_id, record.scopes, token)
@@ -255,6 +271,9 @@ async def _write_websocket(websocket: WebSocket, conn: StreamConnection) -> None
         if message is _CLOSE:
             await websocket.close(code=1013, reason="The client did not keep up")
             return
+        if message is _REVOKED:
+            await websocket.close(code=1008, reason="The access token was revoked")
+            return
         stream, event, payload = message
         await websocket.send_text(
             json.dumps({"stream": stream, "event": event, "payload": payload})
@@ -288,7 +307,7 @@ async def _sse_body(svc: Services, conn: StreamConnection) -> AsyncIterator[str]
             except TimeoutError:
                 yield ":thump\n\n"
                 continue
-            if message is _CLOSE:
+            if message is _CLOSE or message is _REVOKED:
                 return
             _stream, event, payload = message
             yield f"event: {event}\ndata: {payload}\n\n"

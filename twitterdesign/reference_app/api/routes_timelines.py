@@ -5,6 +5,7 @@ from __future__ import annotations
 # ruff: noqa: B008  (FastAPI declares dependencies as parameter defaults)
 import dataclasses
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -77,9 +78,17 @@ def home(
     """The lesson's viewHome_timeline: followed accounts' statuses, newest first.
 
     Served from the caller's timeline cache (filled by the fan-out worker), merged with
-    celebrities' recent statuses pulled at read time.
+    celebrities' recent statuses pulled at read time. With ``order=top`` (an extension
+    other clients ignore): the same candidates ranked by engagement with time decay
+    (`twitterdesign.reference_app.services.ranking`); its ``Link`` next page carries a
+    ``ranking`` snapshot token and an ``offset``.
     """
     s = services(request)
+    order = request.query_params.get("order") or "latest"
+    if order not in ("latest", "top"):
+        raise BadRequest("order must be latest or top")
+    if order == "top":
+        return _ranked_home(request, auth)
     page = page_from(request)
     # Ask for a few extra candidates: some may no longer be visible (an unfollow).
     wider = dataclasses.replace(page, limit=page.limit + 10)
@@ -89,6 +98,30 @@ def home(
     )
     items = items[-page.limit :] if page.min_id is not None else items[: page.limit]
     return _page_out(request, response, auth, items)
+
+
+def _ranked_home(request: Request, auth: User) -> Response:
+    q = request.query_params
+    token = q.get("ranking") or None
+    if token is not None and (len(token) > 40 or not _TOKEN_CHARS.issuperset(token)):
+        raise BadRequest("ranking is not a ranking token")
+    offset = parse_count(q.get("offset") or "0", name="offset")
+    limit = page_from(request).limit
+    ranked = services(request).ranking.page(
+        auth.account_id, limit=limit, token=token, offset=offset
+    )
+    shown = services(request).filters.drop_hidden(auth.account_id, ranked.items, "home")
+    body = _r(request, auth).statuses_json(shown)
+    headers = {}
+    if ranked.next_offset is not None:
+        keep = [(k, v) for k, v in q.multi_items() if k not in _RANKED_CURSOR]
+        nxt = urlencode([*keep, ("ranking", ranked.token), ("offset", str(ranked.next_offset))])
+        headers["Link"] = f'<{base_url(request)}{request.url.path}?{nxt}>; rel="next"'
+    return Response(body.encode("utf-8"), media_type="application/json", headers=headers)
+
+
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_RANKED_CURSOR = frozenset({"ranking", "offset", "max_id", "min_id", "since_id"})
 
 
 @router.get(

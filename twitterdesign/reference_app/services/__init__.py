@@ -31,6 +31,7 @@ from twitterdesign.reference_app.services._factory import (
     check_settings_urls,
     counters_deferred,
     open_blob_store,
+    open_rankings,
     open_rate_limiters,
     open_status_counters,
     open_store,
@@ -59,6 +60,7 @@ from twitterdesign.reference_app.services.notifications import (
     NotificationService,
 )
 from twitterdesign.reference_app.services.profiles import ProfileService
+from twitterdesign.reference_app.services.ranking import RankingService
 from twitterdesign.reference_app.services.ratelimit import (
     Limiter,
     RateLimitDecision,
@@ -74,6 +76,7 @@ from twitterdesign.reference_app.services.statuses import (
 )
 from twitterdesign.reference_app.services.streaming import StreamingService
 from twitterdesign.reference_app.services.timelines import FanoutStats, TimelineService
+from twitterdesign.reference_app.services.token_cache import TokenCache
 from twitterdesign.reference_app.services.trends import (
     TrendingStatus,
     TrendingTag,
@@ -86,7 +89,7 @@ from twitterdesign.reference_app.storage import (
     TimelineStore,
     ViewCounterStore,
 )
-from twitterdesign.reference_app.storage.stream_bus import StreamBus
+from twitterdesign.reference_app.storage.stream_bus import InProcessStreamBus, StreamBus
 
 __all__ = [
     "AccountService",
@@ -287,6 +290,13 @@ class Services:
         self.profiles = ProfileService(self.store)
         self.filters = FilterService(self.store, self.ids, self.clock_ms)
         self.search = SearchService(self.store, self.statuses)
+        self.ranking = RankingService(
+            self.timelines,
+            self.statuses,
+            self.counts,
+            open_rankings(settings.resolved_cache_url),
+            candidates=settings.ranked_home_candidates,
+        )
         self.media = MediaService(
             self.store,
             self.ids,
@@ -319,6 +329,7 @@ class Services:
             self.store, self.statuses, self.notifications, self.stream_bus
         )
         self.fanout.on_status = self.streaming.status_created
+        self._cache_tokens(settings.token_cache_ttl_s)
         self.notifications.on_added = self.streaming.notification_added
         self.statuses.on_deleted = self.streaming.status_deleted
         self.edits.on_edited = self.streaming.status_edited
@@ -327,6 +338,19 @@ class Services:
             owner, items, "notifications"
         )
         self.streaming.filters = self.filters
+
+    def _cache_tokens(self, ttl_s: float) -> None:
+        """Cache token lookups when a cross-process bus can carry revocations.
+
+        With an in-process bus (the embedded mode, or several processes that share no
+        Redis), a revoke in one process could not reach another's cache: no cache then.
+        """
+        self.accounts.on_revoked = self.streaming.token_revoked
+        if ttl_s <= 0 or isinstance(self.stream_bus, InProcessStreamBus):
+            return
+        cache = TokenCache(ttl_s=ttl_s)
+        self.accounts.token_cache = cache
+        self.streaming.on_token_revoked = cache.discard_key
 
     def log_reader(self) -> RedisStreamLog | None:
         """Return the workers' fan-out log, read-only, if ``cache_url`` is Redis (else None).
@@ -440,6 +464,7 @@ class Services:
             self.status_counters.close()
         self.streaming.stop()
         self.stream_bus.close()
+        self.ranking.snapshots.close()
         self.timeline_store.close()
         self._close_limiters()
         if self._log_reader is not None:

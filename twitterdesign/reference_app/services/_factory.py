@@ -40,6 +40,7 @@ from twitterdesign.reference_app.storage import (
     Store,
     TimelineStore,
 )
+from twitterdesign.reference_app.storage.rankings import InMemoryRankings, RankingStore
 from twitterdesign.reference_app.storage.stream_bus import InProcessStreamBus, StreamBus
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ __all__ = [
     "check_settings_urls",
     "counters_deferred",
     "open_blob_store",
+    "open_rankings",
     "open_rate_limiters",
     "open_status_counters",
     "open_store",
@@ -298,6 +300,20 @@ def open_rate_limiters(settings: Settings, *, clock_s: Callable[[], float]) -> R
         SharedRateLimiter(counter, n, window_s, clock_s=clock_s, name=name) for name, n in limits
     ]
     return RateLimiters(shared[0], shared[1], shared[2], close=counter.close)
+
+
+def open_rankings(url: str) -> RankingStore:
+    """Open where ranked home timelines keep their snapshots between pages.
+
+    ``memory://``: in this process (the next page must come back to it, as it does in
+    the embedded mode). Redis: on the cache's server, so any instance serves the next page.
+    """
+    if url_scheme(url) in ("", "memory"):
+        return InMemoryRankings()
+    from twitterdesign.reference_app.storage.redis import RedisRankings
+
+    rest, prefix = redis_prefix_of(url)
+    return RedisRankings(rest, prefix=f"{prefix}rank:")
 
 
 def open_stream_bus(url: str) -> StreamBus:

@@ -19,6 +19,7 @@ from twitterdesign.reference_app.errors import (
     Unauthorized,
     Unprocessable,
 )
+from twitterdesign.reference_app.services.token_cache import TokenCache, token_key
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
@@ -98,6 +99,8 @@ class AccountService:
         clock_ms: Returns the current Unix time in milliseconds.
         time_cost: Argon2id iterations.
         memory_kib: Argon2id memory.
+        token_cache: Where resolved tokens are remembered (None: every lookup reads the
+            store). Set `on_revoked` too, so other processes forget a revoked token.
     """
 
     def __init__(
@@ -108,8 +111,12 @@ class AccountService:
         *,
         time_cost: int = 3,
         memory_kib: int = 65_536,
+        token_cache: TokenCache | None = None,
     ) -> None:
         self._store = store
+        self.token_cache = token_cache
+        # Called with a revoked token's `token_key` and account, after the store has it.
+        self.on_revoked: Callable[[int, int | None], None] | None = None
         self._ids = ids
         self._now = clock_ms
         self._hasher = PasswordHasher(
@@ -247,8 +254,23 @@ class AccountService:
         return token
 
     def resolve_token(self, token: str) -> TokenRecord | None:
-        """Return the live token record for a bearer token, if any."""
-        return self._store.get_token(hash_secret(token)) if token else None
+        """Return the live token record for a bearer token, if any (cached, if cached)."""
+        if not token:
+            return None
+        token_hash = hash_secret(token)
+        cache = self.token_cache
+        if cache is not None and (record := cache.get(token_hash)) is not None:
+            return record
+        record = self._store.get_token(token_hash)
+        if cache is not None and record is not None:
+            cache.put(token_hash, record)
+        return record
+
+    def cached_token(self, token: str) -> TokenRecord | None:
+        """Return the token's record if the cache holds it, without touching the store."""
+        if not token or self.token_cache is None:
+            return None
+        return self.token_cache.get(hash_secret(token))
 
     def revoke_token(self, app: AppRecord, token: str) -> None:
         """Revoke a token on behalf of the client ``app`` that it was issued to.
@@ -267,6 +289,11 @@ class AccountService:
         if record.app_id != app.id:
             raise Forbidden("You are not authorized to revoke this token")
         self._store.revoke_token(token_hash)
+        key = token_key(token_hash)
+        if self.token_cache is not None:
+            self.token_cache.discard_key(key)
+        if self.on_revoked is not None:
+            self.on_revoked(key, record.account_id)
 
     def issue_code(self, app: AppRecord, account_id: int, redirect_uri: str, scopes: str) -> str:
         """Create a single-use authorization code valid for ten minutes."""

@@ -103,6 +103,15 @@ class Listener(Protocol):
         """Take one ``delete`` message."""
         ...
 
+    @property
+    def token_key(self) -> int | None:
+        """The key of the access token it connected with (`token_cache.token_key`)."""
+        ...
+
+    def revoked(self) -> None:
+        """End the connection: its token was revoked (never block, never raise)."""
+        ...
+
 
 class StreamingService:
     """Route bus events to this process's listeners, on a dispatcher thread.
@@ -137,6 +146,8 @@ class StreamingService:
         """The subscribers' ``hide`` filters (home on ``user``, public on the others)."""
         self.dropped = 0  # events the dispatcher could not keep up with
         self.routed = 0
+        # Called on the bus thread with every revoked token's key (the token cache).
+        self.on_token_revoked: Callable[[int], None] | None = None
 
     # --- lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -201,7 +212,14 @@ class StreamingService:
         """Publish a new notification for ``owner``."""
         self.publish(StreamEvent("notification", notification_id, owner))
 
+    def token_revoked(self, key: int, account_id: int | None) -> None:
+        """Publish a token's revocation: every process forgets it and ends its streams."""
+        self.publish(StreamEvent("revoke", key, account_id or 0))
+
     def _enqueue(self, event: StreamEvent) -> None:
+        if event.kind == "revoke":  # at once, never dropped behind a full queue
+            self._revoke(event.id)
+            return
         try:
             self._queue.put_nowait(event)
         except queue.Full:
@@ -216,6 +234,14 @@ class StreamingService:
                 self.route(event)
             except Exception:  # the database is away for a moment: this event is lost
                 self.dropped += 1
+
+    def _revoke(self, key: int) -> None:
+        if self.on_token_revoked is not None:
+            self.on_token_revoked(key)
+        with self._lock:
+            ending = [listener for listener in self._listeners if listener.token_key == key]
+        for listener in ending:
+            listener.revoked()
 
     # --- routing -------------------------------------------------------------------
     def route(self, event: StreamEvent) -> None:

@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["InProcessStreamBus", "StreamBus", "StreamEvent"]
 
-_KINDS = ("status", "status.update", "delete", "notification")
+_KINDS = ("status", "status.update", "delete", "notification", "revoke")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +27,12 @@ class StreamEvent:
 
     Attributes:
         kind: ``status`` (new status or reblog), ``status.update`` (an edited status),
-            ``delete`` or ``notification``.
-        id: The status or notification id.
-        account_id: The author (``status``, ``status.update``, ``delete``) or the owner
-            (``notification``).
+            ``delete``, ``notification``, or ``revoke`` (an access token was revoked:
+            forget it, end its streams).
+        id: The status or notification id; for ``revoke``, the token's key
+            (`twitterdesign.reference_app.services.token_cache.token_key`).
+        account_id: The author (``status``, ``status.update``, ``delete``), the owner
+            (``notification``, ``revoke``; 0 for an app-only token).
         visibility: For ``delete``: the deleted status's visibility (who may hear of it).
     """
 

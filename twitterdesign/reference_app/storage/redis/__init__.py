@@ -16,12 +16,14 @@ from twitterdesign.reference_app.storage.redis._counters import (
     RedisStatusCounters,
     Unflushed,
 )
+from twitterdesign.reference_app.storage.redis._rankings import RedisRankings
 from twitterdesign.reference_app.storage.redis._stream_bus import RedisStreamBus
 from twitterdesign.reference_app.storage.redis._timelines import RedisTimelineStore
 from twitterdesign.reference_app.storage.redis._window_counts import RedisWindowCounter
 
 __all__ = [
     "InFlightFlush",
+    "RedisRankings",
     "RedisStatusCounters",
     "RedisStreamBus",
     "RedisTimelineStore",
