@@ -137,6 +137,9 @@ def test_hide_removes_matches_in_its_contexts_only(api: Api) -> None:
     # The reply and bob's reblog of ada's post are left out; the others stay.
     assert sorted(home) == ["<p>nothing to see</p>", "<p>spoilers are fine</p>", "<p>the root</p>"]
     assert inner == []
+    top = api.client.get("/api/v1/timelines/home?order=top", headers=ada.headers).json()
+    assert sorted(s["content"] for s in top) == sorted(home)  # the ranked page too
+    assert [s for s in top if s["reblog"]] == []
     context = api.client.get(f"/api/v1/statuses/{root['id']}/context", headers=ada.headers)
     assert context.json()["descendants"] == []
     # 'public' is not one of its contexts: there the status comes, marked as filtered.
