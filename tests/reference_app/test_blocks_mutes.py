@@ -182,7 +182,8 @@ _ACTIONS = st.lists(
 def test_a_hidden_author_never_reaches_the_viewer(api: Api, actions: list[tuple[str, int]]) -> None:
     """Property: whatever blocks, mutes and posts happen in whatever order, the viewer's
     home, public and hashtag timelines, search and notifications hold nothing by an account
-    the viewer blocks or mutes (notifications: if the mute covers them)."""
+    the viewer blocks or mutes (notifications: if the mute covers them), and its streams
+    carry no post made while its author was hidden and not unhidden since."""
     viewer = api.register()
     others = [api.register() for _ in range(3)]
     for other in others:
@@ -190,25 +191,46 @@ def test_a_hidden_author_never_reaches_the_viewer(api: Api, actions: list[tuple[
     word = f"w{viewer.id}"
     blocked: set[str] = set()
     muted: dict[str, bool] = {}  # muted account -> its notifications muted too
-    for action, n in actions:
-        other = others[n]
-        if action == "block":
-            _act(api, viewer, other, "block")
-            blocked.add(other.id)
-        elif action in ("mute", "mute_keeping_notes"):
-            notes = action == "mute"
-            _act(api, viewer, other, "mute", notifications=notes)
-            muted[other.id] = notes
-        elif action == "unblock":
-            _act(api, viewer, other, "unblock")
-            blocked.discard(other.id)
-        elif action == "unmute":
-            _act(api, viewer, other, "unmute")
-            muted.pop(other.id, None)
-        elif action == "post":
-            api.post(other, f"#{word} {word} post")
-        else:
-            api.post(other, f"@{viewer.username} {word} mention")
+    hidden_posts: dict[str, str] = {}  # post id -> author, posted while hidden
+    token = f"/api/v1/streaming?access_token={viewer.token}"
+    with (
+        api.client.websocket_connect(f"{token}&stream=user") as user_ws,
+        api.client.websocket_connect(f"{token}&stream=public") as public_ws,
+    ):
+        for action, n in actions:
+            other = others[n]
+            if action == "block":
+                _act(api, viewer, other, "block")
+                blocked.add(other.id)
+            elif action in ("mute", "mute_keeping_notes"):
+                notes = action == "mute"
+                _act(api, viewer, other, "mute", notifications=notes)
+                muted[other.id] = notes
+            elif action in ("unblock", "unmute"):
+                _act(api, viewer, other, action)
+                if action == "unblock":
+                    blocked.discard(other.id)
+                else:
+                    muted.pop(other.id, None)
+                if other.id not in blocked and other.id not in muted:  # visible again
+                    hidden_posts = {p: a for p, a in hidden_posts.items() if a != other.id}
+            else:
+                text = f"#{word} {word} post" if action == "post" else f"@{viewer.username} {word}"
+                posted = api.post(other, text)
+                if other.id in blocked or other.id in muted:
+                    hidden_posts[posted["id"]] = other.id
+        api.post(viewer, "sentinel")
+        streamed: set[str] = set()
+        for ws in (user_ws, public_ws):
+            while True:
+                message = ws.receive_json()
+                if message["event"] != "update":
+                    continue
+                status = json.loads(message["payload"])
+                if status["content"] == "<p>sentinel</p>":
+                    break
+                streamed.add(status["id"])
+    assert streamed.isdisjoint(hidden_posts)
     hidden = blocked | set(muted)
     quiet = blocked | {a for a, notes in muted.items() if notes}
     rel = api.client.get(
