@@ -100,6 +100,10 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TWITTERDESIGN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 HOME_PATH = "/api/v1/timelines/home?limit=20"
+# The app's cheapest route: every middleware, routing and a JSON answer, no store access.
+FLOOR_PATH = "/api/v1/custom_emojis"
+ENDPOINTS = ("home", "post", "floor")
+HELLO_PIDS: dict[str, int] = {}
 READERS = 1_000
 MEAN_FOLLOWEES = 35.0
 STATUSES_PER_USER = 10
@@ -185,6 +189,38 @@ def child(args: list[str], env: dict[str, str] | None = None) -> Iterator[subpro
         log.close()
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        todo += children.get(p, [])
+    return total
+
+
+def wrk_cpu(
+    pid: int, port: int, mode: str, tokens_file: Path | None, **run: Any
+) -> dict[str, float]:
+    """`wrk`, plus the app's CPU milliseconds per request (its process tree, from /proc)."""
+    before = tree_cpu_s(pid)
+    out = wrk(port, mode, tokens_file, **run)
+    out["cpu_ms_per_request"] = 1000 * (tree_cpu_s(pid) - before) / max(1, out["requests"])
+    return out
+
+
 # --- wrk --------------------------------------------------------------------------------
 def wrk(
     port: int,
@@ -196,7 +232,9 @@ def wrk(
     threads: int,
 ) -> dict[str, float]:
     """Run wrk once; return requests/s, p50/p99 in ms, requests and non-2xx/socket errors."""
-    path = {"hello": "/hello", "home": HOME_PATH, "post": "/api/v1/statuses"}[mode]
+    path = {"hello": "/hello", "home": HOME_PATH, "post": "/api/v1/statuses", "floor": FLOOR_PATH}[
+        mode
+    ]
     nonce = uuid.uuid4().hex[:10]
     cmd = [
         "wrk",
@@ -209,7 +247,7 @@ def wrk(
         str(LUA),
         f"http://127.0.0.1:{port}{path}",
         "--",
-        mode,
+        "hello" if mode == "floor" else mode,  # the floor is a plain GET, like hello
         str(tokens_file or ""),
         nonce,
     ]
@@ -362,12 +400,19 @@ uvicorn.run(create_front_app(sys.argv[2:]), host="127.0.0.1", port=int(sys.argv[
 
 @contextmanager
 def hello_servers() -> Iterator[dict[str, int]]:
-    """Hello world alone, and two of them behind the app's front; yield their ports."""
+    """Hello world alone, and two of them behind the app's front; yield their ports.
+
+    ``HELLO_PIDS["hello-1"]`` is the lone hello world's process (for its CPU per request).
+    """
     ports = {"hello-1": free_port(), "hello-2": free_port()}
     behind = [free_port(), free_port()]
     with ExitStack() as stack:
         for port in [ports["hello-1"], *behind]:
-            stack.enter_context(child([sys.executable, "-c", HELLO.replace("{port}", str(port))]))
+            proc = stack.enter_context(
+                child([sys.executable, "-c", HELLO.replace("{port}", str(port))])
+            )
+            if port == ports["hello-1"]:
+                HELLO_PIDS["hello-1"] = proc.pid
         for port in [ports["hello-1"], *behind]:
             wait_http(f"http://127.0.0.1:{port}/hello")
         urls = [f"http://127.0.0.1:{p}" for p in behind]
@@ -448,7 +493,7 @@ class Drain:
 
 
 @contextmanager
-def config_servers(ds: Dataset, tmp: Path) -> Iterator[dict[str, tuple[int, Drain]]]:
+def config_servers(ds: Dataset, tmp: Path) -> Iterator[dict[str, tuple[int, Drain, int]]]:
     """SQLite 1 process; PostgreSQL+Redis 1 and 2 instances and their worker."""
     prefix = f"td_bench_cluster_{uuid.uuid4().hex[:8]}:"
     sqlite = Settings(data_dir=ds.sqlite_path.parent, rate_limits_enabled=False, **FAST_HASH)
@@ -460,7 +505,7 @@ def config_servers(ds: Dataset, tmp: Path) -> Iterator[dict[str, tuple[int, Drai
             start_worker(stack, pg, "bench-worker")
             pg1 = stack.enter_context(ServerProcess(pg, startup_timeout_s=120))
             pg2_port = free_port()
-            stack.enter_context(
+            pg2 = stack.enter_context(
                 child(
                     [
                         sys.executable,
@@ -479,10 +524,10 @@ def config_servers(ds: Dataset, tmp: Path) -> Iterator[dict[str, tuple[int, Drai
             )
             wait_http(f"http://127.0.0.1:{pg2_port}/healthz", timeout_s=120)
             drains = [Drain(None, one.base_url), Drain(pg, pg1.base_url)]
-            yield {
-                "sqlite-1": (one.port, drains[0]),
-                "pg-1": (pg1.port, drains[1]),
-                "pg-2": (pg2_port, drains[1]),
+            yield {  # (port, drain, the process tree whose CPU is the app's)
+                "sqlite-1": (one.port, drains[0], one.pid or 0),
+                "pg-1": (pg1.port, drains[1], pg1.pid or 0),
+                "pg-2": (pg2_port, drains[1], pg2.pid),
             }
     finally:
         for d in drains:
@@ -500,24 +545,31 @@ def measure_size(
     with config_servers(ds, tmp) as servers:
         counts_before = count_statuses(ds)
         say(f"{label}: warming the home timelines")
-        for port, drain in servers.values():
+        for port, drain, _pid in servers.values():
             wrk(port, "home", ds.tokens_file, **{**run, "duration_s": args.warmup})
             drain.wait()
         variants = [("hello-1", "hello"), ("hello-2", "hello")] + [
-            (c, e) for c in CONFIGS for e in ("home", "post")
+            (c, e) for c in CONFIGS for e in ENDPOINTS
         ]
         rounds: list[dict[str, dict[str, float]]] = []
         for r in range(args.rounds):
             shift = r % len(variants)
             results: dict[str, dict[str, float]] = {}
             for config, endpoint in variants[shift:] + variants[:shift]:
+                if config == "hello-1":
+                    results[config] = wrk_cpu(
+                        HELLO_PIDS[config], hello[config], "hello", None, **run
+                    )
+                    continue
                 if config.startswith("hello"):
                     results[config] = wrk(hello[config], "hello", None, **run)
                     continue
-                port, drain = servers[config]
+                port, drain, pid = servers[config]
                 drain.wait()
-                results[f"{config} {endpoint}"] = wrk(port, endpoint, ds.tokens_file, **run)
-            for _, drain in servers.values():
+                results[f"{config} {endpoint}"] = wrk_cpu(
+                    pid, port, endpoint, ds.tokens_file, **run
+                )
+            for _, drain, _pid in servers.values():
                 drain.wait()
             rounds.append(results)
             say(f"{label}: round {r + 1}/{args.rounds} done")
@@ -652,10 +704,14 @@ def summarize(blocks: list[dict[str, Any]]) -> dict[str, Any]:
         label = size_label(block["statuses"])
         rows = {}
         for config in CONFIGS:
-            for endpoint in ("home", "post"):
+            for endpoint in ENDPOINTS:
                 key = f"{config} {endpoint}"
-                per = [r[key] for r in block["rounds"]]
-                base = [r[BASELINE[config]]["requests_per_second"] for r in block["rounds"]]
+                per = [r[key] for r in block["rounds"] if key in r]
+                if not per:  # results written before this endpoint was measured
+                    continue
+                base = [
+                    r[BASELINE[config]]["requests_per_second"] for r in block["rounds"] if key in r
+                ]
                 rows[key] = {
                     "requests_per_second": [p["requests_per_second"] for p in per],
                     "over_hello": [
@@ -663,6 +719,7 @@ def summarize(blocks: list[dict[str, Any]]) -> dict[str, Any]:
                     ],
                     "p50_ms": [p["p50_ms"] for p in per],
                     "p99_ms": [p["p99_ms"] for p in per],
+                    "cpu_ms": [p["cpu_ms_per_request"] for p in per if "cpu_ms_per_request" in p],
                 }
         for hello in ("hello-1", "hello-2"):
             per = [r[hello] for r in block["rounds"]]
@@ -670,6 +727,7 @@ def summarize(blocks: list[dict[str, Any]]) -> dict[str, Any]:
                 "requests_per_second": [p["requests_per_second"] for p in per],
                 "p50_ms": [p["p50_ms"] for p in per],
                 "p99_ms": [p["p99_ms"] for p in per],
+                "cpu_ms": [p["cpu_ms_per_request"] for p in per if "cpu_ms_per_request" in p],
             }
         out[label] = rows
     if len(blocks) > 1:
@@ -684,6 +742,26 @@ def summarize(blocks: list[dict[str, Any]]) -> dict[str, Any]:
                 for metric in ("over_hello", "requests_per_second")
             }
     return out
+
+
+def floor_note(rows: dict[str, Any]) -> list[str]:
+    """What the app's cheapest route and the CPU per request say about the 0.5 targets."""
+    floor, hello = rows.get("pg-1 floor"), rows["hello-1"]
+    if floor is None or not floor["cpu_ms"] or not hello["cpu_ms"]:
+        return []
+    cpu = {k: statistics.median(rows[f"pg-1 {k}"]["cpu_ms"]) for k in ENDPOINTS}
+    hello_cpu = statistics.median(hello["cpu_ms"])
+    return [
+        "",
+        f"Where the time goes (PostgreSQL+Redis, 1 instance; medians): the app's cheapest "
+        f"route — every middleware and the routing, no store access — already runs at "
+        f"{statistics.median(floor['over_hello']):.2f} × hello world, and costs "
+        f"{cpu['floor']:.2f} ms of app CPU per request against hello world's "
+        f"{hello_cpu:.2f} ms. A home page costs {cpu['home']:.2f} ms and a POST "
+        f"{cpu['post']:.2f} ms (the fan-out worker's CPU not included). The one app "
+        "process is CPU-bound (one core, the GIL), so a ratio of 0.5 would need a whole "
+        f"request within {2 * hello_cpu:.2f} ms of CPU.",
+    ]
 
 
 def markdown(data: dict[str, Any]) -> str:
@@ -729,22 +807,32 @@ def markdown(data: dict[str, Any]) -> str:
             f"{counts['sqlite']:,} / {counts['sqlite_after']:,}, PostgreSQL "
             f"{counts['postgresql']:,} / {counts['postgresql_after']:,}.",
             "",
-            "| configuration | endpoint | requests/s | / hello world | p50 ms | p99 ms |",
-            "|---|---|---:|---:|---:|---:|",
+            "| configuration | endpoint | requests/s | / hello world | p50 ms | p99 ms "
+            "| app CPU ms / request |",
+            "|---|---|---:|---:|---:|---:|---:|",
         ]
         for hello in ("hello-1", "hello-2"):
             r = rows[hello]
             lines.append(
                 f"| {LABELS[hello]} | GET /hello | {spread(r['requests_per_second'], '{:,.0f}')} "
-                f"| 1 | {spread(r['p50_ms'], '{:.1f}')} | {spread(r['p99_ms'], '{:.1f}')} |"
+                f"| 1 | {spread(r['p50_ms'], '{:.1f}')} | {spread(r['p99_ms'], '{:.1f}')} "
+                f"| {spread(r.get('cpu_ms', []))} |"
             )
+        names = {
+            "home": "GET home (20)",
+            "post": "POST /api/v1/statuses",
+            "floor": "GET custom_emojis (floor)",
+        }
         for config in CONFIGS:
-            for endpoint, name in (("home", "GET home (20)"), ("post", "POST /api/v1/statuses")):
-                r = rows[f"{config} {endpoint}"]
+            for endpoint in ENDPOINTS:
+                r = rows.get(f"{config} {endpoint}")
+                if r is None:
+                    continue
                 lines.append(
-                    f"| {LABELS[config]} | {name} | "
+                    f"| {LABELS[config]} | {names[endpoint]} | "
                     f"{spread(r['requests_per_second'], '{:,.0f}')} | {spread(r['over_hello'])} "
-                    f"| {spread(r['p50_ms'], '{:.1f}')} | {spread(r['p99_ms'], '{:.1f}')} |"
+                    f"| {spread(r['p50_ms'], '{:.1f}')} | {spread(r['p99_ms'], '{:.1f}')} "
+                    f"| {spread(r.get('cpu_ms', []))} |"
                 )
         pg_post = statistics.median(rows["pg-1 post"]["over_hello"])
         pg_home = statistics.median(rows["pg-1 home"]["over_hello"])
@@ -755,6 +843,7 @@ def markdown(data: dict[str, Any]) -> str:
             f"home ≥ 0.5 × hello — {pg_home:.2f}, "
             f"{'met' if pg_home >= TARGETS['home'] else 'NOT met'}.",
         ]
+        lines += floor_note(rows)
     if "degradation" in summary:
         deg = summary["degradation"]
         lines += [

@@ -30,3 +30,46 @@ def test_math_fonts_the_stylesheet_names_are_shipped() -> None:
     assert woff2, "katex.min.css should reference woff2 fonts"
     missing = [f for f in woff2 if not (ROOT / "docs/assets/vendor/katex/fonts" / f).is_file()]
     assert not missing
+
+
+def test_theme_fetches_no_web_font() -> None:
+    # Material loads Roboto from a font CDN unless told not to; offline that fails.
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    theme = re.search(r"^theme:\n((?:  .*\n|\s*#.*\n)+)", text, flags=re.M)
+    assert theme, "mkdocs.yml has no theme"
+    assert re.search(r"^  font: false$", theme.group(1), flags=re.M)
+
+
+def test_quiz_links_point_at_the_site_url() -> None:
+    from twitterdesign.quiz import DOCS_URL
+
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    site_url = re.search(r"^site_url: (\S+)$", text, flags=re.M)
+    assert site_url, "mkdocs.yml has no site_url"
+    assert site_url.group(1) == DOCS_URL
+
+
+def test_every_explanation_chapter_opens_with_key_takeaways() -> None:
+    chapters = sorted((ROOT / "docs/explanation").glob("*.md"))
+    chapters = [c for c in chapters if c.name != "index.md"]
+    assert len(chapters) >= 6
+    for chapter in chapters:
+        lines = chapter.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# "), chapter.name
+        first_block = next(line for line in lines[1:] if line.strip())
+        assert first_block == '!!! abstract "Key takeaways"', chapter.name
+
+
+def test_topk_reference_is_split_by_family_and_complete() -> None:
+    import twitterdesign.topk as topk
+
+    pages = sorted((ROOT / "docs/reference").glob("topk-*.md"))
+    assert len(pages) >= 3
+    documented: list[str] = []
+    for page in pages:
+        names = re.findall(r"^::: twitterdesign\.topk\.(\w+)$", page.read_text("utf-8"), re.M)
+        assert 0 < len(names) <= 10, page.name  # no page is one endless scroll
+        documented += names
+    assert sorted(documented) == sorted(topk.__all__)
+    overview = (ROOT / "docs/reference/topk.md").read_text(encoding="utf-8")
+    assert "members: false" in overview  # the module page lists families, not every member

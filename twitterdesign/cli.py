@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
 
 from twitterdesign import __version__
 from twitterdesign._cli._common import EXIT_USAGE, error_line
 
-__all__ = ["app", "main"]
+__all__ = ["app", "command", "main"]
 
 # Subcommand modules, in the order `--help` lists them.
 _COMMAND_MODULES: tuple[str, ...] = (
@@ -75,16 +76,50 @@ for _name in _COMMAND_MODULES:
     importlib.import_module(f"twitterdesign._cli.{_name}").register(app)
 
 
+def command() -> Any:
+    """Return the command tree, with help texts and type labels made for people.
+
+    The documentation's CLI reference (`twitterdesign._cli._docs`) is generated from
+    this same tree, so ``--help`` and the reference page always agree.
+    """
+    from twitterdesign._cli._help import humanize
+
+    return humanize(typer.main.get_command(app))
+
+
+def _usage_error(exc: Exception) -> str:
+    """One line for a usage error: the command, what is wrong, where help is."""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None else "twitterdesign"
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    where = path.removeprefix("twitterdesign").strip()
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}{message} (see '{path} --help')"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; turn expected errors into one line on stderr and exit 2.
+
+    Usage errors (an unknown option, a value of the wrong type or range) take the same
+    one-line form as the library's own errors, never a boxed panel or a traceback.
 
     Args:
         argv: Arguments without the program name; ``sys.argv[1:]`` when None.
     """
+    from typer.exceptions import TyperException
+
+    from twitterdesign._cli.topk import bare_dask_option
     from twitterdesign.errors import TwitterDesignError
 
+    args = bare_dask_option(sys.argv[1:] if argv is None else list(argv))
     try:
-        app(args=argv, prog_name="twitterdesign")
+        result = command().main(args=args, prog_name="twitterdesign", standalone_mode=False)
+    except TyperException as exc:  # click's usage errors, as Typer ships them
+        error_line(_usage_error(exc))
+        sys.exit(int(getattr(exc, "exit_code", EXIT_USAGE)))
+    except typer.Abort:
+        error_line("aborted")
+        sys.exit(1)
     except TwitterDesignError as exc:
         error_line(str(exc))
         sys.exit(EXIT_USAGE)
@@ -94,3 +129,5 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # pragma: no cover - interactive
         error_line("interrupted")
         sys.exit(130)
+    # Without standalone mode, an explicit exit comes back as its code.
+    sys.exit(result if isinstance(result, int) and not isinstance(result, bool) else 0)

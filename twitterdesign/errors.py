@@ -22,6 +22,7 @@ __all__ = [
     "CorruptDataError",
     "IncompatibleError",
     "InvalidParameterError",
+    "MissingDependencyError",
     "NoBackendAvailable",
     "NotFoundError",
     "TwitterDesignError",
@@ -69,6 +70,23 @@ class NotFoundError(TwitterDesignError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class MissingDependencyError(TwitterDesignError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install.
+
+    Examples:
+        >>> print(MissingDependencyError("dask", "dask"))
+        this needs dask: pip install "twitterdesign[dask]"
+    """
+
+    def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(f'this needs {package}: pip install "twitterdesign[{extra}]"')
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.package, self.extra))
 
 
 class NoBackendAvailable(TwitterDesignError, RuntimeError):

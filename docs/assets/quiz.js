@@ -103,10 +103,12 @@
 
   function letter(i) { return String.fromCharCode(97 + i); }
 
-  // ?seed=N in the address gives the same quiz every time (handy to share a quiz, and
-  // for tests); otherwise each quiz is new.
-  var seedParam = /[?&]seed=(\d+)/.exec(window.location.search);
-  var random = seedParam ? mulberry32(parseInt(seedParam[1], 10)) : Math.random;
+  // ?seed=N in the address gives the same quiz every time, option order included (with
+  // the same topics and count, which the address also carries); without one, a seed is
+  // drawn and written into the address when the quiz starts, so it can be shared.
+  var params = new URLSearchParams(window.location.search);
+  var MAX_SEED = 2147483647;
+  var random = Math.random;
 
   function mulberry32(a) {
     return function () {
@@ -125,6 +127,45 @@
     return list;
   }
 
+  function seedFromAddress() {
+    var text = params.get("seed");
+    return text && /^\d+$/.test(text) && parseInt(text, 10) <= MAX_SEED ? parseInt(text, 10) : null;
+  }
+
+  /** The right answer as twitterdesign's Question.answer_text writes it, for this order. */
+  function answerText(q) {
+    if (q.type === "single" || q.type === "true_false") {
+      return letter(q.correct[0]) + ") " + q.options[q.correct[0]];
+    }
+    if (q.type === "ordering") { return q.correct.map(letter).join(", "); }
+    return q.correct.map(function (i) { return letter(i) + ") " + q.options[i]; }).join(", ");
+  }
+
+  /**
+   * Return a copy of q with its options shuffled and the answer remapped, as
+   * Question.shuffled does in Python: True/False and numbers keep their form, and an
+   * ordering question is never shown already in the right order.
+   */
+  function shuffleOptions(q) {
+    if (q.type === "numeric" || q.type === "true_false" || q.options.length < 2) { return q; }
+    var n = q.options.length;
+    var order;
+    var correct;
+    do {
+      order = shuffle(q.options.map(function (_, i) { return i; }));
+      var position = [];
+      order.forEach(function (old, shown) { position[old] = shown; });
+      correct = q.correct.map(function (i) { return position[i]; });
+      if (q.type === "multiple") { correct.sort(function (a, b) { return a - b; }); }
+    } while (q.type === "ordering" && correct.every(function (c, i) { return c === i; }) && n > 1);
+    var copy = {};
+    Object.keys(q).forEach(function (key) { copy[key] = q[key]; });
+    copy.options = order.map(function (i) { return q.options[i]; });
+    copy.correct = correct;
+    copy.answer_text = answerText(copy);
+    return copy;
+  }
+
   /** Turn a docs-relative link ("explanation/topk.md#x") into a URL from this page. */
   function docsHref(link) {
     var parts = link.split("#");
@@ -139,12 +180,25 @@
   var quiz = [];
   var position = 0;
   var results = [];
+  var seed = null;
 
   function topicTitle(id) {
     for (var i = 0; i < bank.topics.length; i++) {
       if (bank.topics[i].id === id) { return bank.topics[i].title; }
     }
     return id;
+  }
+
+  /** How many questions the chosen topics offer (one instance per parametric template). */
+  function availableFor(topics) {
+    var seen = {};
+    return bank.questions.filter(function (q) {
+      if (topics.indexOf(q.topic) < 0) { return false; }
+      if (!q.template) { return true; }
+      if (seen[q.template]) { return false; }
+      seen[q.template] = true;
+      return true;
+    }).length;
   }
 
   /** Pick `count` questions, topics taking turns; one instance per parametric template. */
@@ -161,55 +215,85 @@
       pools[q.topic].push(q);
     });
     var picked = [];
-    var available = topics.reduce(function (n, t) { return n + pools[t].length; }, 0);
-    count = Math.min(count, available);
     while (picked.length < count) {
       shuffle(topics.slice()).forEach(function (t) {
         if (picked.length < count && pools[t].length) { picked.push(pools[t].pop()); }
       });
     }
-    return picked;
+    return picked.map(shuffleOptions);
   }
 
   // ---- screens ---------------------------------------------------------------------
   function showSetup() {
     root.textContent = "";
-    var form = el("form", { className: "tdq-setup", "aria-labelledby": "tdq-setup-title" });
+    // novalidate: the page explains a count that is too high in words (see below).
+    var form = el("form", { className: "tdq-setup", "aria-labelledby": "tdq-setup-title", novalidate: "" });
     form.appendChild(el("h2", { id: "tdq-setup-title", text: "Choose your quiz" }));
+    var wanted = (params.get("topics") || "").split(",").filter(Boolean);
     var topics = el("fieldset", {}, [el("legend", { text: "Topics" })]);
     bank.topics.forEach(function (t) {
       var id = "tdq-topic-" + t.id;
       var box = el("input", { type: "checkbox", id: id, name: "topic", value: t.id });
-      box.checked = true;
+      box.checked = !wanted.length || wanted.indexOf(t.id) >= 0;
       topics.appendChild(el("div", { className: "tdq-choice" }, [
         box, el("label", { "for": id, text: t.title }),
       ]));
     });
     form.appendChild(topics);
     var count = el("input", {
-      type: "number", id: "tdq-count", name: "count", min: "1", max: "50", value: "10",
-      inputmode: "numeric",
+      type: "number", id: "tdq-count", name: "count", min: "1", value: params.get("count") || "10",
+      inputmode: "numeric", "aria-describedby": "tdq-available",
     });
+    var available = el("span", { id: "tdq-available", className: "tdq-hint" });
     form.appendChild(el("p", {}, [
-      el("label", { "for": "tdq-count", text: "Number of questions " }), count,
+      el("label", { "for": "tdq-count", text: "Number of questions " }), count, available,
     ]));
+    function chosenTopics() {
+      return Array.prototype.filter.call(
+        form.querySelectorAll("input[name=topic]"), function (b) { return b.checked; }
+      ).map(function (b) { return b.value; });
+    }
+    function showAvailable() {
+      var n = availableFor(chosenTopics());
+      count.setAttribute("max", String(Math.max(n, 1)));
+      available.textContent = " (" + n + " available for the chosen topics)";
+    }
+    form.addEventListener("change", showAvailable);
+    showAvailable();
     var problem = el("p", { className: "tdq-problem", role: "alert" });
     form.appendChild(problem);
     form.appendChild(el("button", { type: "submit", id: "tdq-start", className: "md-button md-button--primary", text: "Start the quiz" }));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var chosen = Array.prototype.filter.call(
-        form.querySelectorAll("input[name=topic]"), function (b) { return b.checked; }
-      ).map(function (b) { return b.value; });
+      var chosen = chosenTopics();
       var n = parseInt(count.value, 10);
+      var most = availableFor(chosen);
       if (!chosen.length) { problem.textContent = "Choose at least one topic."; return; }
       if (!(n >= 1)) { problem.textContent = "Ask for at least one question."; return; }
-      quiz = drawQuiz(chosen, n);
-      position = 0;
-      results = [];
-      showQuestion();
+      if (n > most) {
+        problem.textContent = "Only " + most + " questions are available for these topics: " +
+          "ask for " + most + " or fewer, or choose more topics.";
+        return;
+      }
+      startQuiz(chosen, n);
     });
     root.appendChild(form);
+  }
+
+  function startQuiz(chosen, n) {
+    var fromAddress = seedFromAddress();
+    seed = fromAddress !== null ? fromAddress : Math.floor(Math.random() * MAX_SEED);
+    random = mulberry32(seed);
+    params.set("seed", String(seed));
+    params.set("topics", chosen.join(","));
+    params.set("count", String(n));
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.pathname + "?" + params.toString() + window.location.hash);
+    }
+    quiz = drawQuiz(chosen, n);
+    position = 0;
+    results = [];
+    showQuestion();
   }
 
   function answerControls(q) {
@@ -285,6 +369,33 @@
     };
   }
 
+  /** After a check, mark the option(s) chosen and the right one(s), in words and colour. */
+  function markOptions(q, form) {
+    if (q.type === "numeric") { return; }
+    var rows = form.querySelectorAll(".tdq-answer .tdq-choice");
+    Array.prototype.forEach.call(rows, function (row, i) {
+      var control = row.querySelector("input, select");
+      var right = q.type === "ordering" ? null : q.correct.indexOf(i) >= 0;
+      var label = row.querySelector("label");
+      if (q.type === "ordering") {
+        var at = q.correct.indexOf(i) + 1;
+        var mine = parseInt(control.value, 10);
+        row.className += mine === at ? " tdq-opt-right" : " tdq-opt-wrong";
+        label.appendChild(el("span", { className: "tdq-mark", text: mine === at ? " ✓ position " + at : " ✗ belongs at position " + at }));
+        return;
+      }
+      if (control.checked) { row.className += " tdq-opt-chosen"; }
+      if (right) { row.className += " tdq-opt-right"; }
+      if (control.checked && !right) { row.className += " tdq-opt-wrong"; }
+      var words = [];
+      if (control.checked) { words.push("your answer"); }
+      if (right) { words.push("right answer"); }
+      if (words.length) {
+        label.appendChild(el("span", { className: "tdq-mark", text: (right ? " ✓ " : " ✗ ") + words.join(", ") }));
+      }
+    });
+  }
+
   function showQuestion() {
     var q = quiz[position];
     root.textContent = "";
@@ -292,7 +403,8 @@
     root.appendChild(el("p", {
       className: "tdq-progress", id: "tdq-progress",
       text: "Question " + (position + 1) + " of " + quiz.length + " · " + topicTitle(q.topic) +
-        " · " + q.difficulty + " · score so far " + score + "/" + results.length,
+        " · " + q.difficulty + " · score so far " + score + "/" + results.length +
+        " · quiz seed " + seed,
     }));
     var form = el("form", { className: "tdq-question", "data-question-id": q.id, "aria-describedby": "tdq-progress" });
     var fieldset = el("fieldset", {}, [
@@ -314,6 +426,7 @@
       problem.textContent = "";
       results.push({ question: q, correct: verdict.correct, given: verdict.given });
       Array.prototype.forEach.call(form.querySelectorAll("input, select"), function (c) { c.disabled = true; });
+      markOptions(q, form);
       submit.disabled = true;
       feedback.className = "tdq-feedback " + (verdict.correct ? "tdq-right" : "tdq-wrong");
       feedback.appendChild(el("p", { className: "tdq-verdict", text: verdict.correct
@@ -371,8 +484,25 @@
       });
       root.appendChild(list);
     }
-    var again = el("button", { type: "button", id: "tdq-again", className: "md-button md-button--primary", text: "Take another quiz" });
-    again.addEventListener("click", showSetup);
+    root.appendChild(el("p", { className: "tdq-hint", id: "tdq-seed", text:
+      "Quiz seed " + seed + ": this page's address gives the same quiz again, in the same order." }));
+    if (misses.length) {
+      var retry = el("button", { type: "button", id: "tdq-retry", className: "md-button md-button--primary",
+        text: "Retry the " + misses.length + " missed question" + (misses.length === 1 ? "" : "s") });
+      retry.addEventListener("click", function () {
+        // Same questions, options shuffled again, so the retry tests the idea, not the letter.
+        quiz = misses.map(function (r) { return shuffleOptions(r.question); });
+        position = 0;
+        results = [];
+        showQuestion();
+      });
+      root.appendChild(retry);
+    }
+    var again = el("button", { type: "button", id: "tdq-again", className: "md-button", text: "Take another quiz" });
+    again.addEventListener("click", function () {
+      params.delete("seed");  // a new quiz, not this one again
+      showSetup();
+    });
     root.appendChild(again);
     heading.focus();
   }
@@ -402,5 +532,9 @@
   }
 
   // Exposed for tests and curious readers: the same unit parsing the page grades with.
-  window.twitterdesignQuiz = { parseQuantity: parseQuantity, readNumber: readNumber };
+  window.twitterdesignQuiz = {
+    parseQuantity: parseQuantity, readNumber: readNumber,
+    // The quiz being taken, as shown (options in their shuffled order); for tests.
+    current: function () { return { seed: seed, questions: quiz }; },
+  };
 })();

@@ -164,3 +164,21 @@ def test_regions_with_set_and_minimum(capsys: pytest.CaptureFixture[str]) -> Non
     # 1B × 20 / 86,400 × 4 / 64,000 = 14.5 → 15 servers at peak, no minimum added.
     assert data["total_servers"] == 15
     assert sum(c["servers"] for c in data["countries"]) == 15
+
+
+def test_regions_explains_its_total_rounding_and_minimums(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(["regions"], capsys)
+    assert code == 0
+    text = " ".join(out.split())
+    # The title's number is explained: the peak count, and what the minimums added.
+    assert "Regions — preset 'lesson', 10 servers" in text
+    assert "Countries — preset 'lesson', 8 servers" in text
+    assert "8 servers is the estimate's servers at peak (the 80/20 rule" in text
+    assert "largest remainders" in text
+    assert "equal users are rounded alike" in text
+    assert "Europe, Middle East & Africa got fewer from their countries" in text
+    assert "(+2), so the regions hold 10 servers" in text
+    code, out, _ = run(["regions", "--min-servers", "0"], capsys)
+    assert "a region's servers are its countries' sum" in " ".join(out.split())

@@ -58,21 +58,38 @@ def test_lesson_plan_by_hand() -> None:
     report = estimate(PRESETS["lesson"].workload)
     plan = allocate_regions(report)
     plan._check()
-    assert plan.total_servers == 8
-    # Quotas of 8 servers over 397M users: Asia-Pacific 112.45M → 2.27, North America
-    # 76.9M → 1.55, Europe 34.5M → 0.70, Latin America 32.95M → 0.66, Middle East &
-    # Africa 14.1M → 0.28, rest of world 126.1M → 2.54. Europe, Latin America and MEA
-    # fall below the minimum of 1 and are pinned; the other 5 servers go to 315.45M
-    # users: 1.78, 1.22, 2.00 → floors 1, 1, 2 and the leftover to Asia-Pacific.
+    # Quotas of 8 servers over 397M users, per country: United States 76.9M → 1.55,
+    # Japan 58.95M → 1.19, India 23.6M → 0.48, Brazil 19.05M → 0.38, Indonesia 0.37,
+    # United Kingdom 0.37, Turkey 0.32, Saudi Arabia 0.28, Mexico 0.28, Thailand 0.23,
+    # rest of world 126.1M → 2.54. Floors 1, 1, 2 (= 4); the 4 left go to the largest
+    # remainders: the US (.55), the rest of the world (.54), India (.48), Brazil (.38).
+    countries = {c.name: c.servers for c in plan.countries if c.servers}
+    assert countries == {
+        "United States": 2,
+        "Japan": 1,
+        "India": 1,
+        "Brazil": 1,
+        REST_OF_WORLD: 3,
+    }
+    # Regions sum their countries; Europe (UK, Turkey) and the Middle East & Africa
+    # (Saudi Arabia) round to 0 and are raised to the minimum of 1: 8 + 2 = 10.
     got = {r.name: r.servers for r in plan.regions}
     assert got == {
         "Asia-Pacific": 2,
-        "North America": 1,
+        "North America": 2,
         "Europe": 1,
         "Latin America": 1,
         "Middle East & Africa": 1,
-        REST_OF_WORLD: 2,
+        REST_OF_WORLD: 3,
     }
+    assert (plan.requested_servers, plan.minimum_servers_added, plan.total_servers) == (8, 2, 10)
+    assert plan.regions_raised_to_minimum == ("Europe", "Middle East & Africa")
+    # The complaints: Japan (14.8%) no longer gets as many as the US (19.4%), and
+    # with --min-servers 2 Saudi Arabia (3.6%) no longer outranks Japan.
+    two = allocate_regions(report, min_servers_per_region=2)
+    two._check()
+    by_country = {c.name: c.servers for c in two.countries}
+    assert by_country["Saudi Arabia"] <= by_country["Japan"] < by_country["United States"]
     us = next(c for c in plan.countries if c.name == "United States")
     assert us.user_share == pytest.approx(76.9 / 397)
     assert us.outgoing_bits_per_second == pytest.approx(
@@ -188,3 +205,74 @@ def test_plans_are_non_negative_and_sum_exactly(
         rel_tol=1e-9,
         abs_tol=1e-6,
     )
+
+
+# Userbases with deliberate ties: user counts drawn from a few values.
+tied_userbases = st.lists(
+    st.sampled_from([0.0, 1e6, 2.5e6, 7e6, 18.4e6, 30e6]), min_size=1, max_size=12
+).filter(lambda xs: sum(xs) > 0)
+
+
+@given(
+    weights=st.lists(st.sampled_from([0.0, 1.0, 2.0, 3.0, 5.5, 8.0]), min_size=1, max_size=15),
+    total=st.integers(0, 60),
+)
+def test_apportion_rounds_equal_weights_alike(weights: list[float], total: int) -> None:
+    parts = apportion(weights, total, equal_ties=True)
+    for a, wa in zip(parts, weights, strict=True):
+        for b, wb in zip(parts, weights, strict=True):
+            if wa == wb:
+                assert a == b
+    group = max(weights.count(w) for w in set(weights))
+    assert total <= sum(parts) < total + group
+    weight = sum(weights)
+    for part, w in zip(parts, weights, strict=True):
+        quota = total * w / weight if weight else total / len(weights)
+        assert math.floor(quota) <= part <= math.floor(quota) + 1
+
+
+@given(
+    weights=st.lists(st.floats(0, 1e9), min_size=1, max_size=15, unique=True),
+    total=st.integers(0, 10_000),
+)
+def test_apportion_with_distinct_weights_sums_exactly(weights: list[float], total: int) -> None:
+    assert sum(apportion(weights, total, equal_ties=True)) == total
+
+
+@given(
+    users=tied_userbases,
+    data=st.data(),
+    minimum=st.integers(0, 3),
+    basis=st.sampled_from(["peak", "average_load", "by_daily_users"]),
+)
+def test_equal_users_get_equal_servers(
+    users: list[float], data: st.DataObject, minimum: int, basis: str
+) -> None:
+    names = [f"C{i}" for i in range(len(users))]
+    region_names = ["North", "South", "East"]
+    regions = {n: data.draw(st.sampled_from(region_names)) for n in names}
+    report = estimate(PRESETS["lesson"].workload)
+    plan = allocate_regions(
+        report,
+        userbase=dict(zip(names, users, strict=True)),
+        regions=regions,
+        min_servers_per_region=minimum,
+        basis=basis,
+    )
+    plan._check()
+    servers = {c.name: c.servers for c in plan.countries}
+    for a, ua in zip(names, users, strict=True):
+        for b, ub in zip(names, users, strict=True):
+            if ua == ub:
+                assert servers[a] == servers[b], (a, b, ua)
+    # Countries share exactly the requested total, but for the rare tie that cannot
+    # be rounded alike; regions add only what their minimum asks for.
+    requested = next(c.servers for c in report.server_counts() if c.name == basis)
+    assert plan.requested_servers == requested
+    assert sum(servers.values()) == requested + plan.tie_servers_added
+    if len(set(users)) == len(users):
+        assert plan.tie_servers_added == 0
+    assert sum(r.servers for r in plan.regions) == plan.total_servers
+    assert all(r.servers >= minimum for r in plan.regions)
+    if minimum == 0:
+        assert plan.total_servers == requested + plan.tie_servers_added

@@ -115,8 +115,14 @@ def test_explain_substitutes_numbers_and_names_questions() -> None:
         "$554,400.00/hour",
         "Which server count answers which question",
         "interview shortcut",
+        # The peak factor is derived, not asserted: 80% of requests in 20% of the day.
+        "peak factor  = 0.8 ÷ 0.2 = 4 (the 80/20 rule: 80% of a day's requests arrive in "
+        "20% of it, 4.8 h)",
     ):
         assert fragment in text, fragment
+    other = estimate(PRESETS["lesson"].workload.with_(peak_to_average=3.0)).explain()
+    assert "peak factor  = 3, as set (the lesson's 80/20 rule" in other
+    assert "gives 4)" in other
 
 
 def test_estimate_rejects_non_workload() -> None:

@@ -266,3 +266,31 @@ def test_hash_node_count_is_bounded(nodes: str, capsys: pytest.CaptureFixture[st
     assert err.strip() == (
         f"twitterdesign: error: invalid --nodes={nodes}: expected an integer in [2, 10000]"
     )
+
+
+def test_compare_gives_both_aperture_policies_the_same_aperture(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Regression: by default random aperture ran at ~1.5 servers per client against
+    # deterministic aperture's ~12.8, so the comparison was of unequal widths.
+    argv = ["lb", "compare", "--policy", "random-aperture", "--policy", "deterministic-aperture"]
+    argv += ["--clients", "40", "--servers", "20", "--requests", "4000"]
+    code, out, _ = _run([*argv, "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["aperture"] == 12
+    per_client = {r["policy"]: r["connections_total"] / 40 for r in data["results"]}
+    # About 12 each (not ~1.5 against ~12.8 as before).
+    assert per_client["random-aperture"] >= 0.95 * 12
+    assert per_client["deterministic-aperture"] >= 0.95 * 12
+    assert per_client["random-aperture"] == pytest.approx(
+        per_client["deterministic-aperture"], rel=0.25
+    )
+    code, out, _ = _run(argv, capsys)
+    assert code == 0
+    assert "Both aperture policies ran at aperture 12" in " ".join(out.split())
+    # A smaller fleet caps the default at --servers; --aperture overrides it.
+    code, out, _ = _run([*argv[:-4], "--servers", "6", "--requests", "2000", "--json"], capsys)
+    assert json.loads(out)["aperture"] == 6
+    code, out, _ = _run([*argv, "--aperture", "3", "--json"], capsys)
+    assert json.loads(out)["aperture"] == 3

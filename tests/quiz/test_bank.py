@@ -221,3 +221,29 @@ def test_a_bank_file_that_is_not_utf8_is_corrupt(tmp_path: Path) -> None:
     (tmp_path / "design.toml").write_bytes(b'topic = "design"\n\xff\xfe')
     with pytest.raises(CorruptDataError, match=r"design\.toml.*UTF-8"):
         load_bank(directory=tmp_path, templates=False)
+
+
+def test_right_answer_is_not_first_by_habit(bank: QuestionBank) -> None:
+    # Before shuffling: a student answering "a" every time, or the same letter, must not
+    # score more than chance allows. No position holds more than 40% of right answers.
+    singles = [q for q in bank if q.type == "single"]
+    assert len(singles) >= 20
+    positions = Counter(q.correct[0] for q in singles)
+    most_position, most = positions.most_common(1)[0]
+    assert most <= 0.4 * len(singles), (most_position, positions)
+
+
+def test_right_answer_is_not_the_longest_by_habit(bank: QuestionBank) -> None:
+    # "Pick the longest option" must not be a winning strategy.
+    singles = [q for q in bank if q.type == "single"]
+    longest = [
+        q.id for q in singles if len(q.options[q.correct[0]]) >= max(len(o) for o in q.options)
+    ]
+    assert len(longest) <= 0.4 * len(singles), longest
+
+
+def test_true_false_answers_are_not_mostly_true(bank: QuestionBank) -> None:
+    answers = Counter(q.correct[0] for q in bank if q.type == "true_false")
+    total = sum(answers.values())
+    assert total >= 6
+    assert max(answers.values()) <= 0.65 * total, answers

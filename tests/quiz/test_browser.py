@@ -119,6 +119,26 @@ def _letter(i: int) -> str:
     return chr(ord("a") + i)
 
 
+def _shown(page: Any, bank_q: dict[str, Any]) -> dict[str, Any]:
+    """The question as the page shows it: options read from the labels, the right ones
+    found by their text in the bank (independently of the page's own remapping)."""
+    if bank_q["type"] == "numeric":
+        return bank_q
+    labels = page.locator(".tdq-answer .tdq-choice label").all_inner_texts()
+    options = [label.split(") ", 1)[1] for label in labels]
+    assert sorted(options) == sorted(bank_q["options"])
+    correct = [options.index(bank_q["options"][i]) for i in bank_q["correct"]]
+    if bank_q["type"] != "ordering":
+        correct.sort()
+    if bank_q["type"] in ("single", "true_false"):
+        text = f"{_letter(correct[0])}) {options[correct[0]]}"
+    elif bank_q["type"] == "ordering":
+        text = ", ".join(_letter(i) for i in correct)
+    else:
+        text = ", ".join(f"{_letter(i)}) {options[i]}" for i in correct)
+    return {**bank_q, "options": options, "correct": correct, "answer_text": text}
+
+
 def _answer(page: Any, q: dict[str, Any], *, right: bool) -> None:
     """Answer through the labelled controls, the way a keyboard or screen-reader user would."""
     options, correct = q["options"], list(q["correct"])
@@ -176,6 +196,7 @@ def test_answer_one_right_and_one_wrong(
         page.get_by_label("Number of questions").press("Enter")
 
         first = by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        first = _shown(page, first)
         assert page.locator("#tdq-progress").inner_text().startswith("Question 1 of 2")
         assert page.locator("#tdq-prompt").inner_text() == first["prompt"]
         _answer(page, first, right=True)
@@ -186,6 +207,7 @@ def test_answer_one_right_and_one_wrong(
         page.keyboard.press("Enter")  # "Next question" has the focus
 
         second = by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        second = _shown(page, second)
         assert second["id"] != first["id"]
         assert "score so far 1/1" in page.locator("#tdq-progress").inner_text()
         _answer(page, second, right=False)
@@ -266,6 +288,7 @@ def test_keyboard_only(site: Path, server: str, browser: Any) -> None:
         page.keyboard.type("1")
         page.keyboard.press("Enter")
         q = by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        q = _shown(page, q)
         assert q["type"] == "single"
         assert page.evaluate("document.activeElement.id") == "tdq-prompt"
         page.keyboard.press("Tab")  # into the radio group
@@ -346,5 +369,123 @@ def test_page_reads_numbers_exactly_as_python_does(server: str, browser: Any) ->
                     assert "mismatch" in js, (dimension, text, js)
                 else:
                     assert js["value"] == pytest.approx(py, rel=1e-12), (dimension, text)
+    finally:
+        page.close()
+
+
+def _start(page: Any, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("button", name="Start the quiz").click()
+    page.wait_for_selector("form[data-question-id]")
+
+
+def _shown_quiz(page: Any) -> list[tuple[str, tuple[str, ...]]]:
+    data = page.evaluate("() => window.twitterdesignQuiz.current()")
+    return [(q["id"], tuple(q["options"])) for q in data["questions"]]
+
+
+def test_shuffled_quiz_is_reproducible_from_the_seed_in_the_address(
+    site: Path, server: str, browser: Any
+) -> None:
+    bank = json.loads((site / "assets" / "quiz-bank.json").read_text(encoding="utf-8"))
+    by_id = {q["id"]: q for q in bank["questions"]}
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        # No seed given: one is drawn and written into the address, topics and count too.
+        _start(page, f"{server}/quiz/")
+        address = page.url
+        assert "seed=" in address
+        assert "count=10" in address
+        first = _shown_quiz(page)
+        seed = page.evaluate("() => window.twitterdesignQuiz.current().seed")
+        assert f"quiz seed {seed}" in page.locator("#tdq-progress").inner_text()
+        # The address gives the same quiz again, option order included.
+        _start(page, address)
+        assert _shown_quiz(page) == first
+        # The options really are shuffled: across a long quiz, the right option is not
+        # always where the bank lists it, and the shown options are the bank's.
+        _start(page, f"{server}/quiz/?seed=4242&count=40")
+        long_quiz = _shown_quiz(page)
+        moved = 0
+        for qid, options in long_quiz:
+            original = by_id[qid]
+            assert sorted(options) == sorted(original["options"])
+            if original["type"] == "true_false":
+                assert options == ("True", "False")
+            moved += list(options) != original["options"]
+        assert moved >= 0.5 * sum(by_id[q]["type"] != "numeric" for q, _ in long_quiz)
+        _start(page, f"{server}/quiz/?seed=4243&count=40")
+        assert _shown_quiz(page) != long_quiz
+        # Labels show the shuffled order too.
+        current = _shown(
+            page, by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        )
+        assert tuple(current["options"]) == _shown_quiz(page)[0][1] or current["type"] == "numeric"
+    finally:
+        page.close()
+    assert errors == []
+
+
+def test_marks_chosen_and_right_options_and_retries_the_misses(
+    site: Path, server: str, browser: Any
+) -> None:
+    bank = json.loads((site / "assets" / "quiz-bank.json").read_text(encoding="utf-8"))
+    by_id = {q["id"]: q for q in bank["questions"]}
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/quiz/?seed=1")  # seed 1: the first design question is single
+        for topic in bank["topics"]:
+            if topic["id"] != "design":
+                page.get_by_label(topic["title"], exact=True).uncheck()
+        page.get_by_label("Number of questions").fill("1")
+        page.get_by_role("button", name="Start the quiz").click()
+        q = _shown(
+            page, by_id[page.locator("form[data-question-id]").get_attribute("data-question-id")]
+        )
+        assert q["type"] == "single"
+        wrong = (q["correct"][0] + 1) % len(q["options"])
+        _answer(page, q, right=False)
+        page.get_by_role("button", name="Check answer").click()
+        rows = page.locator(".tdq-answer .tdq-choice")
+        chosen_row, right_row = rows.nth(wrong), rows.nth(q["correct"][0])
+        assert "your answer" in chosen_row.inner_text()
+        assert "tdq-opt-wrong" in (chosen_row.get_attribute("class") or "")
+        assert "right answer" in right_row.inner_text()
+        assert "tdq-opt-right" in (right_row.get_attribute("class") or "")
+        page.get_by_role("button", name="See your score").click()
+        assert "Quiz seed 1" in page.locator("#tdq-seed").inner_text()
+        page.get_by_role("button", name="Retry the 1 missed question").click()
+        assert page.locator("form[data-question-id]").get_attribute("data-question-id") == q["id"]
+        again = _shown(page, by_id[q["id"]])
+        _answer(page, again, right=True)
+        page.get_by_role("button", name="Check answer").click()
+        assert page.locator(".tdq-verdict").inner_text().startswith("Right!")
+    finally:
+        page.close()
+
+
+def test_asking_for_more_questions_than_exist_is_said_not_capped(
+    site: Path, server: str, browser: Any
+) -> None:
+    bank = json.loads((site / "assets" / "quiz-bank.json").read_text(encoding="utf-8"))
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/quiz/")
+        for topic in bank["topics"]:
+            if topic["id"] != "regions":
+                page.get_by_label(topic["title"], exact=True).uncheck()
+        available = page.locator("#tdq-available").inner_text()
+        n = int(available.strip(" ()").split()[0])
+        assert n > 0
+        page.get_by_label("Number of questions").fill(str(n + 30))
+        page.get_by_role("button", name="Start the quiz").click()
+        problem = page.locator(".tdq-problem").first.inner_text()
+        assert f"Only {n} questions are available" in problem
+        assert page.locator("form[data-question-id]").count() == 0
+        page.get_by_label("Number of questions").fill(str(n))
+        page.get_by_role("button", name="Start the quiz").click()
+        assert page.locator("#tdq-progress").inner_text().startswith(f"Question 1 of {n}")
     finally:
         page.close()

@@ -26,12 +26,28 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return (0 if code is None else int(code)), out, err
 
 
-def quiz_ids(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+def quiz_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
     code, out, _ = run(["quiz", "--json", *args], capsys)
     assert code == 0
     data = json.loads(out)
     assert all("correct" not in q for q in data["questions"])  # no answers handed out
-    return [q["id"] for q in data["questions"]]
+    return data
+
+
+def quiz_ids(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    return [q["id"] for q in quiz_json(capsys, *args)["questions"]]  # type: ignore[index]
+
+
+def shown_right_answer(shown: dict[str, object]) -> str:
+    """The right answer in the letters of the order a quiz showed (found by option text)."""
+    original = BANK.get(str(shown["id"]))
+    if not original.is_choice:
+        return right_answer(original)
+    options = list(shown["options"])  # type: ignore[call-overload]
+    at = [options.index(original.options[i]) for i in original.correct]
+    if original.type != "ordering":
+        at.sort()
+    return ", ".join(chr(ord("a") + i) for i in at)
 
 
 def write_json(path: Path, data: object) -> Path:
@@ -40,17 +56,45 @@ def write_json(path: Path, data: object) -> Path:
 
 
 def test_answers_file_all_right(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    ids = quiz_ids(capsys, "--seed", "5", "--count", "8")
-    answers = write_json(tmp_path / "a.json", {i: right_answer(BANK.get(i)) for i in ids})
-    code, out, err = run(["quiz", "--answers", str(answers), "--json"], capsys)
+    # Letters as the printed quiz showed them, graded with the quiz's option_seed.
+    data = quiz_json(capsys, "--seed", "5", "--count", "8")
+    questions: list[dict[str, object]] = data["questions"]  # type: ignore[assignment]
+    ids = [str(q["id"]) for q in questions]
+    answers = {str(q["id"]): shown_right_answer(q) for q in questions}
+    path = write_json(tmp_path / "a.json", {"option_seed": data["option_seed"], "answers": answers})
+    code, out, err = run(["quiz", "--answers", str(path), "--json"], capsys)
     assert (code, err) == (0, "")
     result = json.loads(out)
     assert result["score"] == 1.0
     assert [c["question_id"] for c in result["checks"]] == ids
+    # The same letters against the same seed on the command line grade the same.
+    path = write_json(tmp_path / "b.json", answers)
+    code, out, _ = run(
+        ["quiz", "--seed", "5", "--count", "8", "--answers", str(path), "--json"], capsys
+    )
+    assert json.loads(out)["score"] == 1.0
+
+
+def test_options_are_shuffled_per_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    first = quiz_json(capsys, "--seed", "11", "--count", "40")
+    again = quiz_json(capsys, "--seed", "11", "--count", "40")
+    assert first == again
+    questions: list[dict[str, object]] = first["questions"]  # type: ignore[assignment]
+    moved = [q for q in questions if q["options"] != list(BANK.get(str(q["id"])).options)]
+    choice = [q for q in questions if q["type"] in ("single", "multiple", "ordering")]
+    assert len(moved) >= 0.6 * len(choice)
+
+
+def test_a_random_quiz_prints_its_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    data = quiz_json(capsys, "--count", "6")
+    seed = data["seed"]
+    assert isinstance(seed, int)
+    assert quiz_json(capsys, "--count", "6", "--seed", str(seed)) == data
 
 
 def test_answers_file_with_one_miss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ids = quiz_ids(capsys, "--seed", "9", "--count", "5", "--topic", "storage", "-t", "topk")
+    # No seed in the file: letters are read in the bank's order, and the output says so.
     answers = {i: right_answer(BANK.get(i)) for i in ids}
     answers[ids[2]] = wrong_answer(BANK.get(ids[2]))
     path = write_json(tmp_path / "a.json", answers)
@@ -81,6 +125,9 @@ def test_answers_file_human_output(tmp_path: Path, capsys: pytest.CaptureFixture
     path = write_json(tmp_path / "a.json", [{"id": q.id, "answer": "c"}])
     code, out, _ = run(["quiz", "--answers", str(path)], capsys)
     assert code == 0
+    assert "bank's order" in out
+    assert "Read more: https://twitterdesign.readthedocs.io/explanation/" in out
+    assert "docs/explanation" not in out
     assert "Not quite" in out
     assert "Score per topic" in out
     assert "0/1" in out
@@ -182,11 +229,14 @@ def test_interactive_session_in_a_pseudo_terminal(tmp_path: Path) -> None:
     try:
         child.expect_exact("Question 1/2")
         child.expect_exact("Your answer")
-        child.sendline("zz")  # not an option: told why, asked again
-        child.expect_exact("try again")
+        child.sendline("zz")  # not an option: told why in words, asked again
+        child.expect(r"'zz' is not an answer to\s+this\s+question:\s+expected")
+        child.expect(r"Try\s+again")
+        assert first.id not in child.before
         child.sendline(right_answer(first))
         child.expect_exact("Right.")
         child.expect_exact(first.explanation[:40])
+        child.expect(r"Read more:\s+https://twitterdesign\.readthedocs\.io/")
         child.expect_exact("Question 2/2")
         child.expect_exact("Your answer")
         child.sendline(wrong_answer(second))

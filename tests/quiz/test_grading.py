@@ -221,8 +221,9 @@ def test_result_to_dict_round_trips_counts() -> None:
 
 
 def test_grade_accepts_a_plain_question_list() -> None:
-    bank = QuestionBank((BANK.get("lb-p2c"),))
-    assert grade(list(bank), ["a"]).score == 1.0
+    q = BANK.get("lb-p2c")
+    bank = QuestionBank((q,))
+    assert grade(list(bank), [chr(ord("a") + q.correct[0])]).score == 1.0
 
 
 def test_error_for_an_unreadable_number_does_not_give_the_answer_away() -> None:

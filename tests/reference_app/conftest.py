@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.reference_app._engines import ENGINES, engine_settings, settle
+from tests.reference_app._entities import check_response
 from tests.reference_app.storage_pg._postgres import drop_schema, new_schema_name, require_postgres
 from twitterdesign.reference_app import Settings, create_app
 
@@ -167,6 +168,8 @@ def app_factory(tmp_path: Path, engine: str) -> Iterator[Callable[..., Api]]:
                     )
                 overrides = {**overrides, **modes[data_dir]}
             client = TestClient(create_app(make_settings(data_dir, **overrides)))
+            # Every body the tests read is checked against Mastodon's documented entity.
+            client.event_hooks = {"request": [], "response": [check_response]}
             client.__enter__()
             clients.append(client)
             return Api(client)

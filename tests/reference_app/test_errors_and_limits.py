@@ -43,7 +43,7 @@ def test_wrong_types_are_4xx(api: Api) -> None:
     )
     _is_error(
         api.client.post(
-            "/api/v1/statuses", headers=ada.headers, json={"status": "x", "visibility": "direct"}
+            "/api/v1/statuses", headers=ada.headers, json={"status": "x", "visibility": "secret"}
         ),
         422,
     )

@@ -3,9 +3,13 @@ preferences, the instance's (empty) rules and emojis, and the entity fields they
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.reference_app.conftest import Api
+from twitterdesign.errors import InvalidParameterError
+from twitterdesign.reference_app import Settings
 
 pytestmark = pytest.mark.all_engines
 
@@ -66,3 +70,20 @@ def test_tags_have_a_stable_id_and_credentials_a_role(api: Api) -> None:
     me = api.client.get("/api/v1/accounts/verify_credentials", headers=ada.headers).json()
     assert me["role"]["permissions"] == "0"
     assert me["source"]["indexable"] is True
+
+
+def test_instance_contact_email_from_settings(app_factory: Callable[..., Api]) -> None:
+    default = app_factory(domain="social.example")
+    assert default.client.get("/api/v1/instance").json()["email"] == "admin@social.example"
+    set_here = app_factory(contact_email="help@example.org")
+    v1 = set_here.client.get("/api/v1/instance").json()
+    v2 = set_here.client.get("/api/v2/instance").json()
+    assert v1["email"] == "help@example.org"
+    assert v2["contact"] == {"email": "help@example.org", "account": None}
+
+
+def test_contact_email_is_read_from_the_environment_and_checked() -> None:
+    env = {"TWITTERDESIGN_CONTACT_EMAIL": "ops@example.org"}
+    assert Settings.from_env(env).resolved_contact_email == "ops@example.org"
+    with pytest.raises(InvalidParameterError, match="contact_email"):
+        Settings(contact_email="not an address")

@@ -212,8 +212,21 @@ def test_trending_tags_and_statuses(api: Api) -> None:
     tags = api.client.get("/api/v1/trends/tags").json()
     assert [t["name"] for t in tags][:2] == ["hot", "cold"]
     assert tags[0]["history"][0]["uses"] == "3"
+    assert tags[0]["history"][0]["accounts"] == "1"  # one account used it three times
+    assert len(tags[0]["history"]) == 7  # a week, today first, as Mastodon's
     statuses = api.client.get("/api/v1/trends/statuses").json()
     assert statuses[0]["id"] == star["id"]
+
+
+def test_tag_accounts_are_distinct_accounts(api: Api) -> None:
+    ada, bob = api.register(), api.register()
+    for _ in range(10):
+        api.post(ada, "#busy again")
+    api.post(bob, "#busy too")
+    (busy,) = [t for t in api.client.get("/api/v1/trends/tags").json() if t["name"] == "busy"]
+    assert (busy["history"][0]["uses"], busy["history"][0]["accounts"]) == ("11", "2")
+    found = api.client.get("/api/v2/search", params={"q": "#busy", "type": "hashtags"}).json()
+    assert found["hashtags"][0]["history"][0]["accounts"] == "2"
 
 
 def test_trends_and_views_survive_a_restart(app_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]

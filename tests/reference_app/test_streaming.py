@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from tests.reference_app._entities import Conversation, Notification, Status, validate
 from tests.reference_app.conftest import Api, User
 from twitterdesign.reference_app.api import routes_streaming
 from twitterdesign.reference_app.api.routes_streaming import StreamConnection
@@ -44,6 +45,8 @@ def _until(
 
 
 def _status(message: dict[str, Any]) -> dict[str, Any]:
+    """The Status of an ``update`` message (checked against Mastodon's entity)."""
+    validate(Status, message["payload"])
     payload: dict[str, Any] = json.loads(message["payload"])
     return payload
 
@@ -133,6 +136,7 @@ def test_deletes_and_notifications_are_streamed(api: Api) -> None:
         api.client.post(f"/api/v1/statuses/{kept['id']}/favourite", headers=bob.headers)
         note = _until(ada_ws, lambda m: m["event"] == "notification")[-1]
     assert note["stream"] == ["user:notification"]
+    validate(Notification, note["payload"])
     body = json.loads(note["payload"])
     assert (body["type"], body["account"]["username"], body["status"]["id"]) == (
         "favourite",
@@ -293,3 +297,151 @@ def test_an_idle_event_stream_sends_heartbeats(monkeypatch: pytest.MonkeyPatch) 
         "event: delete\ndata: 42\n\n",
     ]
     assert _Services.streaming.removed  # a closed stream stops receiving
+
+
+def _conversation(message: dict[str, Any]) -> dict[str, Any]:
+    assert message["event"] == "conversation"
+    assert message["stream"] == ["direct"]
+    validate(Conversation, message["payload"])
+    payload: dict[str, Any] = json.loads(message["payload"])
+    return payload
+
+
+def _is_conversation(text: str) -> Callable[[dict[str, Any]], bool]:
+    def check(message: dict[str, Any]) -> bool:
+        return (
+            message["event"] == "conversation"
+            and text in json.loads(message["payload"])["last_status"]["content"]
+        )
+
+    return check
+
+
+def test_a_direct_status_reaches_only_its_participants_direct_streams(api: Api) -> None:
+    ada, bob, eve = api.register("ada"), api.register("bob"), api.register("eve")
+    api.follow(bob, ada)
+    api.follow(eve, ada)
+    with (
+        _connect(api, ada, "stream=direct") as ada_direct,
+        _connect(api, bob, "stream=direct") as bob_direct,
+        _connect(api, eve, "stream=direct") as eve_direct,
+        _connect(api, eve) as eve_user,
+        _connect(api, bob) as bob_user,
+    ):
+        dm = api.post(ada, "@bob just us", visibility="direct")
+        bob_seen = _until(bob_direct, lambda m: m["event"] == "conversation")
+        ada_seen = _until(ada_direct, lambda m: m["event"] == "conversation")
+        assert api.client.delete(f"/api/v1/statuses/{dm['id']}", headers=ada.headers).is_success
+        assert _until(bob_direct, lambda m: m["event"] == "delete")[-1] == {
+            "stream": ["direct"],
+            "event": "delete",
+            "payload": dm["id"],
+        }
+        api.post(eve, "eve sentinel", visibility="direct")
+        eve_direct_seen = _until(eve_direct, _is_conversation("eve sentinel"))
+        api.post(ada, "public sentinel")
+        eve_user_seen = _until(eve_user, _is_post("public sentinel"))
+        bob_user_seen = _until(bob_user, _is_post("public sentinel"))
+    conversation = _conversation(bob_seen[-1])
+    assert conversation["last_status"]["id"] == dm["id"]
+    assert conversation["last_status"]["visibility"] == "direct"
+    assert [a["username"] for a in conversation["accounts"]] == ["ada"]
+    assert conversation["unread"] is True
+    own = _conversation(ada_seen[-1])
+    assert [a["username"] for a in own["accounts"]] == ["bob"]
+    assert own["unread"] is False
+    assert own["id"] == conversation["id"]
+    # eve follows ada but is not mentioned: nothing of the direct status, on any stream;
+    # bob gets it on his direct stream only.
+    assert [_conversation(m)["last_status"]["content"] for m in eve_direct_seen] == [
+        "<p>eve sentinel</p>"
+    ]
+    assert [m["event"] for m in eve_user_seen] == ["update"]
+    # bob, mentioned, hears of the mention as a notification, as Mastodon does.
+    assert [m["event"] for m in bob_user_seen] == ["notification", "update"]
+    assert json.loads(bob_user_seen[0]["payload"])["type"] == "mention"
+
+
+def test_direct_statuses_stay_out_of_everyone_elses_reach(api: Api) -> None:
+    ada, bob, eve = api.register("ada"), api.register("bob"), api.register("eve")
+    api.follow(eve, ada)
+    root = api.post(ada, "public root")
+    dm = api.post(ada, "@bob secret", visibility="direct", in_reply_to_id=root["id"])
+    api.settle()
+    assert api.client.get(f"/api/v1/statuses/{dm['id']}", headers=bob.headers).status_code == 200
+    for who in (eve, None):
+        headers = who.headers if who is not None else {}
+        assert api.client.get(f"/api/v1/statuses/{dm['id']}", headers=headers).status_code == 404
+        profile = api.client.get(f"/api/v1/accounts/{ada.id}/statuses", headers=headers).json()
+        assert dm["id"] not in [s["id"] for s in profile]
+        context = api.client.get(f"/api/v1/statuses/{root['id']}/context", headers=headers)
+        assert context.json()["descendants"] == []
+    home = api.client.get("/api/v1/timelines/home", headers=eve.headers).json()
+    assert [s["id"] for s in home] == [root["id"]]
+    public = api.client.get("/api/v1/timelines/public").json()
+    assert dm["id"] not in [s["id"] for s in public]
+    parent = api.client.get(f"/api/v1/statuses/{root['id']}", headers=eve.headers).json()
+    assert parent["replies_count"] == 0  # a count must not leak the direct reply
+    reblog = api.client.post(f"/api/v1/statuses/{dm['id']}/reblog", headers=bob.headers)
+    assert reblog.status_code == 403
+    own = api.client.get(f"/api/v1/accounts/{ada.id}/statuses", headers=ada.headers).json()
+    assert dm["id"] in [s["id"] for s in own]
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    follows=st.sets(st.tuples(st.integers(0, 2), st.integers(0, 2))),
+    posts=st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.sampled_from(["public", "private", "direct"]),
+            st.sets(st.integers(0, 2), max_size=2),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_a_direct_status_never_reaches_a_subscriber_it_does_not_mention(
+    app_factory: Callable[..., Api],
+    follows: set[tuple[int, int]],
+    posts: list[tuple[int, str, set[int]]],
+) -> None:
+    """Privacy property: a user's direct stream carries exactly the direct statuses they
+    wrote or are mentioned in, and no other stream ever carries a direct status."""
+    api = app_factory()
+    users = [api.register() for _ in range(3)]
+    for a, b in follows:
+        if a != b:
+            api.follow(users[a], users[b])
+    with (
+        _connect(api, users[0]) as user_ws,
+        _connect(api, users[0], "stream=direct") as direct_ws,
+        _connect(api, None, "stream=public") as public_ws,
+    ):
+        made = []
+        for i, (author, visibility, mentioned) in enumerate(posts):
+            names = " ".join(f"@{users[m].username}" for m in sorted(mentioned))
+            status = api.post(users[author], f"n{i} {names}", visibility=visibility)
+            made.append((status["id"], author, visibility, mentioned))
+        api.post(users[0], "sentinel")
+        api.post(users[0], "direct sentinel", visibility="direct")
+        user_seen = _until(user_ws, _is_post("sentinel"))[:-1]
+        direct_seen = _until(direct_ws, _is_conversation("direct sentinel"))[:-1]
+        public_seen = _until(public_ws, _is_post("sentinel"))[:-1]
+    direct_ids = {i for i, _, v, _ in made if v == "direct"}
+    for seen in (user_seen, public_seen):
+        assert not direct_ids & {_status(m)["id"] for m in seen if m["event"] == "update"}
+    allowed = [
+        i for i, author, v, mentioned in made if v == "direct" and (author == 0 or 0 in mentioned)
+    ]
+    assert [_conversation(m)["last_status"]["id"] for m in direct_seen] == allowed
+    # A mention notification may carry a direct status: only one users[0] may read.
+    for m in user_seen:
+        if m["event"] == "notification":
+            validate(Notification, m["payload"])
+            status = json.loads(m["payload"])["status"]
+            assert status is None or status["id"] not in direct_ids or status["id"] in allowed

@@ -148,3 +148,18 @@ def test_a_run_within_the_limit_still_runs(capsys: pytest.CaptureFixture[str]) -
     )
     assert code == 0
     assert json.loads(out)["result"]["n_users"] > 0
+
+
+@pytest.mark.parametrize("preset", ["twitter-2012", "lesson"])
+def test_sweep_says_when_no_hybrid_wins(preset: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["timeline", "sweep", "--users", "5000", "--points", "8", "--preset", preset]
+    code, out, _ = run([*argv, "--json"], capsys)
+    assert code == 0
+    interior = json.loads(out)["is_interior"]
+    code, out, _ = run(argv, capsys)
+    text = " ".join(out.split())
+    assert code == 0
+    # The hint appears exactly when the cheapest threshold is at an end of the grid.
+    assert ("no hybrid wins" in text) == (not interior)
+    if not interior and preset != "lesson":
+        assert "try --preset lesson" in text

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ["tutorials/topk.md", "how-to/merge-sketches.md"]
+PAGES = ["tutorials/topk.md", "how-to/merge-sketches.md", "how-to/topk-on-dask.md"]
 
 
 @pytest.mark.parametrize("page", PAGES)

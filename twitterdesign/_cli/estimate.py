@@ -252,7 +252,12 @@ def regions_command(
         ),
     ] = "peak",
     min_servers: Annotated[
-        int, typer.Option("--min-servers", help="Servers every region gets at least.")
+        int,
+        typer.Option(
+            "--min-servers",
+            help="Servers every region gets at least, added on top of its countries' share "
+            "when that rounds lower.",
+        ),
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
@@ -274,14 +279,11 @@ def regions_command(
         print_json(plan.to_dict())
         return
     out = console()
-    basis_text = plan.basis.replace("_", " ")
-    for level, plural, rows in (
-        ("Region", "Regions", plan.regions),
-        ("Country", "Countries", plan.countries),
+    for level, plural, rows, servers in (
+        ("Region", "Regions", plan.regions, plan.total_servers),
+        ("Country", "Countries", plan.countries, sum(c.servers for c in plan.countries)),
     ):
-        table = _table(
-            f"{plural} — preset '{chosen.name}', {plan.total_servers:,} servers ({basis_text})"
-        )
+        table = _table(f"{plural} — preset '{chosen.name}', {servers:,} servers")
         for header in (level, "Users", "Share", "Servers", "Outgoing", "Data/day"):
             table.add_column(header, justify="left" if header == level else "right", no_wrap=True)
         for a in rows:
@@ -294,6 +296,8 @@ def regions_command(
                 format_bytes(a.storage_bytes_per_day),
             )
         out.print(table)
+    for line in _rounding_notes(plan):
+        out.print(line)
     out.print(
         f"Incoming bandwidth ({format_bits_per_second(report.incoming_bits_per_second)} in "
         "all) splits by the same shares; --json shows every field."
@@ -302,6 +306,46 @@ def regions_command(
         "[dim]Users: Statista, Twitter users by country, January 2022; the rest of the "
         "world is the lesson's 397M total minus the ten listed countries.[/dim]"
     )
+
+
+_BASIS_WORDS = {
+    "peak": "the estimate's servers at peak (the 80/20 rule: 80% of a day's requests in 4.8 hours)",
+    "average_load": "the estimate's servers at average load (the day's requests spread evenly)",
+    "all_requests_in_one_second": "the estimate's servers if every daily request came in "
+    "one second (an upper bound)",
+    "by_daily_users": "the interview shortcut, daily users ÷ requests one server handles "
+    "per second",
+}
+
+
+def _rounding_notes(plan: Any) -> list[str]:
+    """Say where the servers in the tables come from: basis, rounding, minimums."""
+    notes = [
+        f"{plan.requested_servers:,} servers is {_BASIS_WORDS[plan.basis]}; --basis picks "
+        "another count.",
+        "Countries get whole servers in proportion to their users: the whole part of their "
+        "share, then the servers left over go to the largest remainders, and countries with "
+        "equal users are rounded alike.",
+    ]
+    if plan.tie_servers_added:
+        notes.append(
+            f"{plan.tie_servers_added:,} server(s) were added so that countries with equal "
+            "users get equal servers."
+        )
+    raised = ", ".join(plan.regions_raised_to_minimum)
+    if raised:
+        notes.append(
+            f"Every region gets at least --min-servers {plan.min_servers_per_region}: "
+            f"{raised} got fewer from their countries and were raised to it "
+            f"(+{plan.minimum_servers_added:,}), so the regions hold "
+            f"{plan.total_servers:,} servers."
+        )
+    else:
+        notes.append(
+            f"Every region already has at least --min-servers {plan.min_servers_per_region}; "
+            "a region's servers are its countries' sum."
+        )
+    return notes
 
 
 def register(app: typer.Typer) -> None:

@@ -91,7 +91,24 @@ StalenessMs = Annotated[
 ]
 Aperture = Annotated[
     int | None,
-    typer.Option("--aperture", help="Aperture size for the aperture policies.", show_default=False),
+    typer.Option(
+        "--aperture",
+        help="Servers per client for the aperture policies [default: Finagle's, 1 and "
+        "widening with load for random aperture, 12 for deterministic aperture].",
+        show_default=False,
+    ),
+]
+#: `lb compare`'s aperture when none is given: deterministic aperture's default, given to
+#: both aperture policies so that they are compared at the same width.
+COMPARE_APERTURE = 12
+CompareAperture = Annotated[
+    int | None,
+    typer.Option(
+        "--aperture",
+        help="Servers per client, the same for both aperture policies so they compare like "
+        f"with like [default: {COMPARE_APERTURE}, at most --servers].",
+        show_default=False,
+    ),
 ]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed.", min=0)]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -324,13 +341,17 @@ def compare_command(
     retries: Retries = 0,
     arrivals: Arrivals = "poisson",
     staleness_ms: StalenessMs = 0.0,
-    aperture: Aperture = None,
+    aperture: CompareAperture = None,
     max_memory: MaxMemory = DEFAULT_MAX_MEMORY,
     seed: Seed = 0,
     as_json: AsJson = False,
     plot: Plot = None,
 ) -> None:
     """Run every policy on one scenario: p50/p99/p99.9, load max/mean, connections.
+
+    Random and deterministic aperture get the same aperture (12 servers per client
+    unless --aperture says otherwise), so their latency and connections compare like
+    with like.
 
     Examples:
 
@@ -343,6 +364,8 @@ def compare_command(
     from twitterdesign.lb import POLICY_NAMES, simulate
 
     names = list(policies) if policies else list(POLICY_NAMES)
+    if aperture is None:
+        aperture = min(COMPARE_APERTURE, max(servers, 1))
     limit, sc = _scenario(
         clients,
         servers,
@@ -370,10 +393,22 @@ def compare_command(
     if plot is not None:
         _plot(results, plot)
     if as_json:
-        print_json({"scenario": sc.to_dict(), "results": [r.to_dict() for r in results]})
+        print_json(
+            {
+                "scenario": sc.to_dict(),
+                "aperture": aperture,
+                "results": [r.to_dict() for r in results],
+            }
+        )
         return
     out = console()
     out.print(_results_table(_title(sc), results))
+    if any("aperture" in name for name in names):
+        out.print(
+            f"Both aperture policies ran at aperture {aperture} (servers per client; set "
+            "with --aperture): equal widths, so the table compares like with like. Random "
+            "aperture may still widen under load, as Finagle's does."
+        )
     if plot is not None:
         out.print(f"Figure written to {plot}")
 

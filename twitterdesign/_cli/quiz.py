@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,8 +27,11 @@ _HELP = (
     "  twitterdesign quiz --topic topk --count 5 --seed 7\n\n"
     "  twitterdesign quiz --seed 7 --json > quiz.json  # the questions, no answers\n\n"
     "  twitterdesign quiz --answers answers.json --json  # grade {id: answer, ...}\n\n"
-    "  twitterdesign quiz export site/quiz.json        # the JSON the web page reads"
+    "  twitterdesign quiz export site/assets/quiz-bank.json  # the JSON the web page reads"
 )
+
+#: Seeds the CLI draws when none is given (the range `Quiz` draws its own seeds from).
+_MAX_SEED = 2**31 - 1
 
 _HINTS = {
     "single": "a letter",
@@ -87,27 +91,34 @@ def register(app: typer.Typer) -> None:
 
         bank = load_bank()
         if answers is not None:
-            given = _read_answers(answers)
+            given, option_seed = _read_answers(answers)
             if seed is not None:
                 quiz_taken = Quiz(bank, topics=topic, count=count, rng=seed)
             else:
-                quiz_taken = Quiz.from_ids(bank, list(given))
+                quiz_taken = Quiz.from_ids(bank, list(given), option_seed=option_seed)
             _report(quiz_taken, given, json_output)
             return
+        if seed is None:
+            seed = secrets.randbelow(_MAX_SEED)
         quiz_taken = Quiz(bank, topics=topic, count=count, rng=seed)
         if json_output:
-            print_json(quiz_taken.to_dict(include_answers=False))
+            print_json({"seed": seed, **quiz_taken.to_dict(include_answers=False)})
             return
         if not sys.stdin.isatty():
             fail(
                 "the quiz is interactive but stdin is not a terminal; run it in a terminal, "
                 "or grade a file with --answers FILE (see --help)"
             )
+        console().print(
+            f"[dim]Quiz seed {seed}: add --seed {seed} to take this same quiz again.[/]"
+        )
         _interactive(quiz_taken)
 
     @quiz_app.command("export")
     def export(
-        path: Annotated[Path, typer.Argument(help="File to write, e.g. site/quiz-bank.json.")],
+        path: Annotated[
+            Path, typer.Argument(help="File to write, e.g. site/assets/quiz-bank.json.")
+        ],
         variants: Annotated[
             int, typer.Option("--variants", help="Instances of each parametric question.")
         ] = 3,
@@ -115,7 +126,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the question bank as the JSON the browser quiz reads.
 
-        Example: twitterdesign quiz export site/assets/quiz-bank.json
+        Examples:
+
+          twitterdesign quiz export site/assets/quiz-bank.json
         """
         from twitterdesign.quiz import export_json, load_bank
 
@@ -125,7 +138,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(quiz_app, name="quiz")
 
 
-def _read_answers(path: Path) -> dict[str, Any]:
+_BANK_ORDER_NOTE = (
+    "Option letters were read in the bank's order (no --seed, and no option_seed in the "
+    "answers file). To grade letters as a quiz showed them, pass that quiz's --seed, "
+    "--topic and --count, or put its option_seed next to the answers."
+)
+
+
+def _read_answers(path: Path) -> tuple[dict[str, Any], int | None]:
     import json
 
     from twitterdesign.errors import CorruptDataError
@@ -138,7 +158,15 @@ def _read_answers(path: Path) -> dict[str, Any]:
         raise CorruptDataError(f"{path}: not valid JSON: {exc}") from None
     except RecursionError:
         raise CorruptDataError(f"{path}: JSON nested too deeply") from None
+    option_seed = None
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+        option_seed = data.get("option_seed")
+        if option_seed is not None and (
+            not isinstance(option_seed, int) or isinstance(option_seed, bool) or option_seed < 0
+        ):
+            raise CorruptDataError(
+                f"{path}: option_seed must be a non-negative integer, not {option_seed!r}"
+            )
         data = data["answers"]
     if isinstance(data, list) and all(isinstance(x, dict) and "id" in x for x in data):
         data = {x["id"]: x.get("answer") for x in data}
@@ -146,7 +174,7 @@ def _read_answers(path: Path) -> dict[str, Any]:
         raise CorruptDataError(
             f'{path}: expected a JSON object of question id to answer, e.g. {{"lb-p2c": "a"}}'
         )
-    return data
+    return data, option_seed
 
 
 def _report(quiz_taken: Any, given: dict[str, Any], json_output: bool) -> None:
@@ -154,9 +182,12 @@ def _report(quiz_taken: Any, given: dict[str, Any], json_output: bool) -> None:
 
     result = grade(quiz_taken, given)
     if json_output:
-        print_json(result.to_dict())
+        print_json({"option_seed": quiz_taken.option_seed, **result.to_dict()})
         return
     out = console()
+    if quiz_taken.option_seed is None:
+        out.print(f"[dim]{_BANK_ORDER_NOTE}[/]")
+        out.print()
     for check in result.misses:
         _show_verdict(out, check)
     _show_summary(out, result)
@@ -187,7 +218,8 @@ def _show_verdict(out: Console, check: AnswerCheck) -> None:
         if check.note:
             out.print(f"  ({check.note})")
     out.print(check.explanation)
-    out.print(f"[dim]Read more: docs/{check.link}[/]")
+    # One unbroken line, so the address stays whole to copy or click.
+    out.print(f"[dim]Read more: {check.url}[/]", soft_wrap=True)
     out.print()
 
 
@@ -204,6 +236,7 @@ def _show_summary(out: Console, result: QuizResult) -> None:
 
 
 def _interactive(quiz_taken: Any) -> None:
+    from rich.markup import escape
     from rich.prompt import Prompt
 
     from twitterdesign.errors import InvalidParameterError
@@ -225,7 +258,11 @@ def _interactive(quiz_taken: Any) -> None:
             try:
                 check = check_answer(question, reply)
             except InvalidParameterError as exc:
-                out.print(f"[yellow]{exc}[/] — try again, or press Enter to skip.")
+                out.print(
+                    f"[yellow]{escape(repr(reply.strip()))} is not an answer to this "
+                    f"question: expected {escape(exc.allowed)}.[/] Try again, or press Enter "
+                    "to skip."
+                )
                 continue
             break
         given[question.id] = reply

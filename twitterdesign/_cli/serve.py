@@ -173,7 +173,7 @@ _DEMO_HELP = (
     "Examples:\n\n"
     "  twitterdesign demo\n\n"
     "  twitterdesign demo --users 500 --requests 2000 --json > demo.json\n\n"
-    "  twitterdesign demo --keep-serving             # then point a Mastodon client at it\n\n"
+    "  twitterdesign demo --keep-serving             # then open the web client it prints\n\n"
     "  twitterdesign demo --cluster --database-url postgresql://127.0.0.1/test\n"
     "                                                # PostgreSQL + Redis + workers + front"
 )
@@ -280,8 +280,12 @@ def demo_command(
                 _print_report(report, where)
             if keep_serving:
                 err_console().print(
-                    f"twitterdesign: serving on {server.base_url} "
-                    f"(users user00000..; password {_demo_password()!r}); Ctrl-C stops"
+                    f"twitterdesign: serving on {server.base_url}; Ctrl-C stops\n"
+                    f"Open the web client: {server.base_url}/\n"
+                    f"Demo login: username user00000, password {_demo_password()!r} "
+                    f"(every demo account, user00000..user{users - 1:05d} and the "
+                    "celebrities, has that password)",
+                    soft_wrap=True,
                 )
                 with contextlib.suppress(KeyboardInterrupt):
                     server.wait()

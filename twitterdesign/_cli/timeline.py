@@ -223,7 +223,13 @@ def simulate_command(
         str, typer.Option("--policy", help="push, pull, hybrid or optimal (per edge).")
     ] = "hybrid",
     threshold: Annotated[
-        int, typer.Option("--threshold", help="Hybrid: largest follower count still pushed.")
+        int,
+        typer.Option(
+            "--threshold",
+            help="Hybrid: largest follower count still pushed. The default suits the default "
+            "100,000-user graph, where only the power-law tail is pulled; the reference app "
+            "defaults to 1,000 (see the how-to 'Choose a fan-out threshold').",
+        ),
     ] = 10_000,
     duration: Annotated[
         float, typer.Option("--duration", help="Simulated seconds.", min=0.001)
@@ -400,8 +406,31 @@ def sweep_command(
         f"Per-edge optimal (Feeding Frenzy) cost: {sweep.per_edge_optimal_cost_per_s:,.1f}/s. "
         f"'Slowest tweet' = largest pushed account ÷ {pool:,.0f} writes/s on an idle pool."
     )
+    hint = _sweep_hint(sweep, preset)
+    if hint:
+        out.print(hint)
     if plot is not None:
         out.print(f"Figure written to {plot}")
+
+
+def _sweep_hint(sweep: Any, preset: str) -> str:
+    """Say why the best threshold sits at an end of the grid, and what shows a minimum."""
+    if sweep.is_interior:
+        return ""
+    if sweep.best_threshold == max(sweep.thresholds):
+        where = "pushing every account is cheapest here"
+    else:
+        where = "pulling every account is cheapest here"
+    suggestion = (
+        "try --preset lesson (at the default 100,000 users its rates give a hybrid minimum)"
+        if preset != "lesson"
+        else "try --preset twitter-2012"
+    )
+    return (
+        f"With preset '{preset}' {where}: the cost has no minimum inside the grid, so no "
+        f"hybrid wins. The mix of reads and posts decides it; {suggestion}, or other "
+        "--push-cost/--pull-cost."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from twitterdesign._cli import _topk_files
 from twitterdesign._cli._common import console, fail, print_json, progress
 
 __all__ = ["register"]
@@ -113,7 +114,12 @@ def _true_top(exact: Any, k: int) -> list[Any]:
 
 def topk_command(
     path: Annotated[
-        str, typer.Argument(help="File to read, or - for standard input.", metavar="FILE|-")
+        str,
+        typer.Argument(
+            help="Text file to read, - for standard input, or Parquet/CSV/Arrow files "
+            "(a path or a quoted glob such as 'events/*.parquet', with --column).",
+            metavar="FILE|GLOB|-",
+        ),
     ] = "-",
     k: Annotated[int, typer.Option("-k", "--k", help="How many items to list.")] = 10,
     sketch: Annotated[
@@ -134,6 +140,21 @@ def topk_command(
         str,
         typer.Option("--encoding", help="Text encoding of the input (binary input is refused)."),
     ] = "utf-8",
+    column: Annotated[
+        str | None,
+        typer.Option(
+            "--column", help="Column of items in Parquet, CSV or Arrow input (e.g. hashtag)."
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="[ADDRESS]",
+            help="Count the files on Dask: at the scheduler ADDRESS (tcp://host:8786), or "
+            "on a local cluster when no address is given. Exact counts are not computed.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """List the most frequent lines or words of a stream, with error bounds.
@@ -151,6 +172,10 @@ def topk_command(
       cat access.log | twitterdesign topk - --by word --sketch count-min --capacity 4096
 
       twitterdesign topk tweets.txt --by word --sketch misra-gries --json
+
+      twitterdesign topk 'events/*.parquet' --column hashtag -k 20
+
+      twitterdesign topk 'events/*.parquet' --column hashtag --dask tcp://10.0.0.5:8786
     """
     if sketch not in SKETCHES:
         fail(f"invalid --sketch {sketch!r}: expected one of {', '.join(SKETCHES)}")
@@ -166,6 +191,9 @@ def topk_command(
         fail(f"invalid --encoding {encoding!r}: expected a text encoding such as utf-8")
     from twitterdesign.topk import ExactCounter
 
+    if column is not None or dask is not None or _topk_files.is_columnar_path(path):
+        _columnar(path, column, dask, sketch, capacity, k, as_json)
+        return
     counter = _make(sketch, capacity, k)
     exact = counter if sketch == "exact" else ExactCounter()
     sinks = [counter] if counter is exact else [counter, exact]
@@ -206,35 +234,84 @@ def topk_command(
     _print_missed(sketch, k, missed)
 
 
+def _columnar(
+    path: str, column: str | None, dask: str | None, sketch: str, capacity: int, k: int,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Count a column of Parquet/CSV/Arrow files, locally (with exact counts) or on Dask."""
+    from twitterdesign.topk import ExactCounter
+
+    if column is None:
+        fail("--column is required for Parquet, CSV or Arrow input (the column of items)")
+    if path == "-":
+        fail("Parquet, CSV or Arrow input must be files, not standard input")
+    files = _topk_files.expand(path)
+    counter = _make(sketch, capacity, k)
+    extra: dict[str, Any] = {"files": len(files), "column": column}
+    if dask is not None:
+        reduction = _topk_files.count_on_dask(files, column, counter, dask)
+        counter = reduction.sketch
+        events = counter.total_weight
+        extra |= {"dask": dask, **reduction.to_dict()}
+        rows = [h.to_dict() for h in counter.top_k(k)]
+        if as_json:
+            print_json({"sketch": sketch, "capacity": capacity, "events": events, **extra,
+                        "top": rows, "sketch_bytes": counter.nbytes})  # fmt: skip
+            return
+        _print_table(sketch, column, events, None, rows, counter.nbytes, None)
+        return
+    exact = counter if sketch == "exact" else ExactCounter()
+    sinks = [counter] if counter is exact else [counter, exact]
+    events = _topk_files.count_files(files, column, sinks)
+    hitters = counter.top_k(k)
+    rows = [{**h.to_dict(), "exact": exact.estimate(h.item)} for h in hitters]
+    listed = {h.item for h in hitters}
+    missed = [
+        {"item": h.item, "exact": h.estimate, "estimate": counter.estimate(h.item)}
+        for h in _true_top(exact, k)
+        if h.item not in listed
+    ]
+    if as_json:
+        print_json({"sketch": sketch, "capacity": capacity, "events": events, **extra,
+                    "distinct": len(exact), "top": rows, "missed": missed,
+                    "sketch_bytes": counter.nbytes, "exact_bytes": exact.nbytes})  # fmt: skip
+        return
+    _print_table(sketch, column, events, len(exact), rows, counter.nbytes, exact.nbytes)
+    _print_missed(sketch, k, missed)
+
+
 def _print_table(
     sketch: str,
     by: str,
     events: int,
-    distinct: int,
+    distinct: int | None,
     rows: list[dict[str, Any]],
     sketch_bytes: int,
-    exact_bytes: int,
+    exact_bytes: int | None,
 ) -> None:
     from twitterdesign.units import format_bytes, format_count
 
     out = console()
+    seen = "" if distinct is None else f", {format_count(distinct)} distinct"
     table = Table(
-        title=f"Top {len(rows)} {by}s — {sketch}, {format_count(events)} events, "
-        f"{format_count(distinct)} distinct",
+        title=f"Top {len(rows)} {by}s — {sketch}, {format_count(events)} events{seen}",
         box=box.SIMPLE_HEAVY,
     )
-    for header in ("#", "Item", "Estimate", "Lower", "Upper", "Exact"):
+    headers = ["#", "Item", "Estimate", "Lower", "Upper"] + (
+        [] if exact_bytes is None else ["Exact"]
+    )
+    for header in headers:
         table.add_column(header, justify="left" if header == "Item" else "right")
     for rank, row in enumerate(rows, start=1):
-        table.add_row(
-            str(rank),
-            str(row["item"]),
-            f"{row['estimate']:,}",
-            f"{row['lower_bound']:,}",
-            f"{row['upper_bound']:,}",
-            f"{row['exact']:,}",
-        )
+        cells = [str(rank), str(row["item"]), f"{row['estimate']:,}",
+                 f"{row['lower_bound']:,}", f"{row['upper_bound']:,}"]  # fmt: skip
+        if exact_bytes is not None:
+            cells.append(f"{row['exact']:,}")
+        table.add_row(*cells)
     out.print(table)
+    if exact_bytes is None:
+        out.print(f"Memory: {sketch} {format_bytes(sketch_bytes)} (merged over the cluster).")
+        return
     share = sketch_bytes / exact_bytes if exact_bytes else 0.0
     out.print(
         f"Memory: {sketch} {format_bytes(sketch_bytes)} vs exact {format_bytes(exact_bytes)}"
@@ -252,6 +329,21 @@ def _print_missed(sketch: str, k: int, missed: list[dict[str, Any]]) -> None:
         f"Missed: {len(missed)} of the true top {k} are not in {sketch}'s list: {shown}.",
         markup=False,
     )
+
+
+def bare_dask_option(argv: list[str]) -> list[str]:
+    """Give ``topk --dask`` without an address its value, ``local`` (Typer options need one).
+
+    Examples:
+        >>> bare_dask_option(["topk", "a.parquet", "--dask", "--json"])
+        ['topk', 'a.parquet', '--dask', 'local', '--json']
+    """
+    if not argv or argv[0] != "topk" or "--dask" not in argv:
+        return argv
+    at = argv.index("--dask")
+    if at + 1 == len(argv) or argv[at + 1].startswith("-"):
+        return [*argv[: at + 1], "local", *argv[at + 1 :]]
+    return argv
 
 
 def register(app: typer.Typer) -> None:

@@ -43,6 +43,14 @@ def _pct(value: float) -> str:
     return f"{value * 100:.3g}%"
 
 
+def _peak_derivation(factor: float) -> str:
+    """Where the peak factor comes from: the 80/20 rule, or the value the workload sets."""
+    rule = "80% of a day's requests arrive in 20% of it, 4.8 h"
+    if factor == 4.0:
+        return f"  peak factor  = 0.8 ÷ 0.2 = 4 (the 80/20 rule: {rule})"
+    return f"  peak factor  = {factor:.3g}, as set (the lesson's 80/20 rule, {rule}, gives 4)"
+
+
 def explain_report(report: CapacityReport) -> str:
     """Return the derivation of ``report`` step by step (see CapacityReport.explain)."""
     w = report.workload
@@ -71,6 +79,7 @@ def explain_report(report: CapacityReport) -> str:
         f"{w.replication_factor:g} copies kept {w.retention_years:g} years.",
         "",
         "Traffic",
+        _peak_derivation(w.peak_to_average),
         f"  tweets/day   = {_n(d)} daily users × {_n(w.tweets_per_user_per_day)} tweets"
         f" = {_n(t)} tweets/day",
         f"  tweets/s     = {_n(t)} ÷ {SECONDS_PER_DAY:,} s = {_n(report.tweets_per_second)}/s"

@@ -146,15 +146,26 @@ class Allocation:
 
 @dataclass(frozen=True, slots=True)
 class RegionalPlan:
-    """Capacity per region and per country; servers sum exactly to ``total_servers``.
+    """Capacity per region and per country; region servers sum exactly to ``total_servers``.
+
+    Countries get whole servers in proportion to their users (largest remainder, equal
+    users rounded alike); a region has its countries' servers, raised to
+    ``min_servers_per_region`` if they fall short. So ``total_servers`` is the report's
+    count (``requested_servers``) plus the servers those minimums add (and, rarely, the
+    few that keep equal users equal).
 
     Attributes:
         basis: Which server count was allocated (``"peak"``, ``"average_load"``, ...).
-        total_servers: Servers allocated: the report's count, raised if needed so every
-            region gets ``min_servers_per_region``.
+        total_servers: Servers in the plan: the sum over regions.
         min_servers_per_region: The minimum each region received.
         regions: One `Allocation` per region, most users first, rest of world last.
-        countries: One `Allocation` per country, most users first.
+        countries: One `Allocation` per country, most users first; their servers sum to
+            ``requested_servers + tie_servers_added``.
+        requested_servers: The report's server count for ``basis``.
+        tie_servers_added: Servers added so that countries with equal users get equal
+            servers (0 unless a tie group could not otherwise be rounded alike).
+        minimum_servers_added: Servers added to lift regions to the minimum.
+        regions_raised_to_minimum: The regions whose countries' servers fell short of it.
 
     Examples:
         >>> from twitterdesign.estimation import PRESETS, estimate
@@ -169,6 +180,10 @@ class RegionalPlan:
     min_servers_per_region: int
     regions: tuple[Allocation, ...]
     countries: tuple[Allocation, ...]
+    requested_servers: int = 0
+    tie_servers_added: int = 0
+    minimum_servers_added: int = 0
+    regions_raised_to_minimum: tuple[str, ...] = ()
 
     def region(self, name: str) -> Allocation:
         """Return the allocation of region ``name``.
@@ -193,7 +208,12 @@ class RegionalPlan:
     def _check(self) -> None:
         """Assert the plan's invariants (used by tests)."""
         assert sum(r.servers for r in self.regions) == self.total_servers
-        assert sum(c.servers for c in self.countries) == self.total_servers
+        assert sum(c.servers for c in self.countries) == (
+            self.requested_servers + self.tie_servers_added
+        )
+        assert self.total_servers == (
+            self.requested_servers + self.tie_servers_added + self.minimum_servers_added
+        )
         assert all(r.servers >= self.min_servers_per_region for r in self.regions)
         for part in (*self.regions, *self.countries):
             assert part.servers >= 0
@@ -203,7 +223,10 @@ class RegionalPlan:
             assert part.outgoing_bits_per_second >= 0
         for r in self.regions:
             members = [c for c in self.countries if c.region == r.name]
-            assert sum(c.servers for c in members) == r.servers
+            assert r.servers == max(sum(c.servers for c in members), self.min_servers_per_region)
+            assert (r.name in self.regions_raised_to_minimum) == (
+                sum(c.servers for c in members) < self.min_servers_per_region
+            )
             assert math.isclose(sum(c.users for c in members), r.users, rel_tol=1e-9)
         assert math.isclose(sum(r.user_share for r in self.regions), 1.0, rel_tol=1e-9)
 
@@ -213,12 +236,18 @@ class RegionalPlan:
             "basis": self.basis,
             "total_servers": self.total_servers,
             "min_servers_per_region": self.min_servers_per_region,
+            "requested_servers": self.requested_servers,
+            "tie_servers_added": self.tie_servers_added,
+            "minimum_servers_added": self.minimum_servers_added,
+            "regions_raised_to_minimum": list(self.regions_raised_to_minimum),
             "regions": [r.to_dict() for r in self.regions],
             "countries": [c.to_dict() for c in self.countries],
         }
 
 
-def apportion(weights: Sequence[float], total: int, *, minimum: int = 0) -> list[int]:
+def apportion(
+    weights: Sequence[float], total: int, *, minimum: int = 0, equal_ties: bool = False
+) -> list[int]:
     """Split ``total`` whole units in proportion to ``weights`` (largest-remainder method).
 
     Each part gets the integer part of its quota ``total * w / sum(w)``; the units left
@@ -227,13 +256,22 @@ def apportion(weights: Sequence[float], total: int, *, minimum: int = 0) -> list
     among the others. The result is never negative, sums exactly to ``total``, and every
     unpinned part is within one unit of its quota. Zero total weight splits evenly.
 
+    With ``equal_ties``, parts of equal weight always get equal units: they share one
+    remainder, so a leftover unit goes to all of them or to none. A tie group larger
+    than the units left is passed over for the next largest remainder; only when no
+    group fits what is left does the largest-remainder group get one unit each, and the
+    sum then exceeds ``total`` by less than that group's size (never when all weights
+    differ).
+
     Args:
         weights: Non-negative finite weights (at least one).
         total: Whole units to split (>= ``minimum * len(weights)``).
         minimum: Units every part receives at least (>= 0).
+        equal_ties: Give parts of equal weight equal units (see above).
 
     Returns:
-        One integer per weight, summing to ``total``.
+        One integer per weight, summing to ``total`` (with ``equal_ties``, to at least
+        ``total`` and less than ``total`` plus the largest tie group).
 
     Raises:
         InvalidParameterError: On negative or non-finite weights, an empty list, or a
@@ -244,6 +282,8 @@ def apportion(weights: Sequence[float], total: int, *, minimum: int = 0) -> list
         [5, 4, 1]
         >>> apportion([90, 5, 5], 10, minimum=2)
         [6, 2, 2]
+        >>> apportion([2, 2, 1], 1), apportion([2, 2, 1], 1, equal_ties=True)
+        ([1, 0, 0], [0, 0, 1])
 
     References:
         M. L. Balinski and H. P. Young, *Fair Representation: Meeting the Ideal of One
@@ -271,8 +311,26 @@ def apportion(weights: Sequence[float], total: int, *, minimum: int = 0) -> list
         result[i] = math.floor(quotas[i])
     leftover = remaining - sum(result[i] for i in free)
     order = sorted(free, key=lambda i: (-(quotas[i] - math.floor(quotas[i])), -w[i], i))
-    for i in order[:leftover]:
-        result[i] += 1
+    if not equal_ties:
+        for i in order[:leftover]:
+            result[i] += 1
+        return result
+    groups: dict[float, list[int]] = {}
+    for i in order:  # groups in order of remainder, as their first member comes
+        groups.setdefault(w[i], []).append(i)
+    passed_over: list[list[int]] = []
+    for group in groups.values():
+        if leftover == 0:
+            break
+        if len(group) <= leftover:
+            for i in group:
+                result[i] += 1
+            leftover -= len(group)
+        else:
+            passed_over.append(group)
+    if leftover > 0:  # only tie groups too large for what is left: round one of them up
+        for i in passed_over[0]:
+            result[i] += 1
     return result
 
 
@@ -291,10 +349,13 @@ def allocate_regions(
     """Allocate a report's servers, bandwidth and storage to countries and regions.
 
     Capacity follows users: a country with 19% of the users gets 19% of the bandwidth
-    and storage, and servers are whole numbers apportioned by the largest-remainder
-    method, first to regions (each at least ``min_servers_per_region``, so every region
-    can serve its users nearby), then within each region to its countries. Users outside
-    the listed countries form a ``"Rest of world"`` country and region.
+    and storage. Servers are whole numbers: the report's count is apportioned to all
+    countries at once by the largest-remainder method, rounding countries with equal
+    users alike (see `apportion`'s ``equal_ties``). A region has its countries' servers,
+    raised to ``min_servers_per_region`` when they fall short, so every region can serve
+    its users nearby; those servers are added to the total and the plan says which
+    regions got them. Users outside the listed countries form a ``"Rest of world"``
+    country and region.
 
     Args:
         report: The capacity to allocate.
@@ -305,8 +366,8 @@ def allocate_regions(
         total_users: All users; those beyond the countries' sum go to the rest of the
             world. Defaults to 397M (the lesson's 2021 total) for the shipped table and
             to the countries' sum for a custom ``userbase``.
-        min_servers_per_region: Servers every region gets at least (>= 0); the total is
-            raised if the report's count is too small for it.
+        min_servers_per_region: Servers every region gets at least (>= 0), added on top
+            of the report's count for regions whose countries get fewer.
         basis: Which server count to allocate: ``"peak"`` (default), ``"average_load"``,
             ``"all_requests_in_one_second"`` or ``"by_daily_users"``.
 
@@ -321,10 +382,10 @@ def allocate_regions(
     Examples:
         >>> from twitterdesign.estimation import PRESETS, estimate
         >>> plan = allocate_regions(estimate(PRESETS["lesson"].workload))
-        >>> plan.total_servers, sum(r.servers for r in plan.regions)
-        (8, 8)
-        >>> [(r.name, r.servers) for r in plan.regions][:2]
-        [('Asia-Pacific', 2), ('North America', 1)]
+        >>> plan.requested_servers, plan.total_servers, plan.regions_raised_to_minimum
+        (8, 10, ('Europe', 'Middle East & Africa'))
+        >>> [(c.name, c.servers) for c in plan.countries][:3]
+        [('United States', 2), ('Japan', 1), ('India', 1)]
     """
     if not isinstance(report, CapacityReport):
         raise InvalidParameterError("report", report, "a CapacityReport from estimate()")
@@ -362,20 +423,20 @@ def allocate_regions(
     for country, n in users.items():
         region_users[region_of[country]] = region_users.get(region_of[country], 0.0) + n
     region_names = sorted(region_users, key=lambda r: (r == REST_OF_WORLD, -region_users[r], r))
-    count = next(c.servers for c in report.server_counts() if c.name == basis)
-    total = max(count, low * len(region_names))
-    region_servers = dict(
-        zip(
-            region_names,
-            apportion([region_users[r] for r in region_names], total, minimum=low),
-            strict=True,
-        )
+    requested = next(c.servers for c in report.server_counts() if c.name == basis)
+    # Countries first, all together, so that equal users get equal servers wherever
+    # they are; then each region's minimum is added on top of its countries' sum.
+    names = list(users)
+    country_servers = dict(
+        zip(names, apportion([users[c] for c in names], requested, equal_ties=True), strict=True)
     )
-    country_servers: dict[str, int] = {}
-    for region in region_names:
-        members = [c for c in users if region_of[c] == region]
-        shares = apportion([users[c] for c in members], region_servers[region])
-        country_servers.update(zip(members, shares, strict=True))
+    region_servers = dict.fromkeys(region_names, 0)
+    for country, n in country_servers.items():
+        region_servers[region_of[country]] += n
+    raised = tuple(r for r in region_names if region_servers[r] < low)
+    minimum_added = sum(low - region_servers[r] for r in raised)
+    for r in raised:
+        region_servers[r] = low
 
     def make(name: str, region: str, n_users: float, servers: int) -> Allocation:
         share = n_users / everyone
@@ -394,8 +455,12 @@ def allocate_regions(
     countries = sorted(users, key=lambda c: (c == REST_OF_WORLD, -users[c], c))
     return RegionalPlan(
         basis=basis,
-        total_servers=total,
+        total_servers=sum(region_servers.values()),
         min_servers_per_region=low,
         regions=tuple(make(r, r, region_users[r], region_servers[r]) for r in region_names),
         countries=tuple(make(c, region_of[c], users[c], country_servers[c]) for c in countries),
+        requested_servers=requested,
+        tie_servers_added=sum(country_servers.values()) - requested,
+        minimum_servers_added=minimum_added,
+        regions_raised_to_minimum=raised,
     )

@@ -33,6 +33,7 @@ from twitterdesign.quiz._grading import (
 from twitterdesign.quiz._loader import check_links, load_bank
 from twitterdesign.quiz._model import (
     DIFFICULTIES,
+    DOCS_URL,
     QUESTION_TYPES,
     TOPICS,
     Difficulty,
@@ -40,12 +41,14 @@ from twitterdesign.quiz._model import (
     QuestionBank,
     QuestionType,
     Topic,
+    docs_url,
 )
 from twitterdesign.quiz._templates import ALL_TEMPLATES, QuestionTemplate, available_templates
 
 __all__ = [
     "ALL_TEMPLATES",
     "DIFFICULTIES",
+    "DOCS_URL",
     "EXPORT_FORMAT_VERSION",
     "QUESTION_TYPES",
     "TOPICS",
@@ -62,6 +65,7 @@ __all__ = [
     "available_templates",
     "check_answer",
     "check_links",
+    "docs_url",
     "export_data",
     "export_json",
     "grade",

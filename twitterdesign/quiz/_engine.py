@@ -24,11 +24,18 @@ class Quiz:
     counts as one question and is instantiated with a seed drawn from ``rng``, so the same
     seed gives the same quiz, numbers included.
 
+    Each choice question's options are shuffled (`Question.shuffled`) with
+    ``option_seed``, itself drawn from ``rng``: so where the right option sits differs from
+    quiz to quiz, and the same seed still gives the same quiz, option order included.
+    Option letters in answers refer to this shown order.
+
     Args:
         bank: The question bank (see `twitterdesign.quiz.load_bank`).
         topics: Topic ids to ask about; all of the bank's topics when None.
         count: How many questions to ask, between 1 and the number available.
         rng: A numpy Generator, a seed, or None for a fresh quiz each time.
+        shuffle: Whether to shuffle each question's options (True/False and numeric
+            questions are never shuffled). With False, options keep the bank's order.
 
     Raises:
         InvalidParameterError: If a topic is unknown, ``count`` is not a positive integer,
@@ -45,7 +52,7 @@ class Quiz:
         True
     """
 
-    __slots__ = ("questions", "topics")
+    __slots__ = ("option_seed", "questions", "topics")
 
     def __init__(
         self,
@@ -54,6 +61,7 @@ class Quiz:
         topics: Iterable[str] | None = None,
         count: int = 10,
         rng: RngLike = None,
+        shuffle: bool = True,
     ) -> None:
         if not isinstance(bank, QuestionBank):
             raise InvalidParameterError("bank", bank, "a QuestionBank from load_bank()")
@@ -83,30 +91,39 @@ class Quiz:
                         picked.append(item)
                     else:
                         picked.append(item.generate(int(gen.integers(0, _MAX_SEED))))
-        self.questions: tuple[Question, ...] = tuple(picked)
+        # Drawn after the picks, so shuffling leaves which questions are asked unchanged.
+        option_seed = int(gen.integers(0, _MAX_SEED)) if shuffle else None
+        self.questions: tuple[Question, ...] = _shown(picked, option_seed)
         self.topics: tuple[str, ...] = chosen
+        #: The seed each question's option order was drawn from (None: bank order).
+        self.option_seed: int | None = option_seed
 
     @classmethod
-    def from_ids(cls, bank: QuestionBank, ids: Iterable[str]) -> Quiz:
+    def from_ids(
+        cls, bank: QuestionBank, ids: Iterable[str], *, option_seed: int | None = None
+    ) -> Quiz:
         """Rebuild a quiz from question ids, e.g. the keys of an answers file.
 
         Args:
             bank: The question bank.
             ids: Question ids; parametric ones carry their seed (``"template~seed"``).
+            option_seed: The quiz's `option_seed`, to show the options in the order the
+                quiz showed them; None keeps the bank's order.
 
         Returns:
             A quiz asking exactly those questions, in that order.
 
         Raises:
-            InvalidParameterError: If ``ids`` is empty or names a question twice.
+            InvalidParameterError: If ``ids`` is empty, names a question twice, or
+                ``option_seed`` is negative.
             NotFoundError: If an id is not in the bank.
 
         Examples:
             >>> from twitterdesign.quiz import load_bank
             >>> bank = load_bank()
             >>> quiz = Quiz(bank, count=5, rng=3)
-            >>> [q.id for q in Quiz.from_ids(bank, [q.id for q in quiz])] == [
-            ...     q.id for q in quiz]
+            >>> again = Quiz.from_ids(bank, [q.id for q in quiz], option_seed=quiz.option_seed)
+            >>> list(again) == list(quiz)
             True
         """
         id_list = list(ids)
@@ -114,8 +131,11 @@ class Quiz:
             raise InvalidParameterError("ids", id_list, "at least one question id")
         if len(set(id_list)) != len(id_list):
             raise InvalidParameterError("ids", id_list, "each question id at most once")
+        if option_seed is not None:
+            option_seed = check_int("option_seed", option_seed, minimum=0)
         quiz = cls.__new__(cls)
-        quiz.questions = tuple(bank.get(i) for i in id_list)
+        quiz.questions = _shown([bank.get(i) for i in id_list], option_seed)
+        quiz.option_seed = option_seed
         quiz.topics = tuple(t.id for t in TOPICS if any(q.topic == t.id for q in quiz.questions))
         return quiz
 
@@ -138,10 +158,11 @@ class Quiz:
             include_answers: Whether to include each question's answer and explanation.
 
         Returns:
-            ``{"topics": [...], "questions": [...]}``.
+            ``{"topics": [...], "option_seed": ..., "questions": [...]}``.
         """
         return {
             "topics": list(self.topics),
+            "option_seed": self.option_seed,
             "questions": [q.to_dict(include_answer=include_answers) for q in self.questions],
         }
 
@@ -151,6 +172,12 @@ class Quiz:
         assert all(q.topic in self.topics for q in self.questions)
         for q in self.questions:
             q._check()
+
+
+def _shown(questions: Iterable[Question], option_seed: int | None) -> tuple[Question, ...]:
+    if option_seed is None:
+        return tuple(questions)
+    return tuple(q.shuffled(option_seed) for q in questions)
 
 
 def _check_topics(bank: QuestionBank, topics: Iterable[str] | None) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from twitterdesign.errors import InvalidParameterError
-from twitterdesign.quiz._model import TOPICS, Question
+from twitterdesign.quiz._model import TOPICS, Question, docs_url
 from twitterdesign.units import BITS_PER_BYTE, Quantity, format_quantity, parse_quantity
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class AnswerCheck:
         given: The answer as understood (``"(no answer)"`` when none was given).
         expected: The right answer, as a person would write it.
         explanation: Why the right answer is right (and the tempting ones wrong).
-        link: The docs page that teaches it.
+        link: The docs page that teaches it, relative to docs/ (see `url`).
         note: Extra feedback on this answer, e.g. the relative error of a number.
     """
 
@@ -45,6 +45,11 @@ class AnswerCheck:
     link: str
     note: str = ""
 
+    @property
+    def url(self) -> str:
+        """The docs site's address of the page that teaches it."""
+        return docs_url(self.link)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the verdict as a JSON-ready dict."""
         return {
@@ -55,6 +60,7 @@ class AnswerCheck:
             "expected": self.expected,
             "explanation": self.explanation,
             "link": self.link,
+            "url": self.url,
             "note": self.note,
         }
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from twitterdesign.errors import InvalidParameterError, NotFoundError
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIFFICULTIES",
+    "DOCS_URL",
     "QUESTION_TYPES",
     "TOPICS",
     "Difficulty",
@@ -22,6 +24,7 @@ __all__ = [
     "QuestionBank",
     "QuestionType",
     "Topic",
+    "docs_url",
 ]
 
 QuestionType = Literal["single", "multiple", "true_false", "numeric", "ordering"]
@@ -36,6 +39,10 @@ QUESTION_TYPES: tuple[QuestionType, ...] = (
 )
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
 TRUE_FALSE_OPTIONS: tuple[str, str] = ("True", "False")
+
+#: Where the documentation site lives (``site_url`` in mkdocs.yml); "read more" links
+#: point here, so they work for anyone who installed the package, not only in a checkout.
+DOCS_URL = "https://twitterdesign.readthedocs.io/"
 
 #: Separates a template's id from the seed that drew its parameters: ``"est-storage~42"``.
 SEED_SEPARATOR = "~"
@@ -71,6 +78,28 @@ TOPICS: tuple[Topic, ...] = (
 
 def _letter(index: int) -> str:
     return chr(ord("a") + index)
+
+
+def docs_url(link: str) -> str:
+    """Return the docs site's address of a docs-relative ``link`` such as ``"a/b.md#c"``.
+
+    The site uses directory URLs, so ``explanation/topk.md`` is served at
+    ``explanation/topk/`` and ``quiz/index.md`` at ``quiz/``.
+
+    Examples:
+        >>> docs_url("explanation/topk.md#sharded-counters")
+        'https://twitterdesign.readthedocs.io/explanation/topk/#sharded-counters'
+        >>> docs_url("index.md")
+        'https://twitterdesign.readthedocs.io/'
+    """
+    page, sep, anchor = link.partition("#")
+    if page == "index.md" or page.endswith("/index.md"):
+        path = page[: -len("index.md")]
+    elif page.endswith(".md"):
+        path = page[: -len(".md")] + "/"
+    else:
+        path = page
+    return DOCS_URL + path + (sep + anchor if anchor else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +148,11 @@ class Question:
     parameters: tuple[tuple[str, float], ...] = ()
 
     @property
+    def url(self) -> str:
+        """The address of the docs page (and section) that teaches this question."""
+        return docs_url(self.link)
+
+    @property
     def is_choice(self) -> bool:
         """Whether the answer is picked among ``options`` (every type except numeric)."""
         return self.type != "numeric"
@@ -152,6 +186,75 @@ class Question:
             return ", ".join(_letter(i) for i in self.correct)
         return ", ".join(f"{_letter(i)}) {self.options[i]}" for i in self.correct)
 
+    def with_option_order(self, order: Sequence[int]) -> Question:
+        """Return the question with its options shown in ``order``, answer remapped.
+
+        Args:
+            order: A permutation of the option indices; ``order[i]`` is the index (in
+                this question) of the option shown ``i``-th.
+
+        Returns:
+            An equal question but for the order of ``options`` and the indices in
+            ``correct`` (still ascending for ``multiple``, still the right sequence for
+            ``ordering``).
+
+        Raises:
+            InvalidParameterError: If ``order`` is not a permutation of the options.
+
+        Examples:
+            >>> q = Question("x", "design", "easy", "single", "Which?", ("p", "q", "r"),
+            ...              (0,), "Because p.", "index.md")
+            >>> q2 = q.with_option_order([2, 0, 1])
+            >>> q2.options, q2.correct
+            (('r', 'p', 'q'), (1,))
+        """
+        n = len(self.options)
+        if sorted(order) != list(range(n)):
+            raise InvalidParameterError("order", list(order), f"a permutation of 0..{n - 1}")
+        position = {old: new for new, old in enumerate(order)}
+        correct = tuple(position[i] for i in self.correct)
+        if self.type == "multiple":
+            correct = tuple(sorted(correct))
+        options = tuple(self.options[i] for i in order)
+        return replace(self, options=options, correct=correct)
+
+    def shuffled(self, seed: int) -> Question:
+        """Return the question with its options in an order drawn from ``seed`` and its id.
+
+        The order depends only on the seed and the question's id, so a quiz rebuilt from
+        its ids and seed shows every question exactly as before. True/false options stay
+        True, False; numeric questions have no options; an ordering question is never
+        shown already in the right order.
+
+        Args:
+            seed: A non-negative integer, e.g. `Quiz.option_seed`.
+
+        Returns:
+            The question with shuffled options (the same question when there is nothing
+            to shuffle).
+
+        Examples:
+            >>> q = Question("x", "design", "easy", "single", "Which?", ("p", "q", "r", "s"),
+            ...              (0,), "Because p.", "index.md")
+            >>> q.shuffled(7) == q.shuffled(7)
+            True
+            >>> q.shuffled(7).options[q.shuffled(7).correct[0]]
+            'p'
+        """
+        import numpy as np
+
+        from twitterdesign._validate import check_int
+
+        seed = check_int("seed", seed, minimum=0)
+        if self.type in ("numeric", "true_false") or len(self.options) < 2:
+            return self
+        gen = np.random.default_rng([seed, zlib.crc32(self.id.encode("utf-8"))])
+        while True:
+            order = [int(i) for i in gen.permutation(len(self.options))]
+            shown = self.with_option_order(order)
+            if shown.type != "ordering" or list(shown.correct) != list(range(len(order))):
+                return shown
+
     def to_dict(self, *, include_answer: bool = True) -> dict[str, Any]:
         """Return the question as a JSON-ready dict.
 
@@ -170,6 +273,7 @@ class Question:
             "prompt": self.prompt,
             "options": list(self.options),
             "link": self.link,
+            "url": self.url,
         }
         if self.type == "numeric":
             data["dimension"] = self.dimension

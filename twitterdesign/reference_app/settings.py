@@ -21,6 +21,7 @@ ENV_PREFIX = "TWITTERDESIGN_"
 _SQLITE = "sqlite:///"
 _FILE = "file://"
 _ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s?#,]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,9 @@ class Settings:
         worker_id: Snowflake worker id of this process (0..1023).
         instance_title: Name shown by ``/api/v1/instance``.
         domain: Host name used in ``acct`` handles and as the instance ``uri``.
+        contact_email: The address people write to about this server, shown as
+            ``email`` by ``/api/v1/instance`` and ``contact.email`` by
+            ``/api/v2/instance``. None means ``admin@<domain>`` (`resolved_contact_email`).
         public_url: Base URL for links in responses; derived from each request if None.
         max_status_chars: Longest status text, in characters (the lesson's 280).
         max_media_attachments: Media per status.
@@ -78,7 +82,11 @@ class Settings:
         rate_limit_window_s: Length of the rate-limit window (Mastodon: 5 minutes).
         fanout_threshold: Largest follower count whose posts are still pushed into
             followers' caches; accounts with more are "celebrities", pulled at read time
-            (``twitterdesign.timeline.HybridThreshold``).
+            (``twitterdesign.timeline.HybridThreshold``). 1,000 bounds one post's fan-out
+            to 1,000 cache writes, a few milliseconds of a worker's time, while almost
+            every account is still pushed. `twitterdesign timeline simulate` defaults to
+            10,000 for its 100,000-user graph and the demo to half its users; the how-to
+            "Choose a fan-out threshold" explains each and how to pick yours.
         fanout_in_app: Whether this process consumes the outbox and pushes new statuses
             into home timelines itself (every process does, each into its own timelines,
             in the embedded mode). False when ``twitterdesign worker`` processes do the
@@ -138,6 +146,7 @@ class Settings:
     worker_id: int = 0
     instance_title: str = "twitterdesign"
     domain: str = "localhost"
+    contact_email: str | None = None
     public_url: str | None = None
     max_status_chars: int = 280
     max_media_attachments: int = 4
@@ -184,6 +193,10 @@ class Settings:
                     "*, or comma-separated origins such as https://elk.zone (scheme, host, "
                     "optional port; no path)",
                 )
+        if self.contact_email is not None and not _EMAIL.fullmatch(self.contact_email):
+            raise InvalidParameterError(
+                "contact_email", self.contact_email, "an address such as admin@example.org"
+            )
         check_int("worker_id", self.worker_id, minimum=0, maximum=1023)
         for name in (
             "max_status_chars",
@@ -222,6 +235,18 @@ class Settings:
             ('https://elk.zone', 'http://localhost:5173')
         """
         return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
+
+    @property
+    def resolved_contact_email(self) -> str:
+        """``contact_email``, or ``admin@<domain>`` when it is None.
+
+        Examples:
+            >>> Settings(domain="social.example").resolved_contact_email
+            'admin@social.example'
+        """
+        if self.contact_email is not None:
+            return self.contact_email
+        return f"admin@{self.domain}"
 
     @property
     def resolved_database_url(self) -> str:

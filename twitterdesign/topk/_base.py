@@ -13,6 +13,7 @@ import numpy.typing as npt
 from twitterdesign._validate import check_int
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.topk import _packed
+from twitterdesign.topk._arrow import ArrowItems, columnar_keys, columnar_weights, is_columnar
 from twitterdesign.topk._packed import (
     Distinct,
     Packed,
@@ -22,6 +23,7 @@ from twitterdesign.topk._packed import (
     key_digest,
     murmur3_h1,
     pack,
+    take_items,
 )
 
 __all__ = [
@@ -217,18 +219,22 @@ class Batch:
     """A validated batch: either an int64 array or a list of items, with int64 weights.
 
     Attributes:
-        keys: ``int64`` array (the fast path) or a list of canonical items.
+        keys: ``int64`` array (the fast path), a list of canonical items, or a string or
+            binary Arrow column (`ArrowItems`).
         weights: ``int64`` array of the same length, or None for all-ones.
-        packed: For a large batch of only strings (or only bytes), the same items
-            packed into one buffer for the vectorized hash and grouping; else None.
+        packed: For a large list of only strings (or only bytes), the same items
+            packed into one buffer for the vectorized hash and grouping; else None (an
+            Arrow column packs itself from its buffers).
     """
 
-    keys: IntArray | list[Item]
+    keys: IntArray | list[Item] | ArrowItems
     weights: IntArray | None
     packed: Packed | None = None
 
     def fingerprints(self) -> npt.NDArray[np.uint64] | None:
         """The 64-bit fingerprint of every packed item, or None if the batch is not packed."""
+        if isinstance(self.keys, ArrowItems):
+            return murmur3_h1(self.keys.packed)
         return None if self.packed is None else murmur3_h1(self.packed)
 
     def __len__(self) -> int:
@@ -245,8 +251,10 @@ class Batch:
 def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batch:
     """Validate a batch of items and weights.
 
-    Integer numpy arrays (and lists of plain ints) take the vectorized path; anything
-    else becomes a list of canonical items.
+    Integer numpy arrays (and lists of plain ints) take the vectorized path; Arrow
+    arrays and pandas Series are read from their buffers (nulls skipped, with their
+    weights; see `twitterdesign.topk._arrow`); anything else becomes a list of
+    canonical items.
 
     Raises:
         InvalidParameterError: For an invalid item, a weight that is not a positive
@@ -254,6 +262,10 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
     """
     keys: IntArray | list[Item]
     packed: Packed | None = None
+    if isinstance(items, ArrowItems):
+        return Batch(items, _as_weights(weights, len(items)))
+    if is_columnar(items):
+        return _columnar_batch(items, weights)
     if isinstance(items, np.ndarray):
         if items.ndim != 1:
             raise InvalidParameterError("items", items, "a one-dimensional array or iterable")
@@ -274,6 +286,17 @@ def as_batch(items: Iterable[Any], weights: Iterable[Any] | None = None) -> Batc
             raise InvalidParameterError("items", items, "an iterable of items") from None
         keys, packed = _list_keys(raw)
     return Batch(keys, _as_weights(weights, len(keys)), packed)
+
+
+def _columnar_batch(items: Any, weights: Iterable[Any] | None) -> Batch:
+    """`as_batch` for an Arrow array or pandas Series: nulls and their weights dropped."""
+    keys, valid = columnar_keys(items)
+    w = _as_weights(weights, len(keys) if valid is None else len(valid))
+    if valid is not None and w is not None:
+        w = w[valid]
+    if isinstance(keys, ArrowItems):
+        return Batch(keys, w)  # hashed from its buffers on demand (`Batch.fingerprints`)
+    return as_batch(keys, w)
 
 
 def _list_keys(raw: list[Any]) -> tuple[IntArray | list[Item], Packed | None]:
@@ -298,6 +321,7 @@ def _list_keys(raw: list[Any]) -> tuple[IntArray | list[Item], Packed | None]:
 def _as_weights(weights: Iterable[Any] | None, n: int) -> IntArray | None:
     if weights is None:
         return None
+    weights = columnar_weights(weights)
     if isinstance(weights, np.ndarray):
         arr = weights
     else:
@@ -419,6 +443,8 @@ def distinct_index(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
     """
     n = len(batch)
     rep = None
+    if isinstance(batch.keys, ArrowItems):
+        return batch.keys.encode()
     if isinstance(batch.keys, np.ndarray):
         if n < _INT_GROUPED:
             uniq, first_at, inverse = np.unique(batch.keys, return_index=True, return_inverse=True)
@@ -442,15 +468,16 @@ def distinct_index(batch: Batch) -> tuple[IntArray | list[Item], IntArray]:
     slot[first] = np.arange(len(first))
     if isinstance(batch.keys, np.ndarray):
         return batch.keys[first], slot[rep]
-    return list(map(batch.keys.__getitem__, first.tolist())), slot[rep]
+    return take_items(batch.keys, first), slot[rep]
 
 
-def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]:
+def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct | ArrowItems, IntArray]:
     """Like `aggregate`, but a large string batch's distinct items stay in the batch.
 
     Returns:
         ``(keys, counts)`` as from `aggregate`, except that for a packed batch ``keys``
-        is a `Distinct` view, which materializes only the items a caller takes.
+        is a `Distinct` view, and for an Arrow column the distinct items as an Arrow
+        column (`ArrowItems`): both materialize only the items a caller takes.
     """
     if isinstance(batch.keys, np.ndarray):
         return aggregate(batch)
@@ -458,8 +485,10 @@ def summarize(batch: Batch) -> tuple[IntArray | list[Item] | Distinct, IntArray]
     return grouped if grouped is not None else _sum_by_dict(batch)
 
 
-def group_packed(batch: Batch) -> tuple[Distinct, IntArray] | None:
+def group_packed(batch: Batch) -> tuple[Distinct | ArrowItems, IntArray] | None:
     """Sum a packed batch per distinct item, or None if it is not packed (or collides)."""
+    if isinstance(batch.keys, ArrowItems):
+        return batch.keys.group(batch.weights)
     if batch.packed is None or len(batch) < _packed.MIN_GROUPED:
         return None
     content = content_keys(batch.packed)
@@ -467,7 +496,7 @@ def group_packed(batch: Batch) -> tuple[Distinct, IntArray] | None:
     if grouped is None:
         return None
     first, sums = grouped
-    assert isinstance(batch.keys, list)
+    assert not isinstance(batch.keys, np.ndarray)
     return Distinct(batch.keys, first, key_digest(content[:, first])), sums
 
 

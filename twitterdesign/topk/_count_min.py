@@ -236,7 +236,8 @@ class CountMinSketch:
         batch = as_batch(items)
         if not len(batch):
             return np.zeros(0, dtype=np.int64)
-        idx = self._hash.indices(fingerprints(batch.keys), self._width)
+        fps = batch.fingerprints()
+        idx = self._hash.indices(fingerprints(batch.keys) if fps is None else fps, self._width)
         rows = np.arange(self._depth)[:, None]
         out: npt.NDArray[np.int64] = self._counts[rows, idx].min(axis=0)
         return out

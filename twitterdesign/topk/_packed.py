@@ -29,6 +29,7 @@ differ.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -139,14 +140,14 @@ def pack(items: list[Any]) -> Packed | None:
         lengths = np.empty(len(items), dtype=np.int64)
         lengths[:-1] = ends - starts[:-1]
         lengths[-1] = len(buf) - starts[-1]
-        return _packed(buf, starts, lengths, STR_SEED, keep=text)
+        return packed_from_buffer(buf, starts, lengths, STR_SEED, keep=text)
     if type(first) is bytes:
         if set(map(type, items)) != {bytes}:
             return None
         lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
         starts = np.zeros(len(items), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
-        return _packed(b"".join(items), starts, lengths, BYTES_SEED)
+        return packed_from_buffer(b"".join(items), starts, lengths, BYTES_SEED)
     return None
 
 
@@ -182,7 +183,14 @@ def _find_as_utf8() -> Any:
 _AS_UTF8 = _find_as_utf8()
 
 
-def _packed(buf: Buffer, starts: I64, lengths: I64, seed: int, keep: object = None) -> Packed:
+def packed_from_buffer(
+    buf: Any, starts: I64, lengths: I64, seed: int, keep: object = None
+) -> Packed:
+    """Pack items given as ``(start, length)`` slices of one buffer, hashed under ``seed``.
+
+    ``buf`` is anything with the buffer protocol (bytes, a memoryview, an Arrow data
+    buffer); ``keep`` is held alive with it.
+    """
     if len(memoryview(buf)) < 8:
         buf = bytes(buf) + bytes(8)  # at least one whole word (large buffers are not copied)
     # Overlapping little-endian words, one starting at every byte; `_word` shifts reads
@@ -453,7 +461,7 @@ class Distinct:
         digests: `key_digest` of each distinct item, to match it against other items.
     """
 
-    source: list[Any]
+    source: Sequence[Any]
     first: I64
     digests: U64
 
@@ -462,8 +470,16 @@ class Distinct:
 
     def take(self, idx: I64) -> list[Any]:
         """Return the distinct items at positions ``idx``."""
-        return list(map(self.source.__getitem__, self.first[idx].tolist()))
+        return take_items(self.source, self.first[idx])
 
     def tolist(self) -> list[Any]:
         """Return every distinct item, in order of first occurrence."""
-        return list(map(self.source.__getitem__, self.first.tolist()))
+        return take_items(self.source, self.first)
+
+
+def take_items(source: Sequence[Any], positions: I64) -> list[Any]:
+    """Return ``source[p]`` for every position (a columnar source reads them at once)."""
+    many = getattr(source, "take_items", None)
+    if many is not None:
+        return list(many(positions))
+    return list(map(source.__getitem__, positions.tolist()))

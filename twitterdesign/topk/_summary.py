@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from twitterdesign.topk._arrow import ArrowItems
 from twitterdesign.topk._base import Item
 from twitterdesign.topk._packed import Distinct, content_keys, key_digest, pack
 
-Keys = npt.NDArray[np.int64] | list[Item] | Distinct
+Keys = npt.NDArray[np.int64] | list[Item] | Distinct | ArrowItems
 Arr = npt.NDArray[Any]
 
 
@@ -45,6 +46,14 @@ def locate(a_keys: list[Item], a_pos: dict[Item, int], b_keys: Keys) -> tuple[Ar
         return b_index_of_a, b_in_a
     if isinstance(b_keys, np.ndarray):
         return _locate_ints(a_keys, b_keys)
+    if isinstance(b_keys, ArrowItems):
+        # An Arrow batch: Arrow's hash lookup finds the batch's keys in the table's.
+        found = b_keys.positions_in(a_keys)
+        if found is not None:
+            b_in_a = found >= 0
+            b_index_of_a[found[b_in_a]] = np.flatnonzero(b_in_a)
+            return b_index_of_a, b_in_a
+        b_keys = b_keys.tolist()
     if isinstance(b_keys, Distinct):
         # Many batch keys: match digests rather than building the batch's keys at all.
         matched = _locate_by_digest(a_keys, b_keys)
@@ -117,6 +126,8 @@ def take_keys(keys: Keys, idx: Arr) -> list[Item]:
         return list(keys[idx].tolist())
     if isinstance(keys, Distinct):
         return keys.take(idx)
+    if isinstance(keys, ArrowItems):
+        return keys.take_items(idx)
     return list(map(keys.__getitem__, idx.tolist()))
 
 

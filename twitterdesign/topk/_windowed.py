@@ -11,6 +11,7 @@ import numpy as np
 
 from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import IncompatibleError, InvalidParameterError
+from twitterdesign.topk._arrow import ArrowItems
 from twitterdesign.topk._base import HeavyHitter, Item, as_batch, check_weight
 from twitterdesign.topk._base import require as _require
 from twitterdesign.topk._load import clone_empty, load_nested, load_sketch
@@ -219,7 +220,13 @@ class WindowedTopK:
         for epoch, lo, hi in zip(uniq.tolist(), starts.tolist(), ends, strict=True):
             sel = order[lo:hi]
             keys = batch.keys
-            part = keys[sel] if isinstance(keys, np.ndarray) else [keys[i] for i in sel.tolist()]
+            part: Any
+            if isinstance(keys, np.ndarray):
+                part = keys[sel]
+            elif isinstance(keys, ArrowItems):
+                part = keys.subset(sel)
+            else:
+                part = [keys[i] for i in sel.tolist()]
             w = None if batch.weights is None else batch.weights[sel]
             self._add(part, w, epoch)
 

@@ -45,6 +45,15 @@ def test_clear_removes_one_accounts_notifications(store: Store) -> None:
     assert [n.id for n in store.notifications(2, Page())] == [3]
 
 
+def test_dismiss_removes_only_the_owners_named_notifications(store: Store) -> None:
+    for nid, to in [(1, 1), (2, 1), (3, 1), (4, 2)]:
+        store.add_notification(_note(nid, to))
+    store.dismiss_notifications(1, [1, 3, 4, 99])
+    store.dismiss_notifications(1, [])
+    assert [n.id for n in store.notifications(1, Page())] == [2]
+    assert [n.id for n in store.notifications(2, Page())] == [4]
+
+
 def test_notifications_about_a_deleted_status_go_with_it(store: Store) -> None:
     add_users(store, 1)
     store.create_status(status(100, 1))

@@ -284,3 +284,42 @@ def test_pushing_a_status_twice_leaves_one_entry(name: str) -> None:
     assert store.read(1, limit=5, now_s=3.0) == [10]
     assert not store.is_full(1)
     assert store.count_users() == 1
+
+
+@stores
+@settings(max_examples=60, deadline=None)
+@given(
+    held=st.lists(status_ids, max_size=12),
+    pulled=st.sets(st.integers(0, 50), max_size=4),
+    built=st.booleans(),
+    limit=st.integers(1, 8),
+    max_id=bounds,
+    since_id=bounds,
+    min_id=bounds,
+)
+def test_open_home_answers_as_its_four_calls_in_order(
+    name: str,
+    held: list[int],
+    pulled: set[int],
+    built: bool,
+    limit: int,
+    max_id: int | None,
+    since_id: int | None,
+    min_id: int | None,
+) -> None:
+    """One round trip, the same answers as pulled_authors, claim_rebuild, is_full, read."""
+    one, two = make(name, capacity=6), make(name, capacity=6)
+    for store in (one, two):
+        for author in pulled:
+            store.mark_pulled(author)
+        if built:
+            store.claim_rebuild(1, now_s=0.0)
+        store.merge(1, held)
+    paging = {"limit": limit, "max_id": max_id, "since_id": since_id, "min_id": min_id}
+    opened = one.open_home(1, now_s=1.0, **paging)
+    assert opened.pulled_authors == two.pulled_authors()
+    assert opened.rebuild == two.claim_rebuild(1, now_s=1.0)
+    assert opened.full == two.is_full(1)
+    assert opened.ids == two.read(1, now_s=1.0, **paging)
+    # ...and it claimed the rebuild as claim_rebuild does: nobody else gets it now.
+    assert not one.claim_rebuild(1, now_s=2.0)

@@ -153,6 +153,7 @@ class Renderer:
                 {"name": html.escape(n), "value": html.escape(v), "verified_at": None}
                 for n, v in a.fields
             ],
+            "roles": [],  # no role is shown on profiles here (no moderators, no admins)
         }
         if credentials:
             out["source"] = {
@@ -505,13 +506,20 @@ class Renderer:
             out["client_secret_expires_at"] = 0
         return out
 
-    def tag(self, name: str, uses: int, accounts: int | None = None) -> dict[str, Any]:
-        """Render a Tag with one day of history."""
-        day = (self._s.clock_ms() // 86_400_000) * 86_400
+    def tag(self, name: str) -> dict[str, Any]:
+        """Render a Tag with its last 7 days of history, today first.
+
+        Each day has the public statuses that used the tag and the distinct accounts that
+        posted them (an HLL estimate, see `TagHistory`), over every instance.
+        """
+        history = [
+            {"day": str(d.day_s), "uses": str(d.uses), "accounts": str(d.accounts)}
+            for d in self._s.trends.tag_history(name)
+        ]
         return {
             "id": tag_id(name),
             "name": name,
             "url": f"{self.base}/tags/{name}",
-            "history": [{"day": str(day), "uses": str(uses), "accounts": str(accounts or uses)}],
+            "history": history,
             "following": False,
         }

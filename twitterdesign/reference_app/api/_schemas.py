@@ -84,7 +84,7 @@ class StatusCreate(BaseModel):
     status: str | None = Field(default=None, description="Text, at most 280 characters")
     in_reply_to_id: str | None = None
     media_ids: list[str] = Field(default_factory=list, max_length=4)
-    visibility: Literal["public", "unlisted", "private"] = "public"
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
     sensitive: bool = False
     spoiler_text: str | None = None
     language: str | None = None

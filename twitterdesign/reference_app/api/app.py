@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -21,6 +23,7 @@ from twitterdesign.reference_app.api import (
     routes_filters,
     routes_lesson,
     routes_media,
+    routes_notifications_v2,
     routes_statuses,
     routes_streaming,
     routes_timelines,
@@ -35,7 +38,7 @@ from twitterdesign.reference_app.api._server_errors import UnexpectedErrorMiddle
 from twitterdesign.reference_app.services import AppError, Services
 from twitterdesign.reference_app.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["WEB_DIR", "create_app"]
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -48,6 +51,21 @@ def _validation_message(exc: RequestValidationError) -> str:
         loc = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path"))
         parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg")))
     return "Validation failed: " + "; ".join(parts)
+
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+"""The static web client (plain ES modules, no build step), shipped in the package."""
+
+
+def _serve_web_client(app: FastAPI) -> None:
+    """Serve the web client: its page at ``/`` and its files under ``/web/``."""
+
+    @app.get("/", include_in_schema=False)
+    def web_client() -> FileResponse:
+        # no-cache: a browser revalidates, so a new release's page is never stale.
+        return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -155,8 +173,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_media,
         routes_lesson,
         routes_streaming,
+        # Last: its ``/api/v2/notifications/{group_key}`` must not shadow a fixed path.
+        routes_notifications_v2,
     ):
         app.include_router(module.router, responses=_ERRORS)
+
+    _serve_web_client(app)
 
     # Listed innermost first. Hostile input is refused before any route parses it, after
     # the gateway has bounded the body; an unexpected error becomes a 500 inside the

@@ -26,6 +26,7 @@ from twitterdesign.reference_app.services import (
     Unauthorized,
     Unprocessable,
 )
+from twitterdesign.reference_app.services.accounts import check_pkce_value
 from twitterdesign.reference_app.services.media import EXTENSIONS
 
 __all__ = ["router"]
@@ -72,7 +73,7 @@ def instance_v1(request: Request) -> dict[str, Any]:
         "title": s.settings.instance_title,
         "short_description": "A reference Twitter backend from the System Design lesson.",
         "description": "twitterdesign reference app: the lesson's design, running.",
-        "email": "",
+        "email": s.settings.resolved_contact_email,
         "version": MASTODON_VERSION,
         "urls": {"streaming_api": base.replace("http", "ws", 1)},
         "stats": {
@@ -113,7 +114,9 @@ def instance_v2(request: Request) -> dict[str, Any]:
             "message": None,
         },
         "api_versions": {"mastodon": 2},
-        "contact": {"email": "", "account": None},
+        # No account is the admin here (no roles), so ``account`` is null as Mastodon's
+        # is when no contact account is configured.
+        "contact": {"email": s.settings.resolved_contact_email, "account": None},
         "rules": [],
     }
 
@@ -209,7 +212,10 @@ def token(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
         tok = s.accounts.issue_token(app.id, None, scopes)
     elif grant == "authorization_code":
         code = s.accounts.redeem_code(
-            app, p.text("code", max_len=200) or "", p.text("redirect_uri")
+            app,
+            p.text("code", max_len=200) or "",
+            p.text("redirect_uri"),
+            code_verifier=p.text("code_verifier", max_len=200),
         )
         scopes = code.scopes
         tok = s.accounts.issue_token(app.id, code.account_id, scopes)
@@ -237,17 +243,34 @@ def revoke(request: Request, p: Params = Depends(params)) -> dict[str, Any]:
     return {}
 
 
-_FORM = """<!doctype html><html><head><meta charset="utf-8"><title>Authorize {app}</title>
+_FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<title>Authorize {app}</title>
 </head><body><h1>Authorize {app}</h1><p>{message}</p>
 <form method="post" action="/oauth/authorize">
 <input type="hidden" name="client_id" value="{client_id}">
 <input type="hidden" name="redirect_uri" value="{redirect_uri}">
 <input type="hidden" name="scope" value="{scope}">
 <input type="hidden" name="state" value="{state}">
-<input type="hidden" name="response_type" value="code">
-<label>Username or email <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<input type="hidden" name="response_type" value="code">{pkce}
+<p><label>Username or email
+<input name="username" autocomplete="username" required></label></p>
+<p><label>Password
+<input name="password" type="password" autocomplete="current-password" required></label></p>
 <button type="submit">Authorize</button></form></body></html>"""
+
+
+def _code_challenge(p: Params) -> str | None:
+    """The request's PKCE challenge, checked: only S256 is offered (as Mastodon does)."""
+    challenge = p.text("code_challenge", max_len=200)
+    method = p.text("code_challenge_method", max_len=20)
+    if challenge is None:
+        if method is not None:
+            raise Unprocessable("code_challenge_method was given without a code_challenge")
+        return None
+    if method != "S256":
+        raise Unprocessable(f"code_challenge_method must be S256, not {method or 'plain'}")
+    return check_pkce_value("code_challenge", challenge)
 
 
 def _authorize_form(p: Params, request: Request, message: str, status: int = 200) -> HTMLResponse:
@@ -255,7 +278,14 @@ def _authorize_form(p: Params, request: Request, message: str, status: int = 200
     client_id = p.text("client_id", max_len=200) or ""
     app = s.accounts.app_by_client_id(client_id)
     s.accounts.grantable_scopes(app, p.text("scope", max_len=1000))
+    challenge = _code_challenge(p)
     e = html.escape
+    pkce = (
+        ""
+        if challenge is None
+        else f'\n<input type="hidden" name="code_challenge" value="{e(challenge)}">'
+        '\n<input type="hidden" name="code_challenge_method" value="S256">'
+    )
     return HTMLResponse(
         _FORM.format(
             app=e(app.name),
@@ -264,6 +294,7 @@ def _authorize_form(p: Params, request: Request, message: str, status: int = 200
             redirect_uri=e(p.text("redirect_uri", max_len=2000) or app.redirect_uri.split()[0]),
             scope=e(p.text("scope", max_len=1000) or "read"),
             state=e(p.text("state", max_len=2000) or ""),
+            pkce=pkce,
         ),
         status_code=status,
     )
@@ -301,13 +332,14 @@ def authorize(request: Request, p: Params = Depends(params)) -> Response:
     if redirect_uri not in app.redirect_uri.split():
         raise Unprocessable("redirect_uri does not match the application")
     scopes = s.accounts.grantable_scopes(app, p.text("scope", max_len=1000))
+    challenge = _code_challenge(p)
     try:
         account = s.accounts.authenticate(
             p.text("username", max_len=300) or "", p.text("password", max_len=1024) or ""
         )
     except Unauthorized:
         return _authorize_form(p, request, "Invalid username or password.", status=401)
-    code = s.accounts.issue_code(app, account, redirect_uri, scopes)
+    code = s.accounts.issue_code(app, account, redirect_uri, scopes, code_challenge=challenge)
     if redirect_uri == OOB:
         return HTMLResponse(
             "<!doctype html><html><body><p>Your authorization code:</p>"

@@ -8,13 +8,15 @@
   headers on a websocket) or as an ``Authorization`` header.
 - ``GET /api/v1/streaming/<stream>`` (SSE): one stream per request — ``user``,
   ``user/notification``, ``public``, ``public/local``, ``hashtag?tag=``,
-  ``hashtag/local?tag=`` — as ``event: update\\ndata: {...}`` blocks, with a ``:thump``
-  comment every 15 s so proxies keep the connection open.
+  ``hashtag/local?tag=``, ``direct`` — as ``event: update\\ndata: {...}`` blocks, with a
+  ``:thump`` comment every 15 s so proxies keep the connection open.
 - ``GET /api/v1/streaming/health``: ``OK``.
 
 Events are ``update`` (a status: the full Status entity, rendered for the subscriber),
-``delete`` (a status id) and ``notification``. Each connection has a bounded queue: a
-client that does not read fast enough is disconnected (websocket close code 1013, "try
+``delete`` (a status id), ``notification`` and, on the ``direct`` stream only,
+``conversation`` (a Conversation entity whose ``last_status`` is the direct status).
+Each connection has a bounded queue: a client that does not read fast enough is
+disconnected (websocket close code 1013, "try
 again later"; the SSE response ends) rather than slowing anyone else or growing memory.
 
 References:
@@ -34,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from twitterdesign.reference_app.api._deps import Auth, auth_optional, base_url, services
 from twitterdesign.reference_app.api._render import Renderer
+from twitterdesign.reference_app.api._render_conversations import conversation_json
 from twitterdesign.reference_app.api._render_notifications import notifications_json
 from twitterdesign.reference_app.errors import BadRequest, Forbidden, Unauthorized
 from twitterdesign.reference_app.services import Services
@@ -54,7 +57,11 @@ HEARTBEAT_S = 15.0
 
 _CLOSE = object()  # queued when the client fell too far behind
 _REVOKED = object()  # queued when the connection's token was revoked
-_SCOPES = {"user": "read:statuses", "user:notification": "read:notifications"}
+_SCOPES = {
+    "user": "read:statuses",
+    "user:notification": "read:notifications",
+    "direct": "read:statuses",
+}
 
 
 class StreamConnection:
@@ -132,7 +139,10 @@ class StreamConnection:
         Rendering reads the database; should that fail, the router skips this listener.
         """
         renderer = Renderer(self._svc, self._base, self.account_id)
-        if isinstance(item, StatusRecord):
+        if event == "conversation":
+            conversation = conversation_json(renderer, item)
+            payload = [] if conversation is None else [conversation]
+        elif isinstance(item, StatusRecord):
             payload = renderer.statuses([item])
         else:
             payload = notifications_json(renderer, [item])
@@ -322,5 +332,6 @@ for _path, _stream in (
     ("/api/v1/streaming/public/local", "public:local"),
     ("/api/v1/streaming/hashtag", "hashtag"),
     ("/api/v1/streaming/hashtag/local", "hashtag:local"),
+    ("/api/v1/streaming/direct", "direct"),
 ):
     _sse_route(_path, _stream)

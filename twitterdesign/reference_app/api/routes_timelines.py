@@ -184,7 +184,7 @@ def search(
     return {
         "accounts": [r.account(a) for a in found.accounts],
         "statuses": r.statuses(found.statuses),
-        "hashtags": [r.tag(name, uses) for name, uses in found.hashtags],
+        "hashtags": [r.tag(name) for name, _ in found.hashtags],
     }
 
 
@@ -200,7 +200,7 @@ def trending_tags(request: Request) -> list[dict[str, Any]]:
     s = services(request)
     r = _r(request, None)
     limit = _limit(request, 10, 20)
-    return [r.tag(t.name, t.uses) for t in s.trends.trending_tags(limit)]
+    return [r.tag(t.name) for t in s.trends.trending_tags(limit)]
 
 
 @router.get("/api/v1/trends/links", tags=["trends"], summary="Trending links (none)")

@@ -54,6 +54,10 @@ from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.filters import FilterService
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
+from twitterdesign.reference_app.services.notification_groups import (
+    GroupPage,
+    NotificationGroup,
+)
 from twitterdesign.reference_app.services.notifications import (
     Notification,
     NotificationPage,
@@ -102,10 +106,12 @@ __all__ = [
     "FilterService",
     "Forbidden",
     "GraphService",
+    "GroupPage",
     "Limiter",
     "MediaService",
     "NotFound",
     "Notification",
+    "NotificationGroup",
     "NotificationPage",
     "NotificationService",
     "ProfileService",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
@@ -28,7 +29,15 @@ from twitterdesign.reference_app.storage import (
     TokenRecord,
 )
 
-__all__ = ["KNOWN_SCOPES", "AccountService", "hash_secret", "normalize_scopes", "scope_allows"]
+__all__ = [
+    "KNOWN_SCOPES",
+    "AccountService",
+    "check_pkce_value",
+    "hash_secret",
+    "normalize_scopes",
+    "pkce_challenge",
+    "scope_allows",
+]
 
 KNOWN_SCOPES = ("read", "write", "follow", "push", "profile")
 _USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -50,6 +59,40 @@ def hash_secret(secret: str) -> str:
         64
     """
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_PKCE_VALUE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+
+
+def check_pkce_value(name: str, value: str) -> str:
+    """Return a PKCE verifier or challenge if it is 43-128 unreserved characters.
+
+    Raises:
+        Unprocessable: Naming ``name``, for any other value (RFC 7636, section 4.1).
+
+    Examples:
+        >>> check_pkce_value("code_verifier", "a" * 43) == "a" * 43
+        True
+    """
+    if not isinstance(value, str) or not _PKCE_VALUE.match(value):
+        raise Unprocessable(f"{name} must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~")
+    return value
+
+
+def pkce_challenge(code_verifier: str) -> str:
+    """Return the S256 challenge of a verifier: BASE64URL(SHA256(verifier)), unpadded.
+
+    Examples:
+        >>> # RFC 7636, appendix B
+        >>> pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'
+    """
+    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def _bind_challenge(code: str, code_challenge: str | None) -> str:
+    return code if code_challenge is None else f"{code}~{code_challenge}"
 
 
 def normalize_scopes(scopes: str | None, *, default: str = "read") -> str:
@@ -295,12 +338,25 @@ class AccountService:
         if self.on_revoked is not None:
             self.on_revoked(key, record.account_id)
 
-    def issue_code(self, app: AppRecord, account_id: int, redirect_uri: str, scopes: str) -> str:
-        """Create a single-use authorization code valid for ten minutes."""
+    def issue_code(
+        self,
+        app: AppRecord,
+        account_id: int,
+        redirect_uri: str,
+        scopes: str,
+        *,
+        code_challenge: str | None = None,
+    ) -> str:
+        """Create a single-use authorization code valid for ten minutes.
+
+        With a PKCE ``code_challenge`` (RFC 7636, method S256) the code is stored under
+        the hash of the code *and* its challenge, so only a redemption that presents the
+        matching ``code_verifier`` finds it: the challenge needs no column of its own.
+        """
         code = secrets.token_urlsafe(32)
         self._store.add_auth_code(
             AuthCodeRecord(
-                hash_secret(code),
+                hash_secret(_bind_challenge(code, code_challenge)),
                 app.id,
                 account_id,
                 redirect_uri,
@@ -310,13 +366,34 @@ class AccountService:
         )
         return code
 
-    def redeem_code(self, app: AppRecord, code: str, redirect_uri: str | None) -> AuthCodeRecord:
+    def redeem_code(
+        self,
+        app: AppRecord,
+        code: str,
+        redirect_uri: str | None,
+        *,
+        code_verifier: str | None = None,
+    ) -> AuthCodeRecord:
         """Consume an authorization code issued to ``app``, or raise Unauthorized.
 
         A code presented by another client is refused *without* being consumed, so a
         client that learns someone else's code cannot burn it before its owner redeems it.
+        A code issued with a PKCE challenge is found only with its ``code_verifier``; a
+        verifier sent for a code issued without one is ignored (as Mastodon does).
+
+        Raises:
+            Unprocessable: ``code_verifier`` is not 43-128 unreserved characters.
+            Unauthorized: The code is unknown, expired, for another redirect URI, or
+                needs a verifier that was not given or does not match.
         """
-        record = self._store.take_auth_code(hash_secret(code or ""), app_id=app.id)
+        record = None
+        if code_verifier is not None:
+            challenge = pkce_challenge(check_pkce_value("code_verifier", code_verifier))
+            record = self._store.take_auth_code(
+                hash_secret(_bind_challenge(code or "", challenge)), app_id=app.id
+            )
+        if record is None:
+            record = self._store.take_auth_code(hash_secret(code or ""), app_id=app.id)
         if (
             record is None
             or record.expires_at_ms < self._now()

@@ -86,16 +86,16 @@ class EngagementService:
         """Reblog (retweet) a visible status; returns the reblog wrapper status.
 
         Raises:
-            Forbidden: The status is followers-only (private statuses cannot be reblogged).
+            Forbidden: The status is followers-only or direct (neither can be reblogged).
         """
         original = self._unwrap(self._statuses.get_visible(actor, status_id), actor)
-        if original.visibility == "private":
+        if original.visibility in ("private", "direct"):
             raise Forbidden("Private statuses cannot be reblogged")
         existing = self._store.reblog_of(actor, original.id)
         if existing is not None:
             self._apply_own(counter_key_prefixes(status_ids=[existing]))
             return self._store.get_statuses([existing])[existing]
-        if visibility not in VISIBILITIES or visibility == "private":
+        if visibility not in VISIBILITIES or visibility in ("private", "direct"):
             visibility = "public"
         if original.visibility == "unlisted":
             visibility = "unlisted"

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import NotFound
+from twitterdesign.reference_app.services.notification_groups import (
+    GroupPage,
+    NotificationGroup,
+    NotificationGrouper,
+)
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     NotificationRecord,
@@ -80,6 +85,7 @@ class NotificationService:
         the notifications about them); None drops none."""
         # Called with (notification id, owner) after each one is stored (streaming).
         self.on_added: Callable[[int, int], None] | None = None
+        self.groups = NotificationGrouper(store, ids, self._visible)
 
     def add(self, account_id: int, kind: str, from_id: int, status_id: int | None) -> None:
         """Store a notification of ``kind`` for ``account_id`` (never for oneself)."""
@@ -125,6 +131,32 @@ class NotificationService:
         if not found:
             raise NotFound("Record not found")
         return found[0]
+
+    def list_groups(
+        self,
+        owner: int,
+        page: Page,
+        *,
+        types: Sequence[str] | None = None,
+        exclude_types: Sequence[str] = (),
+        grouped_types: Sequence[str] | None = None,
+    ) -> GroupPage:
+        """Return a page of ``owner``'s notification groups (see `NotificationGrouper.page`)."""
+        return self.groups.page(
+            owner, page, types=types, exclude_types=exclude_types, grouped_types=grouped_types
+        )
+
+    def get_group(self, owner: int, key: str) -> NotificationGroup:
+        """Return one of ``owner``'s notification groups.
+
+        Raises:
+            NotFound: No visible notification of ``owner`` has that group key.
+        """
+        return self.groups.get(owner, key)
+
+    def dismiss_group(self, owner: int, key: str) -> None:
+        """Delete every notification of ``owner``'s group ``key``."""
+        self.groups.dismiss(owner, key)
 
     def clear(self, owner: int) -> None:
         """Delete every notification of ``owner``."""

@@ -20,13 +20,14 @@ import re
 from collections.abc import Sequence
 
 from twitterdesign.reference_app.errors import NotFound, Unprocessable
-from twitterdesign.reference_app.storage import VISIBILITIES, AccountRecord, Store
+from twitterdesign.reference_app.storage import AccountRecord, Store
 
 __all__ = [
     "MAX_DISPLAY_NAME_CHARS",
     "MAX_FIELDS",
     "MAX_FIELD_CHARS",
     "MAX_NOTE_CHARS",
+    "POSTING_PRIVACIES",
     "ProfileService",
 ]
 
@@ -38,6 +39,9 @@ MAX_FIELDS = 4
 """Most profile fields (Mastodon's default)."""
 MAX_FIELD_CHARS = 255
 """Longest field name, and longest field value (Mastodon's limit)."""
+
+POSTING_PRIVACIES = ("public", "unlisted", "private")
+"""What ``source[privacy]`` may be (Mastodon's documented values)."""
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 
@@ -103,9 +107,9 @@ class ProfileService:
             raise Unprocessable(
                 "locked must be false: this server has no follow requests to approve"
             )
-        if privacy is not None and privacy not in VISIBILITIES:
+        if privacy is not None and privacy not in POSTING_PRIVACIES:
             raise Unprocessable(
-                f"source[privacy] must be one of {', '.join(VISIBILITIES)}, not {privacy!r}"
+                f"source[privacy] must be one of {', '.join(POSTING_PRIVACIES)}, not {privacy!r}"
             )
         kept = _check_fields(fields) if fields is not None else current.fields
         new_language = current.language

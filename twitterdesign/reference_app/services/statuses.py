@@ -8,7 +8,10 @@ statuses are readable by anyone (only ``public`` ones appear in public streams, 
 search by strangers and trends); ``private`` (followers-only) statuses are readable only by
 their author and the author's followers — never via a reblog, a reply's context, a
 notification, search, or a count on a status (a followers-only reply does not raise its
-parent's ``replies_count``).
+parent's ``replies_count``). ``direct`` statuses are readable only by their author and the
+accounts they mention (found by ``mention_ids``), on every path alike: not in anyone
+else's home, profile, search, context or notifications, never reblogged or counted as a
+reply, and streamed only on the ``direct`` streams of those accounts.
 
 The author's own ``statuses_count`` (and ``last_status_at``) do include their
 followers-only statuses, as Mastodon's and Twitter's do for protected posts. The number
@@ -151,6 +154,8 @@ class StatusService:
         )
 
         def ok(s: StatusRecord) -> bool:
+            if s.visibility == "direct":
+                return viewer is not None and (s.account_id == viewer or viewer in s.mention_ids)
             if s.visibility != "private":
                 return True
             return viewer is not None and (s.account_id == viewer or s.account_id in followed)
@@ -309,7 +314,8 @@ class StatusService:
             request_fingerprint=fingerprint,
         )
         if created:
-            if self._counts is not None:  # a reply: its parent's count shows it at once
+            moves_a_count = stored.in_reply_to_id is not None or stored.reblog_of_id is not None
+            if self._counts is not None and moves_a_count:  # the parent's count shows it now
                 self._counts.apply_own(counter_key_prefixes(status_ids=[stored.id]))
             self._after_create(stored)
             return stored
@@ -496,6 +502,8 @@ class StatusService:
         allowed = ["public", "unlisted"]
         if viewer is not None and (viewer == account_id or self._store.follows(viewer, account_id)):
             allowed.append("private")
+        if viewer == account_id:
+            allowed.append("direct")
         ids = self._store.account_status_ids(
             account_id,
             page,

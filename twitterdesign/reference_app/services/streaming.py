@@ -22,7 +22,9 @@ beyond the queue is dropped and counted, as a real-time feed drops rather than l
 routes each to its `Listener` s — one per connected client — applying the visibility rules
 per listener: a ``user`` stream gets the statuses of accounts its owner follows and their
 own, each re-checked with `StatusService.get_visible`; ``public`` and ``hashtag`` streams
-get public statuses, without replies to others (as Mastodon's public timelines). No
+get public statuses, without replies to others (as Mastodon's public timelines). A
+``direct`` status goes to the ``direct`` streams of its author and the accounts it
+mentions, as a ``conversation`` event, and to no other stream (its deletion likewise). No
 subscriber gets a status (or a reblog of one) by an account it blocks, mutes or is blocked
 by, nor a notification hidden from it (`NotificationService`).
 
@@ -76,6 +78,7 @@ STREAMS = (
     "public:local",
     "hashtag",
     "hashtag:local",
+    "direct",
 )
 """Stream names a client may subscribe to (``hashtag`` ones take a tag)."""
 
@@ -206,7 +209,10 @@ class StreamingService:
 
     def status_deleted(self, status: StatusRecord) -> None:
         """Publish the deletion of ``status``."""
-        self.publish(StreamEvent("delete", status.id, status.account_id, status.visibility))
+        audience = status.mention_ids if status.visibility == "direct" else ()
+        self.publish(
+            StreamEvent("delete", status.id, status.account_id, status.visibility, audience)
+        )
 
     def notification_added(self, notification_id: int, owner: int) -> None:
         """Publish a new notification for ``owner``."""
@@ -272,6 +278,9 @@ class StreamingService:
         status = self._store.get_statuses([event.id]).get(event.id)
         if status is None:
             return
+        if status.visibility == "direct":
+            self._route_direct(status, listeners)
+            return
         # A new status is an ``update`` message; an edited one a ``status.update``.
         name_of_event = "update" if event.kind == "status" else "status.update"
         home = self._followers_among(status.account_id, listeners)
@@ -332,6 +341,18 @@ class StreamingService:
 
         return filtered
 
+    def _route_direct(self, status: StatusRecord, listeners: list[Listener]) -> None:
+        """Send a direct status to its author's and mentioned accounts' ``direct`` streams."""
+        audience = {status.account_id, *status.mention_ids}
+        for listener in listeners:
+            if (
+                listener.account_id not in audience
+                or ("direct", "") not in listener.subscriptions()
+            ):
+                continue
+            if self._may_see(listener.account_id, status):
+                _safely(listener.deliver, ["direct"], "conversation", status)
+
     def _may_see(self, viewer: int | None, status: StatusRecord) -> bool:
         try:
             self._statuses.get_visible(viewer, status.id)
@@ -340,6 +361,12 @@ class StreamingService:
         return True
 
     def _route_delete(self, event: StreamEvent, listeners: list[Listener]) -> None:
+        if event.visibility == "direct":
+            audience = {event.account_id, *event.audience}
+            for listener in listeners:
+                if listener.account_id in audience and ("direct", "") in listener.subscriptions():
+                    _safely(listener.deliver_delete, ["direct"], event.id)
+            return
         home = self._followers_among(event.account_id, listeners)
         public = event.visibility == "public"
         for listener in listeners:

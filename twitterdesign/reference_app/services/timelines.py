@@ -175,23 +175,30 @@ class TimelineService:
         Candidates still need a visibility check by the caller (a follow may have ended).
         """
         followees = self._store.followee_follower_counts(user)
-        pulled_authors = self._timelines.pulled_authors()
+        opened = self._timelines.open_home(
+            user, limit=page.limit, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id
+        )
         pushes = self.policy.pushes
         celebs = {
             a
             for a, followers in followees.items()
-            if a in pulled_authors or not pushes(follower_count=followers)
+            if a in opened.pulled_authors or not pushes(follower_count=followers)
         }
         pushed_authors = [a for a in followees if a not in celebs] + [user]
-        self._ensure_built(user, pushed_authors)
-        cached = self._timelines.read(
-            user,
-            limit=page.limit,
-            max_id=page.max_id,
-            since_id=page.since_id,
-            min_id=page.min_id,
-        )
-        if len(cached) < page.limit and self._timelines.is_full(user):
+        cached, full = opened.ids, opened.full
+        if opened.rebuild:
+            self._rebuild(user, pushed_authors)
+            cached = self._timelines.read(
+                user,
+                limit=page.limit,
+                max_id=page.max_id,
+                since_id=page.since_id,
+                min_id=page.min_id,
+            )
+            full = self._timelines.is_full(user)
+        else:
+            self._read_hits += 1
+        if len(cached) < page.limit and full:
             # Paging past what the timeline holds: read older pushed statuses from storage.
             cached = cached + self._store.status_ids_by_authors(pushed_authors, page)
         pulled = self._store.status_ids_by_authors(sorted(celebs), page) if celebs else []
@@ -200,16 +207,14 @@ class TimelineService:
             return merged[-page.limit :]
         return merged[: page.limit]
 
-    def _ensure_built(self, user: int, pushed_authors: list[int]) -> None:
+    def _rebuild(self, user: int, pushed_authors: list[int]) -> None:
         """Rebuild a missing timeline from storage, without losing concurrent pushes.
 
-        `TimelineStore.claim_rebuild` marks the user active first, so the consumer starts
-        pushing to them; the rebuilt ids are then merged in (never replacing), so a status
-        fanned out while the rebuild query ran is kept either way.
+        `TimelineStore.open_home` claimed the rebuild (`TimelineStore.claim_rebuild`)
+        and marked the user active first, so the consumer starts pushing to them; the
+        rebuilt ids are then merged in (never replacing), so a status fanned out while
+        the rebuild query ran is kept either way.
         """
-        if not self._timelines.claim_rebuild(user):
-            self._read_hits += 1
-            return
         capacity = self._timelines.capacity
         rebuilt = self._store.status_ids_by_authors(pushed_authors, Page(limit=capacity))
         self._timelines.merge(user, rebuilt)

@@ -24,6 +24,10 @@ status was served.
   (2 s by default) whenever they changed, so every instance answers with the same merged
   top-k and bounds, give or take the last ``publish_interval_s`` of the others' counts;
   an instance always sees its own counts at once.
+- **Tag history** (Mastodon's per-day ``uses`` and distinct ``accounts``) comes from a
+  `TagHistory`: exact uses and an HLL sketch of account ids per tag and day, saved,
+  published and merged with the other sketches (a union: an account counts once however
+  many instances saw it).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from twitterdesign.errors import CorruptDataError, IncompatibleError, InvalidParameterError
+from twitterdesign.reference_app.services.tag_history import TagDay, TagHistory
 from twitterdesign.reference_app.storage import StatusRecord, Store
 from twitterdesign.reference_app.storage.counters import ViewCounterStore
 from twitterdesign.topk import ShardedCounter, SpaceSaving, WindowedTopK
@@ -48,6 +53,7 @@ __all__ = ["TrendingStatus", "TrendingTag", "TrendsService"]
 _TAGS_BLOB = "trends.tags.v1.w"
 _STATUSES_BLOB = "trends.statuses.v1.w"
 _VIEWED_BLOB = "trends.viewed.v1.w"
+_TAG_DAYS_BLOB = "trends.tagdays.v1.w"
 _MERGE_CACHE_S = 1.0
 _VIEW_SHARDS = 8
 _VIEW_LOG_MAX = 50_000  # views logged before a batch is applied inline (no flusher running)
@@ -150,6 +156,9 @@ class TrendsService:
             window_s, capacity
         )
         self._viewed = self._restore_space_saving(self._name(_VIEWED_BLOB)) or SpaceSaving(capacity)
+        self._tag_days = self._restore_tag_days(self._name(_TAG_DAYS_BLOB)) or TagHistory(
+            max_tags=capacity
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -173,6 +182,15 @@ class TrendsService:
         try:
             return SpaceSaving.from_bytes(data)
         except (CorruptDataError, InvalidParameterError):
+            return None
+
+    def _restore_tag_days(self, name: str) -> TagHistory | None:
+        data = self._store.load_sketch(name)
+        if data is None:
+            return None
+        try:
+            return TagHistory.from_bytes(data)
+        except CorruptDataError:
             return None
 
     # --- lifecycle -------------------------------------------------------------------
@@ -236,6 +254,7 @@ class TrendsService:
                 + self._tags.nbytes
                 + self._engagement.nbytes
                 + self._viewed.nbytes
+                + self._tag_days.nbytes
             )
 
     # --- events ----------------------------------------------------------------------
@@ -334,22 +353,27 @@ class TrendsService:
             self._dirty = False
             tags, engagement = self._tags.to_bytes(), self._engagement.to_bytes()
             viewed = self._viewed.to_bytes()
+            tag_days = self._tag_days.to_bytes()
         now = self._now()
         try:
             self._store.save_sketch(self._name(_TAGS_BLOB), tags, now)
             self._store.save_sketch(self._name(_STATUSES_BLOB), engagement, now)
             self._store.save_sketch(self._name(_VIEWED_BLOB), viewed, now)
+            self._store.save_sketch(self._name(_TAG_DAYS_BLOB), tag_days, now)
         except BaseException:
             with self._lock:  # not saved: the next publish must try again
                 self._dirty = True
             raise
 
     def on_created(self, status: StatusRecord) -> None:
-        """Count the hashtags of a new public status."""
+        """Count the hashtags of a new public status (uses, and its author per day)."""
         if status.visibility != "public" or not status.tags:
             return
         with self._lock:
             self._tags.update_many(list(status.tags), timestamp_s=status.created_at_ms / 1000)
+            self._tag_days.update(
+                status.tags, account_id=status.account_id, at_ms=status.created_at_ms
+            )
             self._dirty = True
 
     def on_interaction(self, kind: str, status: StatusRecord) -> None:
@@ -391,6 +415,15 @@ class TrendsService:
         with self._lock:
             top = self._view(_TAGS_BLOB, self._tags).top_k(limit, now_s=self._now_s())
         return [TrendingTag(str(h.item), h.estimate, h.lower_bound, h.upper_bound) for h in top]
+
+    def tag_history(self, name: str) -> list[TagDay]:
+        """Return ``name``'s uses and distinct accounts per day, today first (7 days).
+
+        Merged over every instance's published history (see `TagHistory`).
+        """
+        with self._lock:
+            view = self._view(_TAG_DAYS_BLOB, self._tag_days)
+            return list(view.history(name, now_ms=self._now()))
 
     def trending_statuses(self, limit: int) -> list[TrendingStatus]:
         """Return the public statuses with the most engagement within the window."""

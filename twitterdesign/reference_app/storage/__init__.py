@@ -51,7 +51,11 @@ from twitterdesign.reference_app.storage.counters import (
     counter_key_prefixes,
 )
 from twitterdesign.reference_app.storage.sqlite import SQLiteStore
-from twitterdesign.reference_app.storage.timelines import InProcessTimelineStore, TimelineStore
+from twitterdesign.reference_app.storage.timelines import (
+    HomeRead,
+    InProcessTimelineStore,
+    TimelineStore,
+)
 
 __all__ = [
     "COUNTER_FIELDS",
@@ -72,6 +76,7 @@ __all__ = [
     "FilterRecord",
     "FilterStore",
     "GraphStore",
+    "HomeRead",
     "IdempotencyStore",
     "InMemoryBlobStore",
     "InProcessTimelineStore",

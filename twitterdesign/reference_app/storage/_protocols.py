@@ -439,8 +439,8 @@ class NotificationStore(Protocol):
     """Notifications per account.
 
     Units of work: ``add_notification`` one row; ``clear_notifications`` every row of
-    the account together. Notifications about a deleted status go with it (see
-    `StatusStore`).
+    the account together; ``dismiss_notifications`` the given rows together.
+    Notifications about a deleted status go with it (see `StatusStore`).
     """
 
     def add_notification(self, note: NotificationRecord) -> None:
@@ -453,6 +453,9 @@ class NotificationStore(Protocol):
 
     def clear_notifications(self, account_id: int) -> None:
         """Delete every notification of an account."""
+
+    def dismiss_notifications(self, account_id: int, ids: Sequence[int]) -> None:
+        """Delete the account's notifications with these ids (others' ids are ignored)."""
 
 
 class OutboxStore(Protocol):

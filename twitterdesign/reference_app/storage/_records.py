@@ -27,8 +27,13 @@ __all__ = [
     "row_of",
 ]
 
-VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private")
-"""Status visibilities: ``private`` means followers-only, as in Mastodon."""
+VISIBILITIES: tuple[str, ...] = ("public", "unlisted", "private", "direct")
+"""Status visibilities: ``private`` means followers-only and ``direct`` the author and the
+mentioned accounts only, as in Mastodon."""
+
+COUNTED_REPLY_VISIBILITIES: tuple[str, ...] = ("public", "unlisted")
+"""Replies counted in their parent's ``replies_count`` (Mastodon's "distributable" ones):
+a count must not leak a followers-only or direct reply."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,16 +34,22 @@ class StreamEvent:
         account_id: The author (``status``, ``status.update``, ``delete``), the owner
             (``notification``, ``revoke``; 0 for an app-only token).
         visibility: For ``delete``: the deleted status's visibility (who may hear of it).
+        audience: For the ``delete`` of a direct status: the accounts it mentioned (with
+            its author, the only ones who may hear of it).
     """
 
     kind: str
     id: int
     account_id: int
     visibility: str = ""
+    audience: tuple[int, ...] = ()
 
     def to_json(self) -> str:
         """Encode for a bus message."""
-        return json.dumps([self.kind, self.id, self.account_id, self.visibility])
+        fields: list[object] = [self.kind, self.id, self.account_id, self.visibility]
+        if self.audience:
+            fields.append(list(self.audience))
+        return json.dumps(fields)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> StreamEvent | None:
@@ -51,17 +57,22 @@ class StreamEvent:
 
         Examples:
             >>> StreamEvent.from_json(StreamEvent("status", 7, 3).to_json())
-            StreamEvent(kind='status', id=7, account_id=3, visibility='')
+            StreamEvent(kind='status', id=7, account_id=3, visibility='', audience=())
             >>> StreamEvent.from_json("not json") is None
             True
         """
         try:
-            kind, event_id, account_id, visibility = json.loads(text)
+            kind, event_id, account_id, visibility, *rest = json.loads(text)
         except (ValueError, TypeError):
             return None
         if kind not in _KINDS or not isinstance(event_id, int) or not isinstance(account_id, int):
             return None
-        return cls(kind, event_id, account_id, str(visibility))
+        audience = rest[0] if len(rest) == 1 else []
+        if len(rest) > 1 or not isinstance(audience, list):
+            return None
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in audience):
+            return None
+        return cls(kind, event_id, account_id, str(visibility), tuple(audience))
 
 
 @runtime_checkable

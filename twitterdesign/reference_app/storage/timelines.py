@@ -21,12 +21,30 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from twitterdesign._validate import check_int, check_number
 from twitterdesign.timeline import TimelineCache
 
-__all__ = ["InProcessTimelineStore", "TimelineStore"]
+__all__ = ["HomeRead", "InProcessTimelineStore", "TimelineStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class HomeRead:
+    """The answer of `TimelineStore.open_home`.
+
+    Attributes:
+        ids: The page, newest first (see `TimelineStore.read`).
+        rebuild: The caller claimed the rebuild (see `TimelineStore.claim_rebuild`).
+        full: The timeline holds ``capacity`` ids (see `TimelineStore.is_full`).
+        pulled_authors: See `TimelineStore.pulled_authors`.
+    """
+
+    ids: list[int]
+    rebuild: bool
+    full: bool
+    pulled_authors: frozenset[int]
 
 
 @runtime_checkable
@@ -130,6 +148,24 @@ class TimelineStore(Protocol):
 
     def pulled_authors(self) -> frozenset[int]:
         """Return every author passed to `mark_pulled`."""
+        ...
+
+    def open_home(
+        self,
+        user: int,
+        *,
+        limit: int,
+        max_id: int | None = None,
+        since_id: int | None = None,
+        min_id: int | None = None,
+        now_s: float | None = None,
+    ) -> HomeRead:
+        """What a home-timeline read needs, in one step (one round trip for Redis).
+
+        The same as `pulled_authors`, `claim_rebuild` (``user``), `is_full` and `read`
+        called in that order. When ``rebuild`` is True the page is of the timeline as it
+        was before the rebuild (usually empty): the caller rebuilds, then reads again.
+        """
         ...
 
     def count_users(self) -> int:
@@ -300,6 +336,25 @@ class InProcessTimelineStore:
         """Return every author passed to `mark_pulled`."""
         with self._lock:
             return frozenset(self._pulled)
+
+    def open_home(
+        self,
+        user: int,
+        *,
+        limit: int,
+        max_id: int | None = None,
+        since_id: int | None = None,
+        min_id: int | None = None,
+        now_s: float | None = None,
+    ) -> HomeRead:
+        """`pulled_authors`, `claim_rebuild`, `is_full` and `read`, in that order."""
+        pulled = self.pulled_authors()
+        rebuild = self.claim_rebuild(user, now_s=now_s)
+        full = self.is_full(user)
+        page = self.read(
+            user, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id, now_s=now_s
+        )
+        return HomeRead(page, rebuild, full, pulled)
 
     def count_users(self) -> int:
         """Return how many users have a timeline held."""

@@ -68,7 +68,9 @@ class IdempotencyMixin(StatusReadsMixin):
         """
         if has_nul(key):
             return None
-        with self._tx() as conn:
+        # Two single statements, no transaction: a first use (the usual case) costs one
+        # round trip. A status deleted between them reads as deleted, as documented.
+        with self._pool.connection() as conn:
             row = conn.execute(
                 "SELECT status_id, fingerprint FROM idempotency WHERE account_id = %s AND key = %s",
                 (account_id, key),

@@ -198,11 +198,18 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX counter_flushes_by_time ON counter_flushes (applied_at)",
 )
 
+# Direct statuses: visible to the author and the mentioned accounts only.
+_V3: tuple[str, ...] = (
+    "ALTER TABLE statuses DROP CONSTRAINT statuses_visibility_check",
+    """ALTER TABLE statuses ADD CONSTRAINT statuses_visibility_check
+        CHECK (visibility IN ('public', 'unlisted', 'private', 'direct'))""",
+)
+
 # Issue 15: status edits, profiles, blocks, mutes and filters. Edits: the columns a Mastodon client
 # edits (spoiler text, sensitivity, language), ``edited_at``, and the append-only history
 # of versions (read per status: Index Scan using status_edits_by_status). The generated
 # ``search`` column follows an edited text by itself.
-_V3: tuple[str, ...] = (
+_V4: tuple[str, ...] = (
     "ALTER TABLE statuses ADD COLUMN spoiler_text TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE statuses ADD COLUMN sensitive BOOLEAN NOT NULL DEFAULT FALSE",
     "ALTER TABLE statuses ADD COLUMN language TEXT",
@@ -263,5 +270,5 @@ _V3: tuple[str, ...] = (
     "CREATE INDEX filter_keywords_by_filter ON filter_keywords (filter_id, id)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 """Every schema version's statements, oldest first."""

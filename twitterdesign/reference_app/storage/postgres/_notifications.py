@@ -48,3 +48,13 @@ class NotificationsMixin(Connected):
         """Delete every notification of an account."""
         with self._tx() as conn:
             conn.execute("DELETE FROM notifications WHERE account_id = %s", (account_id,))
+
+    def dismiss_notifications(self, account_id: int, ids: Sequence[int]) -> None:
+        """Delete the account's notifications with these ids (others' ids are ignored)."""
+        if not ids:
+            return
+        with self._tx() as conn:
+            conn.execute(
+                "DELETE FROM notifications WHERE account_id = %s AND id = ANY(%s)",
+                (account_id, list(ids)),
+            )

@@ -11,7 +11,7 @@ import psycopg
 
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.errors import ConflictError
-from twitterdesign.reference_app.storage._records import StatusRecord
+from twitterdesign.reference_app.storage._records import COUNTED_REPLY_VISIBILITIES, StatusRecord
 from twitterdesign.reference_app.storage.postgres._connection import has_nul
 from twitterdesign.reference_app.storage.postgres._counters import CountersMixin
 from twitterdesign.reference_app.storage.postgres._idempotency import IdempotencyMixin
@@ -69,7 +69,7 @@ def _counter_changes(status: StatusRecord | _Deleted, sign: str) -> list[tuple[s
     """
     delta = 1 if sign == "+" else -1
     changes: list[tuple[str, int, str, int]] = []
-    if status.in_reply_to_id is not None and status.visibility != "private":
+    if status.in_reply_to_id is not None and status.visibility in COUNTED_REPLY_VISIBILITIES:
         changes.append((f"reply:{status.id}:{sign}", status.in_reply_to_id, "replies", delta))
     if status.reblog_of_id is not None:
         changes.append((f"reblog:{status.id}:{sign}", status.reblog_of_id, "reblogs", delta))
@@ -137,8 +137,12 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin, CountersMixin):
                     return existing, False
             if self.deferred_counters:
                 self._log_counter_events(conn, _counter_changes(status, "+"))
-            elif status.in_reply_to_id is not None and status.visibility != "private":
-                # Followers-only replies are not counted: a count must not leak them.
+            elif (
+                status.in_reply_to_id is not None
+                and status.visibility in COUNTED_REPLY_VISIBILITIES
+            ):
+                # Followers-only and direct replies are not counted: a count must not
+                # leak them.
                 conn.execute(
                     "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = %s",
                     (status.in_reply_to_id,),

@@ -48,10 +48,10 @@ _CHECKS: tuple[tuple[str, str], ...] = (
         "(SELECT count(*) FROM statuses r WHERE r.reblog_of_id = s.id)",
     ),
     (
-        "statuses.replies_count differs from the (non followers-only) replies",
+        "statuses.replies_count differs from the public and unlisted replies",
         "SELECT count(*) FROM statuses s WHERE s.replies_count <> "
         "(SELECT count(*) FROM statuses r WHERE r.in_reply_to_id = s.id "
-        "AND r.visibility <> 'private')",
+        "AND r.visibility IN ('public', 'unlisted'))",
     ),
     (
         "a status's author does not exist",

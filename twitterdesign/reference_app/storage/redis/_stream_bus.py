@@ -45,7 +45,7 @@ class RedisStreamBus:
         ...     except queue.Empty:
         ...         pass
         >>> event
-        StreamEvent(kind='status', id=1, account_id=2, visibility='')
+        StreamEvent(kind='status', id=1, account_id=2, visibility='', audience=())
         >>> stop(); bus.close()
     """
 

@@ -41,6 +41,7 @@ import redis
 from twitterdesign._validate import check_int, check_number
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.storage.redis._connection import RedisConnection
+from twitterdesign.reference_app.storage.timelines import HomeRead
 
 __all__ = ["RedisTimelineStore"]
 
@@ -103,6 +104,16 @@ return dropped
 
 def _member(status_id: int) -> str:
     return f"{status_id:0{_ID_DIGITS}d}"
+
+
+def _page(reply: Any, ascending: bool | None) -> list[int]:
+    """Ids from a range reply, newest first (see `RedisTimelineStore._read_in`)."""
+    if ascending is None:
+        return []
+    page = [int(m) for m in reply]
+    if ascending:
+        page.reverse()
+    return page
 
 
 class RedisTimelineStore:
@@ -247,6 +258,53 @@ class RedisTimelineStore:
     ) -> list[int]:
         """Return a page of ``user``'s timeline, newest first; see `TimelineStore.read`."""
         u = check_int("user", user, minimum=0)
+        with self._conn.errors():
+            pipe = self._redis.pipeline(transaction=True)
+            self._touch_in(pipe, u, now_s)
+            ascending = self._read_in(pipe, u, limit, max_id, since_id, min_id)
+            replies = pipe.execute()
+        return _page(replies[-1] if ascending is not None else None, ascending)
+
+    def open_home(
+        self,
+        user: int,
+        *,
+        limit: int,
+        max_id: int | None = None,
+        since_id: int | None = None,
+        min_id: int | None = None,
+        now_s: float | None = None,
+    ) -> HomeRead:
+        """`pulled_authors`, `claim_rebuild`, `is_full` and `read` in one transaction."""
+        u = check_int("user", user, minimum=0)
+        with self._conn.errors():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.smembers(self._pulled)
+            self._touch_in(pipe, u, now_s)
+            pipe.sadd(self._built, str(u))
+            pipe.zcard(self._timeline(u))
+            ascending = self._read_in(pipe, u, limit, max_id, since_id, min_id)
+            replies = pipe.execute()
+        page = replies.pop() if ascending is not None else []
+        pulled, *_touched, added, held = replies
+        return HomeRead(
+            _page(page, ascending),
+            int(added) == 1,
+            int(held) >= self._capacity,
+            frozenset(int(a) for a in pulled),
+        )
+
+    def _read_in(
+        self,
+        pipe: Any,
+        u: int,
+        limit: int,
+        max_id: int | None,
+        since_id: int | None,
+        min_id: int | None,
+    ) -> bool | None:
+        """Queue a page read on ``pipe``: True ascending, False descending, None nothing
+        (no id can be in the range)."""
         n = check_int("limit", limit, minimum=1)
         upper = None if max_id is None else check_int("max_id", max_id, minimum=0)
         since = None if since_id is None else check_int("since_id", since_id, minimum=0)
@@ -254,26 +312,15 @@ class RedisTimelineStore:
         lowers = [b for b in (since, above) if b is not None]
         lower = max(lowers) if lowers else None
         if lower is not None and lower >= MAX_STATUS_ID:
-            hi_lex, lo_lex = "", ""  # nothing can be above the largest id
-        else:
-            hi_lex = "+" if upper is None or upper > MAX_STATUS_ID else "(" + _member(upper)
-            lo_lex = "-" if lower is None else "(" + _member(lower)
+            return None  # nothing can be above the largest id
+        hi_lex = "+" if upper is None or upper > MAX_STATUS_ID else "(" + _member(upper)
+        lo_lex = "-" if lower is None else "(" + _member(lower)
         key = self._timeline(u)
-        with self._conn.errors():
-            pipe = self._redis.pipeline(transaction=True)
-            self._touch_in(pipe, u, now_s)
-            if hi_lex:
-                if above is not None:  # the page just above min_id: ascending from it
-                    pipe.zrangebylex(key, lo_lex, hi_lex, start=0, num=n)
-                else:
-                    pipe.zrevrangebylex(key, hi_lex, lo_lex, start=0, num=n)
-            replies = pipe.execute()
-        if not hi_lex:
-            return []
-        page = [int(m) for m in replies[-1]]
-        if above is not None:
-            page.reverse()
-        return page
+        if above is not None:  # the page just above min_id: ascending from it
+            pipe.zrangebylex(key, lo_lex, hi_lex, start=0, num=n)
+            return True
+        pipe.zrevrangebylex(key, hi_lex, lo_lex, start=0, num=n)
+        return False
 
     def merge(self, user: int, status_ids: Iterable[int]) -> None:
         """Add ids to ``user``'s timeline, keeping the newest ``capacity``.

@@ -108,8 +108,11 @@ class SQLiteConnection:
             for version, statements in enumerate(MIGRATIONS, start=1):
                 if version in done:
                     continue
-                for stmt in statements:
-                    conn.execute(stmt)
+                for step in statements:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.execute(step)
                 conn.execute("INSERT INTO schema_migrations(version) VALUES (?)", (version,))
 
     def schema_version(self) -> int:

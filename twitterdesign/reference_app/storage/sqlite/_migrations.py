@@ -5,7 +5,13 @@ Add a new tuple at the end to change the schema; never edit one that has shipped
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS"]
+import sqlite3
+from collections.abc import Callable
+
+__all__ = ["MIGRATIONS", "Migration"]
+
+Migration = str | Callable[[sqlite3.Connection], None]
+"""One step of a migration: a SQL statement, or a function run on the connection."""
 
 _V1: tuple[str, ...] = (
     """CREATE TABLE accounts (
@@ -111,10 +117,38 @@ _V2: tuple[str, ...] = (
 # before have '' (unknown): they replay as before.
 _V3: tuple[str, ...] = ("ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",)
 
-# v4 (issue 15): status edits, profiles, blocks, mutes and filters. Edits: the columns a Mastodon
+
+def _allow_direct(conn: sqlite3.Connection) -> None:
+    """Let ``statuses.visibility`` be ``direct`` too.
+
+    SQLite cannot alter a CHECK constraint, and rebuilding ``statuses`` would cascade
+    deletes through every table that references it; widening the constraint changes no
+    stored row, so the table's definition is edited in place, the procedure SQLite's
+    documentation gives for such changes (``writable_schema``, then a new
+    ``schema_version`` so every connection reloads the schema).
+    """
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'statuses'")
+    (sql,) = row.fetchone()
+    old = "CHECK (visibility IN ('public', 'unlisted', 'private'))"
+    if old not in sql:
+        raise RuntimeError("statuses.visibility has an unexpected CHECK constraint")
+    new = sql.replace(old, "CHECK (visibility IN ('public', 'unlisted', 'private', 'direct'))")
+    (version,) = conn.execute("PRAGMA schema_version").fetchone()
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'statuses'", (new,)
+    )
+    conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    conn.execute("PRAGMA writable_schema = OFF")
+
+
+# v4: direct statuses (visible to the author and the mentioned accounts only).
+_V4: tuple[Migration, ...] = (_allow_direct,)
+
+# v5 (issue 15): status edits, profiles, blocks, mutes and filters. Edits: the columns a Mastodon
 # client edits (spoiler text, sensitivity, language), ``edited_at``, the append-only
 # history of versions, and the full-text index following an edited text.
-_V4: tuple[str, ...] = (
+_V5: tuple[Migration, ...] = (
     "ALTER TABLE statuses ADD COLUMN spoiler_text TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE statuses ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE statuses ADD COLUMN language TEXT",
@@ -167,5 +201,5 @@ _V4: tuple[str, ...] = (
     "CREATE INDEX filter_keywords_by_filter ON filter_keywords(filter_id, id)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
-"""Every schema version's statements, oldest first."""
+MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+"""Every schema version's steps, oldest first: SQL, or a function run on the connection."""

@@ -47,3 +47,13 @@ class SQLiteNotifications(SQLiteConnection):
         """Delete every notification of an account."""
         with self._tx() as conn:
             conn.execute("DELETE FROM notifications WHERE account_id = ?", (account_id,))
+
+    def dismiss_notifications(self, account_id: int, ids: Sequence[int]) -> None:
+        """Delete the account's notifications with these ids (others' ids are ignored)."""
+        if not ids:
+            return
+        with self._tx() as conn:
+            conn.execute(
+                f"DELETE FROM notifications WHERE account_id = ? AND id IN ({qmarks(len(ids))})",
+                [account_id, *ids],
+            )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from twitterdesign.reference_app.storage._records import MediaRecord, Page, StatusRecord
+from twitterdesign.reference_app.storage._records import (
+    COUNTED_REPLY_VISIBILITIES,
+    MediaRecord,
+    Page,
+    StatusRecord,
+)
 from twitterdesign.reference_app.storage._sql import account_status_filters
 from twitterdesign.reference_app.storage.sqlite._connection import (
     SQLiteConnection,
@@ -84,8 +89,12 @@ class SQLiteStatuses(SQLiteConnection):
                 "WHERE id = ?",
                 (status.created_at_ms, status.account_id),
             )
-            if status.in_reply_to_id is not None and status.visibility != "private":
-                # Followers-only replies are not counted: a count must not leak them.
+            if (
+                status.in_reply_to_id is not None
+                and status.visibility in COUNTED_REPLY_VISIBILITIES
+            ):
+                # Followers-only and direct replies are not counted: a count must not
+                # leak them.
                 conn.execute(
                     "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?",
                     (status.in_reply_to_id,),
@@ -155,7 +164,7 @@ class SQLiteStatuses(SQLiteConnection):
                     "UPDATE accounts SET statuses_count = MAX(statuses_count - 1, 0) WHERE id = ?",
                     (account_id,),
                 )
-                if reply_to is not None and visibility != "private":
+                if reply_to is not None and visibility in COUNTED_REPLY_VISIBILITIES:
                     conn.execute(
                         "UPDATE statuses SET replies_count = MAX(replies_count - 1, 0) "
                         "WHERE id = ?",
