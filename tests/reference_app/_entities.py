@@ -141,6 +141,48 @@ class Application(Entity):
     website: str | None = None
 
 
+class FilterKeyword(Entity):
+    id: str
+    keyword: str
+    whole_word: bool
+
+
+class FilterStatus(Entity):
+    id: str
+    status_id: str
+
+
+class Filter(Entity):
+    id: str
+    title: str
+    context: list[str]
+    expires_at: datetime | None
+    filter_action: str
+    keywords: list[FilterKeyword] | None = None
+    statuses: list[FilterStatus] | None = None
+
+
+class FilterResult(Entity):
+    filter: Filter
+    keyword_matches: list[str] | None
+    status_matches: list[str] | None
+
+
+class V1Filter(Entity):
+    id: str
+    phrase: str
+    context: list[str]
+    expires_at: datetime | None
+    irreversible: bool
+    whole_word: bool
+
+
+class StatusSource(Entity):
+    id: str
+    text: str
+    spoiler_text: str
+
+
 class Status(Entity):
     id: str
     uri: str
@@ -172,7 +214,18 @@ class Status(Entity):
     muted: bool | None = None
     bookmarked: bool | None = None
     pinned: bool | None = None
-    filtered: list[dict[str, Any]] | None = None
+    filtered: list[FilterResult] | None = None
+
+
+class StatusEdit(Entity):
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: datetime
+    account: Account
+    poll: dict[str, Any] | None = None
+    media_attachments: list[MediaAttachment]
+    emojis: list[CustomEmoji]
 
 
 class TagHistory(Entity):
@@ -466,6 +519,24 @@ ENTITY_OF_ROUTE: list[tuple[str, str, Any]] = [
     ("POST", r"/api/v(1|2)/media", MediaAttachment),
     ("GET", rf"/api/v1/media/{_ID}", MediaAttachment),
     ("PUT", rf"/api/v1/media/{_ID}", MediaAttachment),
+    ("PUT", rf"/api/v1/statuses/{_ID}", Status),
+    ("GET", rf"/api/v1/statuses/{_ID}/history", list[StatusEdit]),
+    ("GET", rf"/api/v1/statuses/{_ID}/source", StatusSource),
+    ("PATCH", r"/api/v1/accounts/update_credentials", CredentialAccount),
+    ("POST", rf"/api/v1/accounts/{_ID}/(block|unblock|mute|unmute)", Relationship),
+    ("GET", r"/api/v1/(blocks|mutes)", list[Account]),
+    ("GET", r"/api/v2/filters", list[Filter]),
+    ("POST", r"/api/v2/filters", Filter),
+    ("GET", rf"/api/v2/filters/{_ID}/keywords", list[FilterKeyword]),
+    ("POST", rf"/api/v2/filters/{_ID}/keywords", FilterKeyword),
+    ("GET", rf"/api/v2/filters/keywords/{_ID}", FilterKeyword),
+    ("PUT", rf"/api/v2/filters/keywords/{_ID}", FilterKeyword),
+    ("GET", rf"/api/v2/filters/{_ID}", Filter),
+    ("PUT", rf"/api/v2/filters/{_ID}", Filter),
+    ("GET", r"/api/v1/filters", list[V1Filter]),
+    ("POST", r"/api/v1/filters", V1Filter),
+    ("GET", rf"/api/v1/filters/{_ID}", V1Filter),
+    ("PUT", rf"/api/v1/filters/{_ID}", V1Filter),
 ]
 """(method, path pattern, entity) of the routes whose bodies are checked; first match wins."""
 

@@ -162,6 +162,30 @@ class Params:
             return False
         raise BadRequest(f"{name} must be a boolean")
 
+    def nested(self, name: str) -> Any:
+        """Return a structured parameter: a JSON object or list, or ``name[a][b]`` form keys.
+
+        Form keys become nested dicts (``fields_attributes[0][name]=x`` gives
+        ``{"0": {"name": "x"}}``); None when the parameter is absent.
+        """
+        if name in self._data:
+            return self._data[name]
+        out: dict[str, Any] = {}
+        prefix = name + "["
+        for key, value in self._data.items():
+            if not key.startswith(prefix):
+                continue
+            parts = _BRACKETS.findall(key[len(name) :])
+            node = out
+            for part in parts[:-1]:
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict):
+                    raise BadRequest(f"{name} mixes a value and nested keys at {part!r}")
+                node = child
+            if parts:
+                node[parts[-1]] = value[-1] if isinstance(value, list) and value else value
+        return out or None
+
     def ids(self, name: str) -> list[int]:
         """Return a list-of-ids parameter (``name[]`` or a JSON list)."""
         value = self.raw(name)
@@ -169,6 +193,9 @@ class Params:
             return []
         items = value if isinstance(value, list) else [value]
         return [parse_id(v, name=name, bad=BadRequest) for v in items]
+
+
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 
 def _merge_form_value(data: dict[str, Any], key: str, value: Any) -> None:

@@ -16,14 +16,18 @@ from twitterdesign import __version__
 from twitterdesign.reference_app.api._render_cache import RenderCache
 from twitterdesign.reference_app.services import Relationship, Services, TagInfo
 from twitterdesign.reference_app.services.curation import HISTORY_DAYS
+from twitterdesign.reference_app.services.filters import FilterMatcher
 from twitterdesign.reference_app.services.media import EXTENSIONS
 from twitterdesign.reference_app.storage import (
     AccountRecord,
     AppRecord,
     CounterDeltas,
+    FilterKeywordRecord,
+    FilterRecord,
     ListRecord,
     MarkerRecord,
     MediaRecord,
+    StatusEditRecord,
     StatusRecord,
 )
 
@@ -117,6 +121,7 @@ class Renderer:
         self.base = base_url.rstrip("/")
         self.viewer = viewer
         self._cache = cache
+        self._matcher: FilterMatcher | None = None
 
     # --- accounts --------------------------------------------------------------------
     def account(self, a: AccountRecord, *, credentials: bool = False) -> dict[str, Any]:
@@ -129,8 +134,8 @@ class Renderer:
             "acct": a.username,
             "display_name": a.display_name,
             "locked": False,
-            "bot": False,
-            "discoverable": True,
+            "bot": a.bot,
+            "discoverable": a.discoverable,
             "indexable": True,
             "group": False,
             "created_at": iso_ms(a.created_at_ms),
@@ -148,20 +153,23 @@ class Renderer:
                 iso_ms(a.last_status_at_ms)[:10] if a.last_status_at_ms is not None else None
             ),
             "emojis": [],
-            "fields": [],
+            "fields": [
+                {"name": html.escape(n), "value": html.escape(v), "verified_at": None}
+                for n, v in a.fields
+            ],
             "roles": [],  # no role is shown on profiles here (no moderators, no admins)
         }
         if credentials:
             out["source"] = {
-                "privacy": "public",
-                "sensitive": False,
-                "language": None,
+                "privacy": a.privacy,
+                "sensitive": a.sensitive,
+                "language": a.language,
                 "note": a.note,
-                "fields": [],
+                "fields": [{"name": n, "value": v, "verified_at": None} for n, v in a.fields],
                 "follow_requests_count": 0,
                 "indexable": True,
                 "hide_collections": False,
-                "discoverable": True,
+                "discoverable": a.discoverable,
                 "attribution_domains": [],
             }
             # Every account has Mastodon's base role (id -99, no permissions): there are
@@ -189,10 +197,10 @@ class Renderer:
             "notifying": False,
             "languages": None,
             "followed_by": rel.followed_by,
-            "blocking": False,
-            "blocked_by": False,
-            "muting": False,
-            "muting_notifications": False,
+            "blocking": rel.blocking,
+            "blocked_by": rel.blocked_by,
+            "muting": rel.muting,
+            "muting_notifications": rel.muting_notifications,
             "requested": False,
             "requested_by": False,
             "domain_blocking": False,
@@ -278,11 +286,11 @@ class Renderer:
             "uri": f"{self.base}/users/{author.username}/statuses/{s.id}",
             "url": f"{self.base}/@{author.username}/{s.id}",
             "created_at": iso_ms(s.created_at_ms),
-            "edited_at": None,
+            "edited_at": iso_ms(s.edited_at_ms) if s.edited_at_ms is not None else None,
             "content": "" if is_reblog else self.content_html(s.text),
             "visibility": s.visibility,
-            "sensitive": False,
-            "spoiler_text": "",
+            "sensitive": s.sensitive,
+            "spoiler_text": s.spoiler_text,
             "media_attachments": [self.media(m) for m in s.media],
             "application": None,
             "mentions": [
@@ -303,9 +311,8 @@ class Renderer:
             ),
             "poll": None,
             "card": None,
-            "language": None,
+            "language": s.language,
             "text": None,
-            "filtered": [],
         }
 
     def statuses(self, items: Sequence[StatusRecord]) -> list[dict[str, Any]]:
@@ -331,6 +338,7 @@ class Renderer:
             out["replies_count"] = replies
             out["views_count"] = views
             out["reblog"] = one(inner) if inner is not None else None
+            out["filtered"] = self._filtered(s)
             if self.viewer is not None:
                 out["favourited"] = s.id in rel.faved
                 out["reblogged"] = s.id in rel.reblogged
@@ -386,14 +394,21 @@ class Renderer:
                 s.media,
                 mentions,
                 is_reblog,
+                # An edit changes these (and the text): the fragment is rebuilt at once.
+                s.spoiler_text,
+                s.sensitive,
+                s.language,
+                s.edited_at_ms,
             )
             static = self._cache.get(("status", self.base, s.id), signature, build_static)
             account = self._cache.get(("account", self.base, author.id), author, build_account)
         reblogs, favourites, replies, views = rel.counts(s)
         reblog = self._status_json(inner, rel) if inner is not None else "null"
-        viewer = ""
+        filtered = self._filtered(s)
+        viewer = f',"filtered":{_dumps(filtered)}' if filtered else ',"filtered":[]'
+
         if self.viewer is not None:
-            viewer = (
+            viewer += (
                 f',"favourited":{_BOOL[s.id in rel.faved]},'
                 f'"reblogged":{_BOOL[s.id in rel.reblogged]},'
                 f'"muted":false,"bookmarked":{_BOOL[s.id in rel.bookmarked]},"pinned":false'
@@ -407,6 +422,77 @@ class Renderer:
     def status(self, s: StatusRecord) -> dict[str, Any]:
         """Render one status."""
         return self.statuses([s])[0]
+
+    def _filtered(self, s: StatusRecord) -> list[dict[str, Any]]:
+        """The viewer's FilterResults for ``s`` (per viewer: never in a cached fragment)."""
+        if self.viewer is None:
+            return []
+        if self._matcher is None:
+            self._matcher = self._s.filters.matcher(self.viewer)
+        if not self._matcher:
+            return []
+        return [
+            {
+                "filter": self.filter(m.filter),
+                "keyword_matches": list(m.keyword_matches),
+                "status_matches": None,
+            }
+            for m in self._matcher.matches(s)
+        ]
+
+    def filter(self, f: FilterRecord) -> dict[str, Any]:
+        """Render a v2 Filter with its keywords."""
+        return {
+            "id": str(f.id),
+            "title": f.title,
+            "context": list(f.context),
+            "expires_at": iso_ms(f.expires_at_ms) if f.expires_at_ms is not None else None,
+            "filter_action": f.action,
+            "keywords": [self.filter_keyword(k) for k in f.keywords],
+            "statuses": [],
+        }
+
+    @staticmethod
+    def filter_keyword(k: FilterKeywordRecord) -> dict[str, Any]:
+        """Render a FilterKeyword."""
+        return {"id": str(k.id), "keyword": k.keyword, "whole_word": k.whole_word}
+
+    @staticmethod
+    def filter_v1(f: FilterRecord, k: FilterKeywordRecord) -> dict[str, Any]:
+        """Render one keyword of a v2 filter as a v1 Filter (Mastodon's mapping)."""
+        return {
+            "id": str(k.id),
+            "phrase": k.keyword,
+            "context": list(f.context),
+            "whole_word": k.whole_word,
+            "expires_at": iso_ms(f.expires_at_ms) if f.expires_at_ms is not None else None,
+            "irreversible": f.action == "hide",
+        }
+
+    def status_edits(self, edits: Sequence[StatusEditRecord]) -> list[dict[str, Any]]:
+        """Render a status's versions as StatusEdit entities (oldest first, as given)."""
+        accounts = self._s.accounts.get_many({e.account_id for e in edits})
+        media = self._s.edits.media_of(edits)
+        rendered: dict[int, dict[str, Any]] = {}
+        out: list[dict[str, Any]] = []
+        for e in edits:
+            author = accounts.get(e.account_id)
+            if author is None:
+                continue
+            if author.id not in rendered:
+                rendered[author.id] = self.account(author)
+            out.append(
+                {
+                    "content": self.content_html(e.text),
+                    "spoiler_text": e.spoiler_text,
+                    "sensitive": e.sensitive,
+                    "created_at": iso_ms(e.created_at_ms),
+                    "account": rendered[author.id],
+                    "media_attachments": [self.media(media[m]) for m in e.media_ids if m in media],
+                    "emojis": [],
+                }
+            )
+        return out
 
     # --- others ----------------------------------------------------------------------
     def app(self, a: AppRecord, *, with_secret: bool) -> dict[str, Any]:

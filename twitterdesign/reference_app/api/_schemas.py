@@ -90,6 +90,99 @@ class StatusCreate(BaseModel):
     language: str | None = None
 
 
+class StatusEdit(BaseModel):
+    """PUT /api/v1/statuses/{id}: a field left out keeps its current value."""
+
+    status: str | None = Field(default=None, description="Text, at most 280 characters")
+    media_ids: list[str] | None = Field(default=None, max_length=4)
+    sensitive: bool | None = None
+    spoiler_text: str | None = None
+    language: str | None = Field(default=None, description="ISO 639 code, e.g. en")
+
+
+class ProfileField(BaseModel):
+    """One profile field of update_credentials."""
+
+    name: str = Field(max_length=255)
+    value: str = Field(max_length=255)
+
+
+class PostingSource(BaseModel):
+    """The posting defaults of update_credentials (``source[...]``)."""
+
+    privacy: Literal["public", "unlisted", "private"] | None = None
+    sensitive: bool | None = None
+    language: str | None = Field(default=None, description="ISO 639 code, e.g. en")
+
+
+class CredentialsUpdate(BaseModel):
+    """PATCH /api/v1/accounts/update_credentials: a field left out keeps its value."""
+
+    display_name: str | None = Field(default=None, max_length=30)
+    note: str | None = Field(default=None, max_length=500)
+    locked: Literal[False] | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    fields_attributes: list[ProfileField] | None = Field(default=None, max_length=4)
+    source: PostingSource | None = None
+
+
+class MuteRequest(BaseModel):
+    """POST /api/v1/accounts/{id}/mute."""
+
+    notifications: bool = True
+    duration: int = Field(default=0, ge=0, description="Seconds; 0 mutes for ever")
+
+
+FilterContext = Literal["home", "notifications", "public", "thread", "account"]
+
+
+class FilterKeywordCreate(BaseModel):
+    """POST /api/v2/filters/{id}/keywords."""
+
+    keyword: str = Field(min_length=1, max_length=512)
+    whole_word: bool = False
+
+
+class FilterKeywordAttributes(BaseModel):
+    """One entry of keywords_attributes: no id adds, an id changes (or _destroy removes)."""
+
+    id: str | None = None
+    keyword: str | None = Field(default=None, min_length=1, max_length=512)
+    whole_word: bool | None = None
+    destroy: bool | None = Field(default=None, alias="_destroy")
+
+
+class FilterCreate(BaseModel):
+    """POST /api/v2/filters."""
+
+    title: str = Field(min_length=1, max_length=256)
+    context: list[FilterContext] = Field(min_length=1)
+    filter_action: Literal["warn", "hide"] = "warn"
+    expires_in: int | None = Field(default=None, ge=1)
+    keywords_attributes: list[FilterKeywordAttributes] = Field(default_factory=list)
+
+
+class FilterUpdate(BaseModel):
+    """PUT /api/v2/filters/{id}: a field left out keeps its value."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=256)
+    context: list[FilterContext] | None = Field(default=None, min_length=1)
+    filter_action: Literal["warn", "hide"] | None = None
+    expires_in: int | None = Field(default=None, ge=1)
+    keywords_attributes: list[FilterKeywordAttributes] = Field(default_factory=list)
+
+
+class FilterV1(BaseModel):
+    """POST/PUT /api/v1/filters."""
+
+    phrase: str = Field(min_length=1, max_length=512)
+    context: list[FilterContext] = Field(min_length=1)
+    irreversible: bool = False
+    whole_word: bool = True
+    expires_in: int | None = Field(default=None, ge=1)
+
+
 class ReblogRequest(BaseModel):
     """POST /api/v1/statuses/{id}/reblog."""
 
@@ -137,6 +230,13 @@ BODIES: dict[str, type[BaseModel]] = {
         RevokeRequest,
         AccountCreate,
         StatusCreate,
+        StatusEdit,
+        CredentialsUpdate,
+        MuteRequest,
+        FilterKeywordCreate,
+        FilterCreate,
+        FilterUpdate,
+        FilterV1,
         ReblogRequest,
         MediaUpdate,
         MarkersUpdate,

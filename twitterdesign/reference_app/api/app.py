@@ -19,7 +19,9 @@ from twitterdesign import __version__
 from twitterdesign.reference_app.api import (
     routes_accounts,
     routes_auth,
+    routes_blocks,
     routes_curation,
+    routes_filters,
     routes_lesson,
     routes_lists,
     routes_media,
@@ -167,6 +169,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_timelines,
         routes_statuses,
         routes_accounts,
+        routes_blocks,
+        routes_filters,
         routes_auth,
         routes_media,
         routes_curation,

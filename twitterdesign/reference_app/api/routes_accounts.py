@@ -80,6 +80,76 @@ def verify_credentials(
     return _r(request, auth).account(account, credentials=True)
 
 
+@router.patch(
+    "/update_credentials",
+    summary="Edit the caller's profile",
+    openapi_extra=body_doc("CredentialsUpdate", required=False),
+)
+def update_credentials(
+    request: Request,
+    p: Params = Depends(params),
+    auth: User = Depends(require("write:accounts")),
+) -> dict[str, Any]:
+    """Change display name, note, bot, discoverable, profile fields and posting defaults.
+
+    Returns the CredentialAccount. Parameters left out keep their value; a limit
+    exceeded (display name 30, note 500, 4 fields of 255) answers 422 naming it.
+    Avatar and header uploads are not supported (answered 422, not ignored).
+    """
+    if p.files.get("avatar") is not None or p.files.get("header") is not None:
+        raise Unprocessable("avatar and header images are not supported by this server")
+    source = p.nested("source")
+    if source is not None and not isinstance(source, dict):
+        raise BadRequest("source must be an object (source[privacy], source[language], ...)")
+    src = Params(source or {}, {})
+    account = services(request).profiles.update(
+        auth.account_id,
+        display_name=p.text("display_name", max_len=10_000),
+        note=p.text("note", max_len=100_000),
+        locked=_optional_flag(p, "locked"),
+        bot=_optional_flag(p, "bot"),
+        discoverable=_optional_flag(p, "discoverable"),
+        fields=_fields_of(p.nested("fields_attributes")),
+        privacy=src.text("privacy", max_len=40),
+        sensitive=_optional_flag(src, "sensitive", name="source[sensitive]"),
+        language=src.text("language", max_len=40),
+    )
+    return _r(request, auth).account(account, credentials=True)
+
+
+def _optional_flag(p: Params, key: str, *, name: str | None = None) -> bool | None:
+    if p.raw(key) in (None, ""):
+        return None
+    try:
+        return p.flag(key)
+    except BadRequest:
+        raise BadRequest(f"{name or key} must be a boolean") from None
+
+
+def _fields_of(raw: Any) -> list[tuple[str, str]] | None:
+    """``fields_attributes`` as a list of {name, value} or {"0": {name, value}, ...}."""
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        try:
+            items = [raw[k] for k in sorted(raw, key=int)]
+        except (TypeError, ValueError):
+            raise BadRequest("fields_attributes keys must be indexes (0, 1, ...)") from None
+    elif isinstance(raw, list):
+        items = raw
+    else:
+        raise BadRequest("fields_attributes must be a list of {name, value}")
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise BadRequest("each of fields_attributes must be an object {name, value}")
+        name, value = item.get("name", ""), item.get("value", "")
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise BadRequest("a field's name and value must be strings")
+        out.append((name, value))
+    return out
+
+
 @router.get("/lookup", summary="Find an account by its handle")
 @off_loop_if_blocking
 def lookup(
@@ -177,7 +247,8 @@ def account_statuses(
         exclude_reblogs=p.flag("exclude_reblogs"),
         only_media=p.flag("only_media"),
     )
-    return json_page(request, _r(request, auth).statuses_json(items), [x.id for x in items])
+    shown = s.filters.drop_hidden(viewer_of(auth), items, "account")
+    return json_page(request, _r(request, auth).statuses_json(shown), [x.id for x in items])
 
 
 def _edges(
@@ -237,4 +308,58 @@ def unfollow(
     """Stop following; returns the new Relationship."""
     target = parse_id(account_id)
     services(request).graph.unfollow(auth.account_id, target)
+    return _relationship(request, auth, target)
+
+
+@router.post("/{account_id}/block", summary="Block an account")
+def block(
+    account_id: str, request: Request, auth: User = Depends(require("write:blocks"))
+) -> dict[str, Any]:
+    """Block: follows both ways end, neither may follow, their posts leave every list."""
+    target = parse_id(account_id)
+    services(request).graph.block(auth.account_id, target)
+    return _relationship(request, auth, target)
+
+
+@router.post("/{account_id}/unblock", summary="Unblock an account")
+def unblock(
+    account_id: str, request: Request, auth: User = Depends(require("write:blocks"))
+) -> dict[str, Any]:
+    """Remove a block; returns the Relationship."""
+    target = parse_id(account_id)
+    services(request).graph.unblock(auth.account_id, target)
+    return _relationship(request, auth, target)
+
+
+@router.post(
+    "/{account_id}/mute",
+    summary="Mute an account",
+    openapi_extra=body_doc("MuteRequest", required=False),
+)
+def mute(
+    account_id: str,
+    request: Request,
+    p: Params = Depends(params),
+    auth: User = Depends(require("write:mutes")),
+) -> dict[str, Any]:
+    """Mute: hide the account's posts (and, by default, its notifications), for
+    ``duration`` seconds or for ever (0)."""
+    target = parse_id(account_id)
+    duration = parse_count(p.text("duration", default="0", max_len=20) or "0", name="duration")
+    services(request).graph.mute(
+        auth.account_id,
+        target,
+        notifications=p.flag("notifications", True),
+        duration_s=duration,
+    )
+    return _relationship(request, auth, target)
+
+
+@router.post("/{account_id}/unmute", summary="Unmute an account")
+def unmute(
+    account_id: str, request: Request, auth: User = Depends(require("write:mutes"))
+) -> dict[str, Any]:
+    """Remove a mute; returns the Relationship."""
+    target = parse_id(account_id)
+    services(request).graph.unmute(auth.account_id, target)
     return _relationship(request, auth, target)

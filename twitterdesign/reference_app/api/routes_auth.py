@@ -136,12 +136,13 @@ def custom_emojis() -> list[dict[str, Any]]:
 
 
 @router.get("/api/v1/preferences", tags=["accounts"], summary="The caller's preferences")
-def preferences(auth: User = Depends(require("read:accounts"))) -> dict[str, Any]:
-    """Posting and reading defaults (this server keeps none per user: Mastodon's defaults)."""
+def preferences(request: Request, auth: User = Depends(require("read:accounts"))) -> dict[str, Any]:
+    """Posting defaults (``source`` of update_credentials); reading ones are Mastodon's."""
+    account = services(request).accounts.get(auth.account_id)
     return {
-        "posting:default:visibility": "public",
-        "posting:default:sensitive": False,
-        "posting:default:language": None,
+        "posting:default:visibility": account.privacy,
+        "posting:default:sensitive": account.sensitive,
+        "posting:default:language": account.language,
         "posting:default:quote_policy": "public",
         "reading:expand:media": "default",
         "reading:expand:spoilers": False,

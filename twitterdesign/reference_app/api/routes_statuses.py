@@ -53,13 +53,18 @@ def post_status(
     s = services(request)
     reply = p.text("in_reply_to_id", max_len=40)
     key = request.headers.get("idempotency-key")
+    # What is left out follows the author's posting defaults (update_credentials' source).
+    me = s.accounts.get(auth.account_id)
     status = s.statuses.create(
         auth.account_id,
         p.text("status", default="", max_len=100_000) or "",
-        visibility=p.text("visibility", default="public", max_len=20) or "public",
+        visibility=p.text("visibility", max_len=20) or me.privacy,
         in_reply_to_id=parse_id(reply, name="in_reply_to_id", bad=BadRequest) if reply else None,
         media_ids=p.ids("media_ids"),
         idempotency_key=key,
+        spoiler_text=p.text("spoiler_text", default="", max_len=100_000) or "",
+        sensitive=p.flag("sensitive", me.sensitive),
+        language=p.text("language", max_len=40) or me.language,
     )
     return _r(request, auth).status(status)
 
@@ -77,7 +82,7 @@ def get_statuses(
     if len(ids) > MAX_MANY_STATUSES:
         raise BadRequest(f"at most {MAX_MANY_STATUSES} ids (id[]) per request")
     s = services(request)
-    visible = {st.id: st for st in s.statuses.hydrate(viewer_of(auth), ids)}
+    visible = {st.id: st for st in s.statuses.hydrate(viewer_of(auth), ids, hide=None)}
     return _r(request, auth).statuses([visible[i] for i in dict.fromkeys(ids) if i in visible])
 
 
@@ -89,6 +94,55 @@ def get_status(
     """Return a status the caller may see (404 otherwise, never revealing it exists)."""
     s = services(request)
     return _r(request, auth).status(s.statuses.get_visible(viewer_of(auth), parse_id(status_id)))
+
+
+@router.put("/{status_id}", summary="Edit a status", openapi_extra=body_doc("StatusEdit"))
+def edit_status(
+    status_id: str,
+    request: Request,
+    p: Params = Depends(params),
+    auth: User = Depends(require("write:statuses")),
+) -> dict[str, Any]:
+    """Edit one's own status (text, spoiler_text, sensitive, language, media_ids).
+
+    The rules of posting apply; a field left out keeps its value. The earlier versions
+    stay in ``/history``; those who reblogged it get an ``update`` notification, and the
+    streams that showed it a ``status.update`` event.
+    """
+    s = services(request)
+    media = p.ids("media_ids") if p.raw("media_ids") is not None else None
+    sensitive = p.flag("sensitive") if p.raw("sensitive") not in (None, "") else None
+    status = s.edits.edit(
+        auth.account_id,
+        parse_id(status_id),
+        text=p.text("status", max_len=100_000),
+        spoiler_text=p.text("spoiler_text", max_len=100_000),
+        sensitive=sensitive,
+        language=p.text("language", max_len=40),
+        media_ids=media,
+    )
+    return _r(request, auth).status(status)
+
+
+@router.get("/{status_id}/history", summary="Every version of a status")
+@off_loop_if_blocking
+def status_history(
+    status_id: str, request: Request, auth: Auth | None = Depends(auth_optional)
+) -> list[dict[str, Any]]:
+    """StatusEdit entities, oldest first: the original, then each edit (the last is current)."""
+    s = services(request)
+    edits = s.edits.history(viewer_of(auth), parse_id(status_id))
+    return _r(request, auth).status_edits(edits)
+
+
+@router.get("/{status_id}/source", summary="A status's text as typed, for editing")
+@off_loop_if_blocking
+def status_source(
+    status_id: str, request: Request, auth: User = Depends(require("read:statuses"))
+) -> dict[str, Any]:
+    """StatusSource: ``id``, ``text`` and ``spoiler_text`` of a status the caller may see."""
+    source = services(request).edits.source(auth.account_id, parse_id(status_id))
+    return {"id": str(source.id), "text": source.text, "spoiler_text": source.spoiler_text}
 
 
 @router.delete("/{status_id}", summary="Delete a status")
@@ -110,7 +164,10 @@ def context(
 ) -> dict[str, Any]:
     """The conversation around a status, filtered by what the caller may see."""
     s = services(request)
-    ancestors, descendants = s.statuses.context(viewer_of(auth), parse_id(status_id))
+    viewer = viewer_of(auth)
+    ancestors, descendants = s.statuses.context(viewer, parse_id(status_id))
+    ancestors = s.filters.drop_hidden(viewer, ancestors, "thread")
+    descendants = s.filters.drop_hidden(viewer, descendants, "thread")
     r = _r(request, auth)
     return {"ancestors": r.statuses(ancestors), "descendants": r.statuses(descendants)}
 

@@ -52,9 +52,17 @@ def _r(request: Request, auth: Auth | None) -> Renderer:
 
 
 def _page_out(
-    request: Request, response: Response, auth: Auth | None, items: list[StatusRecord]
+    request: Request,
+    response: Response,
+    auth: Auth | None,
+    items: list[StatusRecord],
+    *,
+    read: list[StatusRecord] | None = None,
 ) -> Response:
-    return json_page(request, _r(request, auth).statuses_json(items), [s.id for s in items])
+    """Render a page; ``read`` (what the page read before filters) sets the Link cursors,
+    so a page whose statuses were all filtered out still leads to the next one."""
+    cursors = [s.id for s in (items if read is None else read)]
+    return json_page(request, _r(request, auth).statuses_json(items), cursors)
 
 
 @router.get(
@@ -85,7 +93,9 @@ def home(
     # Ask for a few extra candidates: some may no longer be visible (an unfollow).
     wider = dataclasses.replace(page, limit=page.limit + 10)
     candidates = s.timelines.home_ids(auth.account_id, wider)
-    items = s.statuses.hydrate(auth.account_id, candidates)
+    items = s.filters.drop_hidden(
+        auth.account_id, s.statuses.hydrate(auth.account_id, candidates), "home"
+    )
     items = items[-page.limit :] if page.min_id is not None else items[: page.limit]
     return _page_out(request, response, auth, items)
 
@@ -100,7 +110,8 @@ def _ranked_home(request: Request, auth: User) -> Response:
     ranked = services(request).ranking.page(
         auth.account_id, limit=limit, token=token, offset=offset
     )
-    body = _r(request, auth).statuses_json(ranked.items)
+    shown = services(request).filters.drop_hidden(auth.account_id, ranked.items, "home")
+    body = _r(request, auth).statuses_json(shown)
     headers = {}
     if ranked.next_offset is not None:
         keep = [(k, v) for k, v in q.multi_items() if k not in _RANKED_CURSOR]
@@ -125,8 +136,9 @@ def public(
 ) -> Response:
     """Every public status, newest first."""
     s = services(request)
-    items = s.statuses.public(viewer_of(auth), page_from(request))
-    return _page_out(request, response, auth, items)
+    read = s.statuses.public(viewer_of(auth), page_from(request))
+    items = s.filters.drop_hidden(viewer_of(auth), read, "public")
+    return _page_out(request, response, auth, items, read=read)
 
 
 @router.get(
@@ -147,8 +159,9 @@ def tag_timeline(
     if not name or len(name) > 100:
         raise NotFound("Record not found")
     s = services(request)
-    items = s.statuses.public(viewer_of(auth), page_from(request), tag=name)
-    return _page_out(request, response, auth, items)
+    read = s.statuses.public(viewer_of(auth), page_from(request), tag=name)
+    items = s.filters.drop_hidden(viewer_of(auth), read, "public")
+    return _page_out(request, response, auth, items, read=read)
 
 
 @router.get("/api/v2/search", tags=["search"], summary="Search accounts, hashtags, statuses")

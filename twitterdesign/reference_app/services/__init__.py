@@ -49,8 +49,10 @@ from twitterdesign.reference_app.services.accounts import (
 )
 from twitterdesign.reference_app.services.counters import StatusCounts
 from twitterdesign.reference_app.services.curation import CurationService, SavedPage, TagInfo
+from twitterdesign.reference_app.services.edits import StatusEditService, StatusSource
 from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
+from twitterdesign.reference_app.services.filters import FilterService
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
 from twitterdesign.reference_app.services.lists import ListService
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
@@ -63,6 +65,7 @@ from twitterdesign.reference_app.services.notifications import (
     NotificationPage,
     NotificationService,
 )
+from twitterdesign.reference_app.services.profiles import ProfileService
 from twitterdesign.reference_app.services.ranking import RankingService
 from twitterdesign.reference_app.services.ratelimit import (
     Limiter,
@@ -103,6 +106,7 @@ __all__ = [
     "EngagementService",
     "FanoutStats",
     "FanoutWorker",
+    "FilterService",
     "Forbidden",
     "GraphService",
     "GroupPage",
@@ -114,6 +118,7 @@ __all__ = [
     "NotificationGroup",
     "NotificationPage",
     "NotificationService",
+    "ProfileService",
     "RateLimitDecision",
     "RateLimited",
     "RateLimiter",
@@ -124,7 +129,9 @@ __all__ = [
     "Services",
     "SharedRateLimiter",
     "StatusCounts",
+    "StatusEditService",
     "StatusService",
+    "StatusSource",
     "TagInfo",
     "TimelineService",
     "TrendingStatus",
@@ -285,6 +292,15 @@ class Services:
             on_interaction=self.trends.on_interaction,
             counts=self.counts if self.counts.deferred else None,
         )
+        self.edits = StatusEditService(
+            self.store,
+            self.ids,
+            self.clock_ms,
+            statuses=self.statuses,
+            notifications=self.statuses.notifications,
+        )
+        self.profiles = ProfileService(self.store)
+        self.filters = FilterService(self.store, self.ids, self.clock_ms)
         self.search = SearchService(self.store, self.statuses)
         self.curation = CurationService(
             self.store,
@@ -336,6 +352,12 @@ class Services:
         self._cache_tokens(settings.token_cache_ttl_s)
         self.notifications.on_added = self.streaming.notification_added
         self.statuses.on_deleted = self.streaming.status_deleted
+        self.edits.on_edited = self.streaming.status_edited
+        # Hide filters apply to notifications (and so their stream) and to status streams.
+        self.notifications.status_filter = lambda owner, items: self.filters.drop_hidden(
+            owner, items, "notifications"
+        )
+        self.streaming.filters = self.filters
 
     def _cache_tokens(self, ttl_s: float) -> None:
         """Cache token lookups when a cross-process bus can carry revocations.

@@ -43,6 +43,10 @@ KNOWN_SCOPES = ("read", "write", "follow", "push", "profile")
 _USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CODE_TTL_MS = 10 * 60 * 1000
+# What Mastodon's deprecated ``follow`` scope grants.
+_FOLLOW_SCOPE = frozenset(
+    f"{access}:{what}" for access in ("read", "write") for what in ("follows", "blocks", "mutes")
+)
 
 
 def hash_secret(secret: str) -> str:
@@ -115,8 +119,8 @@ def normalize_scopes(scopes: str | None, *, default: str = "read") -> str:
 def scope_allows(granted: str, required: str) -> bool:
     """Return True if a token with ``granted`` scopes may use an endpoint needing ``required``.
 
-    ``read`` covers ``read:statuses``; ``follow`` covers the follow endpoints that need
-    ``write:follows``, as Mastodon does.
+    ``read`` covers ``read:statuses``; ``follow`` covers the follow, block and mute
+    endpoints (``read:follows``, ``write:blocks``, ...), as Mastodon does.
 
     Examples:
         >>> scope_allows("read", "read:statuses"), scope_allows("read", "write:statuses")
@@ -126,7 +130,7 @@ def scope_allows(granted: str, required: str) -> bool:
     top = required.split(":", 1)[0]
     if required in have or top in have:
         return True
-    return required in {"write:follows", "read:follows"} and "follow" in have
+    return required in _FOLLOW_SCOPE and "follow" in have
 
 
 class AccountService:

@@ -62,15 +62,27 @@ class NotificationService:
         ids: Snowflake id generator.
         clock_ms: Current Unix time in milliseconds.
         hydrate: Loads statuses by id and drops those the viewer may not see.
+        hidden_accounts: The accounts whose notifications an owner never sees (blocks
+            either way, mutes of notifications); None hides none.
     """
 
     def __init__(
-        self, store: Store, ids: Snowflake, clock_ms: Callable[[], int], *, hydrate: Hydrate
+        self,
+        store: Store,
+        ids: Snowflake,
+        clock_ms: Callable[[], int],
+        *,
+        hydrate: Hydrate,
+        hidden_accounts: Callable[[int], frozenset[int]] | None = None,
     ) -> None:
         self._store = store
         self._ids = ids
         self._now = clock_ms
         self._hydrate = hydrate
+        self._hidden_accounts = hidden_accounts
+        self.status_filter: Callable[[int, list[StatusRecord]], list[StatusRecord]] | None = None
+        """Drops the statuses an owner's ``hide`` filters of notifications match (and so
+        the notifications about them); None drops none."""
         # Called with (notification id, owner) after each one is stored (streaming).
         self.on_added: Callable[[int, int], None] | None = None
         self.groups = NotificationGrouper(store, ids, self._visible)
@@ -151,9 +163,15 @@ class NotificationService:
         self._store.clear_notifications(owner)
 
     def _visible(self, owner: int, records: Sequence[NotificationRecord]) -> list[Notification]:
+        if records and self._hidden_accounts is not None:
+            hidden = self._hidden_accounts(owner)
+            records = [n for n in records if n.from_account_id not in hidden]
         accounts = self._store.get_accounts({n.from_account_id for n in records})
         status_ids = [n.status_id for n in records if n.status_id is not None]
-        statuses = {s.id: s for s in self._hydrate(owner, status_ids)}
+        shown = self._hydrate(owner, status_ids)
+        if self.status_filter is not None and shown:
+            shown = self.status_filter(owner, shown)
+        statuses = {s.id: s for s in shown}
         out: list[Notification] = []
         for n in records:
             account = accounts.get(n.from_account_id)

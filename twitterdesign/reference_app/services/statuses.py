@@ -22,7 +22,9 @@ where a per-viewer count would show one profile with different numbers to differ
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import NotFound, Unprocessable
@@ -37,13 +39,27 @@ from twitterdesign.reference_app.services.notifications import NotificationServi
 from twitterdesign.reference_app.services.timelines import TimelineService
 from twitterdesign.reference_app.storage import (
     VISIBILITIES,
+    AccountRelations,
     Page,
     StatusRecord,
     Store,
     counter_key_prefixes,
 )
 
-__all__ = ["StatusService", "extract_hashtags", "extract_mentions", "request_fingerprint"]
+__all__ = [
+    "HideRule",
+    "StatusService",
+    "extract_hashtags",
+    "extract_mentions",
+    "request_fingerprint",
+]
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+HideRule = Literal["timelines", "notifications"]
+"""Which blocks and mutes hide a status: those of timelines, or of notifications."""
+
+_NO_RELATIONS = AccountRelations()
 
 
 class StatusService:
@@ -85,7 +101,13 @@ class StatusService:
         self._on_created = on_created
         # Called with each deleted status or reblog (the streaming API's delete events).
         self.on_deleted: Callable[[StatusRecord], None] | None = None
-        self.notifications = NotificationService(store, ids, clock_ms, hydrate=self.hydrate)
+        self.notifications = NotificationService(
+            store,
+            ids,
+            clock_ms,
+            hydrate=lambda viewer, ids: self.hydrate(viewer, ids, hide="notifications"),
+            hidden_accounts=lambda owner: self.relations(owner).hidden_in_notifications(),
+        )
         """Where statuses send their notifications (`Services.notifications`)."""
         self.engagement = EngagementService(
             store,
@@ -156,10 +178,59 @@ class StatusService:
             raise NotFound("Record not found")
         return found
 
-    def hydrate(self, viewer: int | None, ids: Sequence[int]) -> list[StatusRecord]:
-        """Load statuses by id (keeping order) and drop the ones ``viewer`` may not see."""
+    def hydrate(
+        self, viewer: int | None, ids: Sequence[int], *, hide: HideRule | None = "timelines"
+    ) -> list[StatusRecord]:
+        """Load statuses by id (keeping order) and drop the ones ``viewer`` may not see.
+
+        With ``hide`` (the default for every list of statuses) the statuses of accounts
+        the viewer blocks, mutes or is blocked by are dropped too (`hide_relations`);
+        None keeps them (a profile page or an explicit fetch by id).
+        """
         found = self._store.get_statuses(ids)
-        return self.visible(viewer, [found[i] for i in ids if i in found])
+        shown = self.visible(viewer, [found[i] for i in ids if i in found])
+        if hide is None or viewer is None:
+            return shown
+        return self.hide_relations(viewer, shown, hide=hide)
+
+    # --- blocks and mutes ------------------------------------------------------------
+    def relations(self, viewer: int | None) -> AccountRelations:
+        """Return whom ``viewer`` blocks and mutes and who blocks them (none if anonymous)."""
+        if viewer is None:
+            return _NO_RELATIONS
+        return self._store.relations_of(viewer, now_ms=self._now())
+
+    def hide_relations(
+        self,
+        viewer: int,
+        statuses: Sequence[StatusRecord],
+        *,
+        hide: HideRule = "timelines",
+        relations: AccountRelations | None = None,
+    ) -> list[StatusRecord]:
+        """Drop statuses (and reblogs of statuses) by accounts ``viewer`` must not see here.
+
+        ``hide="timelines"``: accounts the viewer blocks, mutes, or is blocked by;
+        ``hide="notifications"``: blocks either way and mutes that cover notifications.
+        Decided when read, so a status pushed into a timeline before the block is hidden.
+        """
+        rel = relations if relations is not None else self.relations(viewer)
+        hidden = rel.hidden_in_timelines() if hide == "timelines" else rel.hidden_in_notifications()
+        if not hidden:
+            return list(statuses)
+        kept = [s for s in statuses if s.account_id not in hidden]
+        originals = self._store.get_statuses(
+            s.reblog_of_id for s in kept if s.reblog_of_id is not None
+        )
+        return [
+            s
+            for s in kept
+            if s.reblog_of_id is None
+            or (
+                (original := originals.get(s.reblog_of_id)) is not None
+                and original.account_id not in hidden
+            )
+        ]
 
     # --- writes ----------------------------------------------------------------------
     def create(
@@ -171,6 +242,9 @@ class StatusService:
         in_reply_to_id: int | None = None,
         media_ids: Sequence[int] = (),
         idempotency_key: str | None = None,
+        spoiler_text: str = "",
+        sensitive: bool = False,
+        language: str | None = None,
     ) -> StatusRecord:
         """Store a new status and queue it for fan-out; return it at once.
 
@@ -196,18 +270,9 @@ class StatusService:
             return earlier
         if visibility not in VISIBILITIES:
             raise Unprocessable(f"visibility must be one of {', '.join(VISIBILITIES)}")
-        if len(text) > self.max_chars:
-            raise Unprocessable(f"Text character limit of {self.max_chars} exceeded")
-        if not text.strip() and not media_ids:
-            raise Unprocessable("Text can't be blank")
-        if len(media_ids) > self.max_media:
-            raise Unprocessable(f"at most {self.max_media} media attachments are allowed")
-        for media_id in media_ids:
-            media = self._store.get_media(media_id)
-            if media is None or media.account_id != author:
-                raise Unprocessable(f"media {media_id} not found")
-            if media.status_id is not None:
-                raise Unprocessable(f"media {media_id} is already attached to a status")
+        language = self.check_content(
+            author, text, spoiler_text=spoiler_text, language=language, media_ids=media_ids
+        )
         reply_to_account = None
         requested_parent = in_reply_to_id
         if in_reply_to_id is not None:
@@ -235,6 +300,9 @@ class StatusService:
             views_count=0,
             tags=extract_hashtags(text),
             mention_ids=tuple(mentioned),
+            spoiler_text=spoiler_text,
+            sensitive=sensitive or bool(spoiler_text),
+            language=language,
         )
         fingerprint = request_fingerprint(
             text, visibility=visibility, in_reply_to_id=requested_parent, media_ids=media_ids
@@ -261,6 +329,47 @@ class StatusService:
             media_ids=media_ids,
         )
         return earlier if earlier is not None else stored
+
+    def check_content(
+        self,
+        author: int,
+        text: str,
+        *,
+        spoiler_text: str = "",
+        language: str | None = None,
+        media_ids: Sequence[int] = (),
+        status_id: int | None = None,
+    ) -> str | None:
+        """Check what a new or edited status says; return its normalized language.
+
+        The rules of posting, for an edit too: text and spoiler text together within
+        ``max_chars`` (Mastodon counts both), not blank without media, at most
+        ``max_media`` of the author's own media, none attached to another status than
+        ``status_id``, and a language given as an ISO 639 code (two or three letters).
+
+        Raises:
+            Unprocessable: Any rule broken; the message names it.
+        """
+        if len(text) + len(spoiler_text) > self.max_chars:
+            raise Unprocessable(f"Text character limit of {self.max_chars} exceeded")
+        if not text.strip() and not media_ids:
+            raise Unprocessable("Text can't be blank")
+        if len(media_ids) > self.max_media:
+            raise Unprocessable(f"at most {self.max_media} media attachments are allowed")
+        for media_id in media_ids:
+            media = self._store.get_media(media_id)
+            if media is None or media.account_id != author:
+                raise Unprocessable(f"media {media_id} not found")
+            if media.status_id is not None and media.status_id != status_id:
+                raise Unprocessable(f"media {media_id} is already attached to a status")
+        if language is None or language == "":
+            return None
+        code = language.strip().lower()
+        if not _LANGUAGE.fullmatch(code):
+            raise Unprocessable(
+                f"language must be an ISO 639 code of two or three letters, not {language!r}"
+            )
+        return code
 
     def replay(
         self,
@@ -347,7 +456,11 @@ class StatusService:
                 break
             ancestors.append(parent)
             parent_id = parent.in_reply_to_id
+        rel = self.relations(viewer)
         ancestors = self.visible(viewer, ancestors[::-1])
+        if viewer is not None:
+            ancestors = self.hide_relations(viewer, ancestors, relations=rel)
+        hidden = rel.hidden_in_timelines()
         descendants: list[int] = []
         frontier = [status.id]
         while frontier and len(descendants) < 1000:
@@ -363,6 +476,8 @@ class StatusService:
             s = found.get(sid)
             if s is None or s.in_reply_to_id not in shown or not self.visible(viewer, [s]):
                 continue
+            if s.account_id in hidden:  # and so its replies, as a hidden branch
+                continue
             shown.add(sid)
             out.append(s)
         return ancestors, out
@@ -377,7 +492,13 @@ class StatusService:
         exclude_reblogs: bool = False,
         only_media: bool = False,
     ) -> list[StatusRecord]:
-        """Return an account's statuses the viewer may see, newest first."""
+        """Return an account's statuses the viewer may see, newest first.
+
+        None if the account blocks the viewer (as Mastodon's profile of a blocker);
+        the viewer's own blocks and mutes do not hide a profile they chose to open.
+        """
+        if viewer is not None and account_id in self.relations(viewer).blocked_by:
+            return []
         allowed = ["public", "unlisted"]
         if viewer is not None and (viewer == account_id or self._store.follows(viewer, account_id)):
             allowed.append("private")
@@ -391,7 +512,7 @@ class StatusService:
             exclude_reblogs=exclude_reblogs,
             only_media=only_media,
         )
-        return self.hydrate(viewer, ids)
+        return self.hydrate(viewer, ids, hide=None)
 
     def public(
         self, viewer: int | None, page: Page, *, tag: str | None = None

@@ -9,6 +9,8 @@ timelines:
 - ``status`` (a new status or reblog) — published by whoever applies the outbox event: the
   app's own `FanoutWorker` in the embedded mode, the ``twitterdesign worker`` processes in
   the cluster (after the push, from the shared log);
+- ``status.update`` — published by the app when a status is edited (routed as a new
+  status is: to whoever may see it);
 - ``delete`` — published by the app when a status or reblog is deleted;
 - ``notification`` — published by the app when one is stored.
 
@@ -24,7 +26,9 @@ get public statuses, without replies to others (as Mastodon's public timelines);
 ``list`` stream (its owner's only) gets exactly the statuses its list timeline shows
 (`ListService.contains`: a member's, visible to the owner, per the reply policy). A
 ``direct`` status goes to the ``direct`` streams of its author and the accounts it
-mentions, as a ``conversation`` event, and to no other stream (its deletion likewise).
+mentions, as a ``conversation`` event, and to no other stream (its deletion likewise). No
+subscriber gets a status (or a reblog of one) by an account it blocks, mutes or is blocked
+by, nor a notification hidden from it (`NotificationService`).
 
 References:
     Mastodon, "streaming API methods", https://docs.joinmastodon.org/methods/streaming/
@@ -49,6 +53,7 @@ from twitterdesign.reference_app.storage.stream_bus import (
 if TYPE_CHECKING:
     from twitterdesign.reference_app.log import LogEntry
     from twitterdesign.reference_app.services.fanout import FanoutOutcome
+    from twitterdesign.reference_app.services.filters import FilterMatcher, FilterService
     from twitterdesign.reference_app.services.lists import ListService
     from twitterdesign.reference_app.services.notifications import (
         Notification,
@@ -149,6 +154,8 @@ class StreamingService:
         self._listeners: list[Listener] = []
         self._thread: threading.Thread | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self.filters: FilterService | None = None
+        """The subscribers' ``hide`` filters (home on ``user``, public on the others)."""
         self.dropped = 0  # events the dispatcher could not keep up with
         self.routed = 0
         # Called on the bus thread with every revoked token's key (the token cache).
@@ -205,6 +212,10 @@ class StreamingService:
         """Publish a status just fanned out (new, or a reblog)."""
         self.publish(StreamEvent("status", status_id, author_id))
 
+    def status_edited(self, status: StatusRecord) -> None:
+        """Publish the edit of ``status`` (a ``status.update`` to whoever may see it)."""
+        self.publish(StreamEvent("status.update", status.id, status.account_id))
+
     def status_deleted(self, status: StatusRecord) -> None:
         """Publish the deletion of ``status``."""
         audience = status.mention_ids if status.visibility == "direct" else ()
@@ -255,7 +266,7 @@ class StreamingService:
         if not listeners:
             return
         self.routed += 1
-        if event.kind == "status":
+        if event.kind in ("status", "status.update"):
             self._route_status(event, listeners)
         elif event.kind == "delete":
             self._route_delete(event, listeners)
@@ -279,27 +290,34 @@ class StreamingService:
         if status.visibility == "direct":
             self._route_direct(status, listeners)
             return
+        # A new status is an ``update`` message; an edited one a ``status.update``.
+        name_of_event = "update" if event.kind == "status" else "status.update"
         home = self._followers_among(status.account_id, listeners)
         # Reblogs go to home streams only (Mastodon's public timelines leave them out).
         public = _is_public_timeline(status) and status.reblog_of_id is None
         tags = set(status.tags) if public else set()
+        hides = self._hider(status)
+        filtered = self._filter_check(status)
         for listener in listeners:
+            if hides(listener.account_id):  # blocked or muted, per subscriber
+                continue
             subs = listener.subscriptions()
             if (
                 listener.account_id in home
                 and ("user", "") in subs
+                and not filtered(listener.account_id, "home")
                 and self._may_see(listener.account_id, status)
             ):
-                _safely(listener.deliver, ["user"], "update", status)
-            if not public:
+                _safely(listener.deliver, ["user"], name_of_event, status)
+            if not public or filtered(listener.account_id, "public"):
                 continue
             for name in ("public", "public:local"):
                 if (name, "") in subs:
-                    _safely(listener.deliver, [name], "update", status)
+                    _safely(listener.deliver, [name], name_of_event, status)
             for name, tag in subs:
                 if name in ("hashtag", "hashtag:local") and tag in tags:
-                    _safely(listener.deliver, [name, tag], "update", status)
-        self._route_lists(status, listeners)
+                    _safely(listener.deliver, [name, tag], name_of_event, status)
+        self._route_lists(status, listeners, name_of_event, hides, filtered)
 
     def _list_subscribers(self, listeners: list[Listener]) -> dict[int, list[Listener]]:
         """Return ``{list id: its listeners}`` (a list stream is only its owner's)."""
@@ -310,7 +328,16 @@ class StreamingService:
                     out.setdefault(int(key), []).append(listener)
         return out
 
-    def _route_lists(self, status: StatusRecord, listeners: list[Listener]) -> None:
+    def _route_lists(
+        self,
+        status: StatusRecord,
+        listeners: list[Listener],
+        name_of_event: str,
+        hides: Callable[[int | None], bool],
+        filtered: Callable[[int | None, str], bool],
+    ) -> None:
+        """A list stream gets what its timeline shows, minus what its owner hides (blocks,
+        mutes, and ``hide`` filters of the ``home`` context, where Mastodon files lists)."""
         subscribed = self._list_subscribers(listeners)
         if not subscribed or self._lists is None:
             return
@@ -318,8 +345,42 @@ class StreamingService:
             if not self._lists.contains(list_id, status.id):
                 continue
             for listener in subscribed[list_id]:
-                if self._may_see(listener.account_id, status):
-                    _safely(listener.deliver, ["list", str(list_id)], "update", status)
+                viewer = listener.account_id
+                if hides(viewer) or filtered(viewer, "home") or not self._may_see(viewer, status):
+                    continue
+                _safely(listener.deliver, ["list", str(list_id)], name_of_event, status)
+
+    def _hider(self, status: StatusRecord) -> Callable[[int | None], bool]:
+        """Return "does this subscriber block, mute or get blocked by the status's authors"."""
+        authors = {status.account_id}
+        if status.reblog_of_id is not None:
+            original = self._store.get_statuses([status.reblog_of_id]).get(status.reblog_of_id)
+            if original is not None:
+                authors.add(original.account_id)
+        answers: dict[int, bool] = {}
+
+        def hides(viewer: int | None) -> bool:
+            if viewer is None:
+                return False
+            if viewer not in answers:
+                hidden = self._statuses.relations(viewer).hidden_in_timelines()
+                answers[viewer] = not authors.isdisjoint(hidden)
+            return answers[viewer]
+
+        return hides
+
+    def _filter_check(self, status: StatusRecord) -> Callable[[int | None, str], bool]:
+        """Return "does this subscriber's ``hide`` filter of a context match the status"."""
+        matchers: dict[int, FilterMatcher] = {}
+
+        def filtered(viewer: int | None, context: str) -> bool:
+            if viewer is None or self.filters is None:
+                return False
+            if viewer not in matchers:
+                matchers[viewer] = self.filters.matcher(viewer)
+            return not matchers[viewer].drop_hidden([status], context)
+
+        return filtered
 
     def _route_direct(self, status: StatusRecord, listeners: list[Listener]) -> None:
         """Send a direct status to its author's and mentioned accounts' ``direct`` streams."""

@@ -15,11 +15,14 @@ from typing import Protocol
 from twitterdesign.reference_app.storage._curation import CurationStore
 from twitterdesign.reference_app.storage._records import (
     AccountRecord,
+    AccountRelations,
     AppRecord,
     AuthCodeRecord,
+    FilterRecord,
     MediaRecord,
     NotificationRecord,
     Page,
+    StatusEditRecord,
     StatusRecord,
     TokenRecord,
 )
@@ -27,13 +30,17 @@ from twitterdesign.reference_app.storage._records import (
 __all__ = [
     "AccountStore",
     "AuthStore",
+    "BlockMuteStore",
+    "FilterStore",
     "GraphStore",
     "IdempotencyStore",
     "MediaStore",
     "NotificationStore",
     "OutboxStore",
+    "ProfileStore",
     "SearchStore",
     "SketchStore",
+    "StatusEditStore",
     "StatusStore",
     "Store",
 ]
@@ -68,6 +75,28 @@ class AccountStore(Protocol):
 
     def count_accounts(self) -> int:
         """Return how many accounts exist."""
+
+
+class ProfileStore(Protocol):
+    """The profile an account edits (Mastodon's update_credentials).
+
+    Units of work: ``update_profile`` writes one row.
+    """
+
+    def update_profile(
+        self,
+        account_id: int,
+        *,
+        display_name: str,
+        note: str,
+        bot: bool,
+        discoverable: bool,
+        fields: Sequence[tuple[str, str]],
+        privacy: str,
+        sensitive: bool,
+        language: str | None,
+    ) -> AccountRecord | None:
+        """Replace the editable profile of an account; return it (None if unknown)."""
 
 
 class AuthStore(Protocol):
@@ -118,7 +147,11 @@ class GraphStore(Protocol):
     """
 
     def follow(self, follower_id: int, followee_id: int, edge_id: int, now_ms: int) -> bool:
-        """Add an edge; return False if it already existed."""
+        """Add an edge; return False if it already existed or either account blocks the other.
+
+        The block check is in the transaction of the edge, so a follow racing with a
+        block never survives it (see `BlockMuteStore.block`).
+        """
 
     def unfollow(self, follower_id: int, followee_id: int) -> bool:
         """Remove an edge; return False if there was none."""
@@ -146,6 +179,70 @@ class GraphStore(Protocol):
 
     def following_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
         """Return (edge_id, followee_id) pairs, newest edge first."""
+
+
+class BlockMuteStore(Protocol):
+    """Blocks and mutes between accounts: edges with their own id (for paging).
+
+    Units of work:
+        ``block``: the block edge and the removal of the follow edges both ways, each
+        with its counters and outbox invalidation event (see `GraphStore`), together; an
+        existing block changes nothing and returns False. Blocks and follows between
+        two accounts are serialized, so a concurrent follow either ends before (and is
+        removed) or finds the block (and is refused).
+        ``mute``: one row, added or replaced (a new notifications flag and expiry).
+    """
+
+    def block(self, account_id: int, target_id: int, block_id: int, now_ms: int) -> bool:
+        """Block ``target_id``, removing follows both ways; False if already blocked."""
+
+    def unblock(self, account_id: int, target_id: int) -> bool:
+        """Remove a block; return False if there was none."""
+
+    def mute(
+        self,
+        account_id: int,
+        target_id: int,
+        mute_id: int,
+        *,
+        notifications: bool,
+        expires_at_ms: int | None,
+        now_ms: int,
+    ) -> None:
+        """Mute ``target_id`` (or change an existing mute's flag and expiry)."""
+
+    def unmute(self, account_id: int, target_id: int) -> bool:
+        """Remove a mute; return False if there was none (or it had expired)."""
+
+    def blocks_page(self, account_id: int, page: Page) -> list[tuple[int, int]]:
+        """Return (block_id, target_id) pairs, newest block first."""
+
+    def mutes_page(
+        self, account_id: int, page: Page, *, now_ms: int
+    ) -> list[tuple[int, int, int | None]]:
+        """Return (mute_id, target_id, expires_at_ms) of live mutes, newest first."""
+
+    def relations_of(self, account_id: int, *, now_ms: int) -> AccountRelations:
+        """Return whom ``account_id`` blocks and mutes (live at ``now_ms``), who blocks it."""
+
+
+class FilterStore(Protocol):
+    """Content filters (Mastodon's v2 filters) and their keywords, per account.
+
+    Units of work:
+        ``save_filter``: the filter row and its whole keyword list (keywords not in the
+        record are deleted, the others inserted or updated) together.
+        ``delete_filter``: the filter and its keywords together.
+    """
+
+    def save_filter(self, record: FilterRecord) -> None:
+        """Insert or replace a filter with exactly the keywords of ``record``."""
+
+    def filters_of(self, account_id: int) -> list[FilterRecord]:
+        """Return every filter of an account (expired ones too), oldest first."""
+
+    def delete_filter(self, account_id: int, filter_id: int) -> bool:
+        """Delete one of the account's filters; False if it has none with that id."""
 
 
 class StatusStore(Protocol):
@@ -240,6 +337,39 @@ class StatusStore(Protocol):
 
     def recent_public_status_ids(self, since_ms: int) -> list[int]:
         """Return ids of public, non-reblog statuses created since ``since_ms``."""
+
+
+class StatusEditStore(Protocol):
+    """Edits of statuses and their history (Mastodon's ``status_edits``).
+
+    Units of work:
+        ``edit_status``: on the first edit, a snapshot of the status as posted (dated
+        when it was posted); then the new text, spoiler text, sensitivity, language and
+        ``edited_at`` on the status row, its hashtags and mentions replaced, media no
+        longer listed unlinked and new ones linked, the full-text index updated, and the
+        new version appended to the history — all in ONE transaction. The history is
+        append-only: an edit never changes an earlier version. ``delete_status`` takes
+        the history with the status.
+    """
+
+    def edit_status(
+        self,
+        edit: StatusEditRecord,
+        *,
+        tags: Sequence[str],
+        mention_ids: Sequence[int],
+        original_edit_id: int,
+    ) -> StatusRecord | None:
+        """Apply ``edit`` (its ``created_at_ms`` is the new ``edited_at``) atomically.
+
+        ``original_edit_id`` is the id of the snapshot of the status as posted, used
+        only when the status has no history yet. Media in ``edit.media_ids`` that are
+        attached to another status are skipped (the service validates them first).
+        Returns the edited status, or None when it does not exist.
+        """
+
+    def status_edits(self, status_id: int) -> list[StatusEditRecord]:
+        """Return every stored version of a status, oldest first (empty if never edited)."""
 
 
 class IdempotencyStore(Protocol):
@@ -377,9 +507,13 @@ class SketchStore(Protocol):
 
 class Store(
     AccountStore,
+    ProfileStore,
     AuthStore,
     GraphStore,
+    BlockMuteStore,
+    FilterStore,
     StatusStore,
+    StatusEditStore,
     IdempotencyStore,
     MediaStore,
     SearchStore,

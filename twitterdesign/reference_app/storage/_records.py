@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
+    "ACCOUNT_COLUMNS",
     "VISIBILITIES",
     "AccountRecord",
+    "AccountRelations",
     "AppRecord",
     "AuthCodeRecord",
+    "FilterKeywordRecord",
+    "FilterRecord",
     "MediaRecord",
     "NotificationRecord",
     "Page",
+    "StatusEditRecord",
     "StatusRecord",
     "TokenRecord",
+    "account_of_row",
     "row_of",
 ]
 
@@ -74,6 +83,48 @@ class AccountRecord:
     following_count: int
     statuses_count: int
     last_status_at_ms: int | None
+    bot: bool = False
+    discoverable: bool = True
+    fields: tuple[tuple[str, str], ...] = ()
+    privacy: str = "public"
+    sensitive: bool = False
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRelations:
+    """Whom an account blocks and mutes, and who blocks it (live mutes only).
+
+    Attributes:
+        blocking: Accounts it blocks.
+        blocked_by: Accounts that block it.
+        muting: Accounts it mutes (unexpired).
+        muting_notifications: Those of ``muting`` whose notifications are muted too.
+    """
+
+    blocking: frozenset[int] = frozenset()
+    blocked_by: frozenset[int] = frozenset()
+    muting: frozenset[int] = frozenset()
+    muting_notifications: frozenset[int] = frozenset()
+
+    def hidden_in_timelines(self) -> frozenset[int]:
+        """Authors whose statuses (and reblogs of them) the account never sees in lists.
+
+        Examples:
+            >>> sorted(AccountRelations(frozenset({1}), frozenset({2}), frozenset({3}))
+            ...        .hidden_in_timelines())
+            [1, 2, 3]
+        """
+        return self.blocking | self.blocked_by | self.muting
+
+    def hidden_in_notifications(self) -> frozenset[int]:
+        """Accounts whose notifications (and statuses in them) the account never sees.
+
+        Examples:
+            >>> AccountRelations(muting=frozenset({3})).hidden_in_notifications()
+            frozenset()
+        """
+        return self.blocking | self.blocked_by | self.muting_notifications
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +162,30 @@ class StatusRecord:
     tags: tuple[str, ...] = ()
     mention_ids: tuple[int, ...] = ()
     media: tuple[MediaRecord, ...] = field(default=())
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    edited_at_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEditRecord:
+    """One version of a status, as it read from ``created_at_ms`` until the next edit.
+
+    A status's history starts with its original text (stored at its first edit, dated
+    when the status was posted) and gains one record per edit; the last one is what the
+    status says now.
+    """
+
+    id: int
+    status_id: int
+    account_id: int
+    text: str
+    spoiler_text: str
+    sensitive: bool
+    language: str | None
+    media_ids: tuple[int, ...]
+    created_at_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +198,34 @@ class NotificationRecord:
     from_account_id: int
     status_id: int | None
     created_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class FilterKeywordRecord:
+    """One keyword of a filter; ``whole_word`` matches it only between word boundaries."""
+
+    id: int
+    keyword: str
+    whole_word: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRecord:
+    """A content filter of an account (Mastodon's v2 Filter) with its keywords.
+
+    ``context`` names where it applies (``home``, ``notifications``, ``public``,
+    ``thread``, ``account``); ``action`` is ``warn`` or ``hide``; it stops applying at
+    ``expires_at_ms`` (None: never).
+    """
+
+    id: int
+    account_id: int
+    title: str
+    context: tuple[str, ...]
+    action: str
+    expires_at_ms: int | None
+    created_at_ms: int
+    keywords: tuple[FilterKeywordRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +263,41 @@ class AuthCodeRecord:
     redirect_uri: str
     scopes: str
     expires_at_ms: int
+
+
+ACCOUNT_COLUMNS = (
+    "id, username, display_name, note, created_at, followers_count, following_count, "
+    "statuses_count, last_status_at, bot, discoverable, fields, privacy, sensitive, language"
+)
+"""The ``accounts`` columns `account_of_row` reads, in its order (both engines)."""
+
+
+def account_of_row(row: Sequence[Any]) -> AccountRecord:
+    """Build an `AccountRecord` from a row of `ACCOUNT_COLUMNS` (``fields`` is JSON text).
+
+    Examples:
+        >>> account_of_row((1, "ada", "", "", 0, 0, 0, 0, None, 0, 1, '[["web", "x"]]',
+        ...                 "public", 0, None)).fields
+        (('web', 'x'),)
+    """
+    fields = tuple((str(n), str(v)) for n, v in json.loads(row[11] or "[]"))
+    return AccountRecord(
+        id=row[0],
+        username=row[1],
+        display_name=row[2],
+        note=row[3],
+        created_at_ms=row[4],
+        followers_count=row[5],
+        following_count=row[6],
+        statuses_count=row[7],
+        last_status_at_ms=row[8],
+        bot=bool(row[9]),
+        discoverable=bool(row[10]),
+        fields=fields,
+        privacy=str(row[12]),
+        sensitive=bool(row[13]),
+        language=row[14],
+    )
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["InProcessStreamBus", "StreamBus", "StreamEvent"]
 
-_KINDS = ("status", "delete", "notification", "revoke")
+_KINDS = ("status", "status.update", "delete", "notification", "revoke")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +26,13 @@ class StreamEvent:
     """Something a stream may carry, as small as a bus message can be.
 
     Attributes:
-        kind: ``status`` (new status or reblog), ``delete``, ``notification``, or
-            ``revoke`` (an access token was revoked: forget it, end its streams).
+        kind: ``status`` (new status or reblog), ``status.update`` (an edited status),
+            ``delete``, ``notification``, or ``revoke`` (an access token was revoked:
+            forget it, end its streams).
         id: The status or notification id; for ``revoke``, the token's key
             (`twitterdesign.reference_app.services.token_cache.token_key`).
-        account_id: The author (``status``, ``delete``), the owner (``notification``,
-            ``revoke``; 0 for an app-only token).
+        account_id: The author (``status``, ``status.update``, ``delete``), the owner
+            (``notification``, ``revoke``; 0 for an app-only token).
         visibility: For ``delete``: the deleted status's visibility (who may hear of it).
         audience: For the ``delete`` of a direct status: the accounts it mentioned (with
             its author, the only ones who may hear of it).

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
 
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.errors import ConflictError
-from twitterdesign.reference_app.storage._records import AccountRecord
+from twitterdesign.reference_app.storage._records import (
+    ACCOUNT_COLUMNS,
+    AccountRecord,
+    account_of_row,
+)
 from twitterdesign.reference_app.storage._sql import like_prefix
 from twitterdesign.reference_app.storage.postgres._connection import Connected, has_nul
 
 __all__ = ["ACCOUNT_COLS", "AccountsMixin", "like_prefix"]
 
-ACCOUNT_COLS = (
-    "id, username, display_name, note, created_at, followers_count, following_count, "
-    "statuses_count, last_status_at"
-)
+ACCOUNT_COLS = ACCOUNT_COLUMNS
 
 
 def _account(row: tuple[Any, ...]) -> AccountRecord:
-    return AccountRecord(*row)
+    return account_of_row(row)
 
 
 class AccountsMixin(Connected):
@@ -103,6 +105,51 @@ class AccountsMixin(Connected):
             (like, like, limit),
         )
         return [_account(r) for r in rows]
+
+    def update_profile(
+        self,
+        account_id: int,
+        *,
+        display_name: str,
+        note: str,
+        bot: bool,
+        discoverable: bool,
+        fields: Sequence[tuple[str, str]],
+        privacy: str,
+        sensitive: bool,
+        language: str | None,
+    ) -> AccountRecord | None:
+        """Replace the editable profile of an account (one row).
+
+        Raises:
+            InvalidParameterError: A text holds a NUL character (PostgreSQL cannot store it).
+        """
+        encoded = json.dumps([list(f) for f in fields])
+        for name, value in (
+            ("display_name", display_name),
+            ("note", note),
+            ("language", language),
+        ):
+            if has_nul(value):
+                raise InvalidParameterError(name, value, "text without NUL characters")
+        with self._tx() as conn:
+            row = conn.execute(
+                "UPDATE accounts SET display_name = %s, note = %s, bot = %s, "
+                "discoverable = %s, fields = %s, privacy = %s, sensitive = %s, language = %s "
+                f"WHERE id = %s RETURNING {ACCOUNT_COLS}",
+                (
+                    display_name,
+                    note,
+                    bot,
+                    discoverable,
+                    encoded,
+                    privacy,
+                    sensitive,
+                    language,
+                    account_id,
+                ),
+            ).fetchone()
+        return None if row is None else _account(row)
 
     def count_accounts(self) -> int:
         """Return how many accounts exist."""

@@ -24,6 +24,8 @@ class GraphMixin(OutboxMixin):
     def follow(self, follower_id: int, followee_id: int, edge_id: int, now_ms: int) -> bool:
         """Add an edge, bump both counters, log an invalidation; False if it existed.
 
+        Also False when either account blocks the other.
+
         ``ON CONFLICT DO NOTHING`` makes a concurrent duplicate wait for the first insert
         and then report False: the counters move exactly once.
         """
@@ -31,10 +33,23 @@ class GraphMixin(OutboxMixin):
 
     def _follow_once(self, follower_id: int, followee_id: int, edge_id: int, now_ms: int) -> bool:
         with self._tx() as conn:
+            # Serialized with a block between the two (see `BlocksMutesMixin`).
+            self._lock_pair(conn, follower_id, followee_id)
             cur = conn.execute(
                 "INSERT INTO follows(follower_id, followee_id, id, created_at) "
-                "VALUES (%s, %s, %s, %s) ON CONFLICT (follower_id, followee_id) DO NOTHING",
-                (follower_id, followee_id, edge_id, now_ms),
+                "SELECT %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM blocks WHERE "
+                "(account_id = %s AND target_id = %s) OR (account_id = %s AND target_id = %s)) "
+                "ON CONFLICT (follower_id, followee_id) DO NOTHING",
+                (
+                    follower_id,
+                    followee_id,
+                    edge_id,
+                    now_ms,
+                    follower_id,
+                    followee_id,
+                    followee_id,
+                    follower_id,
+                ),
             )
             if cur.rowcount == 0:
                 return False
@@ -63,6 +78,11 @@ class GraphMixin(OutboxMixin):
                 (followee_id, follower_id),
             )
             return True
+
+    @staticmethod
+    def _lock_pair(conn: psycopg.Connection[Any], a: int, b: int) -> None:
+        """Row-lock both accounts in id order (a fixed order cannot deadlock)."""
+        conn.execute("SELECT id FROM accounts WHERE id IN (%s, %s) ORDER BY id FOR UPDATE", (a, b))
 
     @staticmethod
     def _bump_counts(

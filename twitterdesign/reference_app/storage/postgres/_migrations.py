@@ -249,5 +249,70 @@ _V4: tuple[str, ...] = (
     "CREATE INDEX tag_follows_by_account ON tag_follows (account_id, id)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# Issue 15: status edits, profiles, blocks, mutes and filters. Edits: the columns a Mastodon client
+# edits (spoiler text, sensitivity, language), ``edited_at``, and the append-only history
+# of versions (read per status: Index Scan using status_edits_by_status). The generated
+# ``search`` column follows an edited text by itself.
+_V5: tuple[str, ...] = (
+    "ALTER TABLE statuses ADD COLUMN spoiler_text TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE statuses ADD COLUMN sensitive BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE statuses ADD COLUMN language TEXT",
+    "ALTER TABLE statuses ADD COLUMN edited_at BIGINT",
+    """CREATE TABLE status_edits (
+        id BIGINT PRIMARY KEY,
+        status_id BIGINT NOT NULL,
+        account_id BIGINT NOT NULL,
+        text TEXT NOT NULL,
+        spoiler_text TEXT NOT NULL,
+        sensitive BOOLEAN NOT NULL,
+        language TEXT,
+        media_ids BIGINT[] NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL)""",
+    "CREATE INDEX status_edits_by_status ON status_edits (status_id, id)",
+    # The profile a client edits with update_credentials (``fields``: a JSON list of
+    # [name, value] pairs) and the posting defaults of ``source``.
+    "ALTER TABLE accounts ADD COLUMN bot BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE accounts ADD COLUMN discoverable BOOLEAN NOT NULL DEFAULT TRUE",
+    "ALTER TABLE accounts ADD COLUMN fields TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE accounts ADD COLUMN privacy TEXT NOT NULL DEFAULT 'public'",
+    "ALTER TABLE accounts ADD COLUMN sensitive BOOLEAN NOT NULL DEFAULT FALSE",
+    "ALTER TABLE accounts ADD COLUMN language TEXT",
+    # Blocks and mutes: one edge per (account, target), with its own id for paging (the
+    # blocks and mutes pages: Index Scan Backward using blocks_by_account / mutes_by_account).
+    """CREATE TABLE blocks (
+        account_id BIGINT NOT NULL,
+        target_id BIGINT NOT NULL,
+        id BIGINT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, target_id))""",
+    "CREATE INDEX blocks_by_target ON blocks (target_id, account_id)",
+    "CREATE INDEX blocks_by_account ON blocks (account_id, id)",
+    """CREATE TABLE mutes (
+        account_id BIGINT NOT NULL,
+        target_id BIGINT NOT NULL,
+        id BIGINT NOT NULL UNIQUE,
+        notifications BOOLEAN NOT NULL,
+        expires_at BIGINT,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, target_id))""",
+    "CREATE INDEX mutes_by_account ON mutes (account_id, id)",
+    # Content filters (v2) and their keywords, read whole per account (a handful each).
+    """CREATE TABLE filters (
+        id BIGINT PRIMARY KEY,
+        account_id BIGINT NOT NULL,
+        title TEXT NOT NULL,
+        context TEXT[] NOT NULL,
+        action TEXT NOT NULL,
+        expires_at BIGINT,
+        created_at BIGINT NOT NULL)""",
+    "CREATE INDEX filters_by_account ON filters (account_id, id)",
+    """CREATE TABLE filter_keywords (
+        id BIGINT PRIMARY KEY,
+        filter_id BIGINT NOT NULL,
+        keyword TEXT NOT NULL,
+        whole_word BOOLEAN NOT NULL)""",
+    "CREATE INDEX filter_keywords_by_filter ON filter_keywords (filter_id, id)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 """Every schema version's statements, oldest first."""

@@ -13,7 +13,8 @@ __all__ = ["STATUS_COLS", "StatusReadsMixin", "unique_ids"]
 
 STATUS_COLS = (
     "id, account_id, text, visibility, in_reply_to_id, in_reply_to_account_id, reblog_of_id, "
-    "created_at, replies_count, reblogs_count, favourites_count, views_count"
+    "created_at, replies_count, reblogs_count, favourites_count, views_count, "
+    "spoiler_text, sensitive, language, edited_at"
 )
 
 
@@ -41,7 +42,7 @@ class StatusReadsMixin(Connected):
             "FROM statuses s WHERE s.id = ANY(%s::bigint[])",
             (ids,),
         ).fetchall()
-        media = {int(r[0]): [MediaRecord(*m) for m in r[14]] for r in rows if r[14] is not None}
+        media = {int(r[0]): [MediaRecord(*m) for m in r[18]] for r in rows if r[18] is not None}
         out: dict[int, StatusRecord] = {}
         for r in rows:
             out[int(r[0])] = StatusRecord(
@@ -57,9 +58,13 @@ class StatusReadsMixin(Connected):
                 r[9],
                 r[10],
                 r[11],
-                tags=tuple(sorted(r[12])),
-                mention_ids=tuple(sorted(int(m) for m in r[13])),
+                tags=tuple(sorted(r[16])),
+                mention_ids=tuple(sorted(int(m) for m in r[17])),
                 media=tuple(media.get(int(r[0]), ())),
+                spoiler_text=r[12],
+                sensitive=bool(r[13]),
+                language=r[14],
+                edited_at_ms=None if r[15] is None else int(r[15]),
             )
         return out
 

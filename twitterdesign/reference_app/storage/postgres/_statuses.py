@@ -102,7 +102,12 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin, CountersMixin):
             ConflictError: The id is taken, or the account already reblogged the status.
             InvalidParameterError: The text, a tag or the key holds a NUL character.
         """
-        for name, value in (("text", status.text), ("idempotency_key", idempotency_key)):
+        for name, value in (
+            ("text", status.text),
+            ("spoiler_text", status.spoiler_text),
+            ("language", status.language),
+            ("idempotency_key", idempotency_key),
+        ):
             if has_nul(value):
                 raise InvalidParameterError(name, value, "text without NUL characters")
         if any(has_nul(t) for t in status.tags):
@@ -149,7 +154,7 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin, CountersMixin):
                 )
             conn.execute(
                 f"INSERT INTO statuses({STATUS_COLS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, 0, 0, 0)",
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, 0, 0, 0, %s, %s, %s, NULL)",
                 (
                     status.id,
                     status.account_id,
@@ -159,6 +164,9 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin, CountersMixin):
                     status.in_reply_to_account_id,
                     status.reblog_of_id,
                     status.created_at_ms,
+                    status.spoiler_text,
+                    status.sensitive,
+                    status.language,
                 ),
             )
             if status.tags:
@@ -222,7 +230,14 @@ class StatusesMixin(IdempotencyMixin, OutboxMixin, CountersMixin):
             ).fetchall()
             gone = {int(r[0]) for r in rows}
             ids = sorted(gone)
-            for table in ("status_tags", "mentions", "favourites", "bookmarks", "notifications"):
+            for table in (
+                "status_tags",
+                "mentions",
+                "favourites",
+                "bookmarks",
+                "notifications",
+                "status_edits",
+            ):
                 conn.execute(f"DELETE FROM {table} WHERE status_id = ANY(%s::bigint[])", (ids,))
             conn.execute(
                 "UPDATE media SET status_id = NULL WHERE status_id = ANY(%s::bigint[])", (ids,)

@@ -7,10 +7,13 @@ from twitterdesign.reference_app.storage.postgres._auth import AuthMixin
 from twitterdesign.reference_app.storage.postgres._bulk import PostgresBulk
 from twitterdesign.reference_app.storage.postgres._connection import open_pool, run_migrations
 from twitterdesign.reference_app.storage.postgres._curation import CurationMixin
+from twitterdesign.reference_app.storage.postgres._edits import StatusEditsMixin
 from twitterdesign.reference_app.storage.postgres._engagement import EngagementMixin
+from twitterdesign.reference_app.storage.postgres._filters import FiltersMixin
 from twitterdesign.reference_app.storage.postgres._graph import GraphMixin
 from twitterdesign.reference_app.storage.postgres._media import MediaMixin
 from twitterdesign.reference_app.storage.postgres._notifications import NotificationsMixin
+from twitterdesign.reference_app.storage.postgres._relations import BlocksMutesMixin
 from twitterdesign.reference_app.storage.postgres._search import SearchMixin
 from twitterdesign.reference_app.storage.postgres._sketches import SketchesMixin
 from twitterdesign.reference_app.storage.postgres._statuses import StatusesMixin
@@ -105,8 +108,11 @@ _CHECKS: tuple[tuple[str, str], ...] = (
 class PostgresStore(
     AccountsMixin,
     AuthMixin,
+    BlocksMutesMixin,
+    FiltersMixin,
     GraphMixin,
     StatusesMixin,
+    StatusEditsMixin,
     EngagementMixin,
     TimelinesMixin,
     SearchMixin,

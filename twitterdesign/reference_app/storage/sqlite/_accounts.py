@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from twitterdesign.reference_app.errors import ConflictError
-from twitterdesign.reference_app.storage._records import AccountRecord
+from twitterdesign.reference_app.storage._records import (
+    ACCOUNT_COLUMNS,
+    AccountRecord,
+    account_of_row,
+)
 from twitterdesign.reference_app.storage.sqlite._connection import (
     SQLiteConnection,
     chunks,
@@ -17,10 +22,7 @@ from twitterdesign.reference_app.storage.sqlite._connection import (
 
 __all__ = ["ACCOUNT_COLS", "SQLiteAccounts"]
 
-ACCOUNT_COLS = (
-    "id, username, display_name, note, created_at, followers_count, following_count, "
-    "statuses_count, last_status_at"
-)
+ACCOUNT_COLS = ACCOUNT_COLUMNS
 
 
 class SQLiteAccounts(SQLiteConnection):
@@ -28,7 +30,7 @@ class SQLiteAccounts(SQLiteConnection):
 
     @staticmethod
     def _account(row: Sequence[Any]) -> AccountRecord:
-        return AccountRecord(*row)
+        return account_of_row(row)
 
     def create_user(
         self, account_id: int, username: str, email: str, password_hash: str, now_ms: int
@@ -82,6 +84,38 @@ class SQLiteAccounts(SQLiteConnection):
             (like, like, limit),
         )
         return [self._account(r) for r in rows]
+
+    def update_profile(
+        self,
+        account_id: int,
+        *,
+        display_name: str,
+        note: str,
+        bot: bool,
+        discoverable: bool,
+        fields: Sequence[tuple[str, str]],
+        privacy: str,
+        sensitive: bool,
+        language: str | None,
+    ) -> AccountRecord | None:
+        """Replace the editable profile of an account (one row)."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE accounts SET display_name = ?, note = ?, bot = ?, discoverable = ?, "
+                "fields = ?, privacy = ?, sensitive = ?, language = ? WHERE id = ?",
+                (
+                    display_name,
+                    note,
+                    int(bot),
+                    int(discoverable),
+                    json.dumps([list(f) for f in fields]),
+                    privacy,
+                    int(sensitive),
+                    language,
+                    account_id,
+                ),
+            )
+        return self.get_accounts([account_id]).get(account_id)
 
     def count_accounts(self) -> int:
         """Return how many accounts exist."""

@@ -20,12 +20,22 @@ class SQLiteGraph(SQLiteConnection):
     """`GraphStore` over the shared connection: the ``follows`` table and both counters."""
 
     def follow(self, follower_id: int, followee_id: int, edge_id: int, now_ms: int) -> bool:
-        """Add an edge and bump both counters; return False if it existed."""
+        """Add an edge and bump both counters; False if it existed or a block forbids it."""
         with self._tx() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO follows(follower_id, followee_id, id, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (follower_id, followee_id, edge_id, now_ms),
+                "SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM blocks WHERE "
+                "(account_id = ? AND target_id = ?) OR (account_id = ? AND target_id = ?))",
+                (
+                    follower_id,
+                    followee_id,
+                    edge_id,
+                    now_ms,
+                    follower_id,
+                    followee_id,
+                    followee_id,
+                    follower_id,
+                ),
             )
             if cur.rowcount == 0:
                 return False

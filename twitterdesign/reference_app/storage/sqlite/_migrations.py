@@ -173,5 +173,61 @@ _V5: tuple[str, ...] = (
     "CREATE INDEX tag_follows_by_account ON tag_follows(account_id, id)",
 )
 
-MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# v6 (issue 15): status edits, profiles, blocks, mutes and filters. Edits: the columns a Mastodon
+# client edits (spoiler text, sensitivity, language), ``edited_at``, the append-only
+# history of versions, and the full-text index following an edited text.
+_V6: tuple[Migration, ...] = (
+    "ALTER TABLE statuses ADD COLUMN spoiler_text TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE statuses ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE statuses ADD COLUMN language TEXT",
+    "ALTER TABLE statuses ADD COLUMN edited_at INTEGER",
+    """CREATE TABLE status_edits (
+        id INTEGER PRIMARY KEY,
+        status_id INTEGER NOT NULL,
+        account_id INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        spoiler_text TEXT NOT NULL,
+        sensitive INTEGER NOT NULL,
+        language TEXT,
+        media_ids TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL)""",
+    "CREATE INDEX status_edits_by_status ON status_edits(status_id, id)",
+    """CREATE TRIGGER statuses_fts_update AFTER UPDATE OF text ON statuses BEGIN
+        INSERT INTO statuses_fts(statuses_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO statuses_fts(rowid, text) VALUES (new.id, new.text);
+        END""",
+    # The profile a client edits with update_credentials (``fields``: a JSON list of
+    # [name, value] pairs) and the posting defaults of ``source``.
+    "ALTER TABLE accounts ADD COLUMN bot INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE accounts ADD COLUMN discoverable INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE accounts ADD COLUMN fields TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE accounts ADD COLUMN privacy TEXT NOT NULL DEFAULT 'public'",
+    "ALTER TABLE accounts ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE accounts ADD COLUMN language TEXT",
+    # Blocks and mutes: one edge per (account, target), with its own id for paging.
+    """CREATE TABLE blocks (
+        account_id INTEGER NOT NULL, target_id INTEGER NOT NULL,
+        id INTEGER NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, target_id)) WITHOUT ROWID""",
+    "CREATE INDEX blocks_by_target ON blocks(target_id, account_id)",
+    "CREATE INDEX blocks_by_account ON blocks(account_id, id)",
+    """CREATE TABLE mutes (
+        account_id INTEGER NOT NULL, target_id INTEGER NOT NULL,
+        id INTEGER NOT NULL UNIQUE, notifications INTEGER NOT NULL,
+        expires_at INTEGER, created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, target_id)) WITHOUT ROWID""",
+    "CREATE INDEX mutes_by_account ON mutes(account_id, id)",
+    # Content filters (v2) and their keywords; ``context`` is space-separated.
+    """CREATE TABLE filters (
+        id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, title TEXT NOT NULL,
+        context TEXT NOT NULL, action TEXT NOT NULL, expires_at INTEGER,
+        created_at INTEGER NOT NULL)""",
+    "CREATE INDEX filters_by_account ON filters(account_id, id)",
+    """CREATE TABLE filter_keywords (
+        id INTEGER PRIMARY KEY, filter_id INTEGER NOT NULL, keyword TEXT NOT NULL,
+        whole_word INTEGER NOT NULL)""",
+    "CREATE INDEX filter_keywords_by_filter ON filter_keywords(filter_id, id)",
+)
+
+MIGRATIONS: tuple[tuple[Migration, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """Every schema version's steps, oldest first: SQL, or a function run on the connection."""

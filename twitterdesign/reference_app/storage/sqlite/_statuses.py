@@ -23,7 +23,8 @@ __all__ = ["SQLiteStatuses"]
 
 _STATUS_COLS = (
     "id, account_id, text, visibility, in_reply_to_id, in_reply_to_account_id, reblog_of_id, "
-    "created_at, replies_count, reblogs_count, favourites_count, views_count"
+    "created_at, replies_count, reblogs_count, favourites_count, views_count, "
+    "spoiler_text, sensitive, language, edited_at"
 )
 
 
@@ -50,7 +51,7 @@ class SQLiteStatuses(SQLiteConnection):
                     if existing is not None:
                         return existing, False
             conn.execute(
-                f"INSERT INTO statuses({_STATUS_COLS}) VALUES ({qmarks(12)})",
+                f"INSERT INTO statuses({_STATUS_COLS}) VALUES ({qmarks(16)})",
                 (
                     status.id,
                     status.account_id,
@@ -64,6 +65,10 @@ class SQLiteStatuses(SQLiteConnection):
                     0,
                     0,
                     0,
+                    status.spoiler_text,
+                    int(status.sensitive),
+                    status.language,
+                    None,
                 ),
             )
             conn.executemany(
@@ -153,6 +158,7 @@ class SQLiteStatuses(SQLiteConnection):
                 conn.execute("DELETE FROM favourites WHERE status_id = ?", (sid,))
                 conn.execute("DELETE FROM bookmarks WHERE status_id = ?", (sid,))
                 conn.execute("DELETE FROM notifications WHERE status_id = ?", (sid,))
+                conn.execute("DELETE FROM status_edits WHERE status_id = ?", (sid,))
                 conn.execute("UPDATE media SET status_id = NULL WHERE status_id = ?", (sid,))
                 conn.execute("DELETE FROM statuses WHERE id = ?", (sid,))
                 conn.execute(
@@ -191,7 +197,7 @@ class SQLiteStatuses(SQLiteConnection):
                 f"FROM statuses s WHERE s.id IN ({qmarks(len(chunk))})",
                 chunk,
             )
-            with_media = [r[0] for r in rows if r[14]]
+            with_media = [r[0] for r in rows if r[18]]
             media: dict[int, list[MediaRecord]] = {}
             if with_media:
                 for mrow in self._q(
@@ -214,9 +220,13 @@ class SQLiteStatuses(SQLiteConnection):
                     r[9],
                     r[10],
                     r[11],
-                    tags=tuple(sorted(r[12].split(" "))) if r[12] else (),
-                    mention_ids=tuple(sorted(int(m) for m in r[13].split(" "))) if r[13] else (),
+                    tags=tuple(sorted(r[16].split(" "))) if r[16] else (),
+                    mention_ids=tuple(sorted(int(m) for m in r[17].split(" "))) if r[17] else (),
                     media=tuple(media.get(r[0], ())),
+                    spoiler_text=r[12],
+                    sensitive=bool(r[13]),
+                    language=r[14],
+                    edited_at_ms=r[15],
                 )
         return out
 

@@ -7,11 +7,14 @@ from twitterdesign.reference_app.storage.sqlite._accounts import SQLiteAccounts
 from twitterdesign.reference_app.storage.sqlite._auth import SQLiteAuth
 from twitterdesign.reference_app.storage.sqlite._bulk import SQLiteBulk
 from twitterdesign.reference_app.storage.sqlite._curation import SQLiteCuration
+from twitterdesign.reference_app.storage.sqlite._edits import SQLiteStatusEdits
 from twitterdesign.reference_app.storage.sqlite._engagement import SQLiteEngagement
+from twitterdesign.reference_app.storage.sqlite._filters import SQLiteFilters
 from twitterdesign.reference_app.storage.sqlite._graph import SQLiteGraph
 from twitterdesign.reference_app.storage.sqlite._media import SQLiteMedia
 from twitterdesign.reference_app.storage.sqlite._notifications import SQLiteNotifications
 from twitterdesign.reference_app.storage.sqlite._outbox import SQLiteOutbox
+from twitterdesign.reference_app.storage.sqlite._relations import SQLiteBlocksMutes
 from twitterdesign.reference_app.storage.sqlite._search import SQLiteSearch
 from twitterdesign.reference_app.storage.sqlite._sketches import SQLiteSketches
 from twitterdesign.reference_app.storage.sqlite._statuses import SQLiteStatuses
@@ -23,6 +26,9 @@ class SQLiteStore(
     SQLiteAccounts,
     SQLiteAuth,
     SQLiteGraph,
+    SQLiteBlocksMutes,
+    SQLiteFilters,
+    SQLiteStatusEdits,
     SQLiteStatuses,
     SQLiteEngagement,
     SQLiteMedia,
