@@ -35,6 +35,8 @@ LIVE_MS = 5_000
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    # One worker runs the whole module: its people sign up, follow and post in order.
+    pytest.mark.xdist_group("web_client"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
 

@@ -27,6 +27,7 @@ from twitterdesign.reference_app.services import (
     Unprocessable,
     scope_allows,
 )
+from twitterdesign.reference_app.services._request_scope import request_scope
 from twitterdesign.reference_app.storage import Page
 
 __all__ = [
@@ -92,12 +93,16 @@ def off_loop_if_blocking(
     if "request" not in signature.parameters:
         raise TypeError(f"{endpoint.__qualname__} needs a request parameter")
 
+    def scoped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with request_scope():  # answers kept for this request only (a viewer's filters)
+            return endpoint(*args, **kwargs)
+
     @functools.wraps(endpoint)
     async def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         request: Request = kwargs["request"]  # type: ignore[assignment]
         if request.app.state.blocking_io:
-            return await run_in_threadpool(endpoint, *args, **kwargs)
-        return endpoint(*args, **kwargs)
+            return await run_in_threadpool(scoped, *args, **kwargs)
+        return scoped(*args, **kwargs)
 
     run.__signature__ = signature  # type: ignore[attr-defined]
     return run

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from twitterdesign.ids import Snowflake
 from twitterdesign.reference_app.errors import NotFound, Unprocessable
+from twitterdesign.reference_app.services._request_scope import memoized
 from twitterdesign.reference_app.storage import (
     FilterKeywordRecord,
     FilterRecord,
@@ -188,11 +189,9 @@ class FilterService:
         if viewer is None:
             return FilterMatcher([], self._store.get_statuses)
         now = self._now()
-        live = [
-            f
-            for f in self._store.filters_of(viewer)
-            if f.expires_at_ms is None or f.expires_at_ms > now
-        ]
+        # Read once per request: hiding and then rendering the warnings both need them.
+        stored = memoized(("filters_of", viewer), lambda: self._store.filters_of(viewer))
+        live = [f for f in stored if f.expires_at_ms is None or f.expires_at_ms > now]
         return FilterMatcher(live, self._store.get_statuses)
 
     def drop_hidden(
