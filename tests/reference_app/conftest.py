@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.reference_app._engines import ENGINES, engine_settings, settle
+from tests.reference_app._engines import ENGINES, as_env, engine_params, engine_settings, settle
 from tests.reference_app._entities import check_response
+from tests.reference_app._live import live_server
 from tests.reference_app.storage_pg._postgres import drop_schema, new_schema_name, require_postgres
 from twitterdesign.reference_app import Settings, create_app
 
@@ -184,6 +185,19 @@ def app_factory(tmp_path: Path, engine: str) -> Iterator[Callable[..., Api]]:
 @pytest.fixture
 def api(app_factory: Callable[..., Api]) -> Api:
     return app_factory()
+
+
+@pytest.fixture(scope="module", params=engine_params())
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A real ``twitterdesign serve`` on loopback in each storage mode (embedded SQLite,
+    and the cluster's PostgreSQL + Redis + worker), shared by a module's client tests."""
+    with (
+        engine_settings(request.param) as mode,
+        live_server(tmp_path_factory.mktemp("live-server"), **as_env(mode)) as url,
+    ):
+        yield url
 
 
 @pytest.fixture

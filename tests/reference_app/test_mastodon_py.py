@@ -5,30 +5,16 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.reference_app._engines import as_env, engine_params, engine_settings
 from tests.reference_app._images import png
-from tests.reference_app._live import live_server
 
 mastodon = pytest.importorskip("mastodon")
 Mastodon = mastodon.Mastodon
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module", params=engine_params())
-def server(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[str]:
-    with (
-        engine_settings(request.param) as mode,
-        live_server(tmp_path_factory.mktemp("mastodon-py"), **as_env(mode)) as url,
-    ):
-        yield url
 
 
 def _user(url: str, client_id: str, client_secret: str, name: str) -> object:

@@ -4,29 +4,15 @@ filters — the calls its users make daily — in both storage modes."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from tests.reference_app._engines import as_env, engine_params, engine_settings
-from tests.reference_app._live import live_server
 
 mastodon = pytest.importorskip("mastodon")
 Mastodon = mastodon.Mastodon
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module", params=engine_params())
-def server(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[str]:
-    with (
-        engine_settings(request.param) as mode,
-        live_server(tmp_path_factory.mktemp("mastodon-py-m15"), **as_env(mode)) as url,
-    ):
-        yield url
 
 
 @pytest.fixture(scope="module")

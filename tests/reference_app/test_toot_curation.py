@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.reference_app._engines import as_env, engine_params, engine_settings
-from tests.reference_app._live import live_server
+from tests.reference_app._live import live_server, register_user
 
 pexpect = pytest.importorskip("pexpect")
 pytest.importorskip("toot")
@@ -22,36 +22,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def _register(url: str, name: str, password: str) -> str:
-    """Register ``name`` through the API; return a user token for it."""
-    app = httpx.post(
-        f"{url}/api/v1/apps",
-        data={
-            "client_name": "setup",
-            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "scopes": "read write",
-        },
-    ).json()
-    token = httpx.post(
-        f"{url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "scope": "read write",
-        },
-    ).json()["access_token"]
-    reply = httpx.post(
-        f"{url}/api/v1/accounts",
-        headers={"Authorization": f"Bearer {token}"},
-        data={
-            "username": name,
-            "email": f"{name}@example.org",
-            "password": password,
-            "agreement": "true",
-        },
-    )
-    assert reply.status_code == 200, reply.text
-    return str(reply.json()["access_token"])
+    """Register ``name`` through the public API; return a user token for it."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        header = register_user(client, name, password=password)
+    return header["Authorization"].removeprefix("Bearer ")
 
 
 def _login(url: str, env: dict[str, str], email: str, password: str) -> None:

@@ -21,9 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reference_app._engines import as_env, engine_params, engine_settings
 from tests.reference_app._images import encode
-from tests.reference_app._live import live_server, register_user
+from tests.reference_app._live import register_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,22 +34,8 @@ LIVE_MS = 5_000
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    # One worker runs the whole module: its people sign up, follow and post in order.
-    pytest.mark.xdist_group("web_client"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module", params=engine_params())
-def server(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[str]:
-    """A real server in each storage mode: embedded SQLite, and the cluster's stores."""
-    with (
-        engine_settings(request.param) as mode,
-        live_server(tmp_path_factory.mktemp("web-data"), **as_env(mode)) as url,
-    ):
-        yield url
 
 
 @pytest.fixture(scope="module")
