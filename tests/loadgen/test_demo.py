@@ -154,15 +154,32 @@ def test_a_server_that_is_not_there_is_one_clear_error() -> None:
 
 @pytest.mark.slow
 def test_demo_cluster_replays_against_postgresql_redis_and_workers() -> None:
+    import psycopg
+
     from tests.reference_app.storage._redis import REDIS_URL, require_redis
     from tests.reference_app.storage_pg._postgres import POSTGRES_URL, require_postgres
 
     require_postgres()
     require_redis()
+
+    def schemas_and_public_tables() -> tuple[set[str], set[str]]:
+        with psycopg.connect(POSTGRES_URL) as conn:
+            schemas = {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace")}
+            public = {
+                r[0]
+                for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            }
+        return {s for s in schemas if s.startswith("td_scratch_")}, public
+
+    scratch_before, public_before = schemas_and_public_tables()
     report = _demo_json(
         *("--cluster", "--database-url", POSTGRES_URL, "--cache-url", REDIS_URL),
         *("--users", "30", "--requests", "100"),
     )
+    # Everything happened in a scratch schema, now gone: the URL's own schema is untouched.
+    scratch_after, public_after = schemas_and_public_tables()
+    assert public_after == public_before
+    assert scratch_after <= scratch_before
     assert report["cluster"] == {"apps": 2, "workers": 1}
     assert report["replay_requests"] == 100
     assert sum(e["errors"] for e in report["endpoints"]) == 0

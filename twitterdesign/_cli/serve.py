@@ -317,8 +317,10 @@ def _demo_server(
                 scratch_state,
             )
 
-            check_cluster_urls(settings.replace(database_url=database_url, cache_url=cache_url))
+            # Checked (and migrated) inside the scratch schema: the demo writes nothing
+            # outside it, not even the schema of the database the URL names.
             db, cache = stack.enter_context(scratch_state(database_url, cache_url))
+            check_cluster_urls(settings.replace(database_url=db, cache_url=cache))
             server = ClusterProcess(
                 settings.replace(database_url=db, cache_url=cache),
                 apps=apps,
