@@ -100,6 +100,8 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TWITTERDESIGN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 HOME_PATH = "/api/v1/timelines/home?limit=20"
+# The ranked home timeline's first page (issue 20; benchmarks/app_ranked_bench.py).
+TOP_PATH = "/api/v1/timelines/home?limit=20&order=top"
 # The app's cheapest route: every middleware, routing and a JSON answer, no store access.
 FLOOR_PATH = "/api/v1/custom_emojis"
 ENDPOINTS = ("home", "post", "floor")
@@ -232,9 +234,15 @@ def wrk(
     threads: int,
 ) -> dict[str, float]:
     """Run wrk once; return requests/s, p50/p99 in ms, requests and non-2xx/socket errors."""
-    path = {"hello": "/hello", "home": HOME_PATH, "post": "/api/v1/statuses", "floor": FLOOR_PATH}[
-        mode
-    ]
+    path = {
+        "hello": "/hello",
+        "home": HOME_PATH,
+        "top": TOP_PATH,
+        "post": "/api/v1/statuses",
+        "floor": FLOOR_PATH,
+    }[mode]
+    # The Lua script knows hello (a plain GET), home (a GET with a token) and post.
+    lua_mode = {"floor": "hello", "top": "home"}.get(mode, mode)
     nonce = uuid.uuid4().hex[:10]
     cmd = [
         "wrk",
@@ -247,7 +255,7 @@ def wrk(
         str(LUA),
         f"http://127.0.0.1:{port}{path}",
         "--",
-        "hello" if mode == "floor" else mode,  # the floor is a plain GET, like hello
+        lua_mode,
         str(tokens_file or ""),
         nonce,
     ]
