@@ -116,7 +116,7 @@ const NAMES = [["favourites", "Likes"], ["reblogs", "Reblogs"], ["replies", "Rep
 function counters(c) {
   const deferred = c.mode === "deferred";
   const list = (values, extra) => h("td", { class: "list" },
-    values.length ? `${values.join(", ")}${extra || ""}` : "—");
+    values.length ? `${values.join(" ")}${extra || ""}` : "—");
   const rows = NAMES.map(([key, label]) => {
     const p = c[key];
     return h("tr", { dataset: { counter: key } },
@@ -125,7 +125,7 @@ function counters(c) {
       h("td", {}, String(p.stored)),
       list(p.shards),
       h("td", {}, String(p.in_flight)),
-      list(p.buffered, p.unbatched ? ` (+${p.unbatched} not batched yet)` : ""));
+      list(p.buffered, p.unbatched ? `, +${p.unbatched} not batched yet` : ""));
   });
   const how = deferred
     ? "The cluster's sharded counters: each like, reblog, reply or batch of views is added to one of the Redis shards (picked at random, so one hot post's likes never meet on one key); a worker flushes the shards' sums into the database column in batches."
