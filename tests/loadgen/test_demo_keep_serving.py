@@ -1,4 +1,5 @@
-"""``twitterdesign demo --keep-serving`` ends by pointing at the web client and a login."""
+"""``twitterdesign demo --keep-serving`` ends by pointing at the web client and a login,
+with the teaching endpoint behind the client's "How it works" panel turned on."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_keep_serving_prints_the_web_client_url_and_a_login_that_works() -> None
         lines: list[str] = []
         for line in proc.stderr:
             lines.append(line)
-            if line.startswith("Demo login:"):
+            if line.startswith("The debug API is on"):
                 break
         said = "".join(lines)
         url = re.search(r"Open the web client: (http://127\.0\.0\.1:\d+/)\n", said)
@@ -58,6 +59,15 @@ def test_keep_serving_prints_the_web_client_url_and_a_login_that_works() -> None
             },
         )
         assert token.status_code == 200, token.text
+        # A teaching demo: the "How it works" endpoint answers, and the client is told.
+        assert client.get("/api/v2/instance").json()["twitterdesign"] == {"debug_api": True}
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        posts = client.get("/api/v1/timelines/public?limit=1", headers=auth).json()
+        assert posts, "the demo posted nothing public"
+        trace = client.get(f"/lesson/v1/debug/statuses/{posts[0]['id']}", headers=auth)
+        assert trace.status_code == 200, trace.text
+        assert trace.json()["id"] == posts[0]["id"]
+        assert trace.json()["fanout"]["delivery"] in ("push", "pull")
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -446,6 +446,64 @@ class Token(Entity):
     created_at: int
 
 
+class DebugAccount(Entity):
+    id: str
+    acct: str
+
+
+class DebugAudience(Entity):
+    count: int = PydanticField(ge=0)
+    accounts: list[DebugAccount] = PydanticField(max_length=20)
+
+
+class DebugFanout(Entity):
+    policy: str
+    threshold: int
+    author: DebugAccount
+    author_followers: int = PydanticField(ge=0)
+    author_pulled: bool
+    delivery: str = PydanticField(pattern="^(push|pull)$")
+    author_timeline: bool
+    followers_checked: int = PydanticField(ge=0)
+    pushed_to: DebugAudience
+    merged_at_read: DebugAudience
+
+
+class DebugCounter(Entity):
+    total: int = PydanticField(ge=0)
+    stored: int
+    shards: list[int]
+    in_flight: int
+    buffered: list[int]
+    unbatched: int = PydanticField(ge=0)
+
+
+class DebugCounters(Entity):
+    mode: str = PydanticField(pattern="^(inline|deferred)$")
+    favourites: DebugCounter
+    reblogs: DebugCounter
+    replies: DebugCounter
+    views: DebugCounter
+
+
+class DebugSnowflake(Entity):
+    timestamp_ms: int
+    worker_id: int = PydanticField(ge=0, le=1023)
+    sequence: int = PydanticField(ge=0, le=4095)
+    created_at: datetime
+    epoch_ms: int
+
+
+class StatusInternals(Entity):
+    """Not Mastodon's: the body of ``GET /lesson/v1/debug/statuses/:id`` (the web client's
+    "How it works" panel), as ``docs/tutorials/web-client.md`` describes it."""
+
+    id: str
+    snowflake: DebugSnowflake
+    fanout: DebugFanout
+    counters: DebugCounters
+
+
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
@@ -537,6 +595,7 @@ ENTITY_OF_ROUTE: list[tuple[str, str, Any]] = [
     ("POST", r"/api/v1/filters", V1Filter),
     ("GET", rf"/api/v1/filters/{_ID}", V1Filter),
     ("PUT", rf"/api/v1/filters/{_ID}", V1Filter),
+    ("GET", rf"/lesson/v1/debug/statuses/{_ID}", StatusInternals),
 ]
 """(method, path pattern, entity) of the routes whose bodies are checked; first match wins."""
 
@@ -555,11 +614,18 @@ def check_response(response: httpx.Response) -> None:
     """Validate an API response's JSON body against its documented entity.
 
     Errors (4xx, 5xx) must be an Error entity; successes the route's entity. Event
-    streams, non-JSON bodies and routes not in `ENTITY_OF_ROUTE` are not checked.
+    streams, non-JSON bodies and routes not in `ENTITY_OF_ROUTE` are not checked; of the
+    lesson's own API (``/lesson/``) only the routes listed there are.
     """
     if "application/json" not in response.headers.get("content-type", ""):
         return
     path = response.request.url.path
+    if path.startswith("/lesson/"):
+        entity = entity_for(response.request.method, path)
+        if entity is not None:
+            response.read()
+            validate(Error if response.status_code >= 400 else entity, response.content)
+        return
     if not (path.startswith("/api/") or path.startswith("/oauth/")):
         return
     response.read()

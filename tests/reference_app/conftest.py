@@ -192,10 +192,15 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[str]:
     """A real ``twitterdesign serve`` on loopback in each storage mode (embedded SQLite,
-    and the cluster's PostgreSQL + Redis + worker), shared by a module's client tests."""
+    and the cluster's PostgreSQL + Redis + worker), shared by a module's client tests.
+
+    A module's ``SERVER_ENV`` (a dict of ``TWITTERDESIGN_*`` variables), if it has one,
+    is added to the server's environment (the web client's module turns the debug API on).
+    """
+    extra = dict(getattr(request.module, "SERVER_ENV", {}))
     with (
         engine_settings(request.param) as mode,
-        live_server(tmp_path_factory.mktemp("live-server"), **as_env(mode)) as url,
+        live_server(tmp_path_factory.mktemp("live-server"), **as_env(mode), **extra) as url,
     ):
         yield url
 

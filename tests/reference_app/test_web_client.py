@@ -3,7 +3,8 @@
 Two (and for the privacy check three) browser contexts use the real ``twitterdesign
 serve`` process, in each storage mode, the way people do: sign up, sign in through the
 OAuth page with PKCE, follow, post, watch the post arrive live, like it, reply, search
-for it. Screenshots go to ``test-artifacts/web-client/`` (the docs' tutorial uses copies
+for it, open a post's "How it works" panel, switch the home timeline between Latest and
+Top. Screenshots go to ``test-artifacts/web-client/`` (the docs' tutorial uses copies
 of them); an axe-core scan checks the screens, light and dark, for serious accessibility
 problems.
 """
@@ -15,6 +16,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import pytest
 
 from tests.reference_app._images import encode
 from tests.reference_app._live import register_user
+from twitterdesign.ids import DEFAULT_EPOCH_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,6 +33,9 @@ ARTIFACTS = ROOT / "test-artifacts" / "web-client"
 PASSWORD = "web client password"
 # Generous waits, not timing claims: a live post normally shows within a fraction of a second.
 LIVE_MS = 5_000
+
+# The shared ``server`` fixture adds these: the "How it works" panel needs the debug API.
+SERVER_ENV = {"TWITTERDESIGN_DEBUG_API_ENABLED": "true"}
 
 pytestmark = [
     pytest.mark.browser,
@@ -205,6 +211,135 @@ def test_search_finds_the_post_and_its_hashtag(people: dict[str, Person]) -> Non
     bob.page.get_by_role("link", name="#zebracorns").first.click()
     bob.page.get_by_role("heading", name="#zebracorns").wait_for()
     _status(bob.page, "Hello from alice").wait_for()
+    assert bob.errors == []
+
+
+def test_how_it_works_shows_the_fan_out_counters_and_decoded_id(
+    people: dict[str, Person],
+) -> None:
+    bob = people["bob"]
+    page = bob.page
+    bob.go("/home")
+    post = _status(page, "Hello from alice").first
+    post.wait_for()
+    status_id = int(post.get_attribute("data-shown-id") or "0")
+    likes = post.locator("button.fav .n").inner_text()
+    reblogs = post.locator("button.boost .n").inner_text()
+    views = int(post.locator(".views").inner_text().split()[0])
+    toggle = post.get_by_role("button", name="How it works")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.focus()
+    page.keyboard.press("Enter")  # keyboard-operable
+    panel = post.get_by_role("region", name="How it works")
+    panel.locator("table").wait_for()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert toggle.get_attribute("aria-controls") == panel.get_attribute("id")
+    # The id, decoded by the lesson's layout: 41 bits of ms since the epoch, 10 of
+    # worker, 12 of sequence.
+    when = panel.locator(".snowflake time").get_attribute("datetime") or ""
+    assert round(datetime.fromisoformat(when).timestamp() * 1000) == (
+        (status_id >> 22) + DEFAULT_EPOCH_MS
+    )
+    assert panel.locator(".snowflake .worker").inner_text() == str((status_id >> 12) & 1023)
+    assert panel.locator(".snowflake .sequence").inner_text() == str(status_id & 4095)
+    # The counters add up to what the status shows (views only grow after the render).
+    row = panel.locator("tr[data-counter='favourites'] .total")
+    assert row.inner_text() == likes == "1"
+    assert panel.locator("tr[data-counter='reblogs'] .total").inner_text() == reblogs == "1"
+    assert int(panel.locator("tr[data-counter='views'] .total").inner_text()) >= views
+    # bob follows alice and reads his home: the fan-out pushed it into his timeline.
+    assert "@bob" in panel.locator(".fanout .pushed + .who").inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 1400})  # the post and panel in view,
+    post.evaluate("el => el.scrollIntoView({block: 'center'})")  # clear of the sticky bar
+    post.screenshot(path=str(ARTIFACTS / "how-it-works-desktop.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # Escape from inside closes it and gives the keyboard back to its button.
+    panel.get_by_role("region", name="Counters, part by part").focus()
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.textContent") == "How it works"
+    assert bob.errors == []
+
+
+def test_how_it_works_is_offered_only_when_the_server_says_so(
+    people: dict[str, Person],
+) -> None:
+    bob = people["bob"]
+    page = bob.page
+
+    def without_debug(route: Any) -> None:
+        reply = route.fetch()
+        body = reply.json()
+        body["twitterdesign"] = {"debug_api": False}
+        route.fulfill(response=reply, json=body)
+
+    page.route("**/api/v2/instance", without_debug)
+    try:
+        bob.go("/home")
+        _status(page, "Hello from alice").first.wait_for()
+        assert page.get_by_role("button", name="How it works").count() == 0
+    finally:
+        page.unroute_all()
+    bob.go("/home")
+    _status(page, "Hello from alice").first.get_by_role("button", name="How it works").wait_for()
+    assert bob.errors == []
+
+
+def _order(page: Any, *texts: str) -> list[str]:
+    """Which of ``texts`` the home feed shows, top to bottom (waiting for them all)."""
+    for text in texts:
+        _status(page, text).first.wait_for()
+    shown = page.locator("article.status:not(.reblog) .content").all_inner_texts()
+    return [t for line in shown for t in texts if t in line]
+
+
+def test_latest_or_top_orders_home_and_the_choice_is_kept(
+    people: dict[str, Person], server: str
+) -> None:
+    bob = people["bob"]
+    page = bob.page
+    bob.go("/home")
+    page.get_by_role("heading", name="Home").wait_for()
+    token = page.evaluate("localStorage.getItem('td.token')")
+    bob_auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server, timeout=30) as client:
+        erin = register_user(client, "erin")
+        frank = register_user(client, "frank")
+        erin_id = client.get("/api/v1/accounts/verify_credentials", headers=erin).json()["id"]
+        assert client.post(f"/api/v1/accounts/{erin_id}/follow", headers=bob_auth).is_success
+        liked = client.post("/api/v1/statuses", headers=erin, data={"status": "ranked older"})
+        quiet = client.post("/api/v1/statuses", headers=erin, data={"status": "ranked newer"})
+        assert int(liked.json()["id"]) < int(quiet.json()["id"])
+        for who in (bob_auth, frank):
+            favourited = client.post(
+                f"/api/v1/statuses/{liked.json()['id']}/favourite", headers=who
+            )
+            assert favourited.is_success, favourited.text
+    try:
+        bob.go("/home")
+        latest = page.get_by_role("radio", name="Latest")
+        assert latest.is_checked()
+        assert _order(page, "ranked older", "ranked newer") == ["ranked newer", "ranked older"]
+        page.get_by_role("radio", name="Top").check()
+        page.get_by_role("feed", name="Home, top posts").wait_for()
+        assert _order(page, "ranked older", "ranked newer") == ["ranked older", "ranked newer"]
+        # The choice stays while navigating.
+        page.get_by_role("link", name="Public").click()
+        page.get_by_role("heading", name="Public").wait_for()
+        page.get_by_role("link", name="Home").click()
+        page.get_by_role("feed", name="Home, top posts").wait_for()
+        assert page.get_by_role("radio", name="Top").is_checked()
+        assert _order(page, "ranked older", "ranked newer") == ["ranked older", "ranked newer"]
+        # With the keyboard: arrows move between the two choices.
+        page.get_by_role("radio", name="Top").focus()
+        page.keyboard.press("ArrowLeft")
+        page.get_by_role("feed", name="Home", exact=True).wait_for()
+        assert latest.is_checked()
+        assert _order(page, "ranked older", "ranked newer") == ["ranked newer", "ranked older"]
+    finally:
+        page.evaluate("localStorage.setItem('td.homeOrder', 'latest')")
     assert bob.errors == []
 
 
@@ -485,6 +620,11 @@ def test_axe_finds_no_serious_violations(
             person.page.locator("main h1").wait_for()
             if wait_text:
                 _status(person.page, wait_text).first.wait_for()
+            if route == "/home":  # with a "How it works" panel open
+                _status(person.page, wait_text).first.get_by_role(
+                    "button", name="How it works"
+                ).click()
+                person.page.locator(".internals table").first.wait_for()
             person.page.add_script_tag(path=str(script))
             result = person.page.evaluate(
                 "axe.run(document, {resultTypes: ['violations']})"

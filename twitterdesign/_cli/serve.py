@@ -32,6 +32,7 @@ _HELP = (
     "  twitterdesign serve --port 3000 --data-dir ./tw-data\n\n"
     "  twitterdesign serve --workers 4 --balancer peak-ewma  # client-side balancing\n\n"
     "  twitterdesign serve --database-url postgresql://tw@db:5432/tw?schema=tw\n\n"
+    '  twitterdesign serve --debug-api    # the web client\'s "How it works" panel\n\n'
     "  curl http://127.0.0.1:8000/api/v1/instance"
 )
 
@@ -95,6 +96,16 @@ def serve_command(
             help="Front policy with --workers: p2c, peak-ewma, round-robin, least-loaded.",
         ),
     ] = "p2c",
+    debug_api: Annotated[
+        bool,
+        typer.Option(
+            "--debug-api",
+            help="Serve the read-only teaching endpoint /lesson/v1/debug/statuses/{id} "
+            '(the web client\'s "How it works" panel: fan-out, sharded counters, '
+            "Snowflake id) \\[default: off, or TWITTERDESIGN_DEBUG_API_ENABLED].",
+            show_default=False,
+        ),
+    ] = False,
 ) -> None:
     """Run the reference app until interrupted."""
     from twitterdesign.errors import InvalidParameterError
@@ -107,6 +118,7 @@ def serve_command(
             database_url=database_url,
             cache_url=cache_url,
             blob_url=blob_url,
+            debug_api_enabled=True if debug_api else None,
         )
         _check_database(settings)
     except InvalidParameterError as exc:
@@ -120,6 +132,13 @@ def serve_command(
     err_console().print(
         f"twitterdesign: serving on http://{host}:{port} ({mode}; {where}); Ctrl-C stops"
     )
+    if settings.debug_api_enabled:
+        err_console().print(
+            "twitterdesign: the debug API is on (/lesson/v1/debug/statuses/{id}, the web "
+            'client\'s "How it works" panel); it shows who follows whom and whose home '
+            "timeline holds what: keep it off on a server the public uses",
+            soft_wrap=True,
+        )
     if workers > 1:
         from twitterdesign.reference_app.front import run_multiprocess
 
@@ -173,7 +192,8 @@ _DEMO_HELP = (
     "Examples:\n\n"
     "  twitterdesign demo\n\n"
     "  twitterdesign demo --users 500 --requests 2000 --json > demo.json\n\n"
-    "  twitterdesign demo --keep-serving             # then open the web client it prints\n\n"
+    "  twitterdesign demo --keep-serving             # then open the web client it prints\n"
+    '                                                # (with its "How it works" panel)\n\n'
     "  twitterdesign demo --cluster --database-url postgresql://127.0.0.1/test\n"
     "                                                # PostgreSQL + Redis + workers + front"
 )
@@ -208,6 +228,15 @@ def demo_command(
         bool, typer.Option("--keep-serving", help="Leave the server up after the report.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    debug_api: Annotated[
+        bool | None,
+        typer.Option(
+            "--debug-api/--no-debug-api",
+            help="Serve the teaching endpoint /lesson/v1/debug/statuses/{id} (the web "
+            'client\'s "How it works" panel) \\[default: on with --keep-serving].',
+            show_default=False,
+        ),
+    ] = None,
     cluster: Annotated[
         bool,
         typer.Option(
@@ -256,6 +285,8 @@ def demo_command(
             argon2_time_cost=1,
             argon2_memory_kib=1024,
             fanout_threshold=config.fanout_threshold,
+            # A teaching demo kept up for a person to explore: show how each post moved.
+            debug_api_enabled=keep_serving if debug_api is None else debug_api,
         )
         server = _demo_server(
             stack, settings, port, cluster, apps, workers, database_url, cache_url
@@ -287,6 +318,13 @@ def demo_command(
                     "celebrities, has that password)",
                     soft_wrap=True,
                 )
+                if settings.debug_api_enabled:
+                    err_console().print(
+                        'The debug API is on: open "How it works" under any post to see '
+                        "whose home timelines it was pushed to, its sharded counters and "
+                        f"its Snowflake id ({server.base_url}/lesson/v1/debug/statuses/<id>)",
+                        soft_wrap=True,
+                    )
                 with contextlib.suppress(KeyboardInterrupt):
                     server.wait()
         finally:

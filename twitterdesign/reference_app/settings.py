@@ -127,6 +127,11 @@ class Settings:
             proxy on the loopback interface (the multi-process front sets it).
         argon2_time_cost: Argon2id iterations for password hashes.
         argon2_memory_kib: Argon2id memory for password hashes.
+        debug_api_enabled: Serve the read-only teaching endpoint
+            ``GET /lesson/v1/debug/statuses/{id}`` (how a status was fanned out, its
+            sharded counters, its Snowflake id decoded; the web client's "How it works"
+            panel). Off by default: the route then answers 404 like any unknown path.
+            ``twitterdesign demo --keep-serving`` turns it on.
 
     Examples:
         >>> Settings(data_dir="/tmp/tw").database_path.name
@@ -174,6 +179,7 @@ class Settings:
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
+    debug_api_enabled: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))

@@ -6,6 +6,7 @@ The whole path (outbox → shards → PostgreSQL) is in ``test_deferred_counters
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +17,8 @@ from tests.reference_app.storage._redis import REDIS_URL, delete_prefix, new_pre
 from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.storage import CounterDeltas, CounterEvent
 from twitterdesign.reference_app.storage.redis import RedisStatusCounters
+
+_RUNS = itertools.count()
 
 
 @pytest.fixture
@@ -144,3 +147,54 @@ def test_shards_plus_flushed_batches_equal_the_events_once_each(
     finally:
         delete_prefix(prefix)
         counters.close()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    events=st.lists(
+        st.tuples(st.sampled_from(["favourites", "reblogs", "replies"]), st.sampled_from([1, -1])),
+        max_size=12,
+    ),
+    views=st.lists(st.integers(1, 5), max_size=5),
+    flush_at=st.none() | st.integers(0, 12),
+)
+def test_shard_values_split_what_unflushed_sums(
+    counters: RedisStatusCounters,
+    events: list[tuple[str, int]],
+    views: list[int],
+    flush_at: int | None,
+) -> None:
+    """Property: shard by shard, plus the in-flight batch, the values add up to what
+    `unflushed` reports for the status, wherever a flush started."""
+    sid = 40 + len(events)  # statuses repeat across examples: compare with `before`
+    run = next(_RUNS)  # event keys never repeat (a repeated key counts once, by design)
+    before = counters.unflushed([sid])
+    for i, (name, delta) in enumerate(events):
+        if flush_at == i:
+            counters.begin_flush(f"flush-{run}")
+        counters.apply_events([CounterEvent(f"e:{run}:{i}:{name}:{delta}", sid, name, delta)])
+    for n in views:
+        counters.add_views({sid: n})
+    got = counters.shard_values(sid)
+    assert len(got.shards) == counters.shards == 4
+    summed = CounterDeltas()
+    for shard in got.shards:
+        summed = summed + shard
+    found = counters.unflushed([sid])
+    assert summed == found.shards.get(sid, CounterDeltas())
+    assert got.inflight == found.inflight.get(sid, CounterDeltas())
+    assert got.inflight_id == found.inflight_id
+    want = CounterDeltas(
+        favourites=sum(d for n, d in events if n == "favourites"),
+        reblogs=sum(d for n, d in events if n == "reblogs"),
+        replies=sum(d for n, d in events if n == "replies"),
+        views=sum(views),
+    )
+    old = before.shards.get(sid, CounterDeltas()) + before.inflight.get(sid, CounterDeltas())
+    assert summed + got.inflight == want + old
+    if got.inflight_id is not None:  # finish the flush so the next example starts clean
+        counters.end_flush(got.inflight_id)

@@ -323,3 +323,56 @@ def test_open_home_answers_as_its_four_calls_in_order(
     assert opened.ids == two.read(1, now_s=1.0, **paging)
     # ...and it claimed the rebuild as claim_rebuild does: nobody else gets it now.
     assert not one.claim_rebuild(1, now_s=2.0)
+
+
+@stores
+@settings(max_examples=40, deadline=None)
+@given(
+    capacity=st.integers(1, 6),
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["push", "merge", "drop"]),
+            st.integers(0, 3),  # the user
+            st.lists(status_ids, min_size=1, max_size=4),
+        ),
+        max_size=20,
+    ),
+    probe=status_ids,
+)
+def test_holders_are_the_users_whose_timeline_holds_the_id(
+    name: str, capacity: int, ops: list[tuple[str, int, list[int]]], probe: int
+) -> None:
+    """Property: `holders` names exactly the users a full read shows the id to, in the
+    order asked, and reading it marks nobody active."""
+    store = make(name, capacity=capacity, window=60.0)
+    for user in range(3):  # user 3 is never active
+        store.touch(user, now_s=0.0)
+    for kind, user, ids in ops:
+        if kind == "push":
+            store.push(ids[0], [user], now_s=1.0)
+        elif kind == "merge":
+            store.merge(user, ids)
+        else:
+            store.drop(user)
+    asked = [3, 2, 1, 0, 2]
+    got = store.holders(probe, asked)
+    # A read long after the window would mark users active: read the truth at time 1.
+    truth = {u for u in range(4) if probe in store.read(u, limit=capacity + 5, now_s=1.0)}
+    assert got == [u for u in asked if u in truth]
+    for kind, user, ids in ops:
+        if kind == "push":
+            assert store.holders(ids[0], [user]) in ([], [user])
+
+
+@stores
+def test_holders_record_no_activity(name: str) -> None:
+    store = make(name, window=60.0)
+    store.touch(1, now_s=0.0)
+    assert store.push(10, [1], now_s=1.0) == 1
+    assert store.holders(10, [1, 2]) == [1]
+    assert store.holders(11, [1, 2]) == []
+    # Asking at any time does not make user 1 active: a push after the window skips them.
+    assert store.push(12, [1], now_s=200.0) == 0
+    assert store.holders(10, [1]) == []  # their timeline was dropped
+    with pytest.raises(InvalidParameterError):
+        store.holders(-1, [1])

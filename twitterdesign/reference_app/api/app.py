@@ -21,6 +21,7 @@ from twitterdesign.reference_app.api import (
     routes_auth,
     routes_blocks,
     routes_curation,
+    routes_debug,
     routes_filters,
     routes_lesson,
     routes_lists,
@@ -181,6 +182,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routes_notifications_v2,
     ):
         app.include_router(module.router, responses=_ERRORS)
+
+    if settings.debug_api_enabled:
+        # Only when asked for: otherwise its path is unknown here (404, no hint).
+        app.include_router(routes_debug.router, responses=_ERRORS)
 
     _serve_web_client(app)
 

@@ -118,6 +118,10 @@ def instance_v2(request: Request) -> dict[str, Any]:
         # is when no contact account is configured.
         "contact": {"email": s.settings.resolved_contact_email, "account": None},
         "rules": [],
+        # Not Mastodon's: what this server adds for the web client. ``debug_api``: the
+        # teaching endpoint ``/lesson/v1/debug/statuses/{id}`` answers (the "How it
+        # works" panel), see ``Settings.debug_api_enabled``.
+        "twitterdesign": {"debug_api": s.settings.debug_api_enabled},
     }
 
 

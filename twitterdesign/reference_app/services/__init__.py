@@ -54,6 +54,7 @@ from twitterdesign.reference_app.services.engagement import EngagementService
 from twitterdesign.reference_app.services.fanout import FanoutWorker
 from twitterdesign.reference_app.services.filters import FilterService
 from twitterdesign.reference_app.services.graph import GraphService, Relationship
+from twitterdesign.reference_app.services.internals import InternalsService, StatusInternals
 from twitterdesign.reference_app.services.lists import ListService
 from twitterdesign.reference_app.services.media import MediaService, sniff_image_type
 from twitterdesign.reference_app.services.notification_groups import (
@@ -110,6 +111,7 @@ __all__ = [
     "Forbidden",
     "GraphService",
     "GroupPage",
+    "InternalsService",
     "Limiter",
     "ListService",
     "MediaService",
@@ -130,6 +132,7 @@ __all__ = [
     "SharedRateLimiter",
     "StatusCounts",
     "StatusEditService",
+    "StatusInternals",
     "StatusService",
     "StatusSource",
     "TagInfo",
@@ -300,6 +303,21 @@ class Services:
             notifications=self.statuses.notifications,
         )
         self.profiles = ProfileService(self.store)
+        # Read-only, for the teaching endpoint (served only with ``debug_api_enabled``).
+        self.internals = InternalsService(
+            self.store,
+            self.timeline_store,
+            policy=self.timelines.policy,
+            get_visible=self.statuses.get_visible,
+            trends=self.trends,
+            epoch_ms=self.ids.epoch_ms,
+            counters=self.status_counters,
+            flush_applied=(
+                self.store.counter_flush_applied  # type: ignore[attr-defined]
+                if self.status_counters is not None
+                else None
+            ),
+        )
         self.filters = FilterService(self.store, self.ids, self.clock_ms)
         self.search = SearchService(self.store, self.statuses)
         self.curation = CurationService(

@@ -311,6 +311,18 @@ class TrendsService:
             pending = self._pending
             return {i: pending.get(i, 0) for i in status_ids}
 
+    def pending_view_parts(self, status_id: int) -> tuple[list[int], int]:
+        """Where one status's pending views sit in this process, for inspection.
+
+        Returns:
+            The per-shard values of the `ShardedCounter` the view log is batched into,
+            and the views logged but not batched yet; together `pending_views`.
+        """
+        with self._lock:
+            unbatched = self._view_log.count(status_id)
+            shards = [int(v) for v in self._views.shard_values(status_id)]
+        return shards, unbatched
+
     def flush(self) -> None:
         """Write buffered views to storage now.
 

@@ -168,6 +168,16 @@ class TimelineStore(Protocol):
         """
         ...
 
+    def holders(self, status_id: int, users: Iterable[int]) -> list[int]:
+        """Return those of ``users`` whose timeline holds ``status_id``, in the order given.
+
+        Read-only: marks nobody active (it inspects, it is not a home read). Not atomic
+        across users; each user's answer is that timeline at one instant. What the
+        teaching endpoint reports as "pushed to" (the store's own data, not a guess from
+        the follower graph).
+        """
+        ...
+
     def count_users(self) -> int:
         """Return how many users have a timeline held (the ``active_caches`` gauge)."""
         ...
@@ -355,6 +365,23 @@ class InProcessTimelineStore:
             user, limit=limit, max_id=max_id, since_id=since_id, min_id=min_id, now_s=now_s
         )
         return HomeRead(page, rebuild, full, pulled)
+
+    def holders(self, status_id: int, users: Iterable[int]) -> list[int]:
+        """Return those of ``users`` whose timeline holds ``status_id``; see `TimelineStore`."""
+        sid = check_int("status_id", status_id, minimum=0)
+        ids = [check_int("users", u, minimum=0) for u in users]
+        # The narrowest page around the id: (sid - 1, sid + 1) exclusive holds sid alone.
+        below = sid - 1 if sid > 0 else None
+        out: list[int] = []
+        with self._lock:
+            for u in ids:
+                # Only users with a timeline are read, and with an old timestamp: the
+                # cache keeps the newest activity, so nobody is marked active.
+                if u in self._cache and self._cache.read(
+                    u, limit=1, max_id=sid + 1, since_id=below, now_s=0.0
+                ):
+                    out.append(u)
+        return out
 
     def count_users(self) -> int:
         """Return how many users have a timeline held."""

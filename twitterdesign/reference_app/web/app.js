@@ -4,7 +4,7 @@ import { finishSignIn, signUp, startSignIn } from "./auth.js";
 import { composeForm } from "./compose.js";
 import { h, refreshTimes, timeEl } from "./dom.js";
 import { Feed } from "./feed.js";
-import { renderStatus } from "./status.js";
+import { features, renderStatus } from "./status.js";
 import { Stream } from "./stream.js";
 
 const main = document.getElementById("main");
@@ -38,23 +38,51 @@ function requireSignIn() {
 function live(stream, tag, feed) {
   if (!state.stream) state.stream = new Stream();
   state.cleanup.push(state.stream.subscribe(stream, tag, (event, payload) => {
-    if (event === "update") feed.arrived(payload);
-    else if (event === "delete") feed.removed(String(payload));
+    if (event === "update") feed().arrived(payload);
+    else if (event === "delete") feed().removed(String(payload));
   }));
 }
 
-function timeline(title, path, stream, tag) {
-  const feed = new Feed(path, ctx(), title);
-  state.cleanup.push(() => feed.close());
+// The home timeline's order, kept while navigating (and across visits): "latest" is
+// Mastodon's chronological home; "top" asks this server to rank it (?order=top).
+const ORDER_KEY = "td.homeOrder";
+const homeOrder = () => (localStorage.getItem(ORDER_KEY) === "top" ? "top" : "latest");
+
+function orderChoice(onChange) {
+  const current = homeOrder();
+  const choice = (value, label) => h("span", { class: "choice" },
+    h("input", { type: "radio", name: "home-order", id: `order-${value}`, value, checked: value === current,
+      "aria-describedby": "order-hint", onchange: () => { localStorage.setItem(ORDER_KEY, value); onChange(); } }),
+    h("label", { for: `order-${value}` }, label));
+  return h("fieldset", { class: "order" }, h("legend", {}, "Show"),
+    choice("latest", "Latest"), choice("top", "Top"),
+    h("span", { id: "order-hint", class: "muted hint" }));
+}
+
+function timeline(title, path, stream, tag, { ordered = false } = {}) {
+  let feed = null;
+  const slot = h("div", {});
+  const show = () => {
+    if (feed) feed.close();
+    const top = ordered && homeOrder() === "top";
+    feed = new Feed(top ? `${path}&order=top` : path, ctx(), top ? `${title}, top posts` : title, { reloadOnShow: top });
+    slot.replaceChildren(feed.el);
+    const hint = document.getElementById("order-hint");
+    if (hint) hint.textContent = top ? "Most liked, reblogged and replied first; newer wins at equal engagement." : "Newest first.";
+    feed.load();
+  };
+  state.cleanup.push(() => feed && feed.close());
   const parts = [];
   if (state.me && stream !== "hashtag") {
     parts.push(composeForm({ limits: state.limits, notify, onPosted: (s) => {
+      if (feed.reloadOnShow) return; // a ranked feed places it itself on the next load
       if (stream === "user" || s.visibility === "public") feed.add(s, "start");
     } }));
   }
-  screen(title, ...parts, feed.el);
-  feed.load();
-  live(stream, tag, feed);
+  if (ordered) parts.push(orderChoice(show));
+  screen(title, ...parts, slot);
+  show();
+  live(stream, tag, () => feed);
 }
 
 async function thread(id) {
@@ -205,7 +233,7 @@ async function route() {
   nav(path);
   const [, name, arg] = path.split("/");
   try {
-    if (name === "home") return state.me ? timeline("Home", "/api/v1/timelines/home?limit=20", "user") : requireSignIn();
+    if (name === "home") return state.me ? timeline("Home", "/api/v1/timelines/home?limit=20", "user", undefined, { ordered: true }) : requireSignIn();
     if (name === "public" || !name) return timeline("Public", "/api/v1/timelines/public?limit=20", "public");
     if (name === "tags" && arg) {
       const tag = decodeURIComponent(arg).toLowerCase();
@@ -256,6 +284,8 @@ async function start() {
   try {
     const instance = await get("/api/v2/instance", { auth: null });
     const c = instance.configuration || {};
+    // Not Mastodon's: this server says whether its "How it works" endpoint is on.
+    features.debugApi = Boolean((instance.twitterdesign || {}).debug_api);
     state.limits = {
       maxChars: (c.statuses || {}).max_characters || 280,
       maxMedia: (c.statuses || {}).max_media_attachments || 4,

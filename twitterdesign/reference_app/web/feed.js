@@ -5,9 +5,15 @@ import { h } from "./dom.js";
 import { renderStatus } from "./status.js";
 
 export class Feed {
-  /** path: first page; ctx: status context; stream: [stream, tag] or null. */
-  constructor(path, ctx, label) {
+  /**
+   * path: first page; ctx: status context; label: the feed's accessible name.
+   * reloadOnShow: new posts are not put on top but the feed is loaded again (a ranked
+   * feed, where a new post's place is the server's to decide).
+   */
+  constructor(path, ctx, label, { reloadOnShow = false } = {}) {
+    this.first = path;
     this.next = path;
+    this.reloadOnShow = reloadOnShow;
     this.ctx = ctx;
     this.seen = new Set();
     this.pending = [];
@@ -70,9 +76,22 @@ export class Feed {
   }
 
   showPending() {
+    if (this.reloadOnShow) {
+      this.pending = [];
+      this.banner.hidden = true;
+      this.seen.clear();
+      this.list.replaceChildren();
+      this.next = this.first;
+      this.load().then(() => this.focusFirst());
+      return;
+    }
     const items = this.pending.splice(0);
     for (const s of items) this.add(s, "start");
     this.banner.hidden = true;
+    this.focusFirst();
+  }
+
+  focusFirst() {
     const first = this.list.querySelector("article");
     if (first) {
       first.setAttribute("tabindex", "-1");

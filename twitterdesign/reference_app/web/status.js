@@ -1,9 +1,13 @@
 // One status: author, content, media, time, and its actions with optimistic updates.
 import { ApiError, del, post } from "./api.js";
 import { h, sanitize, timeEl } from "./dom.js";
+import { howItWorks } from "./internals.js";
 
-/** What the client learnt the server can do (bookmarks are optional in the API). */
-export const features = { bookmarks: true };
+/**
+ * What the client learnt the server can do: bookmarks are optional in the API, and the
+ * "How it works" panel needs the server's teaching endpoint (off unless enabled).
+ */
+export const features = { bookmarks: true, debugApi: false };
 
 /**
  * Render `status` (a reblog shows the original with a "reblogged by" line).
@@ -36,7 +40,13 @@ export function renderStatus(status, ctx) {
       h("a", { href: m.url, target: "_blank", rel: "noopener" },
         h("img", { src: m.preview_url || m.url, alt: m.description || "Image without a description", loading: "lazy" })))));
   }
-  article.append(actions(shown, ctx));
+  const bar = actions(shown, ctx);
+  article.append(bar);
+  if (features.debugApi) {
+    const { button, panel } = howItWorks(shown);
+    bar.append(button);
+    article.append(panel);
+  }
   return article;
 }
 

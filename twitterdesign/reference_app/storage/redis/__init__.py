@@ -14,6 +14,7 @@ from twitterdesign.reference_app.storage.redis._connection import (
 from twitterdesign.reference_app.storage.redis._counters import (
     InFlightFlush,
     RedisStatusCounters,
+    ShardValues,
     Unflushed,
 )
 from twitterdesign.reference_app.storage.redis._rankings import RedisRankings
@@ -29,6 +30,7 @@ __all__ = [
     "RedisTimelineStore",
     "RedisUnavailableError",
     "RedisWindowCounter",
+    "ShardValues",
     "Unflushed",
     "mask_password",
 ]

@@ -51,7 +51,7 @@ from twitterdesign.errors import InvalidParameterError
 from twitterdesign.reference_app.storage.counters import CounterDeltas, CounterEvent
 from twitterdesign.reference_app.storage.redis._connection import RedisConnection
 
-__all__ = ["InFlightFlush", "RedisStatusCounters", "Unflushed"]
+__all__ = ["InFlightFlush", "RedisStatusCounters", "ShardValues", "Unflushed"]
 
 _CODES = {"favourites": "f", "reblogs": "b", "replies": "r", "views": "v"}
 _LETTERS = "fbrv"
@@ -200,6 +200,21 @@ class Unflushed:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class ShardValues:
+    """One status's counters as Redis holds them, shard by shard, read at one instant.
+
+    Attributes:
+        shards: Per shard (index = shard number), what it holds for the status.
+        inflight: The status's part of the batch being flushed.
+        inflight_id: That batch's flush id (None: no flush under way).
+    """
+
+    shards: tuple[CounterDeltas, ...]
+    inflight: CounterDeltas
+    inflight_id: str | None
+
+
 class RedisStatusCounters:
     """Sharded status counters in Redis, flushed into the database in batches.
 
@@ -321,6 +336,45 @@ class RedisStatusCounters:
             shards=_deltas(zip(names, rest[1::3], strict=True)),
             inflight=_deltas(zip(names, rest[2::3], strict=True)),
             inflight_id=inflight_id or None,
+        )
+
+    def shard_values(self, status_id: int) -> ShardValues:
+        """Return what each shard and the in-flight batch hold for one status.
+
+        For inspection (the teaching endpoint shows the shards one by one); rendering
+        uses `unflushed`, which sums on the server. One ``MULTI``: every shard and the
+        batch are read at one instant.
+
+        Examples:
+            >>> import uuid
+            >>> counters = RedisStatusCounters(
+            ...     "redis://127.0.0.1:6379/0", prefix=f"td_doctest:{uuid.uuid4().hex}:",
+            ...     shards=2, rng=1)
+            >>> counters.add_views({7: 3})
+            >>> got = counters.shard_values(7)
+            >>> sum(s.views for s in got.shards), len(got.shards), got.inflight_id
+            (3, 2, None)
+            >>> counters.begin_flush("f1").flush_id, counters.shard_values(7).inflight.views
+            ('f1', 3)
+            >>> counters.close()
+        """
+        sid = check_int("status_id", status_id, minimum=0)
+        fields = [f"{sid}:{letter}" for letter in _LETTERS]
+        with self._conn.errors():
+            pipe = self._conn.client.pipeline(transaction=True)
+            for key in self._shard_keys:
+                pipe.hmget(key, fields)
+            pipe.hmget(self._inflight_key, ["_id", *fields])
+            replies = pipe.execute()
+        *shards, batch = replies
+
+        def deltas(values: Sequence[Any]) -> CounterDeltas:
+            return CounterDeltas(*(int(v) if v is not None else 0 for v in values))
+
+        return ShardValues(
+            shards=tuple(deltas(v) for v in shards),
+            inflight=deltas(batch[1:]),
+            inflight_id=batch[0] or None,
         )
 
     # --- the flush ---------------------------------------------------------------------

@@ -421,6 +421,25 @@ class RedisTimelineStore:
             members = cast("set[str]", self._redis.smembers(self._pulled))
         return frozenset(int(a) for a in members)
 
+    def holders(self, status_id: int, users: Iterable[int]) -> list[int]:
+        """Return those of ``users`` whose timeline holds ``status_id``; see `TimelineStore`.
+
+        One ``ZSCORE`` per user, pipelined in batches (one round trip per batch); no
+        activity is recorded.
+        """
+        member = _member(check_int("status_id", status_id, minimum=0, maximum=MAX_STATUS_ID))
+        ids = [check_int("users", u, minimum=0) for u in users]
+        out: list[int] = []
+        with self._conn.errors():
+            for start in range(0, len(ids), self._batch):
+                batch = ids[start : start + self._batch]
+                pipe = self._redis.pipeline(transaction=False)
+                for u in batch:
+                    pipe.zscore(self._timeline(u), member)
+                scores = pipe.execute()
+                out += [u for u, score in zip(batch, scores, strict=True) if score is not None]
+        return out
+
     def count_users(self) -> int:
         """Return how many users have a timeline held."""
         with self._conn.errors():
